@@ -1,0 +1,20 @@
+package dev.jshrew.api.engine;
+
+/** Optional abilities of an engine. The TCK asserts the documented behaviour of each one that is absent. */
+public enum EngineCapability {
+    /**
+     * {@link ModuleInstance#reset()} brings an instance back to its post-instantiation state in place.
+     * Without it, {@code reset()} throws {@link UnsupportedOperationException} and the host re-instantiates.
+     */
+    FAST_RESET,
+    /** Guest memory is reserved and physically committed up front through {@link dev.jshrew.api.memory.LinearMemoryProvider}. */
+    COMMITTED_MEMORY,
+    /**
+     * Guest memory can grow past 32767 pages (2 GiB) up to 65536 pages (4 GiB). Without it, a grow past the
+     * engine's cap but within the guest's limit fails the call with {@link dev.jshrew.api.ErrorCode#ENGINE_LIMIT}:
+     * the guest never sees a {@code -1} another engine would not give.
+     */
+    MEMORY_ABOVE_2GIB,
+    /** Every f32/f64 NaN result is canonical (0x7FC00000 / 0x7FF8000000000000). */
+    NAN_CANONICALIZATION
+}

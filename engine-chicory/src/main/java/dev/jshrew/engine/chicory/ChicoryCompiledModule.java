@@ -1,0 +1,144 @@
+package dev.jshrew.engine.chicory;
+
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.ValType;
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.HostFunction;
+import dev.jshrew.api.engine.ImportSpec;
+import dev.jshrew.api.engine.InstanceOptions;
+import dev.jshrew.api.engine.MemoryLimits;
+import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.api.engine.ValueType;
+import dev.jshrew.api.memory.LinearMemoryProvider;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Function;
+
+/** A parsed (and, in compiler mode, compiled) module. Immutable and thread-safe. */
+final class ChicoryCompiledModule implements CompiledModule {
+    private final String name;
+    private final WasmModule module;
+    private final Function<Instance, Machine> machines;
+    private final LinearMemoryProvider memoryProvider;
+    private final List<ImportSpec> imports;
+    private final Optional<MemoryLimits> memory;
+
+    ChicoryCompiledModule(String name, WasmModule module, Function<Instance, Machine> machines, LinearMemoryProvider memoryProvider) {
+        this.name = name;
+        this.module = module;
+        this.machines = machines;
+        this.memoryProvider = memoryProvider;
+        this.imports = importsOf(module);
+        this.memory = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> {
+            var limits = s.getMemory(0).limits();
+            int max = limits.maximumPages();
+            return new MemoryLimits(limits.initialPages(), max >= MemoryLimits.MAX_PAGES ? OptionalInt.empty() : OptionalInt.of(max));
+        });
+    }
+
+    private static List<ImportSpec> importsOf(WasmModule module) {
+        List<ImportSpec> out = new ArrayList<>();
+        var section = module.importSection();
+        for (int i = 0; i < section.importCount(); i++) {
+            Import imp = section.getImport(i);
+            ImportSpec.Kind kind = switch (imp.importType()) {
+                case FUNCTION -> ImportSpec.Kind.FUNCTION;
+                case MEMORY -> ImportSpec.Kind.MEMORY;
+                case TABLE -> ImportSpec.Kind.TABLE;
+                case GLOBAL -> ImportSpec.Kind.GLOBAL;
+                case TAG -> ImportSpec.Kind.TAG;
+            };
+            Optional<FunctionSignature> sig = imp instanceof FunctionImport f
+                    ? Optional.of(signature(module.typeSection().getType(f.typeIndex())))
+                    : Optional.empty();
+            out.add(new ImportSpec(imp.module(), imp.name(), kind, sig));
+        }
+        return List.copyOf(out);
+    }
+
+    static FunctionSignature signature(FunctionType type) {
+        return FunctionSignature.of(type.params().stream().map(ChicoryCompiledModule::valueType).toList(),
+                type.returns().stream().map(ChicoryCompiledModule::valueType).toList());
+    }
+
+    static ValueType valueType(ValType t) {
+        if (t.equals(ValType.I32)) {
+            return ValueType.I32;
+        } else if (t.equals(ValType.I64)) {
+            return ValueType.I64;
+        } else if (t.equals(ValType.F32)) {
+            return ValueType.F32;
+        } else if (t.equals(ValType.F64)) {
+            return ValueType.F64;
+        } else if (t.equals(ValType.V128)) {
+            return ValueType.V128;
+        } else if (t.equals(ValType.ExternRef)) {
+            return ValueType.EXTERNREF;
+        }
+        return ValueType.FUNCREF;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public List<ImportSpec> imports() {
+        return imports;
+    }
+
+    @Override
+    public Optional<FunctionSignature> exportedFunction(String exportName) {
+        var exports = module.exportSection();
+        for (int i = 0; i < exports.exportCount(); i++) {
+            Export e = exports.getExport(i);
+            if (e.exportType() == ExternalType.FUNCTION && e.name().equals(exportName)) {
+                return Optional.of(signature(functionType(e.index())));
+            }
+        }
+        return Optional.empty();
+    }
+
+    FunctionType functionType(int functionIndex) {
+        int imported = module.importSection().count(ExternalType.FUNCTION);
+        if (functionIndex < imported) {
+            int seen = 0;
+            var section = module.importSection();
+            for (int i = 0; i < section.importCount(); i++) {
+                if (section.getImport(i) instanceof FunctionImport f && seen++ == functionIndex) {
+                    return module.typeSection().getType(f.typeIndex());
+                }
+            }
+        }
+        return module.functionSection().getFunctionType(functionIndex - imported, module.typeSection());
+    }
+
+    @Override
+    public Optional<MemoryLimits> memory() {
+        return memory;
+    }
+
+    WasmModule module() {
+        return module;
+    }
+
+    Function<Instance, Machine> machines() {
+        return machines;
+    }
+
+    @Override
+    public ModuleInstance instantiate(List<HostFunction> hostFunctions, InstanceOptions options) {
+        return ChicoryModuleInstance.create(this, hostFunctions, options, memoryProvider);
+    }
+}

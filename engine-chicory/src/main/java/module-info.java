@@ -1,0 +1,9 @@
+/** The Chicory engine (pure Java: bytecode compiler by default, interpreter with option {@code mode=interpreter}). */
+module dev.jshrew.engine.chicory {
+    requires dev.jshrew.api;
+    requires com.dylibso.chicory.runtime;
+    requires com.dylibso.chicory.wasm;
+    requires com.dylibso.chicory.compiler;
+
+    provides dev.jshrew.api.engine.WasmEngineProvider with dev.jshrew.engine.chicory.ChicoryEngineProvider;
+}

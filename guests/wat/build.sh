@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds every WAT test guest into a .wasm next to its source (needs wabt's wat2wasm: apt-get install wabt).
+# The built modules are committed; CI does not need wabt.
+set -euo pipefail
+cd "$(dirname "$0")"
+for src in *.wat; do
+  wat2wasm --enable-all "$src" -o "${src%.wat}.wasm"
+done
+# probe with a declared maximum of 40 pages (C-63)
+sed 's/(memory (export "memory") 2)/(memory (export "memory") 2 40)/' probe.wat > /tmp/probe-max40.wat
+wat2wasm --enable-all /tmp/probe-max40.wat -o probe-max40.wasm
+printf 'not a wasm module' > malformed.wasm
+sha256sum *.wasm > SHA256SUMS
+cat SHA256SUMS

@@ -1,0 +1,149 @@
+package dev.jshrew.host;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.GuestTrapException;
+import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.abi.CallContext;
+import dev.jshrew.host.bitcoin.BlockHeader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.function.Consumer;
+
+/**
+ * Runs blocks through an indexer module and commits each successful block atomically (METASHREW-ABI §1.6, with
+ * the Java rules: a trap, {@code abort}, a malformed flush or no flush at all commits nothing). Reads during block
+ * H see the state as of H-1 (at H=0, the block's own flushed pairs first). Confined to one thread; the caller
+ * owns the engine, module and store, and closes this runner.
+ */
+public final class Indexer implements AutoCloseable {
+    /** Store metadata: SHA-256 of the indexer module the database was built with. */
+    public static final String META_INDEXER = "indexer.sha256";
+    /** Store metadata: the guest memory limit (pages) the database was built with. */
+    public static final String META_MEMORY_LIMIT = "guest.memory-limit-pages";
+
+    private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
+
+    private final String engineName;
+    private final CompiledModule module;
+    private final KeyValueStore store;
+    private final InstanceSlot slot;
+    private final byte[] moduleSha256;
+
+    /**
+     * @param moduleSha256 SHA-256 of the module bytes: recorded in the store at the first block, and checked
+     *     afterwards so a database is never extended by another indexer
+     */
+    public Indexer(String engineName, CompiledModule module, byte[] moduleSha256, KeyValueStore store, RunOptions options,
+                   Consumer<String> guestLog) {
+        this.engineName = engineName;
+        this.module = module;
+        this.store = store;
+        this.moduleSha256 = moduleSha256.clone();
+        FunctionSignature start = module.exportedFunction("_start").orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+                "engine " + engineName + ", module " + module.name() + ": no _start export"));
+        if (!start.equals(START)) {
+            throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name()
+                    + ": _start has type " + start + ", expected () -> ()");
+        }
+        this.slot = new InstanceSlot(engineName, module, options, guestLog);
+        checkIdentity();
+    }
+
+    private void checkIdentity() {
+        store.meta(META_INDEXER).ifPresent(recorded -> {
+            if (!Arrays.equals(recorded, moduleSha256)) {
+                throw new JshrewException(ErrorCode.INPUT, "the database was indexed with another indexer module (sha256 "
+                        + Hashes.hex(recorded) + "), not " + module.name() + " (sha256 " + Hashes.hex(moduleSha256) + ")");
+            }
+        });
+        byte[] limit = Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII);
+        store.meta(META_MEMORY_LIMIT).ifPresent(recorded -> {
+            if (!Arrays.equals(recorded, limit)) {
+                throw new JshrewException(ErrorCode.INPUT, "the database was indexed with a guest memory limit of "
+                        + new String(recorded, StandardCharsets.US_ASCII) + " pages, not " + slot.memoryLimitPages()
+                        + ": the limit is part of the indexer's deterministic configuration");
+            }
+        });
+    }
+
+    /** The effective guest memory limit in pages. */
+    public int memoryLimitPages() {
+        return slot.memoryLimitPages();
+    }
+
+    /**
+     * Runs one block and commits it.
+     *
+     * @throws BlockFailedException when the block fails; nothing of it is committed and the store is unchanged
+     */
+    public BlockResult indexBlock(long height, byte[] block) {
+        if (height < 0 || height > 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("height out of u32 range: " + height);
+        }
+        if (block.length < BlockHeader.SIZE) {
+            throw failure(ErrorCode.INPUT, height, "block has " + block.length + " bytes, fewer than an 80-byte header", null);
+        }
+        NavigableMap<byte[], byte[]> writes = run(height, block);
+        long commitStart = System.nanoTime();
+        byte[] previous = height == 0 ? StateRoot.ZERO : store.stateRootAtOrBelow(height - 1).orElse(StateRoot.ZERO);
+        byte[] root = StateRoot.next(previous, StateRoot.digest(writes));
+        byte[] hash = BlockHeader.hash(block);
+        if (store.tip().isEmpty()) {
+            store.putMeta(META_INDEXER, moduleSha256);
+            store.putMeta(META_MEMORY_LIMIT, Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII));
+        }
+        store.commitBlock(new BlockCommit(height, writes, hash, root));
+        long commitNanos = System.nanoTime() - commitStart;
+        return new BlockResult(height, hash, root, writes.size(), lastRunNanos, slot.lastResetNanos(), commitNanos,
+                slot.current().memoryStats().highWaterPages());
+    }
+
+    private long lastRunNanos;
+
+    /** Runs {@code _start} and returns the block's writes, or throws. Commits nothing. */
+    NavigableMap<byte[], byte[]> run(long height, byte[] block) {
+        ModuleInstance instance;
+        try {
+            instance = slot.ready();
+        } catch (JshrewException e) {
+            throw failure(e.code(), height, "could not prepare the instance: " + e.getMessage(), e);
+        }
+        long readHeight = height == 0 ? 0 : height - 1;
+        CallContext context = slot.context();
+        context.arm(CallContext.Mode.INDEX, height, block, key -> store.get(key, readHeight), height == 0);
+        long start = System.nanoTime();
+        try {
+            instance.call("_start");
+        } catch (GuestTrapException e) {
+            throw failure(ErrorCode.TRAP, height, "guest trapped (" + e.trap() + "): " + e.getMessage(), e);
+        } catch (JshrewException e) {
+            throw failure(e.code(), height, e.getMessage(), e);
+        } finally {
+            lastRunNanos = System.nanoTime() - start;
+        }
+        if (context.failure() != null) {
+            throw failure(ErrorCode.GUEST_ABI, height, context.failure(), null);
+        }
+        if (!context.completed()) {
+            throw failure(ErrorCode.GUEST_ABI, height, "indexer exited unexpectedly: _start returned without a successful __flush", null);
+        }
+        return context.writes();
+    }
+
+    private BlockFailedException failure(ErrorCode code, long height, String message, Throwable cause) {
+        return new BlockFailedException(code, height, "engine " + engineName + ", module " + module.name() + ", height " + height
+                + ": " + message, cause);
+    }
+
+    @Override
+    public void close() {
+        slot.close();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.jshrew.host;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.HostFunction;
+import dev.jshrew.api.engine.InstanceOptions;
+import dev.jshrew.api.engine.MemoryLimits;
+import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.host.abi.CallContext;
+import dev.jshrew.host.abi.MetashrewAbi;
+import java.lang.System.Logger.Level;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One module instance wired to the metashrew ABI, handed out pristine for every call: the first call gets the
+ * freshly instantiated instance, later calls get it reset in place ({@link ResetMode#FAST}) or a new, lazily
+ * backed one ({@link ResetMode#FRESH}). Confined to one thread.
+ */
+final class InstanceSlot implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(InstanceSlot.class.getName());
+
+    private final String engineName;
+    private final CompiledModule module;
+    private final RunOptions options;
+    private final CallContext context = new CallContext();
+    private final List<HostFunction> imports;
+    private final int memoryLimitPages;
+    private ModuleInstance instance;
+    private boolean dirty;
+    private long lastResetNanos;
+
+    InstanceSlot(String engineName, CompiledModule module, RunOptions options, Consumer<String> guestLog) {
+        this.engineName = engineName;
+        this.module = module;
+        this.options = options;
+        MemoryLimits declared = module.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+                "engine " + engineName + ", module " + module.name() + ": the module defines no memory"));
+        this.memoryLimitPages = Math.min(declared.effectiveMaximumPages(), options.guestMemoryLimitPages());
+        if (declared.initialPages() > memoryLimitPages) {
+            throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name() + ": initial memory of "
+                    + declared.initialPages() + " pages exceeds the guest memory limit of " + memoryLimitPages + " pages");
+        }
+        this.imports = new MetashrewAbi(context, guestLog).bind(module.imports(), module.name());
+    }
+
+    CallContext context() {
+        return context;
+    }
+
+    int memoryLimitPages() {
+        return memoryLimitPages;
+    }
+
+    /** Time the last reset (or re-instantiation) took. */
+    long lastResetNanos() {
+        return lastResetNanos;
+    }
+
+    /** A pristine instance for the next call; marks the slot dirty. */
+    ModuleInstance ready() {
+        long start = System.nanoTime();
+        if (instance == null) {
+            instance = instantiate(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
+        } else if (dirty) {
+            if (options.reset() == ResetMode.FAST) {
+                try {
+                    instance.reset();
+                } catch (UnsupportedOperationException e) {
+                    LOG.log(Level.DEBUG, "engine {0} has no fast reset; re-instantiating", engineName);
+                    instance.close();
+                    instance = null;
+                    instance = instantiate(options.commitBytes());
+                }
+            } else {
+                instance.close();
+                instance = null;
+                instance = instantiate(0);
+            }
+        }
+        lastResetNanos = System.nanoTime() - start;
+        dirty = true;
+        return instance;
+    }
+
+    ModuleInstance current() {
+        return instance;
+    }
+
+    private ModuleInstance instantiate(long commitBytes) {
+        return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes));
+    }
+
+    @Override
+    public void close() {
+        if (instance != null) {
+            instance.close();
+            instance = null;
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package dev.jshrew.host;
+
+import dev.jshrew.api.engine.MemoryLimits;
+
+/**
+ * Deterministic and operational options of a runner.
+ *
+ * @param guestMemoryLimitPages the most pages any guest may have (default 65536 = 4 GiB), part of an indexer's
+ *     deterministic configuration: the effective limit is min(this, the module's declared maximum)
+ * @param commitBytes guest memory to commit physically per instance ({@code --memory-commit}); 0 = off
+ * @param reset how instances are reset between calls
+ */
+public record RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode reset) {
+    public RunOptions {
+        if (guestMemoryLimitPages < 1 || guestMemoryLimitPages > MemoryLimits.MAX_PAGES) {
+            throw new IllegalArgumentException("guest memory limit must be 1..65536 pages: " + guestMemoryLimitPages);
+        }
+        if (commitBytes < 0) {
+            throw new IllegalArgumentException("negative commit size");
+        }
+        java.util.Objects.requireNonNull(reset, "reset");
+    }
+
+    /** 4 GiB limit, everything committed, fast reset: the production default. */
+    public static RunOptions defaults() {
+        return new RunOptions(MemoryLimits.MAX_PAGES, (long) MemoryLimits.MAX_PAGES * MemoryLimits.PAGE_SIZE, ResetMode.FAST);
+    }
+}

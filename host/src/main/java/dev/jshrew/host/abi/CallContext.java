@@ -1,0 +1,98 @@
+package dev.jshrew.host.abi;
+
+import dev.jshrew.api.storage.BlockCommit;
+import java.util.NavigableMap;
+import java.util.Objects;
+
+/**
+ * Per-call state of the host ABI: the input, where reads go, and (in index mode) the block's buffered writes.
+ * One per instance, re-armed before every call with {@link #arm}; confined to the instance's thread.
+ */
+public final class CallContext {
+    /** What a call is for. */
+    public enum Mode {
+        /** {@code _start} for a block: flushes are buffered and committed by the caller when the block succeeds. */
+        INDEX,
+        /** A view: {@code __flush} is a no-op. */
+        VIEW
+    }
+
+    private Mode mode = Mode.VIEW;
+    private long height;
+    private byte[] payload = new byte[0];
+    private StateReader reader = key -> new byte[0];
+    private boolean readOwnWrites;
+    private NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
+    private boolean completed;
+    private String failure;
+
+    /**
+     * Prepares for a call.
+     *
+     * @param mode index or view
+     * @param height the context height written in the first 4 input bytes
+     * @param payload block bytes (index) or view input (view)
+     * @param reader reads at the right height
+     * @param readOwnWrites whether reads see this call's own flushed pairs first (index at height 0 only, S-2)
+     */
+    public void arm(Mode mode, long height, byte[] payload, StateReader reader, boolean readOwnWrites) {
+        this.mode = Objects.requireNonNull(mode);
+        this.height = height;
+        this.payload = Objects.requireNonNull(payload);
+        this.reader = Objects.requireNonNull(reader);
+        this.readOwnWrites = readOwnWrites;
+        this.writes = BlockCommit.newWriteMap();
+        this.completed = false;
+        this.failure = null;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public long height() {
+        return height;
+    }
+
+    public byte[] payload() {
+        return payload;
+    }
+
+    byte[] read(byte[] key) {
+        if (readOwnWrites) {
+            byte[] own = writes.get(key);
+            if (own != null) {
+                return own;
+            }
+        }
+        return reader.get(key);
+    }
+
+    void flushed(java.util.List<FlushDecoder.Pair> pairs) {
+        for (FlushDecoder.Pair p : pairs) {
+            writes.put(p.key(), p.value());
+        }
+        completed = true;
+    }
+
+    void fail(String reason) {
+        if (failure == null) {
+            failure = reason;
+        }
+    }
+
+    /** Final value per key of every successful flush of the call, in unsigned key order. */
+    public NavigableMap<byte[], byte[]> writes() {
+        return writes;
+    }
+
+    /** Whether at least one {@code __flush} succeeded. */
+    public boolean completed() {
+        return completed;
+    }
+
+    /** Why the guest's call counts as failed (a malformed flush, {@code abort}), or null. */
+    public String failure() {
+        return failure;
+    }
+}

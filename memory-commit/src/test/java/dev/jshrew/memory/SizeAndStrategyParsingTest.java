@@ -1,0 +1,79 @@
+package dev.jshrew.memory;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SizeAndStrategyParsingTest {
+    @ParameterizedTest
+    @CsvSource({
+        "4g, 4294967296", "4G, 4294967296", "4096m, 4294967296", "4096M, 4294967296", "512k, 524288",
+        "1048576, 1048576", "0, 0", "off, 0", "OFF, 0", "' 2g ', 2147483648", "4GiB, 4294967296", "4gb, 4294967296",
+        "1t, 1099511627776", "64MiB, 67108864"
+    })
+    void parsesSizes(String text, long bytes) {
+        assertThat(CommittedMemoryProvider.parseSize(text)).isEqualTo(bytes);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "-1", "4x", "g", "4.5g", "four", "1e9", "4 g b", "9999999999999999999",
+        "9000000000000t", "on"})
+    void rejectsBadSizesWithAClearMessage(String text) {
+        assertThatThrownBy(() -> CommittedMemoryProvider.parseSize(text))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageMatching("(?s).*(memory size|e\\.g\\. 4g).*");
+    }
+
+    @Test
+    void rejectsNullSize() {
+        assertThatThrownBy(() -> CommittedMemoryProvider.parseSize(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "auto, AUTO", "AUTO, AUTO", "hugepage+populate_write, HUGEPAGE_POPULATE_WRITE",
+        "hugepage_populate_write, HUGEPAGE_POPULATE_WRITE", "populate_write, POPULATE_WRITE",
+        "MAP_POPULATE, MAP_POPULATE", "' touch ', TOUCH", "none, NONE"
+    })
+    void parsesStrategies(String text, CommitStrategy expected) {
+        assertThat(CommitStrategy.parse(text)).isEqualTo(expected);
+    }
+
+    @Test
+    void rejectsUnknownStrategiesNamingTheChoices() {
+        assertThatThrownBy(() -> CommitStrategy.parse("mlock"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'mlock'").hasMessageContaining("hugepage+populate_write");
+        assertThatThrownBy(() -> CommitStrategy.parse(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void labelsMatchReports() {
+        assertThat(CommitStrategy.HUGEPAGE_POPULATE_WRITE.label()).isEqualTo("hugepage+populate_write");
+        assertThat(CommitStrategy.POPULATE_WRITE.label()).isEqualTo("populate_write");
+        assertThat(CommitStrategy.MAP_POPULATE.label()).isEqualTo("map_populate");
+        assertThat(CommitStrategy.TOUCH.label()).isEqualTo("touch");
+        assertThat(CommitStrategy.NONE.label()).isEqualTo("none");
+    }
+
+    @Test
+    void strategyPropertyIsRead() {
+        String old = System.getProperty(CommittedMemoryProvider.STRATEGY_PROPERTY);
+        try {
+            System.setProperty(CommittedMemoryProvider.STRATEGY_PROPERTY, "touch");
+            assertThat(new CommittedMemoryProvider().strategy()).isEqualTo(CommitStrategy.TOUCH);
+            System.setProperty(CommittedMemoryProvider.STRATEGY_PROPERTY, "bogus");
+            assertThatThrownBy(CommittedMemoryProvider::new).isInstanceOf(IllegalArgumentException.class);
+        } finally {
+            if (old == null) {
+                System.clearProperty(CommittedMemoryProvider.STRATEGY_PROPERTY);
+            } else {
+                System.setProperty(CommittedMemoryProvider.STRATEGY_PROPERTY, old);
+            }
+        }
+    }
+}

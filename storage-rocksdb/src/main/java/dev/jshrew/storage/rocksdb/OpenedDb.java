@@ -1,0 +1,120 @@
+package dev.jshrew.storage.rocksdb;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.Cache;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.Filter;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteOptions;
+
+/**
+ * An open RocksDB database with jshrew's column families, and every native object it needs. The creator owns it
+ * and releases it once with {@link NativeResources#releaseAll()} on {@link #natives()}.
+ *
+ * @param db the database
+ * @param versions column family {@code versions}: height-versioned guest values
+ * @param blocks column family {@code blocks}: per-block write index
+ * @param meta column family {@code meta}: tip, hashes, roots, metadata
+ * @param syncWrite write options with {@code sync=true}: every write reaches the disk before it returns
+ * @param natives everything above, in creation order
+ */
+record OpenedDb(RocksDB db, ColumnFamilyHandle versions, ColumnFamilyHandle blocks, ColumnFamilyHandle meta,
+        WriteOptions syncWrite, NativeResources natives) {
+
+    static final String VERSIONS = "versions";
+    static final String BLOCKS = "blocks";
+    static final String META = "meta";
+
+    /**
+     * Opens (creating if missing) the database in {@code directory}.
+     *
+     * @throws JshrewException {@link ErrorCode#STORAGE} when it cannot be opened
+     */
+    static OpenedDb open(Path directory, RocksDbSettings settings) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory + ": cannot create the directory: "
+                    + e, e);
+        }
+        // Not every RocksJava class loads the native library in its static initializer (LRUCache does not).
+        RocksDB.loadLibrary();
+        NativeResources natives = new NativeResources();
+        boolean opened = false;
+        try {
+            Cache cache = natives.own(new LRUCache(settings.blockCacheBytes()));
+            Filter metaFilter = natives.own(new BloomFilter(10));
+            // versions and blocks are read only through iterators (seekForPrev, bounded scans). Bloom filters
+            // serve point lookups and prefix seeks; a prefix extractor cannot describe the variable-length
+            // prefix u32be(len) ‖ key, and a fixed-length one would split one key's versions across prefixes
+            // and make seekForPrev miss older versions. So these two families have no filter at all.
+            ColumnFamilyOptions defaultOptions = natives.own(family(cache, null, 4L << 20));
+            ColumnFamilyOptions versionsOptions = natives.own(family(cache, null, settings.writeBufferBytes()));
+            ColumnFamilyOptions blocksOptions = natives.own(family(cache, null, settings.writeBufferBytes()));
+            // meta is read with point gets (tip, hash, root, metadata): a whole-key filter helps there, and
+            // the two seekForPrev uses in it ignore filters because there is no prefix extractor.
+            ColumnFamilyOptions metaOptions = natives.own(family(cache, metaFilter, 4L << 20));
+            DBOptions dbOptions = natives.own(new DBOptions()
+                    .setCreateIfMissing(true)
+                    .setCreateMissingColumnFamilies(true)
+                    .setMaxBackgroundJobs(settings.backgroundJobs())
+                    .setBytesPerSync(1L << 20)
+                    .setKeepLogFileNum(5));
+            List<ColumnFamilyDescriptor> descriptors = List.of(
+                    new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, defaultOptions),
+                    new ColumnFamilyDescriptor(bytes(VERSIONS), versionsOptions),
+                    new ColumnFamilyDescriptor(bytes(BLOCKS), blocksOptions),
+                    new ColumnFamilyDescriptor(bytes(META), metaOptions));
+            List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
+            RocksDB db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+            natives.onRelease(db::closeE);
+            handles.forEach(natives::own);
+            WriteOptions syncWrite = natives.own(new WriteOptions().setSync(true));
+            OpenedDb result = new OpenedDb(db, handles.get(1), handles.get(2), handles.get(3), syncWrite, natives);
+            opened = true;
+            return result;
+        } catch (RocksDBException e) {
+            throw StorageFailure.of(directory, "open", e);
+        } finally {
+            if (!opened) {
+                natives.releaseAfterFailedOpen(directory);
+            }
+        }
+    }
+
+    private static ColumnFamilyOptions family(Cache cache, Filter filter, long writeBufferBytes) {
+        BlockBasedTableConfig table = new BlockBasedTableConfig()
+                .setBlockCache(cache)
+                .setBlockSize(16 * 1024)
+                .setCacheIndexAndFilterBlocks(true)
+                .setPinL0FilterAndIndexBlocksInCache(true);
+        if (filter != null) {
+            table.setFilterPolicy(filter).setWholeKeyFiltering(true);
+        }
+        return new ColumnFamilyOptions()
+                .setWriteBufferSize(writeBufferBytes)
+                .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION)
+                .setLevelCompactionDynamicLevelBytes(true)
+                .setTableFormatConfig(table);
+    }
+
+    private static byte[] bytes(String name) {
+        return name.getBytes(StandardCharsets.US_ASCII);
+    }
+}

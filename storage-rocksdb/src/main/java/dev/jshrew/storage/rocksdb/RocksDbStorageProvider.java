@@ -1,0 +1,48 @@
+package dev.jshrew.storage.rocksdb;
+
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The {@code rocksdb} storage provider: a height-versioned {@link KeyValueStore} in a RocksDB directory.
+ *
+ * <p>Options (keys without the {@code storage.rocksdb.} prefix; unknown keys fail with
+ * {@link dev.jshrew.api.ErrorCode#INPUT}):
+ * <ul>
+ *   <li>{@code block-cache-mb}: block cache shared by all column families (default 256)</li>
+ *   <li>{@code write-buffer-mb}: memtable size of the versions and block-index column families (default 64)</li>
+ *   <li>{@code background-jobs}: flush and compaction threads (default 2)</li>
+ * </ul>
+ *
+ * <p>Thread-safe and stateless; the constructor does nothing (the native library loads on the first
+ * {@link #open}).
+ */
+public final class RocksDbStorageProvider implements StorageProvider {
+    /** The provider name operators type. */
+    public static final String NAME = "rocksdb";
+
+    /** For {@link java.util.ServiceLoader}. */
+    public RocksDbStorageProvider() {}
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /**
+     * Opens (creating if missing) the store in {@code directory}; the caller closes it. One process may have a
+     * directory open at a time (RocksDB locks it).
+     *
+     * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#INPUT} for a bad option,
+     *     {@link dev.jshrew.api.ErrorCode#STORAGE} when the database cannot be opened
+     */
+    @Override
+    public KeyValueStore open(Path directory, Map<String, String> options) {
+        Objects.requireNonNull(directory, "directory");
+        RocksDbSettings settings = RocksDbSettings.parse(options);
+        return RocksDbStore.open(directory, settings);
+    }
+}

@@ -1,0 +1,287 @@
+package dev.jshrew.storage.rocksdb;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.KeyValueStore;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+
+/**
+ * A {@link KeyValueStore} in one RocksDB database; the layout is in {@link StoreKeys}.
+ *
+ * <p>Threading: thread-safe. Reads run concurrently with each other and with the writer; commits, rollbacks and
+ * metadata writes are serialized. A read at a height at or below the tip never changes while a later block
+ * commits: a commit only adds versions above the tip. {@link #close()} waits for calls in flight (a RocksDB handle
+ * closed under a running read would crash the JVM) and is idempotent; any call after it throws
+ * {@link IllegalStateException}.
+ *
+ * <p>Durability: every write is one {@link WriteBatch} written with {@code sync=true}, so a crash keeps either
+ * all of a block (or rollback) or none of it.
+ */
+final class RocksDbStore implements KeyValueStore {
+    private static final System.Logger LOG = System.getLogger(RocksDbStore.class.getName());
+    private static final int LAYOUT_VERSION = 1;
+    private static final byte[] EMPTY = new byte[0];
+    private static final long NO_TIP = -1;
+
+    private final Path directory;
+    private final OpenedDb opened;
+    private final RocksDB db;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Shared by every call, exclusive for {@link #close()}: no native handle is freed under a running call. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** One writer at a time, so the tip check and the batch that moves the tip cannot interleave. */
+    private final ReentrantLock writer = new ReentrantLock();
+    /** The committed tip, {@link #NO_TIP} for none; it changes only after the batch that moves it is durable. */
+    private volatile long tip;
+
+    private RocksDbStore(Path directory, OpenedDb opened, long tip) {
+        this.directory = directory;
+        this.opened = opened;
+        this.db = opened.db();
+        this.tip = tip;
+    }
+
+    /** Opens (creating if missing) the store in {@code directory}; the caller closes it. */
+    static RocksDbStore open(Path directory, RocksDbSettings settings) {
+        OpenedDb opened = OpenedDb.open(directory, settings);
+        boolean ready = false;
+        try {
+            long tip = checkLayout(directory, opened);
+            RocksDbStore store = new RocksDbStore(directory, opened, tip);
+            ready = true;
+            LOG.log(System.Logger.Level.INFO, "opened rocksdb store {0} at tip {1}", directory,
+                    tip == NO_TIP ? "none" : Long.toString(tip));
+            return store;
+        } finally {
+            if (!ready) {
+                opened.natives().releaseAfterFailedOpen(directory);
+            }
+        }
+    }
+
+    /** Checks (or, on a fresh store, writes) the layout version, and returns the stored tip. */
+    private static long checkLayout(Path directory, OpenedDb opened) {
+        try {
+            byte[] layout = opened.db().get(opened.meta(), StoreKeys.LAYOUT);
+            if (layout == null) {
+                opened.db().put(opened.meta(), opened.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(LAYOUT_VERSION));
+            } else if (layout.length != Integer.BYTES || StoreKeys.getInt(layout, 0) != LAYOUT_VERSION) {
+                throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory
+                        + ": unsupported layout version " + Arrays.toString(layout) + ", this build reads "
+                        + LAYOUT_VERSION);
+            }
+            byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
+            return tip == null ? NO_TIP : StoreKeys.getLong(tip, 0);
+        } catch (RocksDBException e) {
+            throw StorageFailure.of(directory, "read the layout version", e);
+        }
+    }
+
+    @Override
+    public OptionalLong tip() {
+        return guarded("read the tip", () -> {
+            long current = tip;
+            return current == NO_TIP ? OptionalLong.empty() : OptionalLong.of(current);
+        });
+    }
+
+    @Override
+    public byte[] get(byte[] key, long height) {
+        Objects.requireNonNull(key, "key");
+        return guarded("read at height " + height, () -> height < 0 ? EMPTY : newestAtOrBelow(key, height));
+    }
+
+    /** One seekForPrev: the newest version of {@code key} at or below {@code height}, O(log n). */
+    private byte[] newestAtOrBelow(byte[] key, long height) throws RocksDBException {
+        byte[] prefix = StoreKeys.versionPrefix(key);
+        byte[] target = StoreKeys.versionAt(prefix, height);
+        // The lower bound stops the iterator at this key's first version: without it, a key with no version at
+        // or below the height would step back over other keys' entries (and tombstones left by a rollback).
+        try (Slice lower = new Slice(prefix);
+                ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
+                RocksIterator it = db.newIterator(opened.versions(), options)) {
+            it.seekForPrev(target);
+            if (!it.isValid()) {
+                it.status();
+                return EMPTY;
+            }
+            byte[] found = it.key();
+            // Within [prefix, target] every entry is a version of this key (the length prefix fixes where the
+            // key ends); checked anyway, since a wrong answer here would be silent.
+            if (found.length != target.length || !Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length)) {
+                throw new IllegalStateException("seekForPrev left the key's range in " + directory);
+            }
+            return it.value();
+        }
+    }
+
+    @Override
+    public void commitBlock(BlockCommit commit) {
+        Objects.requireNonNull(commit, "commit");
+        long height = commit.height();
+        written("commit block " + height, () -> {
+            long current = tip;
+            if (current != NO_TIP && height <= current) {
+                throw new IllegalArgumentException("block " + height + " is not above the tip " + current
+                        + " of " + directory + ": roll back first");
+            }
+            // Nothing reaches the database before db.write: an exception while the batch is built writes nothing.
+            try (WriteBatch batch = new WriteBatch()) {
+                for (Map.Entry<byte[], byte[]> write : commit.writes().entrySet()) {
+                    byte[] key = Objects.requireNonNull(write.getKey(), "null key in block " + height);
+                    byte[] value = write.getValue();
+                    if (value == null) {
+                        throw new NullPointerException("null value for a key of block " + height);
+                    }
+                    batch.put(opened.versions(), StoreKeys.version(key, height), value);
+                    batch.put(opened.blocks(), StoreKeys.blockEntry(height, key), value);
+                }
+                batch.put(opened.meta(), StoreKeys.hash(height), commit.blockHash());
+                batch.put(opened.meta(), StoreKeys.root(height), commit.stateRoot());
+                batch.put(opened.meta(), StoreKeys.TIP, StoreKeys.u64(height));
+                db.write(opened.syncWrite(), batch);
+            }
+            tip = height;
+        });
+    }
+
+    @Override
+    public Optional<byte[]> blockHash(long height) {
+        return guarded("read the hash of block " + height,
+                () -> height < 0 ? Optional.empty() : Optional.ofNullable(db.get(opened.meta(), StoreKeys.hash(height))));
+    }
+
+    @Override
+    public Optional<byte[]> stateRoot(long height) {
+        return guarded("read the state root of block " + height,
+                () -> height < 0 ? Optional.empty() : Optional.ofNullable(db.get(opened.meta(), StoreKeys.root(height))));
+    }
+
+    @Override
+    public Optional<byte[]> stateRootAtOrBelow(long height) {
+        return guarded("read the state root at or below " + height, () -> {
+            if (height < 0) {
+                return Optional.empty();
+            }
+            try (Slice lower = new Slice(new byte[] {StoreKeys.ROOT_TAG});
+                    ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
+                    RocksIterator it = db.newIterator(opened.meta(), options)) {
+                it.seekForPrev(StoreKeys.root(height));
+                if (!it.isValid()) {
+                    it.status();
+                    return Optional.empty();
+                }
+                return Optional.of(it.value());
+            }
+        });
+    }
+
+    @Override
+    public NavigableMap<byte[], byte[]> blockWrites(long height) {
+        return guarded("read the writes of block " + height, () -> {
+            NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
+            if (height >= 0) {
+                // height + 1 may wrap to Long.MIN_VALUE; as an unsigned u64 that is still the next height.
+                RangeScan.forEach(db, opened.blocks(), StoreKeys.u64(height), StoreKeys.u64(height + 1),
+                        it -> writes.put(StoreKeys.blockEntryKey(it.key()), it.value()));
+            }
+            return writes;
+        });
+    }
+
+    @Override
+    public void rollbackTo(long height) {
+        written("roll back to height " + height, () -> {
+            long current = tip;
+            if (current == NO_TIP || height >= current) {
+                return;
+            }
+            long newTip = new Rollback(db, opened).run(height);
+            tip = newTip;
+            LOG.log(System.Logger.Level.INFO, "rocksdb store {0}: rolled back from {1} to {2}", directory, current,
+                    newTip == NO_TIP ? "none" : Long.toString(newTip));
+        });
+    }
+
+    @Override
+    public Optional<byte[]> meta(String name) {
+        Objects.requireNonNull(name, "name");
+        return guarded("read metadata " + name, () -> Optional.ofNullable(db.get(opened.meta(), StoreKeys.meta(name))));
+    }
+
+    @Override
+    public void putMeta(String name, byte[] value) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(value, "value");
+        written("write metadata " + name, () -> db.put(opened.meta(), opened.syncWrite(), StoreKeys.meta(name), value));
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        lifecycle.writeLock().lock();
+        try {
+            opened.natives().releaseAll();
+        } catch (RocksDBException e) {
+            throw StorageFailure.of(directory, "close", e);
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** A call into RocksDB. */
+    @FunctionalInterface
+    interface RocksCall<T> {
+        T call() throws RocksDBException;
+    }
+
+    /** A write into RocksDB. */
+    @FunctionalInterface
+    interface RocksWrite {
+        void run() throws RocksDBException;
+    }
+
+    private <T> T guarded(String action, RocksCall<T> call) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed.get()) {
+                throw new IllegalStateException("rocksdb store " + directory + " is closed (" + action + ")");
+            }
+            return call.call();
+        } catch (RocksDBException e) {
+            throw StorageFailure.of(directory, action, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private void written(String action, RocksWrite write) {
+        guarded(action, () -> {
+            writer.lock();
+            try {
+                write.run();
+                return null;
+            } finally {
+                writer.unlock();
+            }
+        });
+    }
+}

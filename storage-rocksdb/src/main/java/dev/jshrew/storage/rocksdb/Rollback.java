@@ -1,0 +1,75 @@
+package dev.jshrew.storage.rocksdb;
+
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
+
+/**
+ * One rollback: removes every block above a height in a single synced {@link WriteBatch}.
+ *
+ * <p>The work is proportional to what the removed blocks wrote, not to the size of the store: the per-block
+ * index ({@code blocks}) lists exactly the versions to delete, so nothing else is scanned, and there is no
+ * key-count limit. The batch holds two deletes per removed write, so its memory grows with the size of the
+ * removed blocks (about 2 × (key length + 20) bytes per write).
+ *
+ * <p>Not thread-safe: the store runs it under its writer lock.
+ */
+final class Rollback {
+    private static final byte[] HASH_END = {(byte) (StoreKeys.HASH_TAG + 1)};
+    private static final byte[] ROOT_END = {(byte) (StoreKeys.ROOT_TAG + 1)};
+
+    private final RocksDB db;
+    private final OpenedDb opened;
+
+    Rollback(RocksDB db, OpenedDb opened) {
+        this.db = db;
+        this.opened = opened;
+    }
+
+    /**
+     * Removes every block above {@code height} (a negative height removes all of them) and makes the highest
+     * remaining block the tip.
+     *
+     * @return the new tip, or {@code -1} when no block is left
+     */
+    long run(long height) throws RocksDBException {
+        long firstRemoved = height < 0 ? 0 : height + 1;
+        try (WriteBatch batch = new WriteBatch()) {
+            RangeScan.forEach(db, opened.blocks(), StoreKeys.u64(firstRemoved), null, entry -> {
+                byte[] indexKey = entry.key();
+                batch.delete(opened.versions(), StoreKeys.versionOfBlockEntry(indexKey));
+                batch.delete(opened.blocks(), indexKey);
+            });
+            RangeScan.forEach(db, opened.meta(), StoreKeys.hash(firstRemoved), HASH_END,
+                    entry -> batch.delete(opened.meta(), entry.key()));
+            RangeScan.forEach(db, opened.meta(), StoreKeys.root(firstRemoved), ROOT_END,
+                    entry -> batch.delete(opened.meta(), entry.key()));
+            // Every committed block has a hash entry, and the batch above leaves those at or below the height,
+            // so the highest of them is the new tip.
+            long newTip = height < 0 ? -1 : highestBlockAtOrBelow(height);
+            if (newTip < 0) {
+                batch.delete(opened.meta(), StoreKeys.TIP);
+            } else {
+                batch.put(opened.meta(), StoreKeys.TIP, StoreKeys.u64(newTip));
+            }
+            db.write(opened.syncWrite(), batch);
+            return newTip;
+        }
+    }
+
+    private long highestBlockAtOrBelow(long height) throws RocksDBException {
+        try (Slice lower = new Slice(new byte[] {StoreKeys.HASH_TAG});
+                ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
+                RocksIterator it = db.newIterator(opened.meta(), options)) {
+            it.seekForPrev(StoreKeys.hash(height));
+            if (!it.isValid()) {
+                it.status();
+                return -1;
+            }
+            return StoreKeys.taggedHeight(it.key());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+package dev.jshrew.storage.rocksdb;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The on-disk key encoding of every column family. Stateless; thread-safe.
+ *
+ * <pre>
+ * versions:  u32be(len(key)) ‖ key ‖ u64be(height)  → value
+ * blocks:    u64be(height) ‖ key                    → value
+ * meta:      0x01                                   → u32be(layout version)
+ *            0x02                                   → u64be(tip height)
+ *            0x10 ‖ u64be(height)                   → block hash
+ *            0x11 ‖ u64be(height)                   → state root
+ *            0x20 ‖ utf8(name)                      → metadata value
+ * </pre>
+ *
+ * <p>Why the length prefix in {@code versions}: with it, the first {@code 4 + len} bytes of an entry name exactly
+ * one guest key, so all versions of a key are contiguous and sorted by height, and no other key's versions can sit
+ * between them. Without it, {@code "a" ‖ u64be(h)} and {@code "a\0" ‖ …} interleave and a backwards seek lands on
+ * the wrong key. Heights are never negative, so big-endian {@code u64} sorts them numerically under RocksDB's
+ * unsigned bytewise comparator.
+ */
+final class StoreKeys {
+    static final int HEIGHT_BYTES = Long.BYTES;
+    private static final int LENGTH_BYTES = Integer.BYTES;
+
+    static final byte[] LAYOUT = {0x01};
+    static final byte[] TIP = {0x02};
+    static final byte HASH_TAG = 0x10;
+    static final byte ROOT_TAG = 0x11;
+    private static final byte META_TAG = 0x20;
+
+    private StoreKeys() {}
+
+    /** {@code u32be(len(key)) ‖ key}: the common prefix of every version of {@code key}. */
+    static byte[] versionPrefix(byte[] key) {
+        byte[] out = new byte[LENGTH_BYTES + key.length];
+        putInt(out, 0, key.length);
+        System.arraycopy(key, 0, out, LENGTH_BYTES, key.length);
+        return out;
+    }
+
+    /** The version of {@code key} at {@code height}. */
+    static byte[] version(byte[] key, long height) {
+        byte[] out = new byte[LENGTH_BYTES + key.length + HEIGHT_BYTES];
+        putInt(out, 0, key.length);
+        System.arraycopy(key, 0, out, LENGTH_BYTES, key.length);
+        putLong(out, LENGTH_BYTES + key.length, height);
+        return out;
+    }
+
+    /** {@code prefix ‖ u64be(height)}, for a prefix from {@link #versionPrefix}. */
+    static byte[] versionAt(byte[] prefix, long height) {
+        byte[] out = Arrays.copyOf(prefix, prefix.length + HEIGHT_BYTES);
+        putLong(out, prefix.length, height);
+        return out;
+    }
+
+    /** The entry of {@code key} in the index of the block at {@code height}. */
+    static byte[] blockEntry(long height, byte[] key) {
+        byte[] out = new byte[HEIGHT_BYTES + key.length];
+        putLong(out, 0, height);
+        System.arraycopy(key, 0, out, HEIGHT_BYTES, key.length);
+        return out;
+    }
+
+    /** The guest key of a block index entry. */
+    static byte[] blockEntryKey(byte[] entry) {
+        checkBlockEntry(entry);
+        return Arrays.copyOfRange(entry, HEIGHT_BYTES, entry.length);
+    }
+
+    /** The version key that a block index entry stands for. */
+    static byte[] versionOfBlockEntry(byte[] entry) {
+        checkBlockEntry(entry);
+        return version(blockEntryKey(entry), getLong(entry, 0));
+    }
+
+    static byte[] hash(long height) {
+        return tagged(HASH_TAG, height);
+    }
+
+    static byte[] root(long height) {
+        return tagged(ROOT_TAG, height);
+    }
+
+    /** The height of a {@link #hash} or {@link #root} key. */
+    static long taggedHeight(byte[] taggedKey) {
+        if (taggedKey.length != 1 + HEIGHT_BYTES) {
+            throw new IllegalStateException("corrupt meta key of " + taggedKey.length + " bytes");
+        }
+        return getLong(taggedKey, 1);
+    }
+
+    static byte[] meta(String name) {
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[1 + utf8.length];
+        out[0] = META_TAG;
+        System.arraycopy(utf8, 0, out, 1, utf8.length);
+        return out;
+    }
+
+    static byte[] u64(long value) {
+        byte[] out = new byte[HEIGHT_BYTES];
+        putLong(out, 0, value);
+        return out;
+    }
+
+    static byte[] u32(int value) {
+        byte[] out = new byte[LENGTH_BYTES];
+        putInt(out, 0, value);
+        return out;
+    }
+
+    static long getLong(byte[] bytes, int offset) {
+        long v = 0;
+        for (int i = 0; i < HEIGHT_BYTES; i++) {
+            v = (v << 8) | (bytes[offset + i] & 0xFFL);
+        }
+        return v;
+    }
+
+    static int getInt(byte[] bytes, int offset) {
+        int v = 0;
+        for (int i = 0; i < LENGTH_BYTES; i++) {
+            v = (v << 8) | (bytes[offset + i] & 0xFF);
+        }
+        return v;
+    }
+
+    private static byte[] tagged(byte tag, long height) {
+        byte[] out = new byte[1 + HEIGHT_BYTES];
+        out[0] = tag;
+        putLong(out, 1, height);
+        return out;
+    }
+
+    private static void checkBlockEntry(byte[] entry) {
+        if (entry.length < HEIGHT_BYTES) {
+            throw new IllegalStateException("corrupt block index entry of " + entry.length + " bytes");
+        }
+    }
+
+    private static void putLong(byte[] out, int offset, long value) {
+        for (int i = HEIGHT_BYTES - 1; i >= 0; i--) {
+            out[offset + i] = (byte) value;
+            value >>>= 8;
+        }
+    }
+
+    private static void putInt(byte[] out, int offset, int value) {
+        for (int i = LENGTH_BYTES - 1; i >= 0; i--) {
+            out[offset + i] = (byte) value;
+            value >>>= 8;
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.jshrew.tck;
+
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.BlockResult;
+import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.Hashes;
+import dev.jshrew.host.Indexer;
+import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.RunOptions;
+import dev.jshrew.host.ViewRunner;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.api.storage.StorageProvider;
+import java.util.ServiceLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * One engine, one module, one RocksDB store in a temporary directory, an indexer and a view runner: what a test
+ * needs to drive the host end to end. Closes everything in reverse order.
+ */
+public final class Harness implements AutoCloseable {
+    /** Commit size for unit tests: small, so tests never hold gigabytes (the 4 GiB commit has tests of its own). */
+    public static final long TEST_COMMIT_BYTES = 8L << 20;
+
+    private final WasmEngine engine;
+    private final CompiledModule module;
+    private final KeyValueStore store;
+    private final Indexer indexer;
+    private final ViewRunner views;
+    private final List<String> logs = new CopyOnWriteArrayList<>();
+    private final Path db;
+
+    public Harness(String engineName, Map<String, String> engineOptions, String guest, Path db, RunOptions options) {
+        this(EngineRegistry.load().create(engineName, engineOptions, new CommittedMemoryProvider()), guest, Fixtures.guest(guest), db, options);
+    }
+
+    Harness(WasmEngine engine, String moduleName, byte[] wasm, Path db, RunOptions options) {
+        this.engine = engine;
+        this.db = db;
+        try {
+            this.module = engine.compile(moduleName, wasm);
+            this.store = rocksdb().open(db, Map.of());
+            this.indexer = new Indexer(engine.name(), module, Hashes.sha256(wasm), store, options, logs::add);
+            this.views = new ViewRunner(engine.name(), module, store, options, logs::add);
+        } catch (RuntimeException e) {
+            engine.close();
+            throw e;
+        }
+    }
+
+    /** The RocksDB storage provider, found as the CLI finds it. */
+    public static StorageProvider rocksdb() {
+        return ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals("rocksdb")).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no rocksdb StorageProvider on the class path"));
+    }
+
+    /** Small committed memory, fast reset, the default 4 GiB guest limit. */
+    public static RunOptions testOptions(ResetMode reset) {
+        return new RunOptions(65536, TEST_COMMIT_BYTES, reset);
+    }
+
+    public BlockResult index(long height, byte[] block) {
+        return indexer.indexBlock(height, block);
+    }
+
+    public byte[] view(String function, byte[] input, long height) {
+        return views.view(function, input, height);
+    }
+
+    public byte[] get(String key, long height) {
+        return store.get(key.getBytes(StandardCharsets.UTF_8), height);
+    }
+
+    public KeyValueStore store() {
+        return store;
+    }
+
+    public CompiledModule module() {
+        return module;
+    }
+
+    public WasmEngine engine() {
+        return engine;
+    }
+
+    public Indexer indexer() {
+        return indexer;
+    }
+
+    public List<String> logs() {
+        return logs;
+    }
+
+    public Path db() {
+        return db;
+    }
+
+    @Override
+    public void close() {
+        try (engine; store; indexer; views) {
+            // closes in reverse order: views, indexer, store, engine
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/** The conformance kit: every engine runs these tests unchanged (one subclass per engine). */
+module dev.jshrew.tck {
+    requires transitive dev.jshrew.host;
+    requires transitive org.junit.jupiter.api;
+    requires transitive org.assertj.core;
+    requires dev.jshrew.memory.commit;
+
+    exports dev.jshrew.tck;
+
+    uses dev.jshrew.api.storage.StorageProvider;
+    opens dev.jshrew.tck to org.junit.platform.commons;
+}
