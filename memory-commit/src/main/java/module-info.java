@@ -4,7 +4,8 @@
  * it. The JVM must grant native access to this module ({@code --enable-native-access=dev.jshrew.memory.commit}).
  */
 module dev.jshrew.memory.commit {
-    requires dev.jshrew.api;
+    // transitive: the exported API (LinearMemoryProvider, CommitReport) is made of dev.jshrew.api types
+    requires transitive dev.jshrew.api;
 
     exports dev.jshrew.memory;
 }

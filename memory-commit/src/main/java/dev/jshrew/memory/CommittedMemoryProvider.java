@@ -79,6 +79,7 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
      *     {@code [0, reserveBytes]}
      */
     @Override
+    @SuppressWarnings("restricted") // the segment is sized to the mapping this method just made
     public LinearMemory reserve(long reserveBytes, long commitBytes) {
         if (reserveBytes <= 0 || commitBytes < 0 || commitBytes > reserveBytes) {
             throw new IllegalArgumentException(String.format(Locale.ROOT,

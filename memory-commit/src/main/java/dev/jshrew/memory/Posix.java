@@ -84,6 +84,7 @@ final class Posix {
         }
     }
 
+    @SuppressWarnings("restricted") // binding libc is the point of this class; callers need native access
     private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsupportedOperationException("libc has no " + name + "(): Linux is required"));

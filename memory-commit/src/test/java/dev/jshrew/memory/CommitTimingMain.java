@@ -18,7 +18,7 @@ import java.util.Locale;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Xmx256m \
  *   -cp api/target/classes:memory-commit/target/classes:memory-commit/target/test-classes \
- *   dev.jshrew.memory.CommitTimingMain 4g 2 [strategy...]
+ *   [-DpauseMillis=500] dev.jshrew.memory.CommitTimingMain 4g 2 [strategy...]
  * </pre>
  */
 public final class CommitTimingMain {
@@ -54,7 +54,7 @@ public final class CommitTimingMain {
                 long total = System.nanoTime() - t0;
                 System.out.printf(Locale.ROOT, "run %d %-24s %s; THP %d MiB; reserve+commit+verify+unmap %.2f s%n",
                         r, s.label(), report.describe(), huge >> 20, total / 1e9);
-                Thread.sleep(500);
+                Thread.sleep(Long.getLong("pauseMillis", 500));
             }
         }
     }

@@ -9,7 +9,7 @@ import org.rocksdb.RocksDBException;
 /**
  * The native objects of one store, released in reverse order of creation (RocksJava's rule: column family
  * handles before the database, the database before its options, options before the cache and filter they point
- * to). Not thread-safe: used while opening and once while closing, both under the store's exclusive lock.
+ * to). Not thread-safe: used by one thread while opening, and once while closing under the store's exclusive lock.
  */
 final class NativeResources {
     /** A release step; the database's own can fail with a {@link RocksDBException}. */

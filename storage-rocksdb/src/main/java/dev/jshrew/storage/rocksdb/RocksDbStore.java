@@ -104,7 +104,8 @@ final class RocksDbStore implements KeyValueStore {
     @Override
     public byte[] get(byte[] key, long height) {
         Objects.requireNonNull(key, "key");
-        return guarded("read at height " + height, () -> height < 0 ? EMPTY : newestAtOrBelow(key, height));
+        // A constant action: this is the hot path, and the message is only needed on failure.
+        return guarded("versioned read", () -> height < 0 ? EMPTY : newestAtOrBelow(key, height));
     }
 
     /** One seekForPrev: the newest version of {@code key} at or below {@code height}, O(log n). */
@@ -144,10 +145,10 @@ final class RocksDbStore implements KeyValueStore {
             // Nothing reaches the database before db.write: an exception while the batch is built writes nothing.
             try (WriteBatch batch = new WriteBatch()) {
                 for (Map.Entry<byte[], byte[]> write : commit.writes().entrySet()) {
-                    byte[] key = Objects.requireNonNull(write.getKey(), "null key in block " + height);
+                    byte[] key = write.getKey();
                     byte[] value = write.getValue();
-                    if (value == null) {
-                        throw new NullPointerException("null value for a key of block " + height);
+                    if (key == null || value == null) {
+                        throw new NullPointerException("null key or value in the writes of block " + height);
                     }
                     batch.put(opened.versions(), StoreKeys.version(key, height), value);
                     batch.put(opened.blocks(), StoreKeys.blockEntry(height, key), value);

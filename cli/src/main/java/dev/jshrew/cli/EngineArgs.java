@@ -1,0 +1,92 @@
+package dev.jshrew.cli;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.MemoryLimits;
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
+import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.Hashes;
+import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.RunOptions;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that run an indexer: engine, module, database, memory. */
+final class EngineArgs {
+    @Option(names = "--engine", description = "WebAssembly engine (see `jshrew engines`); optional when only one is installed")
+    String engine;
+
+    @Option(names = {"-E", "--engine-option"}, paramLabel = "KEY=VALUE", description = "engine option, e.g. -E mode=interpreter for chicory")
+    Map<String, String> engineOptions = new LinkedHashMap<>();
+
+    @Option(names = "--indexer", required = true, paramLabel = "FILE.wasm", description = "the indexer module")
+    Path indexer;
+
+    @Option(names = "--db", required = true, paramLabel = "DIR", description = "RocksDB directory (created if missing)")
+    Path db;
+
+    @Option(names = "--memory-commit", paramLabel = "SIZE|off", description = "guest memory to commit physically at startup (default: the guest memory limit, 4g); off commits nothing")
+    String memoryCommit;
+
+    @Option(names = "--reset", paramLabel = "fast|fresh", defaultValue = "fast", description = "between blocks: fast (in-place reset of the committed instance) or fresh (new, uncommitted instance per block: the reference behaviour)")
+    String reset;
+
+    @Option(names = "--guest-memory-limit", paramLabel = "PAGES", defaultValue = "65536", description = "the most 64 KiB pages a guest may have (deterministic configuration; default 65536 = 4 GiB)")
+    int guestMemoryLimit;
+
+    RunOptions runOptions() {
+        if (guestMemoryLimit < 1 || guestMemoryLimit > MemoryLimits.MAX_PAGES) {
+            throw new JshrewException(ErrorCode.INPUT, "--guest-memory-limit must be 1..65536 pages, not " + guestMemoryLimit);
+        }
+        long limitBytes = (long) guestMemoryLimit * MemoryLimits.PAGE_SIZE;
+        long commit;
+        try {
+            commit = memoryCommit == null ? limitBytes : CommittedMemoryProvider.parseSize(memoryCommit);
+        } catch (IllegalArgumentException e) {
+            throw new JshrewException(ErrorCode.INPUT, "--memory-commit: " + e.getMessage(), e);
+        }
+        ResetMode mode = switch (reset.toLowerCase(Locale.ROOT)) {
+            case "fast" -> ResetMode.FAST;
+            case "fresh" -> ResetMode.FRESH;
+            default -> throw new JshrewException(ErrorCode.INPUT, "--reset must be fast or fresh, not '" + reset + "'");
+        };
+        return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode);
+    }
+
+    WasmEngine createEngine() {
+        return EngineRegistry.load().create(engine, engineOptions, new CommittedMemoryProvider());
+    }
+
+    byte[] moduleBytes() {
+        try {
+            return Files.readAllBytes(indexer);
+        } catch (IOException e) {
+            throw new JshrewException(ErrorCode.INPUT, "cannot read indexer " + indexer + ": " + e.getMessage(), e);
+        }
+    }
+
+    CompiledModule compile(WasmEngine engine, byte[] bytes) {
+        return engine.compile(indexer.getFileName().toString(), bytes);
+    }
+
+    static KeyValueStore openStore(Path db) {
+        StorageProvider provider = ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals("rocksdb")).findFirst()
+                .orElseThrow(() -> new JshrewException(ErrorCode.STORAGE, "no rocksdb storage provider on the class path"));
+        return provider.open(db, Map.of());
+    }
+
+    static byte[] sha256(byte[] bytes) {
+        return Hashes.sha256(bytes);
+    }
+}

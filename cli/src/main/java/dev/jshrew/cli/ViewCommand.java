@@ -1,0 +1,47 @@
+package dev.jshrew.cli;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.Hashes;
+import dev.jshrew.host.ViewRunner;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "view", description = "Call a view function at a height and print its result as lowercase hex.")
+final class ViewCommand implements Callable<Integer> {
+    @Mixin
+    EngineArgs args;
+
+    @Option(names = "--function", required = true, paramLabel = "NAME")
+    String function;
+
+    @Option(names = "--input", required = true, paramLabel = "HEX", description = "view input as hex (0x optional); the host prepends u32le(height)")
+    String input;
+
+    @Option(names = "--height", paramLabel = "H", description = "height to read at (default: the database tip)")
+    Long height;
+
+    @Override
+    public Integer call() {
+        byte[] in;
+        try {
+            in = Hashes.parseHex(input);
+        } catch (IllegalArgumentException e) {
+            throw new JshrewException(ErrorCode.INPUT, "--input is not hex: " + e.getMessage(), e);
+        }
+        var options = args.runOptions();
+        byte[] bytes = args.moduleBytes();
+        try (WasmEngine engine = args.createEngine();
+             KeyValueStore store = EngineArgs.openStore(args.db)) {
+            long at = height != null ? height : store.tip().orElse(0);
+            try (ViewRunner views = new ViewRunner(engine.name(), args.compile(engine, bytes), store, options, System.err::print)) {
+                System.out.println(Hashes.hex(views.view(function, in, at)));
+            }
+        }
+        return 0;
+    }
+}

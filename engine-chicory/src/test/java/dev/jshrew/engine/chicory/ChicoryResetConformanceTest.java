@@ -1,0 +1,10 @@
+package dev.jshrew.engine.chicory;
+
+import dev.jshrew.tck.ResetConformanceTest;
+
+class ChicoryResetConformanceTest extends ResetConformanceTest {
+    @Override
+    protected String engineName() {
+        return "chicory";
+    }
+}
