@@ -1,0 +1,130 @@
+package dev.jshrew.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.engine.EngineCapability;
+import dev.jshrew.api.engine.InstanceOptions;
+import dev.jshrew.api.engine.MemoryStats;
+import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.RunOptions;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Guest memory: limits (C-63, C-64), size at the start of every block (C-65), engines that cannot back the full
+ * 4 GiB failing the documented way, and a real physical commit.
+ */
+public abstract class MemoryConformanceTest {
+    protected abstract String engineName();
+
+    protected Map<String, String> engineOptions() {
+        return Map.of();
+    }
+
+    @TempDir
+    Path temp;
+
+    private boolean has(EngineCapability capability) {
+        return EngineRegistry.load().resolve(engineName()).capabilities().contains(capability);
+    }
+
+    private Harness harness(String guest, RunOptions options) {
+        return new Harness(engineName(), engineOptions(), guest, temp.resolve("db-" + System.nanoTime()), options);
+    }
+
+    static byte[] u32(long v) {
+        return EngineConformanceTest.u32(v);
+    }
+
+    @Test
+    @DisplayName("C-63 a guest grows to its declared maximum and no further")
+    void c63() {
+        try (Harness h = harness("wat/probe-max40.wasm", Harness.testOptions(ResetMode.FAST))) {
+            h.index(0, Script.of().grow(38).grow(1).size().grow(0).obsFlush("o").block());
+            assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(-1), u32(40), u32(40)));
+        }
+    }
+
+    @Test
+    @DisplayName("memory.grow past the configured guest limit returns -1, whatever the engine")
+    void configuredLimit() {
+        try (Harness h = harness("wat/probe.wasm", new RunOptions(100, Harness.TEST_COMMIT_BYTES, ResetMode.FAST))) {
+            h.index(0, Script.of().grow(98).grow(1).grow(0x7FFF_FFFFL).grow(0xFFFF_FFFFL).size().obsFlush("o").block());
+            assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(-1), u32(-1), u32(-1), u32(100)));
+        }
+    }
+
+    @Test
+    @DisplayName("C-64 without a declared maximum a guest grows to exactly 65536 pages (or the engine says it cannot)")
+    void c64() {
+        try (Harness h = harness("wat/probe.wasm", Harness.testOptions(ResetMode.FAST))) {
+            if (has(EngineCapability.MEMORY_ABOVE_2GIB)) {
+                h.index(0, Script.of().grow(65534).grow(1).size().obsFlush("o").block());
+                assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(-1), u32(65536)));
+            } else {
+                // The documented failure: the block stops with ENGINE_LIMIT; the guest never sees -1 here.
+                h.index(0, Script.of().grow(32765).size().obsFlush("o").block());
+                assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(32767)));
+                BlockFailedException e = org.junit.jupiter.api.Assertions.assertThrows(BlockFailedException.class,
+                        () -> h.index(1, Script.of().flush(new byte[0]).grow(32766).block()));
+                assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT);
+                assertThat(e.getMessage()).contains("engine " + engineName()).contains("cannot provide more than").contains("height 1");
+                assertThat(h.store().tip()).hasValue(0);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("C-65 memory size at the start of every block is the fresh size")
+    void c65() {
+        try (Harness h = harness("wat/probe.wasm", Harness.testOptions(ResetMode.FAST))) {
+            h.index(0, Script.of().grow(10).size().obsFlush("o").block());
+            h.index(1, Script.of().size().obsFlush("o").block(1));
+            assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(12)));
+            assertThat(h.get("o", 1)).isEqualTo(u32(2));
+        }
+    }
+
+    static long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    @Test
+    @DisplayName("the commit is real: RSS rises by the committed size at instantiation, and stays after reset")
+    void commitIsPhysical() throws IOException {
+        long commit = 256L << 20;
+        var engine = EngineRegistry.load().create(engineName(), engineOptions(), new CommittedMemoryProvider());
+        try (engine) {
+            var module = engine.compile("probe.wasm", Fixtures.guest("wat/probe.wasm"));
+            var imports = new dev.jshrew.host.abi.MetashrewAbi(new dev.jshrew.host.abi.CallContext(), s -> { })
+                    .bind(module.imports(), module.name());
+            long before = rssBytes();
+            try (ModuleInstance instance = module.instantiate(imports, new InstanceOptions(65536, commit))) {
+                long after = rssBytes();
+                MemoryStats stats = instance.memoryStats();
+                assertThat(stats.committedBytes()).isGreaterThanOrEqualTo(commit);
+                assertThat(after - before).as("RSS rise").isGreaterThan(commit * 9 / 10);
+                instance.reset();
+                assertThat(rssBytes()).as("reset hands no page back").isGreaterThan(before + commit * 9 / 10);
+                assertThat(instance.memoryStats().pages()).isEqualTo(2);
+            }
+        }
+        assertThat(List.of(commit)).isNotEmpty();
+    }
+}
