@@ -131,9 +131,9 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
         requirePageRange(seg);
         CommitStrategy concrete = strategy.resolveForExistingRange();
         long len = seg.byteSize();
-        if (concrete != CommitStrategy.NONE && budgetFromProperty() != null) {
-            long missing = len - Committer.residentBytes(seg.address(), len);
-            MemoryBudget.system().require(0, missing);
+        MemoryBudget budget = budgetFromProperty();
+        if (concrete != CommitStrategy.NONE && budget != null) {
+            budget.require(0, len - Committer.residentBytes(seg.address(), len));
         }
         return Committer.commit(seg, len, len, concrete);
     }

@@ -9,12 +9,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -103,32 +101,13 @@ class CgroupRefusalTest {
         }
     }
 
-    private record Result(int exit, String out, String err) {
-    }
-
-    private static Result runChildInCgroup(Path tmp, String reserve, String commit) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> cmd = List.of("sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", cgroup.toString(),
-                java, "-Xmx64m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
-                "-Djshrew.memory.strategy=auto", "-cp", System.getProperty("java.class.path"),
-                CommitProbeMain.class.getName(), reserve, commit);
-        Path out = tmp.resolve("out.txt");
-        Path err = tmp.resolve("err.txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
-            throw new AssertionError("child JVM did not finish in 180 s");
-        }
-        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        System.out.printf("child (%s/%s in %s): exit %d%nstdout: %sstderr: %s%n", reserve, commit, cgroup, r.exit(),
-                r.out(), r.err());
-        return r;
+    private static ChildJvm.Result runChildInCgroup(Path tmp, String reserve, String commit) throws Exception {
+        return ChildJvm.run(tmp, "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", cgroup.toString(), reserve, commit);
     }
 
     @Test
     void fourGibInATwoGibCgroupIsRefusedCleanly(@TempDir Path tmp) throws Exception {
-        Result r = runChildInCgroup(tmp, "4g", "4g");
+        ChildJvm.Result r = runChildInCgroup(tmp, "4g", "4g");
         assertThat(r.exit()).as("exit status (137 would be an OOM kill)")
                 .isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED.exitCode());
         String limitFile = version == 2 ? "memory.max" : "memory.limit_in_bytes";
@@ -144,7 +123,7 @@ class CgroupRefusalTest {
 
     @Test
     void oneGibInATwoGibCgroupIsCommitted(@TempDir Path tmp) throws Exception {
-        Result r = runChildInCgroup(tmp, "4g", "1g");
+        ChildJvm.Result r = runChildInCgroup(tmp, "4g", "1g");
         assertThat(r.exit()).isZero();
         assertThat(r.out()).startsWith("COMMITTED committed 1024 MiB in ");
     }

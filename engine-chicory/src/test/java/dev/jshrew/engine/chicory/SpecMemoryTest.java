@@ -1,0 +1,712 @@
+package dev.jshrew.engine.chicory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.ByteBufferMemory;
+import com.dylibso.chicory.runtime.GlobalInstance;
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.ImportFunction;
+import com.dylibso.chicory.runtime.ImportGlobal;
+import com.dylibso.chicory.runtime.ImportMemory;
+import com.dylibso.chicory.runtime.ImportTable;
+import com.dylibso.chicory.runtime.ImportValues;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.runtime.TableInstance;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.InvalidException;
+import com.dylibso.chicory.wasm.MalformedException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.UninstantiableException;
+import com.dylibso.chicory.wasm.UnlinkableException;
+import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.Export;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
+import com.dylibso.chicory.wasm.types.Table;
+import com.dylibso.chicory.wasm.types.TableLimits;
+import com.dylibso.chicory.wasm.types.ValType;
+import com.dylibso.chicory.wasm.types.Value;
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.memory.LinearMemory;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicContainer;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.opentest4j.AssertionFailedError;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * Runs the official WebAssembly spec tests for linear memory against {@link SegmentMemory}, on Chicory's bytecode
+ * compiler and on its interpreter. The testsuite is not part of this repository (nor anything generated from it):
+ * {@code tools/spectest.sh} converts a checkout of it to JSON + .wasm outside the repository, and this test reads
+ * that directory from the system property {@value #DIR_PROPERTY} or the environment variable {@value #DIR_ENV}.
+ * Without either it is skipped, visibly. See {@code tools/README-spectest.md}.
+ *
+ * <p>Every command of every script is one dynamic test, run in script order (a script's commands share its module
+ * state). Text-format {@code assert_malformed} modules are skipped (the test only has a binary parser). A
+ * {@code memory.grow} that {@link SegmentMemory} refuses with {@link ErrorCode#ENGINE_LIMIT} (growth above
+ * {@link SegmentMemory#ENGINE_MAX_PAGES} pages within the guest's limit, by design) aborts that command as a
+ * documented divergence instead of failing it. A summary per file and mode is printed at the end and written to
+ * {@code target/spectest-summary.txt}.
+ *
+ * <p>Guest memories (and the {@code spectest} module's memory) are {@link SegmentMemory} instances over memory
+ * reserved, uncommitted, from {@link CommittedMemoryProvider}, sized as {@link ChicoryModuleInstance} sizes them.
+ * With {@value #MEMORY_PROPERTY}{@code =bytebuffer} (or {@value #MEMORY_ENV}) they are Chicory's
+ * {@link ByteBufferMemory} instead: a control run, to tell SegmentMemory's failures from Chicory's own.
+ */
+class SpecMemoryTest {
+    static final String DIR_PROPERTY = "jshrew.spectest.dir";
+    static final String DIR_ENV = "JSHREW_SPECTEST_DIR";
+    /**
+     * {@code segment} (default): guests get {@link SegmentMemory}. {@code bytebuffer}: Chicory's own
+     * {@link ByteBufferMemory}, a control run telling SegmentMemory's failures from the engine's.
+     */
+    static final String MEMORY_PROPERTY = "jshrew.spectest.memory";
+    static final String MEMORY_ENV = "JSHREW_SPECTEST_MEMORY";
+
+    /** The scripts, in the order they run; those absent from the directory are reported and skipped. */
+    static final List<String> FILES = List.of("memory", "memory_grow", "memory_size", "memory_fill", "memory_copy",
+            "memory_init", "memory_trap", "memory_redundancy", "address", "data", "bulk");
+
+    /** Pages a guest may address at most (4 GiB); the cap the memory factory applies to declared maxima. */
+    static final int WASM_MAX_PAGES = 65536;
+
+    enum Mode {
+        COMPILER, INTERPRETER;
+
+        Function<Instance, Machine> machines(WasmModule module) {
+            return this == COMPILER ? MachineFactoryCompiler.compile(module) : InterpreterMachine::new;
+        }
+    }
+
+    enum Outcome { PASSED, FAILED, SKIPPED, DIVERGENCE }
+
+    private static final CommittedMemoryProvider PROVIDER = new CommittedMemoryProvider();
+    /** Outcome counts per "file mode", in run order. */
+    private static final Map<String, EnumMap<Outcome, Integer>> SUMMARY = new LinkedHashMap<>();
+    private static final List<String> DIVERGENCES = new ArrayList<>();
+    private static final List<String> FAILURES = new ArrayList<>();
+    private static final List<Script> OPEN = new ArrayList<>();
+
+    static boolean controlRun() {
+        String memory = System.getProperty(MEMORY_PROPERTY, System.getenv(MEMORY_ENV));
+        if (memory == null || memory.isBlank() || memory.equals("segment")) {
+            return false;
+        } else if (memory.equals("bytebuffer")) {
+            return true;
+        }
+        throw new IllegalArgumentException(MEMORY_PROPERTY + "/" + MEMORY_ENV + " must be segment or bytebuffer, not " + memory);
+    }
+
+    static Path specDir() {
+        String dir = System.getProperty(DIR_PROPERTY);
+        if (dir == null || dir.isBlank()) {
+            dir = System.getenv(DIR_ENV);
+        }
+        return dir == null || dir.isBlank() ? null : Path.of(dir);
+    }
+
+    /**
+     * When the converted testsuite is missing this yields one dynamic test that is skipped with the reason (an
+     * assumption failing in the factory itself would abort a container, which surefire does not count as a test).
+     */
+    @TestFactory
+    Stream<DynamicNode> officialMemorySpecTests() {
+        Path dir = specDir();
+        String reason = null;
+        List<String> present = List.of();
+        if (dir == null) {
+            reason = "SpecMemoryTest skipped, reason: official testsuite not available offline; run tools/spectest.sh "
+                    + "TESTSUITE_DIR OUT_DIR, then set " + DIR_ENV + "=OUT_DIR or -D" + DIR_PROPERTY + "=OUT_DIR "
+                    + "(see tools/README-spectest.md)";
+        } else if (!Files.isDirectory(dir)) {
+            reason = "SpecMemoryTest skipped, reason: " + dir + " (from " + DIR_PROPERTY + "/" + DIR_ENV
+                    + ") is not a directory; run tools/spectest.sh TESTSUITE_DIR " + dir;
+        } else {
+            present = FILES.stream().filter(f -> Files.isRegularFile(dir.resolve(f + ".json"))).toList();
+            if (present.isEmpty()) {
+                reason = "SpecMemoryTest skipped, reason: no converted spec test (" + FILES.getFirst() + ".json, ...) in "
+                        + dir + "; run tools/spectest.sh TESTSUITE_DIR " + dir;
+            }
+        }
+        if (reason != null) {
+            String why = reason;
+            return Stream.of(DynamicTest.dynamicTest("official memory spec tests", () -> Assumptions.assumeTrue(false, why)));
+        }
+        List<String> found = present;
+        return Stream.of(Mode.values()).map(mode -> DynamicContainer.dynamicContainer(mode.name().toLowerCase(Locale.ROOT),
+                FILES.stream().map(file -> found.contains(file)
+                        ? fileContainer(dir, file, mode)
+                        : DynamicTest.dynamicTest(file + ".wast", () -> {
+                            throw new TestAbortedException(file + ".json is not in " + dir + " (not in the testsuite, or "
+                                    + "wast2json could not convert it)");
+                        }))));
+    }
+
+    private static DynamicContainer fileContainer(Path dir, String file, Mode mode) {
+        Script script = new Script(dir, file, mode);
+        String key = file + " " + mode.name().toLowerCase(Locale.ROOT);
+        // Children are built lazily: the JSON is read only when JUnit reaches this container.
+        Stream<DynamicNode> children = Stream.of(file).flatMap(f -> {
+            synchronized (OPEN) {
+                OPEN.add(script);
+                SUMMARY.put(key, new EnumMap<>(Outcome.class));
+            }
+            List<Map<String, Object>> commands = script.commands();
+            return commands.stream().map(c -> (DynamicNode) DynamicTest.dynamicTest(describe(c),
+                    () -> record(key, c, () -> script.run(c))));
+        }).onClose(script::close);
+        return DynamicContainer.dynamicContainer(file + ".wast", children);
+    }
+
+    private static void record(String key, Map<String, Object> command, ThrowingRunnable body) throws Throwable {
+        Outcome outcome = Outcome.FAILED;
+        try {
+            body.run();
+            outcome = Outcome.PASSED;
+        } catch (Divergence d) {
+            outcome = Outcome.DIVERGENCE;
+            synchronized (OPEN) {
+                DIVERGENCES.add(key + " line " + command.get("line") + ": " + d.getMessage());
+            }
+            throw d;
+        } catch (TestAbortedException e) {
+            outcome = Outcome.SKIPPED;
+            throw e;
+        } catch (Throwable t) {
+            synchronized (OPEN) {
+                FAILURES.add(key + " " + describe(command) + ": " + t);
+            }
+            // Dynamic tests are reported by index only: name the script, mode and command in the failure.
+            throw new AssertionFailedError(key + " " + describe(command) + ": " + t, t);
+        } finally {
+            synchronized (OPEN) {
+                SUMMARY.get(key).merge(outcome, 1, Integer::sum);
+            }
+        }
+    }
+
+    @AfterAll
+    static void summary() throws IOException {
+        synchronized (OPEN) {
+            OPEN.forEach(Script::close);
+            OPEN.clear();
+            if (SUMMARY.isEmpty()) {
+                return;
+            }
+            StringBuilder out = new StringBuilder("SpecMemoryTest summary (" + specDir() + ", memory "
+                    + (controlRun() ? "ByteBufferMemory (control run)" : "SegmentMemory") + ")\n");
+            out.append(String.format(Locale.ROOT, "%-30s %7s %7s %7s %10s%n", "file mode", "passed", "failed", "skipped",
+                    "divergent"));
+            SUMMARY.forEach((k, v) -> out.append(String.format(Locale.ROOT, "%-30s %7d %7d %7d %10d%n", k,
+                    v.getOrDefault(Outcome.PASSED, 0), v.getOrDefault(Outcome.FAILED, 0), v.getOrDefault(Outcome.SKIPPED, 0),
+                    v.getOrDefault(Outcome.DIVERGENCE, 0))));
+            out.append("documented divergences (ENGINE_LIMIT):").append(DIVERGENCES.isEmpty() ? " none\n" : "\n");
+            DIVERGENCES.forEach(d -> out.append("  ").append(d).append('\n'));
+            out.append("failures:").append(FAILURES.isEmpty() ? " none\n" : "\n");
+            FAILURES.forEach(f -> out.append("  ").append(f).append('\n'));
+            System.out.print(out);
+            Path target = Path.of("target");
+            if (Files.isDirectory(target)) {
+                Files.writeString(target.resolve("spectest-summary.txt"), out);
+            }
+            SUMMARY.clear();
+            DIVERGENCES.clear();
+            FAILURES.clear();
+        }
+    }
+
+    static String describe(Map<String, Object> c) {
+        StringBuilder s = new StringBuilder("line ").append(c.get("line")).append(' ').append(c.get("type"));
+        if (c.get("action") instanceof Map<?, ?> a) {
+            s.append(' ').append(a.get("field")).append('(');
+            if (a.get("args") instanceof List<?> args) {
+                for (int i = 0; i < args.size(); i++) {
+                    s.append(i == 0 ? "" : ", ").append(((Map<?, ?>) args.get(i)).get("value"));
+                }
+            }
+            s.append(')');
+        } else if (c.get("filename") != null) {
+            s.append(' ').append(c.get("filename"));
+        }
+        if (c.get("text") != null) {
+            s.append(" \"").append(c.get("text")).append('"');
+        }
+        return s.toString();
+    }
+
+    @FunctionalInterface
+    interface ThrowingRunnable {
+        void run() throws Throwable;
+    }
+
+    /** An expected, documented divergence: reported as aborted (skipped) with its reason, never as a pass. */
+    static final class Divergence extends TestAbortedException {
+        Divergence(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** One script (JSON file) in one mode: its modules, registrations and spectest host module. */
+    static final class Script implements AutoCloseable {
+        private final Path dir;
+        private final String file;
+        private final Mode mode;
+        private final List<LinearMemory> memories = new ArrayList<>();
+        private final Map<String, Instance> named = new HashMap<>();
+        /** Registered name -> instance, in registration order. */
+        private final Map<String, Instance> registered = new LinkedHashMap<>();
+        private ImportValues spectest;
+        private Instance current;
+        private boolean closed;
+
+        Script(Path dir, String file, Mode mode) {
+            this.dir = dir;
+            this.file = file;
+            this.mode = mode;
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> commands() {
+            try {
+                Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readString(dir.resolve(file + ".json"),
+                        StandardCharsets.UTF_8));
+                return (List<Map<String, Object>>) json.get("commands");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The memory factory: a {@link SegmentMemory} over reserved (uncommitted) memory, as jshrew gives guests. */
+        Memory newMemory(MemoryLimits limits) {
+            if (controlRun()) {
+                return new ByteBufferMemory(limits);
+            }
+            int limit = Math.min(limits.maximumPages(), WASM_MAX_PAGES);
+            long backed = (long) Math.min(limit, SegmentMemory.ENGINE_MAX_PAGES) * Memory.PAGE_SIZE;
+            LinearMemory linear = PROVIDER.reserve(Math.max(backed, Memory.PAGE_SIZE), 0);
+            memories.add(linear);
+            return new SegmentMemory(linear.segment(), limits.initialPages(), limit);
+        }
+
+        /** The reference interpreter's {@code spectest} module. */
+        private ImportValues spectest() {
+            if (spectest == null) {
+                ImportValues.Builder b = ImportValues.builder();
+                b.addFunction(print("print"), print("print_i32", ValType.I32), print("print_i64", ValType.I64),
+                        print("print_f32", ValType.F32), print("print_f64", ValType.F64),
+                        print("print_i32_f32", ValType.I32, ValType.F32), print("print_f64_f64", ValType.F64, ValType.F64));
+                b.addGlobal(new ImportGlobal("spectest", "global_i32", new GlobalInstance(Value.i32(666))),
+                        new ImportGlobal("spectest", "global_i64", new GlobalInstance(Value.i64(666))),
+                        new ImportGlobal("spectest", "global_f32", new GlobalInstance(Value.fromFloat(666.6f))),
+                        new ImportGlobal("spectest", "global_f64", new GlobalInstance(Value.fromDouble(666.6))));
+                b.addMemory(new ImportMemory("spectest", "memory", newMemory(new MemoryLimits(1, 2))));
+                b.addTable(new ImportTable("spectest", "table",
+                        new TableInstance(new Table(ValType.FuncRef, new TableLimits(10, 20)), Value.REF_NULL_VALUE)));
+                spectest = b.build();
+            }
+            return spectest;
+        }
+
+        private static HostFunction print(String name, ValType... params) {
+            return new HostFunction("spectest", name, FunctionType.of(List.of(params), List.of()), (instance, args) -> null);
+        }
+
+        private ImportValues imports() {
+            ImportValues host = spectest();
+            ImportValues.Builder b = ImportValues.builder();
+            b.addFunction(host.functions()).addGlobal(host.globals()).addMemory(host.memories()).addTable(host.tables());
+            registered.forEach((as, inst) -> {
+                var exports = inst.module().exportSection();
+                for (int i = 0; i < exports.exportCount(); i++) {
+                    Export e = exports.getExport(i);
+                    String name = e.name();
+                    switch (e.exportType()) {
+                        case FUNCTION -> b.addFunction(new ImportFunction(as, name, inst.exportType(name),
+                                (caller, args) -> inst.export(name).apply(args), inst));
+                        case GLOBAL -> b.addGlobal(new ImportGlobal(as, name, inst.exports().global(name)));
+                        case MEMORY -> b.addMemory(new ImportMemory(as, name, inst.exports().memory(name)));
+                        case TABLE -> b.addTable(new ImportTable(as, name, inst.exports().table(name)));
+                        default -> { } // tags: not used by the memory tests
+                    }
+                }
+            });
+            return b.build();
+        }
+
+        /** Parse, compile (in compiler mode) and instantiate; the start function runs, an export {@code _start} does not. */
+        Instance instantiate(String filename) throws IOException {
+            byte[] wasm = Files.readAllBytes(dir.resolve(filename));
+            WasmModule module = Parser.parse(wasm);
+            return Instance.builder(module)
+                    .withImportValues(imports())
+                    .withMemoryFactory(this::newMemory)
+                    .withMachineFactory(mode.machines(module))
+                    .withStart(false)
+                    .build();
+        }
+
+        void run(Map<String, Object> c) throws Throwable {
+            if (closed) {
+                throw new IllegalStateException("script already closed");
+            }
+            String type = (String) c.get("type");
+            switch (type) {
+                case "module" -> {
+                    current = null;
+                    Instance inst = instantiate((String) c.get("filename"));
+                    current = inst;
+                    if (c.get("name") != null) {
+                        named.put((String) c.get("name"), inst);
+                    }
+                }
+                case "register" -> {
+                    Instance inst = c.get("name") != null ? named.get((String) c.get("name")) : current;
+                    assertNotNull(inst, "register: no module " + c.get("name"));
+                    registered.put((String) c.get("as"), inst);
+                }
+                case "action" -> perform(action(c));
+                case "assert_return" -> assertReturn(action(c), list(c.get("expected")));
+                case "assert_trap" -> {
+                    Throwable t = expectFailure(() -> perform(action(c)), "a trap");
+                    requireTrap(t, (String) c.get("text"));
+                }
+                case "assert_exhaustion" -> {
+                    Throwable t = expectFailure(() -> perform(action(c)), "call stack exhaustion");
+                    if (!(t instanceof StackOverflowError) && !(t instanceof ChicoryException)) {
+                        fail("expected call stack exhaustion, got " + t, t);
+                    }
+                }
+                case "assert_malformed", "assert_invalid" -> {
+                    if ("text".equals(c.get("module_type"))) {
+                        throw new TestAbortedException("text-format module (" + c.get("filename") + "): the test has no text parser");
+                    }
+                    Throwable t = expectFailure(() -> instantiate((String) c.get("filename")), "module to be rejected ("
+                            + c.get("text") + ")");
+                    if (!(t instanceof InvalidException) && !(t instanceof MalformedException)) {
+                        fail("expected the module to be rejected as " + type.substring(7) + " (" + c.get("text") + "), got " + t, t);
+                    }
+                }
+                case "assert_unlinkable" -> {
+                    Throwable t = expectFailure(() -> instantiate((String) c.get("filename")), "link failure");
+                    if (!(t instanceof UnlinkableException)) {
+                        fail("expected an unlinkable module (" + c.get("text") + "), got " + t, t);
+                    }
+                }
+                case "assert_uninstantiable" -> {
+                    Throwable t = expectFailure(() -> instantiate((String) c.get("filename")), "instantiation failure");
+                    if (!(t instanceof UninstantiableException) && !(t instanceof ChicoryException ce && isTrap(ce))) {
+                        fail("expected instantiation to fail (" + c.get("text") + "), got " + t, t);
+                    }
+                    requireMessage(t, (String) c.get("text"));
+                }
+                default -> throw new TestAbortedException("command type " + type + " is not supported by this runner");
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static Map<String, Object> action(Map<String, Object> c) {
+            return (Map<String, Object>) c.get("action");
+        }
+
+        @SuppressWarnings("unchecked")
+        private static List<Map<String, Object>> list(Object o) {
+            return o == null ? List.of() : (List<Map<String, Object>>) o;
+        }
+
+        private Instance target(Map<String, Object> action) {
+            Instance inst = action.get("module") != null ? named.get((String) action.get("module")) : current;
+            assertNotNull(inst, "no module" + (action.get("module") != null ? " " + action.get("module") : "")
+                    + " to act on (its instantiation failed?)");
+            return inst;
+        }
+
+        long[] perform(Map<String, Object> action) {
+            Instance inst = target(action);
+            String field = (String) action.get("field");
+            switch ((String) action.get("type")) {
+                case "invoke" -> {
+                    List<Map<String, Object>> args = list(action.get("args"));
+                    long[] values = new long[args.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = argument(args.get(i));
+                    }
+                    try {
+                        long[] result = inst.export(field).apply(values);
+                        return result == null ? new long[0] : result;
+                    } catch (JshrewException e) {
+                        if (e.code() == ErrorCode.ENGINE_LIMIT) {
+                            throw new Divergence("SegmentMemory refuses growth above " + SegmentMemory.ENGINE_MAX_PAGES
+                                    + " pages within the guest's limit (ENGINE_LIMIT, by design): " + e.getMessage(), e);
+                        }
+                        throw e;
+                    }
+                }
+                case "get" -> {
+                    return new long[] {inst.exports().global(field).getValue()};
+                }
+                default -> throw new TestAbortedException("action type " + action.get("type") + " is not supported");
+            }
+        }
+
+        private static long argument(Map<String, Object> v) {
+            String type = (String) v.get("type");
+            String value = (String) v.get("value");
+            return switch (type) {
+                case "i32", "f32" -> (int) Long.parseUnsignedLong(value);
+                case "i64", "f64" -> Long.parseUnsignedLong(value);
+                default -> throw new TestAbortedException("argument type " + type + " is not supported by this runner");
+            };
+        }
+
+        private void assertReturn(Map<String, Object> action, List<Map<String, Object>> expected) {
+            long[] actual = perform(action);
+            assertEquals(expected.size(), actual.length, "number of results");
+            for (int i = 0; i < actual.length; i++) {
+                Map<String, Object> e = expected.get(i);
+                String type = (String) e.get("type");
+                String value = (String) e.get("value");
+                String where = "result " + i + " (" + type + ")";
+                switch (type) {
+                    case "i32" -> assertEquals((int) Long.parseUnsignedLong(value), (int) actual[i], where);
+                    case "i64" -> assertEquals(Long.parseUnsignedLong(value), actual[i], where);
+                    case "f32" -> {
+                        int bits = (int) actual[i];
+                        if (value.startsWith("nan:")) {
+                            boolean ok = Float.isNaN(Float.intBitsToFloat(bits)) && (value.equals("nan:canonical")
+                                    ? (bits & 0x7FFF_FFFF) == 0x7FC0_0000 : (bits & 0x0040_0000) != 0);
+                            if (!ok) {
+                                fail(where + ": expected " + value + ", got 0x" + Integer.toHexString(bits));
+                            }
+                        } else {
+                            assertEquals((int) Long.parseUnsignedLong(value), bits, where + " bits");
+                        }
+                    }
+                    case "f64" -> {
+                        long bits = actual[i];
+                        if (value.startsWith("nan:")) {
+                            boolean ok = Double.isNaN(Double.longBitsToDouble(bits)) && (value.equals("nan:canonical")
+                                    ? (bits & 0x7FFF_FFFF_FFFF_FFFFL) == 0x7FF8_0000_0000_0000L : (bits & 0x0008_0000_0000_0000L) != 0);
+                            if (!ok) {
+                                fail(where + ": expected " + value + ", got 0x" + Long.toHexString(bits));
+                            }
+                        } else {
+                            assertEquals(Long.parseUnsignedLong(value), bits, where + " bits");
+                        }
+                    }
+                    default -> throw new TestAbortedException("result type " + type + " is not supported by this runner");
+                }
+            }
+        }
+
+        private static Throwable expectFailure(ThrowingRunnable body, String what) {
+            try {
+                body.run();
+            } catch (TestAbortedException e) {
+                throw e;
+            } catch (Throwable t) {
+                return t;
+            }
+            return fail("expected " + what + ", but it succeeded");
+        }
+
+        private static boolean isTrap(ChicoryException e) {
+            return !(e instanceof InvalidException) && !(e instanceof MalformedException) && !(e instanceof UnlinkableException);
+        }
+
+        /** A trap is a Chicory runtime exception; a memory trap must also say so (SegmentMemory's own message). */
+        private static void requireTrap(Throwable t, String text) {
+            if (!(t instanceof ChicoryException ce) || !isTrap(ce)) {
+                fail("expected a trap (" + text + "), got " + t, t);
+            }
+            requireMessage(t, text);
+        }
+
+        private static void requireMessage(Throwable t, String text) {
+            if (text != null && text.startsWith("out of bounds memory access")
+                    && !String.valueOf(t.getMessage()).contains("out of bounds memory access")) {
+                fail("expected \"" + text + "\", got " + t, t);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                current = null;
+                named.clear();
+                registered.clear();
+                spectest = null;
+                memories.forEach(LinearMemory::close);
+                memories.clear();
+            }
+        }
+    }
+
+    /** Just enough JSON for wast2json's output: objects, arrays, strings, numbers, booleans, null. */
+    static final class Json {
+        private final String s;
+        private int i;
+
+        private Json(String s) {
+            this.s = s;
+        }
+
+        static Object parse(String text) {
+            Json p = new Json(text);
+            Object v = p.value();
+            p.ws();
+            if (p.i != text.length()) {
+                throw p.error("trailing characters");
+            }
+            return v;
+        }
+
+        private IllegalArgumentException error(String what) {
+            return new IllegalArgumentException("JSON: " + what + " at offset " + i);
+        }
+
+        private void ws() {
+            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
+                i++;
+            }
+        }
+
+        private Object value() {
+            ws();
+            if (i >= s.length()) {
+                throw error("unexpected end");
+            }
+            char c = s.charAt(i);
+            switch (c) {
+                case '{' -> {
+                    i++;
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    ws();
+                    if (s.charAt(i) == '}') {
+                        i++;
+                        return m;
+                    }
+                    while (true) {
+                        ws();
+                        String key = string();
+                        ws();
+                        expect(':');
+                        m.put(key, value());
+                        ws();
+                        if (s.charAt(i) == ',') {
+                            i++;
+                        } else {
+                            expect('}');
+                            return m;
+                        }
+                    }
+                }
+                case '[' -> {
+                    i++;
+                    List<Object> l = new ArrayList<>();
+                    ws();
+                    if (s.charAt(i) == ']') {
+                        i++;
+                        return l;
+                    }
+                    while (true) {
+                        l.add(value());
+                        ws();
+                        if (s.charAt(i) == ',') {
+                            i++;
+                        } else {
+                            expect(']');
+                            return l;
+                        }
+                    }
+                }
+                case '"' -> {
+                    return string();
+                }
+                default -> {
+                    if (s.startsWith("true", i)) {
+                        i += 4;
+                        return Boolean.TRUE;
+                    } else if (s.startsWith("false", i)) {
+                        i += 5;
+                        return Boolean.FALSE;
+                    } else if (s.startsWith("null", i)) {
+                        i += 4;
+                        return null;
+                    }
+                    int start = i;
+                    while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
+                        i++;
+                    }
+                    if (start == i) {
+                        throw error("unexpected '" + c + "'");
+                    }
+                    String n = s.substring(start, i);
+                    return n.matches("-?\\d+") ? (Object) Long.parseLong(n) : (Object) Double.parseDouble(n);
+                }
+            }
+        }
+
+        private void expect(char c) {
+            if (i >= s.length() || s.charAt(i) != c) {
+                throw error("expected '" + c + "'");
+            }
+            i++;
+        }
+
+        private String string() {
+            expect('"');
+            StringBuilder b = new StringBuilder();
+            while (true) {
+                if (i >= s.length()) {
+                    throw error("unterminated string");
+                }
+                char c = s.charAt(i++);
+                if (c == '"') {
+                    return b.toString();
+                } else if (c == '\\') {
+                    char e = s.charAt(i++);
+                    switch (e) {
+                        case 'n' -> b.append('\n');
+                        case 't' -> b.append('\t');
+                        case 'r' -> b.append('\r');
+                        case 'b' -> b.append('\b');
+                        case 'f' -> b.append('\f');
+                        case 'u' -> {
+                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
+                            i += 4;
+                        }
+                        default -> b.append(e); // \" \\ \/
+                    }
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+    }
+}
