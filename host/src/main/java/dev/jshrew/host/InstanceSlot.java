@@ -43,6 +43,10 @@ final class InstanceSlot implements AutoCloseable {
                     + declared.initialPages() + " pages exceeds the guest memory limit of " + memoryLimitPages + " pages");
         }
         this.imports = new MetashrewAbi(context, guestLog).bind(module.imports(), module.name());
+        // Instantiate (and commit guest memory) now, at startup: a machine that cannot hold it fails before any block.
+        long start = System.nanoTime();
+        this.instance = instantiate(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
+        this.lastResetNanos = System.nanoTime() - start;
     }
 
     CallContext context() {
@@ -58,30 +62,35 @@ final class InstanceSlot implements AutoCloseable {
         return lastResetNanos;
     }
 
-    /** A pristine instance for the next call; marks the slot dirty. */
+    /**
+     * A pristine instance for the next call; marks the slot dirty. The instance made at construction is used as is
+     * for the first call ({@link #lastResetNanos()} then reports the instantiation, commit included).
+     */
     ModuleInstance ready() {
-        long start = System.nanoTime();
-        if (instance == null) {
-            instance = instantiate(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
-        } else if (dirty) {
-            if (options.reset() == ResetMode.FAST) {
+        if (dirty || instance == null) {
+            long start = System.nanoTime();
+            if (instance != null && options.reset() == ResetMode.FAST) {
                 try {
                     instance.reset();
                 } catch (UnsupportedOperationException e) {
                     LOG.log(Level.DEBUG, "engine {0} has no fast reset; re-instantiating", engineName);
-                    instance.close();
-                    instance = null;
-                    instance = instantiate(options.commitBytes());
+                    replace(options.commitBytes());
                 }
             } else {
-                instance.close();
-                instance = null;
-                instance = instantiate(0);
+                replace(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
             }
+            lastResetNanos = System.nanoTime() - start;
         }
-        lastResetNanos = System.nanoTime() - start;
         dirty = true;
         return instance;
+    }
+
+    private void replace(long commitBytes) {
+        if (instance != null) {
+            instance.close();
+            instance = null;
+        }
+        instance = instantiate(commitBytes);
     }
 
     ModuleInstance current() {
@@ -89,7 +98,14 @@ final class InstanceSlot implements AutoCloseable {
     }
 
     private ModuleInstance instantiate(long commitBytes) {
-        return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes));
+        try {
+            return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes));
+        } catch (JshrewException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("engine ")) {
+                throw e;
+            }
+            throw new JshrewException(e.code(), "engine " + engineName + ", module " + module.name() + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -96,6 +96,23 @@ public abstract class MemoryConformanceTest {
         }
     }
 
+    @Test
+    @DisplayName("memory.init after data.drop traps within the block, and the segment is back in the next block")
+    void dataDropThenInit() {
+        try (Harness h = harness("wat/drop-init.wasm", Harness.testOptions(ResetMode.FAST))) {
+            h.index(0, new byte[81]);
+            assertThat(h.get("init", 0)).isEqualTo(new byte[] {'P'});
+            for (int mode : new int[] {1, 2}) {
+                byte[] block = new byte[81];
+                block[80] = (byte) mode;
+                BlockFailedException e = org.junit.jupiter.api.Assertions.assertThrows(BlockFailedException.class, () -> h.index(1, block));
+                assertThat(EngineConformanceTest.trapOf(e)).isEqualTo(dev.jshrew.api.engine.Trap.MEMORY_OUT_OF_BOUNDS);
+            }
+            h.index(1, new byte[81]);
+            assertThat(h.get("init", 1)).isEqualTo(new byte[] {'P'});
+        }
+    }
+
     static long rssBytes() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {

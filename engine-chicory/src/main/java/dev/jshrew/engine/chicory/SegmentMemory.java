@@ -120,9 +120,10 @@ final class SegmentMemory implements Memory {
         return initialPages;
     }
 
+    /** What Chicory may assume this memory can reach (import matching uses it); {@link #grow} enforces the guest limit. */
     @Override
     public int maximumPages() {
-        return limitPages;
+        return Math.min(limitPages, ENGINE_MAX_PAGES);
     }
 
     @Override
@@ -139,8 +140,11 @@ final class SegmentMemory implements Memory {
 
     @Override
     public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
-        this.dataSegments = segments == null ? new DataSegment[0] : segments.clone();
-        for (DataSegment s : dataSegments) {
+        // Keep the instance's own array: Chicory's data.drop updates it (Instance.dropDataSegment), and memory.init
+        // must see that. Every instantiation gets a fresh array, so a reset never sees an earlier block's drops.
+        this.dataSegments = segments == null ? new DataSegment[0] : segments;
+        for (int i = 0; i < dataSegments.length; i++) {
+            DataSegment s = dataSegments[i];
             if (s instanceof ActiveDataSegment active && active.index() == memoryIndex) {
                 long offset = computeConstantValue(instance, active.offsetInstructions())[0] & 0xFFFF_FFFFL;
                 byte[] data = active.data();
@@ -148,6 +152,9 @@ final class SegmentMemory implements Memory {
                     throw new UninstantiableException("out of bounds memory access: data segment at " + offset);
                 }
                 MemorySegment.copy(data, 0, segment, ValueLayout.JAVA_BYTE, offset, data.length);
+                // The spec drops an active segment once applied: a later memory.init of it (size > 0) traps, as it
+                // does on wasmtime and GraalWasm. Chicory's own memories keep it; jshrew's engines must agree.
+                dataSegments[i] = PassiveDataSegment.EMPTY;
             } else if (!(s instanceof ActiveDataSegment) && !(s instanceof PassiveDataSegment)) {
                 throw new ChicoryException("data segment should be active or passive: " + s);
             }

@@ -79,6 +79,16 @@ import org.opentest4j.TestAbortedException;
  * {@link ByteBufferMemory} instead: a control run, to tell SegmentMemory's failures from Chicory's own.
  */
 class SpecMemoryTest {
+    /**
+     * Validation cases Chicory 1.7.5 itself gets wrong, unrelated to memory behaviour (the same failures appear with
+     * Chicory's own ByteBufferMemory): its validator accepts WebAssembly 3.0 features these 2.0 tests expect rejected.
+     */
+    private static final java.util.Map<Object, String> VALIDATOR_EXCLUSIONS = java.util.Map.of(
+            "memory.6.wasm", "Chicory 1.7.5 accepts multiple memories (memory.wast line 10)",
+            "memory.7.wasm", "Chicory 1.7.5 accepts multiple memories (memory.wast line 11)",
+            "data.9.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global (data.wast line 89)",
+            "data.10.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global (data.wast line 93)");
+
     static final String DIR_PROPERTY = "jshrew.spectest.dir";
     static final String DIR_ENV = "JSHREW_SPECTEST_DIR";
     /**
@@ -402,6 +412,10 @@ class SpecMemoryTest {
                     }
                 }
                 case "assert_malformed", "assert_invalid" -> {
+                    String excluded = VALIDATOR_EXCLUSIONS.get(c.get("filename"));
+                    if (excluded != null) {
+                        throw new TestAbortedException("excluded: " + excluded);
+                    }
                     if ("text".equals(c.get("module_type"))) {
                         throw new TestAbortedException("text-format module (" + c.get("filename") + "): the test has no text parser");
                     }
