@@ -39,17 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (engine, host ABI, RocksDB) against {@code guests/wat/probe.wat} and friends. Every engine subclasses this
  * unchanged as {@code <Engine>EngineConformanceTest}.
  */
-public abstract class EngineConformanceTest {
-    /** The engine under test, as operators name it. */
-    protected abstract String engineName();
-
-    /** Engine options (e.g. {@code mode=interpreter}). */
-    protected Map<String, String> engineOptions() {
-        return Map.of();
-    }
-
-    @TempDir
-    protected Path temp;
+public abstract class EngineConformanceTest extends EngineTest {
 
     private final List<Harness> open = new ArrayList<>();
 

@@ -25,15 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Guest memory: limits (C-63, C-64), size at the start of every block (C-65), engines that cannot back the full
  * 4 GiB failing the documented way, and a real physical commit.
  */
-public abstract class MemoryConformanceTest {
-    protected abstract String engineName();
-
-    protected Map<String, String> engineOptions() {
-        return Map.of();
-    }
-
-    @TempDir
-    Path temp;
+public abstract class MemoryConformanceTest extends EngineTest {
 
     private boolean has(EngineCapability capability) {
         return EngineRegistry.load().resolve(engineName()).capabilities().contains(capability);

@@ -19,15 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * grows memory with {@code memory.grow}) over every real mainnet block in {@code ../shared/data/blocks}. Answers are
  * checked against the blocks README (hashes) and an independent Java parse (counts, values).
  */
-public abstract class RealBlocksConformanceTest {
-    protected abstract String engineName();
-
-    protected Map<String, String> engineOptions() {
-        return Map.of();
-    }
-
-    @TempDir
-    Path temp;
+public abstract class RealBlocksConformanceTest extends EngineTest {
 
     static byte[] u32(long v) {
         return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array();

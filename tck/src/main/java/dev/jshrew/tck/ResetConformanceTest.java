@@ -22,15 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * instance per block ({@link ResetMode#FRESH}) give identical per-block dumps and roots, block for block, including
  * blocks that trap.
  */
-public abstract class ResetConformanceTest {
-    protected abstract String engineName();
-
-    protected Map<String, String> engineOptions() {
-        return Map.of();
-    }
-
-    @TempDir
-    Path temp;
+public abstract class ResetConformanceTest extends EngineTest {
 
     /** Per block: the dump as hex lines plus the root, or the trap kind for a failed block. */
     private List<String> run(ResetMode mode, String guest, List<byte[]> blocks) {

@@ -16,28 +16,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Block commits: atomicity, ordering rules, the block index, hashes, roots and metadata. */
-class CommitTest {
-    @TempDir
-    Path dir;
-
-    private KeyValueStore store;
-
-    @BeforeEach
-    void open() {
-        store = TestData.open(dir);
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class CommitTest extends OpenStoreTest {
     @Test
     void freshStoreIsEmpty() {
         assertThat(store.tip()).isEmpty();

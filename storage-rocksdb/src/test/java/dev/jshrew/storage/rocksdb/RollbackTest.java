@@ -11,28 +11,11 @@ import dev.jshrew.api.storage.KeyValueStore;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.NavigableMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Rollback (spec §4): atomic, complete, no key-count limit. */
-class RollbackTest {
-    @TempDir
-    Path dir;
-
-    private KeyValueStore store;
-
-    @BeforeEach
-    void open() {
-        store = TestData.open(dir);
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class RollbackTest extends OpenStoreTest {
     @Test
     void rollbackRestoresTheStateAsOfTheTarget() {
         store.commitBlock(block(10, "both", "both@10", "below", "below@10"));

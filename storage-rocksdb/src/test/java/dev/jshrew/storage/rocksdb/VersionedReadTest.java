@@ -13,28 +13,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Height-versioned reads (spec S-1..S-5, C-34..C-37). */
-class VersionedReadTest {
-    @TempDir
-    Path dir;
-
-    private KeyValueStore store;
-
-    @BeforeEach
-    void open() {
-        store = TestData.open(dir);
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
-    }
-
+class VersionedReadTest extends OpenStoreTest {
     @Test
     void readAtHeightSeesNewestVersionAtOrBelowIt() {
         // C-34: versions at 5 and 7; Index(6) reads at 5, Index(8) at 7.
