@@ -8,4 +8,5 @@ module dev.jshrew.memory.commit {
     requires transitive dev.jshrew.api;
 
     exports dev.jshrew.memory;
+    exports dev.jshrew.memory.rewrite;
 }
