@@ -147,7 +147,27 @@ function heightOf(file) {
   return parseInt(m[1], 10);
 }
 
+// bench WASM BLOCKFILE N: the same block at N ascending heights after 5 warm-up blocks; prints
+// {"v8 (node VERSION)": mean ms per block} — instantiate + _start + commit to the in-memory store.
+async function bench(argv) {
+  const module = await WebAssembly.compile(readFileSync(argv[1]));
+  const block = Buffer.from(readFileSync(argv[2], 'utf8').trim(), 'hex');
+  const n = parseInt(argv[3] || '20', 10);
+  const store = new Store();
+  const times = [];
+  for (let i = 0; i < n + 5; i++) {
+    const height = 1000000 + i;
+    const t0 = process.hrtime.bigint();
+    const pairs = await runGuest(module, store, { height, payload: block, readHeight: height - 1, exportName: '_start', indexMode: true });
+    for (const [k, v] of pairs) store.put(keyStr(k), height, v);
+    if (i >= 5) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  console.log(JSON.stringify({ [`v8 (node ${process.version}, in-memory store)`]: mean }));
+}
+
 async function main(argv) {
+  if (argv[0] === 'bench') return bench(argv);
   if (argv[0] !== 'index' || argv.length < 2) {
     console.error('usage: node metashrew-host.mjs index WASM BLOCKFILE.hex... [--view NAME HEXINPUT HEIGHT]... [--verbose]');
     process.exit(2);

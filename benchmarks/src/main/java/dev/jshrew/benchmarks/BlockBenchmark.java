@@ -1,0 +1,94 @@
+package dev.jshrew.benchmarks;
+
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
+import dev.jshrew.host.BlockResult;
+import dev.jshrew.host.Hashes;
+import dev.jshrew.host.Indexer;
+import dev.jshrew.host.RunOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How long does one real mainnet block take through the Rust spendables indexer, per engine, at steady state
+ * (after warm-up), including the pristine-instance reset and the RocksDB commit? The same block is indexed at
+ * ascending heights (the guest treats each as a new block, so the store grows as on a real chain).
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar BlockBenchmark -p engine=chicory} from the repository root.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 3)
+@Measurement(iterations = 5, time = 3)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+public class BlockBenchmark {
+    @Param({"chicory"})
+    public String engine;
+
+    @Param({"840243"})
+    public long blockHeight;
+
+    private WasmEngine wasm;
+    private KeyValueStore store;
+    private Indexer indexer;
+    private Path dir;
+    private byte[] block;
+    private long height;
+
+    @Setup(Level.Trial)
+    public void start() throws IOException {
+        block = Guests.realBlock(blockHeight);
+        dir = Files.createTempDirectory("jshrew-bench");
+        StorageProvider rocks = ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
+                .filter(p -> p.name().equals("rocksdb")).findFirst().orElseThrow();
+        store = rocks.open(dir, Map.of());
+        wasm = Guests.engine(engine);
+        byte[] bytes = Guests.guest("spendables/spendables.wasm");
+        indexer = new Indexer(engine, wasm.compile("spendables.wasm", bytes), Hashes.sha256(bytes), store,
+                RunOptions.defaults(), s -> { });
+        height = 1_000_000;
+    }
+
+    @Benchmark
+    public BlockResult indexBlock() {
+        return indexer.indexBlock(height++, block);
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws IOException {
+        indexer.close();
+        store.close();
+        wasm.close();
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+}

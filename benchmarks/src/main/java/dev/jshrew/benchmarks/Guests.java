@@ -1,0 +1,64 @@
+package dev.jshrew.benchmarks;
+
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Map;
+
+/** What the benchmarks share: engines from the same registry as the CLI, the bundled guests, real blocks, RSS. */
+final class Guests {
+    private Guests() {}
+
+    static WasmEngine engine(String name) {
+        return EngineRegistry.load().create(name, Map.of(), new CommittedMemoryProvider());
+    }
+
+    static byte[] guest(String path) {
+        try (InputStream in = Guests.class.getResourceAsStream("/guests/" + path)) {
+            if (in == null) {
+                throw new IllegalStateException("guest " + path + " is not in benchmarks.jar");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A real mainnet block: from {@code -Djshrew.blocks.dir} (default {@code ../shared/data/blocks}), else the
+     * repository's {@code sample/blocks}.
+     */
+    static byte[] realBlock(long height) {
+        String name = String.format("mainnet-%06d.hex", height);
+        for (Path dir : new Path[] {Path.of(System.getProperty("jshrew.blocks.dir", "../shared/data/blocks")), Path.of("sample/blocks")}) {
+            Path file = dir.resolve(name);
+            if (Files.isRegularFile(file)) {
+                try {
+                    return HexFormat.of().parseHex(Files.readString(file).strip());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        throw new IllegalStateException("block " + name + " not found: run from the repository root or set -Djshrew.blocks.dir");
+    }
+
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+}
