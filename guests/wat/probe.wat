@@ -48,14 +48,15 @@
 
   ;; bump allocation, 8-aligned, growing memory when needed
   (func $alloc (param $n i32) (result i32)
-    (local $p i32) (local $top i32) (local $have i32)
+    (local $p i32) (local $top i32) (local $have i32) (local $need i32)
     (local.set $p (global.get $heap))
     (local.set $top (i32.and (i32.add (i32.add (local.get $p) (local.get $n)) (i32.const 7)) (i32.const -8)))
-    (local.set $have (i32.shl (memory.size) (i32.const 16)))
-    (if (i32.gt_u (local.get $top) (local.get $have))
+    ;; in pages, not bytes: memory.size << 16 wraps to 0 at 65536 pages
+    (local.set $have (memory.size))
+    (local.set $need (i32.shr_u (i32.add (local.get $top) (i32.const 0xFFFF)) (i32.const 16)))
+    (if (i32.gt_u (local.get $need) (local.get $have))
       (then
-        (if (i32.eq (memory.grow (i32.shr_u (i32.add (i32.sub (local.get $top) (local.get $have)) (i32.const 0xFFFF)) (i32.const 16)))
-                    (i32.const -1))
+        (if (i32.eq (memory.grow (i32.sub (local.get $need) (local.get $have))) (i32.const -1))
           (then unreachable))))
     (global.set $heap (local.get $top))
     (local.get $p))

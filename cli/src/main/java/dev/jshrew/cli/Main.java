@@ -8,12 +8,14 @@ import picocli.CommandLine.Command;
 /** {@code jshrew}: index, dump and query metashrew indexers on the JVM. */
 @Command(name = "jshrew", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A metashrew-compatible Bitcoin indexer host for the JVM with pluggable WebAssembly engines.",
-        subcommands = {EnginesCommand.class, IndexCommand.class, DumpCommand.class, ViewCommand.class})
+        subcommands = {EnginesCommand.class, IndexCommand.class, DumpCommand.class, ViewCommand.class, ServeCommand.class, DiffCommand.class})
 public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        // --engine graalwasm needs the Graal JIT: run the command in a JVM that has it (see GraalLauncher)
+        java.util.OptionalInt relaunched = GraalLauncher.relaunchIfNeeded(args);
+        System.exit(relaunched.isPresent() ? relaunched.getAsInt() : run(args));
     }
 
     /** Runs the CLI and returns the exit status (0 on success; {@link ErrorCode#exitCode()} on a jshrew failure). */

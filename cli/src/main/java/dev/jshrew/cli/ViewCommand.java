@@ -33,6 +33,11 @@ final class ViewCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new JshrewException(ErrorCode.INPUT, "--input is not hex: " + e.getMessage(), e);
         }
+        // A one-off view commits nothing by default: committing 4 GiB for one call costs seconds and proves nothing
+        // the indexer's commit did not. An explicit --memory-commit still applies.
+        if (args.memoryCommit == null) {
+            args.memoryCommit = "off";
+        }
         var options = args.runOptions();
         byte[] bytes = args.moduleBytes();
         try (WasmEngine engine = args.createEngine();

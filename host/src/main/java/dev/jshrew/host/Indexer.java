@@ -73,6 +73,11 @@ public final class Indexer implements AutoCloseable {
         });
     }
 
+    /** Memory figures of the indexing instance (committed bytes, pages), for metrics. */
+    public dev.jshrew.api.engine.MemoryStats memoryStats() {
+        return slot.current().memoryStats();
+    }
+
     /** The effective guest memory limit in pages. */
     public int memoryLimitPages() {
         return slot.memoryLimitPages();
@@ -99,7 +104,9 @@ public final class Indexer implements AutoCloseable {
             store.putMeta(META_INDEXER, moduleSha256);
             store.putMeta(META_MEMORY_LIMIT, Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII));
         }
+        CrashPoint.reach("commit", height);
         store.commitBlock(new BlockCommit(height, writes, hash, root));
+        CrashPoint.reach("committed", height);
         long commitNanos = System.nanoTime() - commitStart;
         return new BlockResult(height, hash, root, writes.size(), lastRunNanos, slot.lastResetNanos(), commitNanos,
                 slot.current().memoryStats().highWaterPages());
@@ -118,6 +125,7 @@ public final class Indexer implements AutoCloseable {
         long readHeight = height == 0 ? 0 : height - 1;
         CallContext context = slot.context();
         context.arm(CallContext.Mode.INDEX, height, block, key -> store.get(key, readHeight), height == 0);
+        CrashPoint.reach("run", height);
         long start = System.nanoTime();
         try {
             instance.call("_start");

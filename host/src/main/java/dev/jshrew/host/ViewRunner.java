@@ -16,7 +16,9 @@ import java.util.function.Consumer;
 
 /**
  * Runs view functions ({@code () -> i32}) at a chosen height on its own instance, pristine for every call
- * (METASHREW-ABI §1.4, §1.5). Confined to one thread; the caller closes it.
+ * (METASHREW-ABI §1.4, §1.5), and previews ({@link #preview}). It only ever reads the store: neither views nor
+ * previews write to it. Confined to one thread at a time (it may be handed between threads with a happens-before
+ * edge, e.g. through a queue); the caller closes it.
  */
 public final class ViewRunner implements AutoCloseable {
     private static final FunctionSignature VIEW = FunctionSignature.of(List.of(), List.of(ValueType.I32));
@@ -40,13 +42,17 @@ public final class ViewRunner implements AutoCloseable {
      * @throws BlockFailedException when the function is missing, has another type, or traps
      */
     public byte[] view(String function, byte[] input, long height) {
+        return call(function, input, height, key -> store.get(key, height));
+    }
+
+    private byte[] call(String function, byte[] input, long height, dev.jshrew.host.abi.StateReader reader) {
         FunctionSignature signature = module.exportedFunction(function).orElseThrow(() -> failure(ErrorCode.LINK, height,
                 "Failed to get view function '" + function + "'", null));
         if (!signature.equals(VIEW)) {
             throw failure(ErrorCode.LINK, height, "view function '" + function + "' has type " + signature + ", expected () -> (i32)", null);
         }
         ModuleInstance instance = slot.ready();
-        slot.context().arm(CallContext.Mode.VIEW, height, input, key -> store.get(key, height), false);
+        slot.context().arm(CallContext.Mode.VIEW, height, input, reader, false);
         long result;
         try {
             result = instance.call(function)[0];
@@ -59,6 +65,56 @@ public final class ViewRunner implements AutoCloseable {
         GuestMemory memory = instance.memory();
         byte[] bytes = MetashrewAbiAccess.readBuffer(memory, result & 0xFFFF_FFFFL);
         return bytes == null ? new byte[0] : bytes;
+    }
+
+    private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
+
+    /**
+     * {@code metashrew_preview} (METASHREW-ABI §1.4, C-59): runs {@code block} through {@code _start} as if it were
+     * indexed at {@code P = height + 1} with reads at {@code height}, keeps its writes in an in-memory overlay, then
+     * calls view {@code function} at {@code P} reading the overlay first and the store as of {@code P} below it (so
+     * the preview's writes win over any stored version at P). Nothing is written to the store: the overlay is
+     * dropped when the call returns (C-60). Both stages run on this runner's instance, pristine for each.
+     *
+     * @throws BlockFailedException when stage 1 traps, aborts, flushes a malformed payload or does not flush, or
+     *     when the view fails; the message says which stage
+     */
+    public byte[] preview(byte[] block, String function, byte[] input, long height) {
+        if (height < 0 || height >= 0xFFFF_FFFFL) {
+            throw new IllegalArgumentException("preview height out of range: " + height);
+        }
+        long at = height + 1;
+        FunctionSignature start = module.exportedFunction("_start").orElseThrow(() -> failure(ErrorCode.LINK, at,
+                "preview stage 1 (_start): no _start export", null));
+        if (!start.equals(START)) {
+            throw failure(ErrorCode.LINK, at, "preview stage 1 (_start): _start has type " + start + ", expected () -> ()", null);
+        }
+        ModuleInstance instance = slot.ready();
+        CallContext context = slot.context();
+        context.arm(CallContext.Mode.INDEX, at, block, key -> store.get(key, height), false);
+        try {
+            instance.call("_start");
+        } catch (GuestTrapException e) {
+            throw failure(ErrorCode.TRAP, at, "preview stage 1 (_start): guest trapped (" + e.trap() + "): " + e.getMessage(), e);
+        } catch (JshrewException e) {
+            throw failure(e.code(), at, "preview stage 1 (_start): " + e.getMessage(), e);
+        }
+        if (context.failure() != null) {
+            throw failure(ErrorCode.GUEST_ABI, at, "preview stage 1 (_start): " + context.failure(), null);
+        }
+        if (!context.completed()) {
+            throw failure(ErrorCode.GUEST_ABI, at, "preview stage 1 (_start): indexer exited unexpectedly: _start returned without a successful __flush", null);
+        }
+        java.util.NavigableMap<byte[], byte[]> overlay = context.writes();
+        return call(function, input, at, key -> {
+            byte[] own = overlay.get(key);
+            return own != null ? own : store.get(key, at);
+        });
+    }
+
+    /** Memory figures of this runner's instance, for metrics. */
+    public dev.jshrew.api.engine.MemoryStats memoryStats() {
+        return slot.current().memoryStats();
     }
 
     private BlockFailedException failure(ErrorCode code, long height, String message, Throwable cause) {

@@ -165,6 +165,7 @@ public final class MetashrewAbi {
         if (context.mode() != CallContext.Mode.INDEX) {
             return NONE;
         }
+        dev.jshrew.host.CrashPoint.reach("flush", context.height());
         byte[] payload = readBuffer(memory, ptr);
         if (payload == null) {
             context.fail("__flush got an invalid buffer pointer " + ptr);

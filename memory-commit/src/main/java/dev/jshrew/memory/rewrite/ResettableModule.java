@@ -32,7 +32,14 @@ import java.util.Objects;
  * </ul>
  * Modules the rewrite cannot make resettable (SIMD, threads/atomics, multiple memories, imported memories,
  * exceptions, GC, {@code table.grow}, 64-bit memories) are refused by {@link #rewrite} with a message naming the
- * instruction or feature, so the operator can choose {@code --reset fresh}.
+ * instruction or feature, so the operator can choose {@code --reset fresh}. So are imported tables and imported
+ * mutable globals (state outside the instance that a reset cannot restore).
+ *
+ * <p>What the engine must still do itself: make a guest access between the virtual and the physical size trap
+ * (unless {@link #checksLoadsAndStores()}), and check host accesses to guest memory (the metashrew imports) against
+ * the virtual size, {@link #PAGES_EXPORT} × 64 KiB, not against the physical memory. The grow hook can also be called
+ * while the module is being instantiated, and by a reset, if the start function grows memory. A trap inside
+ * {@link #RESET_EXPORT} (only possible from the start function) leaves the instance unusable: instantiate afresh.
  */
 public final class ResettableModule {
     /** {@code () -> ()}: brings the instance back to its post-instantiation state. */
@@ -52,7 +59,8 @@ public final class ResettableModule {
      * Rewrite options.
      *
      * @param limitPages the guest's memory limit in pages (the module's declared maximum or 65536, capped by the
-     *     configured guest limit); {@code memory.grow} beyond it returns -1
+     *     configured guest limit); {@code memory.grow} beyond it returns -1. Passing the configured guest limit alone
+     *     is enough: the rewrite lowers it to the module's declared maximum ({@link ResettableModule#limitPages()})
      * @param checkLoadsAndStores also check every load and store against the virtual size
      */
     public record Options(int limitPages, boolean checkLoadsAndStores) {
@@ -66,11 +74,24 @@ public final class ResettableModule {
     private final byte[] bytes;
     private final int initialPages;
     private final int limitPages;
+    private final int declaredMaximumPages;
+    private final boolean checksLoadsAndStores;
+    private final boolean hasStartFunction;
+    private final int originalSize;
 
     ResettableModule(byte[] bytes, int initialPages, int limitPages) {
+        this(bytes, initialPages, limitPages, -1, false, false, -1);
+    }
+
+    ResettableModule(byte[] bytes, int initialPages, int limitPages, int declaredMaximumPages, boolean checksLoadsAndStores,
+                     boolean hasStartFunction, int originalSize) {
         this.bytes = Objects.requireNonNull(bytes);
         this.initialPages = initialPages;
         this.limitPages = limitPages;
+        this.declaredMaximumPages = declaredMaximumPages;
+        this.checksLoadsAndStores = checksLoadsAndStores;
+        this.hasStartFunction = hasStartFunction;
+        this.originalSize = originalSize;
     }
 
     /**
@@ -94,8 +115,38 @@ public final class ResettableModule {
         return initialPages;
     }
 
-    /** The guest's limit in pages. */
+    /**
+     * The guest's limit in pages: {@link Options#limitPages()}, lowered to the module's declared maximum when it
+     * declares a smaller one ({@code memory.grow} beyond it returns -1). Grow the memory physically to this.
+     */
     public int limitPages() {
         return limitPages;
+    }
+
+    /** The original module's declared memory maximum in pages, or -1 when it declares none. */
+    public int declaredMaximumPages() {
+        return declaredMaximumPages;
+    }
+
+    /**
+     * Whether every load and store was given a check against the virtual size ({@link Options#checkLoadsAndStores()}).
+     * Without it, the engine must make accesses between the virtual and the physical size trap itself (e.g. keep
+     * those pages {@code PROT_NONE}, opening them from the {@link #GROW_HOOK} and closing them again after a reset).
+     */
+    public boolean checksLoadsAndStores() {
+        return checksLoadsAndStores;
+    }
+
+    /**
+     * Whether the module has a start function. {@link #RESET_EXPORT} runs it again as its last step, so a reset can
+     * call host imports, and the grow hook if the start function grows memory (from the initial pages).
+     */
+    public boolean hasStartFunction() {
+        return hasStartFunction;
+    }
+
+    /** Size in bytes of the module before the rewrite (for reports), or -1 if unknown. */
+    public int originalSize() {
+        return originalSize;
     }
 }

@@ -1,0 +1,159 @@
+package dev.jshrew.cli;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.Hashes;
+import dev.jshrew.host.Indexer;
+import dev.jshrew.host.RunOptions;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.node.ChainSource;
+import dev.jshrew.node.Diff;
+import dev.jshrew.node.Sync;
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "diff", description = {
+        "Report the first block and key where two indexings differ (rockshrew-diff, implemented). Exit 0: no difference; 1: a difference.",
+        "Two databases:  diff --db1 DIR --db2 DIR [--from H] [--to H]",
+        "Two indexers, or one indexer on two engines, over the same blocks:",
+        "                diff --indexer A.wasm [--engine E] [-E K=V] [--indexer2 B.wasm] [--engine2 E2] [--engine2-option K=V]",
+        "                     (--blocks PATH | --daemon-rpc-url URL …) [--start-block H] [--exit-at H] [--work-dir DIR]"})
+final class DiffCommand implements Callable<Integer> {
+    private static final Logger LOG = System.getLogger("jshrew.diff");
+
+    @Option(names = "--db1", paramLabel = "DIR", description = "first database (compare two databases)")
+    Path db1;
+
+    @Option(names = "--db2", paramLabel = "DIR", description = "second database")
+    Path db2;
+
+    @Option(names = "--from", paramLabel = "H", defaultValue = "0", description = "first height to compare (databases)")
+    long from;
+
+    @Option(names = "--to", paramLabel = "H", description = "last height to compare (databases; default: the higher tip)")
+    Long to;
+
+    @Option(names = "--indexer", paramLabel = "A.wasm", description = "indexer A")
+    Path indexer;
+
+    @Option(names = "--indexer2", paramLabel = "B.wasm", description = "indexer B (default: A)")
+    Path indexer2;
+
+    @Option(names = "--engine", paramLabel = "NAME", description = "engine of A (optional when only one is installed)")
+    String engine;
+
+    @Option(names = {"-E", "--engine-option"}, paramLabel = "KEY=VALUE", description = "engine option of A")
+    Map<String, String> engineOptions = new LinkedHashMap<>();
+
+    @Option(names = "--engine2", paramLabel = "NAME", description = "engine of B (default: A's)")
+    String engine2;
+
+    @Option(names = "--engine2-option", paramLabel = "KEY=VALUE", description = "engine option of B (default: A's when --engine2 is not given)")
+    Map<String, String> engine2Options;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "where the two databases are built (kept); default: a temporary directory, deleted")
+    Path workDir;
+
+    @Option(names = "--memory-commit", paramLabel = "SIZE|off", defaultValue = "off", description = "guest memory each side commits (default off)")
+    String memoryCommit;
+
+    @Option(names = "--guest-memory-limit", paramLabel = "PAGES", defaultValue = "65536")
+    int guestMemoryLimit;
+
+    @picocli.CommandLine.Mixin
+    NodeArgs node;
+
+    @Override
+    public Integer call() throws Exception {
+        boolean databases = db1 != null || db2 != null;
+        if (databases == (indexer != null)) {
+            throw new JshrewException(ErrorCode.INPUT, "give either --db1 and --db2, or --indexer with a block source");
+        }
+        Diff.Result result = databases ? databases() : indexers();
+        if (result.difference().isPresent()) {
+            System.out.println(result.difference().get().describe());
+            return 1;
+        }
+        System.out.println("no difference in " + result.blocks() + " block(s)" + (result.note() == null ? "" : "; " + result.note()));
+        return 0;
+    }
+
+    private Diff.Result databases() {
+        if (db1 == null || db2 == null) {
+            throw new JshrewException(ErrorCode.INPUT, "--db1 and --db2 go together");
+        }
+        for (Path p : new Path[] {db1, db2}) {
+            if (!Files.isDirectory(p)) {
+                throw new JshrewException(ErrorCode.INPUT, "no database at " + p);
+            }
+        }
+        try (KeyValueStore a = EngineArgs.openStore(db1); KeyValueStore b = EngineArgs.openStore(db2)) {
+            long last = to != null ? to : Math.max(a.tip().orElse(-1), b.tip().orElse(-1));
+            return Diff.stores(a, b, from, last);
+        }
+    }
+
+    private Diff.Result indexers() throws Exception {
+        ChainSource source = node.source();
+        EngineArgs argsA = engineArgs(indexer, engine, engineOptions);
+        EngineArgs argsB = engineArgs(indexer2 != null ? indexer2 : indexer, engine2 != null ? engine2 : engine,
+                engine2Options != null ? engine2Options : engine2 == null ? engineOptions : Map.of());
+        RunOptions options = argsA.runOptions();
+        boolean temporary = workDir == null;
+        Path dir = temporary ? Files.createTempDirectory("jshrew-diff") : Files.createDirectories(workDir);
+        byte[] bytesA = argsA.moduleBytes();
+        byte[] bytesB = argsB.moduleBytes();
+        try (WasmEngine ea = createEngine(argsA);
+             WasmEngine eb = createEngine(argsB);
+             KeyValueStore sa = EngineArgs.openStore(dir.resolve("a"));
+             KeyValueStore sb = EngineArgs.openStore(dir.resolve("b"));
+             Indexer ia = new Indexer(ea.name(), argsA.compile(ea, bytesA), Hashes.sha256(bytesA), sa, options, System.err::print);
+             Indexer ib = new Indexer(eb.name(), argsB.compile(eb, bytesB), Hashes.sha256(bytesB), sb, options, System.err::print)) {
+            long start = Sync.startHeight(Math.max(sa.tip().orElse(-1), sb.tip().orElse(-1)), node.startBlock);
+            LOG.log(Level.INFO, "diff: A = {0} on {1}, B = {2} on {3}, from height {4}, databases in {5}", argsA.indexer, ea.name(),
+                    argsB.indexer, eb.name(), start, dir);
+            return Diff.run(source, start, node.exitAt == null ? Long.MAX_VALUE : node.exitAt, ia, sa, ib, sb,
+                    h -> LOG.log(Level.DEBUG, "diff: height {0} equal", h));
+        } finally {
+            if (temporary) {
+                delete(dir);
+            }
+        }
+    }
+
+    private EngineArgs engineArgs(Path module, String engineName, Map<String, String> options) {
+        EngineArgs e = new EngineArgs();
+        e.indexer = module;
+        e.engine = engineName;
+        e.engineOptions = new LinkedHashMap<>(options);
+        e.memoryCommit = memoryCommit;
+        e.reset = "fast";
+        e.guestMemoryLimit = guestMemoryLimit;
+        return e;
+    }
+
+    private static WasmEngine createEngine(EngineArgs args) {
+        return EngineRegistry.load().create(args.engine, args.engineOptions, new CommittedMemoryProvider());
+    }
+
+    private static void delete(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not delete {0}: {1}", dir, e.toString());
+        }
+    }
+}

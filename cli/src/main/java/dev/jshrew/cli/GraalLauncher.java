@@ -1,0 +1,132 @@
+package dev.jshrew.cli;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.lang.management.ManagementFactory;
+import java.lang.module.ModuleFinder;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
+
+/**
+ * Gives {@code --engine graalwasm} the Graal JIT from a plain {@code java -jar jshrew.jar}: Truffle compiles guest
+ * code only when its jars are named modules on the module path, the Graal compiler is on the upgrade module path and
+ * JVMCI is enabled, none of which a jar's manifest can ask for. So when a command names the graalwasm engine, this
+ * JVM starts a second one with those options (and this JVM's own options), runs the same command there, waits, and
+ * exits with its status. The GraalVM jars are not in {@code jshrew.jar}: the build puts them next to it, in
+ * {@code graalvm/modules} and {@code graalvm/compiler}.
+ *
+ * <p>Nothing happens when the command does not mention graalwasm, when this JVM already is the relaunched one (or
+ * already has Truffle as a named module), or when the jars are not next to the running jar; the engine then says
+ * which runtime it got, and refuses to run interpreted unless asked to ({@code -E mode=interpreter}).
+ */
+final class GraalLauncher {
+    private static final Logger LOG = System.getLogger("jshrew.graalwasm");
+
+    /** Set in the relaunched JVM, so it never relaunches again. */
+    static final String RELAUNCHED_PROPERTY = "jshrew.graalwasm.relaunched";
+    private static final String ENGINE = "graalwasm";
+
+    private GraalLauncher() {}
+
+    /** Runs the command in a JVM with the Graal JIT when it needs one; returns that JVM's exit status, or empty. */
+    static OptionalInt relaunchIfNeeded(String[] args) {
+        if (!mentionsGraalwasm(args) || Boolean.getBoolean(RELAUNCHED_PROPERTY)
+                || ModuleLayer.boot().findModule("org.graalvm.truffle").isPresent()) {
+            return OptionalInt.empty();
+        }
+        Path home = jarDirectory();
+        if (home == null || !Files.isDirectory(home.resolve("graalvm/modules")) || !Files.isDirectory(home.resolve("graalvm/compiler"))) {
+            return OptionalInt.empty();
+        }
+        Logging.configure();
+        List<String> command = command(home, args);
+        LOG.log(Level.INFO, "graalwasm: relaunching the JVM with GraalWasm on the module path and the Graal JIT (JVMCI, Graal compiler)");
+        LOG.log(Level.DEBUG, "graalwasm: {0}", String.join(" ", command));
+        try {
+            Process child = new ProcessBuilder(command).inheritIO().start();
+            // stopped ourselves (SIGTERM, Ctrl-C): stop the command too, and wait while it finishes its block
+            Thread reaper = new Thread(() -> {
+                child.destroy();
+                try {
+                    child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "jshrew-graalwasm-relaunch");
+            Runtime.getRuntime().addShutdownHook(reaper);
+            int status = child.waitFor();
+            Runtime.getRuntime().removeShutdownHook(reaper);
+            return OptionalInt.of(status);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "graalwasm: cannot relaunch the JVM ({0}); running here", e.getMessage());
+            return OptionalInt.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.of(130);
+        }
+    }
+
+    /** Whether any argument, or any comma-separated part of one or of its {@code --option=} value, is "graalwasm". */
+    static boolean mentionsGraalwasm(String[] args) {
+        for (String arg : args) {
+            String value = arg.startsWith("--") && arg.contains("=") ? arg.substring(arg.indexOf('=') + 1) : arg;
+            for (String part : value.split(",")) {
+                if (part.strip().equals(ENGINE)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The directory of the jar this class was loaded from, or null when it was not loaded from a jar. */
+    private static Path jarDirectory() {
+        try {
+            var source = GraalLauncher.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return null;
+            }
+            Path jar = Path.of(source.getLocation().toURI());
+            return Files.isRegularFile(jar) ? jar.getParent() : null;
+        } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static List<String> command(Path home, String[] args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // this JVM's own options (heap, -D properties, ...) first, so ours win where they overlap
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        if (ModuleFinder.ofSystem().find("jdk.internal.vm.ci").isPresent()) {
+            cmd.add("-XX:+UnlockExperimentalVMOptions");
+            cmd.add("-XX:+EnableJVMCI");
+        }
+        cmd.add("--upgrade-module-path=" + jars(home.resolve("graalvm/compiler")));
+        cmd.add("--module-path=" + home.resolve("graalvm/modules"));
+        cmd.add("--add-modules=ALL-MODULE-PATH");
+        cmd.add("--enable-native-access=ALL-UNNAMED,org.graalvm.truffle");
+        // Truffle and GraalWasm use sun.misc.Unsafe (GraalWasm's native guest memory is Unsafe memory): no JDK 25 warnings
+        cmd.add("--sun-misc-unsafe-memory-access=allow");
+        cmd.add("-D" + RELAUNCHED_PROPERTY + "=true");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static String jars(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return String.join(java.io.File.pathSeparator, files.filter(f -> f.toString().endsWith(".jar")).sorted().map(Path::toString).toList());
+        } catch (IOException e) {
+            return dir.toString();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.jshrew.engine.wasmtime;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.HostFunction;
+import dev.jshrew.api.engine.ImportSpec;
+import dev.jshrew.api.engine.ValueType;
+import io.github.kawamuray.wasmtime.Func;
+import io.github.kawamuray.wasmtime.FuncType;
+import io.github.kawamuray.wasmtime.ImportType;
+import io.github.kawamuray.wasmtime.Store;
+import io.github.kawamuray.wasmtime.Val;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The host functions of one instance, checked against the module's imports once (every function import needs a
+ * host function of exactly its type; the host binds trapping stubs for imports it does not provide), then made
+ * into wasmtime functions for each new store, in the import order of the module actually instantiated (the
+ * rewritten module adds the {@code jshrew.grow} hook). Immutable.
+ */
+final class HostImports {
+    /** The rewrite's grow hook: {@code (i32 oldPages, i32 newPages) -> ()}. */
+    static final FuncType GROW_HOOK_TYPE = new FuncType(new Val.Type[] {Val.Type.I32, Val.Type.I32}, new Val.Type[0]);
+
+    private final Map<String, HostFunction> functions = new HashMap<>();
+
+    /**
+     * @throws JshrewException {@link ErrorCode#LINK} for a missing or mistyped function import, or a non-function import
+     */
+    HostImports(List<ImportSpec> imports, List<HostFunction> provided, String context) {
+        for (ImportSpec spec : imports) {
+            if (spec.kind() != ImportSpec.Kind.FUNCTION) {
+                throw new JshrewException(ErrorCode.LINK, context + ": the module imports a " + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
+                        + " " + spec.module() + "." + spec.name() + ", which engine wasmtime is not given");
+            }
+            HostFunction fn = provided.stream().filter(h -> h.module().equals(spec.module()) && h.name().equals(spec.name()))
+                    .findFirst()
+                    .orElseThrow(() -> new JshrewException(ErrorCode.LINK, context + ": no host function for import "
+                            + spec.module() + "." + spec.name()));
+            FunctionSignature declared = spec.signature().orElseThrow();
+            if (!declared.equals(fn.signature())) {
+                throw new JshrewException(ErrorCode.LINK, context + ": import " + spec.module() + "." + spec.name() + " has type "
+                        + declared + " but the host function has " + fn.signature());
+            }
+            functions.put(key(spec.module(), spec.name()), fn);
+        }
+    }
+
+    private static String key(String module, String name) {
+        return module + '\u0000' + name;
+    }
+
+    /**
+     * One wasmtime function per import of {@code imports}, for {@code store}.
+     *
+     * @param growHook the body of {@code jshrew.grow}, or null when the module is not the rewritten one
+     */
+    List<Func> funcs(Store<Void> store, ImportType[] imports, WasmtimeModuleInstance owner, Func.Handler<Void> growHook) {
+        List<Func> out = new ArrayList<>(imports.length);
+        try {
+            for (ImportType it : imports) {
+                if (growHook != null && it.module().equals(ResettableInstance.HOOK_MODULE) && it.name().equals(ResettableInstance.GROW_HOOK)) {
+                    out.add(new Func(store, GROW_HOOK_TYPE, growHook));
+                    continue;
+                }
+                HostFunction fn = functions.get(key(it.module(), it.name()));
+                if (fn == null) {
+                    throw new JshrewException(ErrorCode.LINK, "no host function for import " + it.module() + "." + it.name());
+                }
+                List<ValueType> results = fn.signature().results();
+                HostFunction.Implementation impl = fn.implementation();
+                out.add(new Func(store, funcType(fn.signature()), (caller, params, res) -> owner.invokeHost(impl, results, params, res)));
+            }
+            return out;
+        } catch (RuntimeException e) { // release what was made before the failure, whatever it was
+            out.forEach(Func::dispose);
+            throw e;
+        }
+    }
+
+    private static FuncType funcType(FunctionSignature signature) {
+        return new FuncType(signature.params().stream().map(HostImports::valType).toArray(Val.Type[]::new),
+                signature.results().stream().map(HostImports::valType).toArray(Val.Type[]::new));
+    }
+
+    private static Val.Type valType(ValueType t) {
+        return switch (t) {
+            case I32 -> Val.Type.I32;
+            case I64 -> Val.Type.I64;
+            case F32 -> Val.Type.F32;
+            case F64 -> Val.Type.F64;
+            case V128 -> Val.Type.V128;
+            case FUNCREF -> Val.Type.FUNC_REF;
+            case EXTERNREF -> Val.Type.EXTERN_REF;
+        };
+    }
+}

@@ -1,0 +1,187 @@
+package dev.jshrew.engine.wasmtime;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.MemoryLimits;
+import dev.jshrew.api.engine.MemoryStats;
+import dev.jshrew.api.engine.ValueType;
+import dev.jshrew.api.memory.CommitReport;
+import dev.jshrew.memory.CommitStrategy;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.memory.rewrite.ResettableModule;
+import io.github.kawamuray.wasmtime.Caller;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.WasmFunctionError;
+import io.github.kawamuray.wasmtime.WasmtimeException;
+import java.util.List;
+
+/**
+ * A committed instance of the {@link ResettableModule} rewrite of the guest, instantiated once and reset in place.
+ *
+ * <p>At creation: instantiate, run the start function, grow the memory physically to the guest's limit
+ * ({@link ResettableModule#GROW_PHYSICAL_EXPORT}), commit the first {@code commitBytes} of wasmtime's own mapping in
+ * place ({@link CommittedMemoryProvider#commitRange}), and make every page from the guest's (virtual) size up to the
+ * limit {@code PROT_NONE} ({@link CommittedMemoryProvider#protect}: the pages stay resident). wasmtime turns a fault
+ * there into an out-of-bounds trap, so guest loads and stores trap exactly where they would on a fresh instance;
+ * bulk instructions, which wasmtime runs in host code, are bounds-checked by the rewrite itself. The grow hook
+ * ({@code jshrew.grow}) opens pages as the guest grows. {@link #reset()} runs {@link ResettableModule#RESET_EXPORT}
+ * (zeroes what the guest touched, restores segments, globals, tables, reruns the start function) and closes again
+ * the pages the guest had opened. Host functions see only the virtual size. Confined to one thread.
+ */
+final class ResettableInstance extends WasmtimeModuleInstance {
+    static final String HOOK_MODULE = ResettableModule.HOOK_MODULE;
+    static final String GROW_HOOK = ResettableModule.GROW_HOOK;
+
+    private static final FunctionSignature VOID = FunctionSignature.of(List.of(), List.of());
+    private static final FunctionSignature GROW = FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
+    private static final long[] NO_ARGS = new long[0];
+
+    private final PreparedModule prepared;
+    private final int initialPages;
+    private LiveInstance live;
+    private int virtualPages;
+    private int highWaterPages;
+    /** Pages from 0 that are readable and writable; the rest up to the limit are PROT_NONE once armed. */
+    private int openPages;
+    private boolean armed;
+    private CommitReport commit;
+
+    private ResettableInstance(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int initialPages, int limitPages) {
+        super(module, imports, limitPages);
+        this.prepared = prepared;
+        this.initialPages = initialPages;
+        this.virtualPages = initialPages;
+        this.highWaterPages = initialPages;
+    }
+
+    static ResettableInstance create(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int initialPages,
+                                     int limitPages, long commitBytes, CommitStrategy strategy) {
+        ResettableInstance instance = new ResettableInstance(module, prepared, imports, initialPages, limitPages);
+        boolean done = false;
+        try {
+            instance.start(commitBytes, strategy);
+            done = true;
+            return instance;
+        } finally {
+            if (!done) {
+                instance.close();
+            }
+        }
+    }
+
+    private void start(long commitBytes, CommitStrategy strategy) {
+        try {
+            live = LiveInstance.create(module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, this::growHook));
+        } catch (WasmFunctionError | WasmtimeException e) {
+            rethrowHostFailure();
+            throw Traps.translate(e, context() + ": instantiation failed");
+        }
+        if (live.physicalPages() == 0) {
+            growPhysical(1); // the base address is only visible through a non-empty memory
+        }
+        live.reservation();
+        // From here on pages past the guest's size are closed (with an empty initial memory: the page grown above).
+        armed = true;
+        openPages = live.physicalPages();
+        closeAbove(virtualPages);
+        if (prepared.shape().hasStart()) {
+            callRaw(ModuleShape.START_EXPORT, VOID, NO_ARGS);
+        }
+        // Open everything for the commit (wasmtime opens what it grows), then close what is past the size again.
+        int physical = live.physicalPages();
+        if (openPages < physical) {
+            protect(openPages, physical, true);
+        }
+        growPhysical(limitPages - physical);
+        openPages = limitPages;
+        long limitBytes = (long) limitPages * MemoryLimits.PAGE_SIZE;
+        long commitLen = Math.min(limitBytes, roundUp(commitBytes, MemoryLimits.PAGE_SIZE));
+        if (commitLen > 0) {
+            commit = CommittedMemoryProvider.commitRange(live.reservation().asSlice(0, commitLen), strategy);
+        }
+        closeAbove(virtualPages);
+    }
+
+    private void growPhysical(int pages) {
+        if (pages <= 0) {
+            return;
+        }
+        long previous = callRaw(ResettableModule.GROW_PHYSICAL_EXPORT, GROW, new long[] {pages})[0];
+        if (previous < 0) {
+            throw new JshrewException(ErrorCode.ENGINE_LIMIT, context() + ": wasmtime could not grow the memory by " + pages
+                    + " pages to the guest's limit of " + limitPages + " pages");
+        }
+    }
+
+    private static long roundUp(long value, long unit) {
+        return (value + unit - 1) / unit * unit;
+    }
+
+    /** {@code jshrew.grow(old, new)}: the guest's size grew; open the new pages before the guest touches them. */
+    private void growHook(Caller<Void> caller, Val[] params, Val[] results) {
+        try {
+            int newPages = params[1].i32();
+            virtualPages = newPages;
+            highWaterPages = Math.max(highWaterPages, newPages);
+            if (armed && newPages > openPages) {
+                protect(openPages, newPages, true);
+                openPages = newPages;
+            }
+        } catch (RuntimeException | Error e) { // must not cross JNI: the binding would keep only the message
+            failHost(e);
+        }
+    }
+
+    private void closeAbove(int pages) {
+        if (openPages > pages) {
+            protect(pages, openPages, false);
+            openPages = pages;
+        }
+    }
+
+    private void protect(int fromPage, int toPage, boolean accessible) {
+        long from = (long) fromPage * MemoryLimits.PAGE_SIZE;
+        long length = (long) (toPage - fromPage) * MemoryLimits.PAGE_SIZE;
+        CommittedMemoryProvider.protect(live.reservation().asSlice(from, length), accessible);
+    }
+
+    @Override
+    LiveInstance live() {
+        return live;
+    }
+
+    @Override
+    long guestBytes() {
+        return (long) virtualPages * MemoryLimits.PAGE_SIZE;
+    }
+
+    @Override
+    public void reset() {
+        ensureUsable();
+        // What __jshrew_reset sets the guest's own counters to; the start function it reruns may grow again.
+        virtualPages = initialPages;
+        highWaterPages = initialPages;
+        try {
+            callRaw(ResettableModule.RESET_EXPORT, VOID, NO_ARGS);
+            closeAbove(virtualPages);
+        } catch (RuntimeException | Error e) { // whatever failed, the guest's state is unknown now
+            markBroken("a failed reset");
+            throw e;
+        }
+    }
+
+    @Override
+    public MemoryStats memoryStats() {
+        ensureOpen();
+        return new MemoryStats(virtualPages, highWaterPages, limitPages, commit == null ? 0 : commit.committedBytes());
+    }
+
+    @Override
+    void release() {
+        if (live != null) {
+            live.dispose();
+            live = null;
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.jshrew.engine.wasmtime;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.EngineContext;
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.memory.CommitStrategy;
+import dev.jshrew.memory.CommittedMemoryProvider;
+import io.github.kawamuray.wasmtime.Config;
+import io.github.kawamuray.wasmtime.Engine;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A started wasmtime engine: one wasmtime {@code Engine} with NaN canonicalisation on (METASHREW-ABI §7.6: every
+ * NaN result canonical, for indexing and views alike), wasmtime's defaults otherwise (4 GiB static memories with
+ * guard pages, 512 KiB of wasm stack, no threads). Thread-safe. Closing it disposes every module it compiled
+ * and the engine; instances must be closed first.
+ */
+final class WasmtimeEngine implements WasmEngine {
+    private final Config config;
+    private final Engine engine;
+    private final CommitStrategy commitStrategy;
+    private final Set<WasmtimeCompiledModule> modules = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    WasmtimeEngine(EngineContext context) {
+        context.rejectUnknownOptions(WasmtimeEngineProvider.NAME);
+        // wasmtime owns guest memory here: the provider's reservation is not used, but its strategy is.
+        this.commitStrategy = context.memoryProvider() instanceof CommittedMemoryProvider p ? p.strategy() : CommitStrategy.AUTO;
+        NativeLibrary.load();
+        Config c = new Config();
+        try {
+            c.craneliftNanCanonicalization(true);
+            this.engine = new Engine(c);
+        } catch (RuntimeException e) { // the binding reports native failures as plain RuntimeExceptions
+            c.dispose();
+            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine wasmtime cannot start: " + e.getMessage(), e);
+        }
+        this.config = c;
+    }
+
+    @Override
+    public String name() {
+        return WasmtimeEngineProvider.NAME;
+    }
+
+    Engine engine() {
+        return engine;
+    }
+
+    CommitStrategy commitStrategy() {
+        return commitStrategy;
+    }
+
+    @Override
+    public CompiledModule compile(String moduleName, byte[] wasm) {
+        if (closed.get()) {
+            throw new IllegalStateException("engine wasmtime is closed");
+        }
+        WasmtimeCompiledModule module = WasmtimeCompiledModule.compile(this, moduleName, wasm);
+        modules.add(module);
+        if (closed.get()) {
+            module.dispose();
+            throw new IllegalStateException("engine wasmtime is closed");
+        }
+        return module;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            modules.forEach(WasmtimeCompiledModule::dispose);
+            modules.clear();
+            engine.dispose();
+            config.dispose();
+        }
+    }
+}

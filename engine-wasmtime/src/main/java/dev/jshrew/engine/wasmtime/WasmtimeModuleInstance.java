@@ -1,0 +1,165 @@
+package dev.jshrew.engine.wasmtime;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.GuestMemory;
+import dev.jshrew.api.engine.HostFunction;
+import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.api.engine.ValueType;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.WasmFunctionError;
+import io.github.kawamuray.wasmtime.WasmtimeException;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * What both kinds of wasmtime instance share: calling exports, running host functions, and carrying a host
+ * function's exception across wasmtime unchanged. The binding turns a Java exception thrown by a host function
+ * into a wasmtime error holding only the message, so the exception is stashed here, the host function fails
+ * wasmtime with a placeholder, and {@link #call} rethrows the stashed exception itself once wasmtime returns.
+ * Confined to one thread.
+ */
+abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits FreshInstance, ResettableInstance {
+    /** Thrown into wasmtime in place of a host function's own exception, which {@link #call} rethrows. */
+    private static final class HostFunctionFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HostFunctionFailed() {
+            super("host function failed (the exception is rethrown to the caller)", null, false, false);
+        }
+    }
+
+    final WasmtimeCompiledModule module;
+    final HostImports imports;
+    final int limitPages;
+    private final GuestMemory guestMemory = new WasmtimeGuestMemory(this);
+    private Throwable hostFailure;
+    private boolean closed;
+    /** Set when the instance is left in an unknown state (a failed reset); only close() works then. */
+    private String broken;
+
+    WasmtimeModuleInstance(WasmtimeCompiledModule module, HostImports imports, int limitPages) {
+        this.module = module;
+        this.imports = imports;
+        this.limitPages = limitPages;
+    }
+
+    /** The instance currently behind this one. */
+    abstract LiveInstance live();
+
+    /** The guest-visible size in bytes, which bounds every host access. */
+    abstract long guestBytes();
+
+    /** Forgets any cached size: the guest may have grown its memory. */
+    void sizeMayHaveChanged() {
+    }
+
+    String context() {
+        return "engine wasmtime, module " + module.name();
+    }
+
+    @Override
+    public final long[] call(String export, long... args) {
+        ensureUsable();
+        FunctionSignature signature = module.shape().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+                context() + ": no function export '" + export + "'"));
+        if (args.length != signature.params().size()) {
+            throw new JshrewException(ErrorCode.LINK, context() + ": export '" + export + "' has type " + signature + ", called with "
+                    + args.length + " argument(s)");
+        }
+        return callRaw(export, signature, args);
+    }
+
+    /** Calls any export of the instantiated module (including the engine's own), translating failures. */
+    final long[] callRaw(String export, FunctionSignature signature, long[] args) {
+        try {
+            return live().call(export, signature, args);
+        } catch (WasmFunctionError | WasmtimeException e) {
+            rethrowHostFailure();
+            throw Traps.translate(e, context());
+        } finally {
+            hostFailure = null;
+            sizeMayHaveChanged();
+        }
+    }
+
+    /** Rethrows a stashed host-function exception, if any, exactly as the host function threw it. */
+    final void rethrowHostFailure() {
+        Throwable t = hostFailure;
+        hostFailure = null;
+        if (t instanceof RuntimeException r) {
+            throw r;
+        } else if (t instanceof Error err) {
+            throw err;
+        }
+    }
+
+    /** The body of every host import: the wasmtime side of {@link HostFunction.Implementation#call}. */
+    final void invokeHost(HostFunction.Implementation impl, List<ValueType> resultTypes, Val[] params, Val[] results) {
+        sizeMayHaveChanged();
+        try {
+            long[] args = new long[params.length];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = LiveInstance.fromVal(params[i]);
+            }
+            long[] out = impl.call(guestMemory, args);
+            if (out.length != results.length) {
+                throw new IllegalStateException("host function returned " + out.length + " value(s), its type has " + results.length);
+            }
+            for (int i = 0; i < out.length; i++) {
+                results[i] = LiveInstance.toVal(resultTypes.get(i), out[i]);
+            }
+        } catch (RuntimeException | Error e) { // must not cross JNI: the binding would keep only the message
+            failHost(e);
+        }
+    }
+
+    /** Records {@code e} for {@link #call} to rethrow and makes wasmtime unwind the guest. */
+    final void failHost(Throwable e) {
+        if (hostFailure == null) {
+            hostFailure = e;
+        }
+        throw new HostFunctionFailed();
+    }
+
+    @Override
+    public final GuestMemory memory() {
+        ensureOpen();
+        return guestMemory;
+    }
+
+    /** The guest's memory for the host, checked by {@link WasmtimeGuestMemory} against {@link #guestBytes()}. */
+    final MemorySegment reservation() {
+        ensureOpen();
+        return live().reservation();
+    }
+
+    final void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(context() + ": instance is closed");
+        }
+    }
+
+    final void ensureUsable() {
+        ensureOpen();
+        if (broken != null) {
+            throw new IllegalStateException(context() + ": instance is unusable after " + broken + "; close it");
+        }
+    }
+
+    final void markBroken(String why) {
+        broken = why;
+    }
+
+    /** Releases the wasmtime resources. */
+    abstract void release();
+
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            release();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+;; an imported memory: refused
+(module (import "env" "memory" (memory 1)))

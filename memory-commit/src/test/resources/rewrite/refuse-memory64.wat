@@ -1,0 +1,2 @@
+;; a 64-bit memory: refused
+(module (memory i64 1))

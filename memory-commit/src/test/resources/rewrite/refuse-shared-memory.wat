@@ -1,0 +1,2 @@
+;; a shared memory: refused
+(module (memory 1 1 shared))

@@ -1,0 +1,115 @@
+package dev.jshrew.node;
+
+import dev.jshrew.host.BlockResult;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.function.LongSupplier;
+
+/**
+ * Prometheus metrics of a node, served in the text format at {@code http://HOST:PORT/metrics} by the client
+ * library's own small HTTP server ({@code --metrics-port}):
+ *
+ * <table>
+ *   <caption>metrics</caption>
+ *   <tr><td>{@code jshrew_tip_height}</td><td>gauge: the indexed tip (-1: none)</td></tr>
+ *   <tr><td>{@code jshrew_block_run_seconds}</td><td>histogram: time in the guest per block</td></tr>
+ *   <tr><td>{@code jshrew_block_reset_seconds}</td><td>histogram: time to get a pristine instance per block</td></tr>
+ *   <tr><td>{@code jshrew_block_commit_seconds}</td><td>histogram: storage commit time per block</td></tr>
+ *   <tr><td>{@code jshrew_last_block_seconds}</td><td>gauge: run + reset + commit of the last block</td></tr>
+ *   <tr><td>{@code jshrew_committed_memory_bytes}</td><td>gauge: guest memory committed by the indexer and the view instances</td></tr>
+ *   <tr><td>{@code jshrew_guest_memory_pages}</td><td>gauge: the indexing guest's high-water mark in the last block</td></tr>
+ *   <tr><td>{@code jshrew_blocks_indexed_total}, {@code jshrew_reorgs_total}, {@code jshrew_block_failures_total}</td><td>counters</td></tr>
+ *   <tr><td>{@code jshrew_rpc_requests_total{method,outcome}}</td><td>counter: JSON-RPC calls by method and ok/error</td></tr>
+ * </table>
+ * Thread-safe.
+ */
+public final class NodeMetrics implements SyncListener, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(NodeMetrics.class.getName());
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Gauge tip;
+    private final Histogram run;
+    private final Histogram reset;
+    private final Histogram commit;
+    private final Gauge lastBlock;
+    private final Gauge pages;
+    private final Counter blocks;
+    private final Counter reorgs;
+    private final Counter failures;
+    private final Counter rpc;
+    private HTTPServer server;
+
+    /**
+     * @param committedBytes guest memory committed now (indexer + views)
+     * @param initialTip the tip at startup (-1: none)
+     */
+    public NodeMetrics(LongSupplier committedBytes, long initialTip) {
+        tip = Gauge.builder().name("jshrew_tip_height").help("the indexed tip height (-1: none)").register(registry);
+        tip.set(initialTip);
+        run = Histogram.builder().name("jshrew_block_run_seconds").help("time in the guest (_start) per block").classicOnly().register(registry);
+        reset = Histogram.builder().name("jshrew_block_reset_seconds").help("time to get a pristine instance per block").classicOnly().register(registry);
+        commit = Histogram.builder().name("jshrew_block_commit_seconds").help("storage commit time per block").classicOnly().register(registry);
+        lastBlock = Gauge.builder().name("jshrew_last_block_seconds").help("reset + run + commit time of the last block").register(registry);
+        pages = Gauge.builder().name("jshrew_guest_memory_pages").help("the indexing guest's memory high-water mark in the last block, in 64 KiB pages").register(registry);
+        GaugeWithCallback.builder().name("jshrew_committed_memory_bytes").help("guest memory committed physically by the indexer and view instances")
+                .callback(cb -> cb.call(committedBytes.getAsLong())).register(registry);
+        blocks = Counter.builder().name("jshrew_blocks_indexed").help("blocks indexed by this process").register(registry);
+        reorgs = Counter.builder().name("jshrew_reorgs").help("reorgs handled (rollbacks)").register(registry);
+        failures = Counter.builder().name("jshrew_block_failures").help("failed block runs (retried)").register(registry);
+        rpc = Counter.builder().name("jshrew_rpc_requests").help("JSON-RPC calls").labelNames("method", "outcome").register(registry);
+    }
+
+    /** Serves {@code /metrics} on {@code host:port} (0: any free port). */
+    public NodeMetrics serve(String host, int port) throws IOException {
+        server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+        LOG.log(Level.INFO, "serving Prometheus metrics on http://{0}:{1,number,#}/metrics", host, server.getPort());
+        return this;
+    }
+
+    /** The metrics port, once serving. */
+    public int port() {
+        return server.getPort();
+    }
+
+    /** Counts one JSON-RPC call. */
+    public void rpcCall(String method, boolean ok) {
+        String known = method.startsWith("metashrew_") && method.length() < 40 ? method : "other";
+        rpc.labelValues(known, ok ? "ok" : "error").inc();
+    }
+
+    @Override
+    public void indexed(BlockResult result, long remaining) {
+        tip.set(result.height());
+        run.observe(result.runNanos() / 1e9);
+        reset.observe(result.resetNanos() / 1e9);
+        commit.observe(result.commitNanos() / 1e9);
+        lastBlock.set((result.runNanos() + result.resetNanos() + result.commitNanos()) / 1e9);
+        pages.set(result.highWaterPages());
+        blocks.inc();
+    }
+
+    @Override
+    public void reorg(long tipHeight, long forkPoint) {
+        reorgs.inc();
+        tip.set(forkPoint);
+    }
+
+    @Override
+    public void blockFailed(long height, RuntimeException error, Duration retryIn) {
+        failures.inc();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

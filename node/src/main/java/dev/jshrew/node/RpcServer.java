@@ -1,0 +1,93 @@
+package dev.jshrew.node;
+
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The JSON-RPC endpoint over HTTP (Jetty 12, core handler API, no servlets): {@code POST} any path with a JSON body
+ * of at most {@code maxBodyBytes}. Every answer that reaches the handler is a JSON-RPC body: a body over the limit
+ * gets {@code -32600} (HTTP 200, like every other JSON-RPC error), another HTTP method gets HTTP 405 with a
+ * {@code -32600} body. Requests run on a bounded thread pool; the views they call are further bounded by the
+ * {@link ViewPool}. {@link #close()} stops accepting, lets requests in flight finish (up to 5 s) and frees the port.
+ */
+public final class RpcServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(RpcServer.class.getName());
+
+    private final Server server;
+    private final ServerConnector connector;
+
+    /**
+     * Starts serving.
+     *
+     * @param port 0 for any free port (see {@link #port()})
+     */
+    public RpcServer(String host, int port, JsonRpc rpc, int maxBodyBytes, int threads) throws Exception {
+        QueuedThreadPool pool = new QueuedThreadPool(Math.max(threads, 8), 2);
+        pool.setName("jshrew-rpc");
+        pool.setDaemon(true);
+        this.server = new Server(pool);
+        this.connector = new ServerConnector(server, 1, 1);
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(60_000);
+        server.addConnector(connector);
+        server.setStopTimeout(5_000);
+        server.setHandler(new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+                byte[] answer;
+                if (!"POST".equals(request.getMethod())) {
+                    response.setStatus(405);
+                    answer = JsonRpc.errorBody(JsonRpc.INVALID_REQUEST, "Invalid Request: JSON-RPC needs POST, not " + request.getMethod());
+                } else {
+                    long declared = request.getLength();
+                    byte[] body = null;
+                    if (declared <= maxBodyBytes) {
+                        try (InputStream in = Content.Source.asInputStream(request)) {
+                            body = in.readNBytes(maxBodyBytes + 1);
+                        }
+                    }
+                    if (body == null || body.length > maxBodyBytes) {
+                        answer = JsonRpc.errorBody(JsonRpc.INVALID_REQUEST, "Invalid Request: body larger than " + maxBodyBytes + " bytes");
+                    } else {
+                        answer = rpc.handle(body);
+                    }
+                }
+                response.write(true, ByteBuffer.wrap(answer), callback);
+                return true;
+            }
+        });
+        server.start();
+        LOG.log(Level.INFO, "serving JSON-RPC on http://{0}:{1,number,#}", host, connector.getLocalPort());
+    }
+
+    /** The bound port. */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(connector.getHost(), port());
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "stopping the JSON-RPC server: {0}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package dev.jshrew.node;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.host.ViewRunner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A fixed set of {@link ViewRunner}s, each with its own instance, lent to one request at a time: views and
+ * previews never run on the indexing instance, and at most {@code size} run at once. All runners are created (and
+ * their guest memory committed) up front, so a machine that cannot hold them fails at startup. Thread-safe.
+ */
+public final class ViewPool implements AutoCloseable {
+    private final List<ViewRunner> all = new ArrayList<>();
+    private final BlockingQueue<ViewRunner> idle;
+    private final Duration wait;
+    private long committedBytes;
+
+    /**
+     * @param size how many runners
+     * @param factory makes one runner (called {@code size} times, here)
+     * @param wait how long a request waits for a free runner before it fails
+     */
+    public ViewPool(int size, Supplier<ViewRunner> factory, Duration wait) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a view pool needs at least one runner");
+        }
+        this.idle = new ArrayBlockingQueue<>(size);
+        this.wait = wait;
+        try {
+            for (int i = 0; i < size; i++) {
+                ViewRunner runner = factory.get();
+                all.add(runner);
+                idle.add(runner);
+                committedBytes += runner.memoryStats().committedBytes();
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Runs {@code call} on a free runner. */
+    public <T> T with(Function<ViewRunner, T> call) {
+        ViewRunner runner;
+        try {
+            runner = idle.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JshrewException(ErrorCode.INPUT, "interrupted while waiting for a view instance", e);
+        }
+        if (runner == null) {
+            throw new JshrewException(ErrorCode.INPUT, "all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
+        }
+        try {
+            return call.apply(runner);
+        } finally {
+            idle.add(runner);
+        }
+    }
+
+    /** Guest memory the runners committed at startup, in bytes (read once: runners are busy on other threads later). */
+    public long committedBytes() {
+        return committedBytes;
+    }
+
+    public int size() {
+        return all.size();
+    }
+
+    @Override
+    public void close() {
+        for (ViewRunner r : all) {
+            r.close();
+        }
+    }
+}
