@@ -162,6 +162,24 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
     }
 
     /**
+     * The fail-fast check on its own, for engines that allocate guest memory themselves (GraalWasm grows its own
+     * native memory): refuses with {@link dev.jshrew.api.ErrorCode#MEMORY_COMMIT_REFUSED}, naming the limit, when
+     * {@code commitBytes} more resident memory would not fit (cgroup v2/v1 limits, {@code MemAvailable}, strict
+     * overcommit). Honours {@value #BUDGET_PROPERTY}{@code =off}.
+     */
+    public static void requireBudget(long commitBytes) {
+        MemoryBudget budget = budgetFromProperty();
+        if (budget != null && commitBytes > 0) {
+            budget.require(0, commitBytes);
+        }
+    }
+
+    /** This process's resident set (VmRSS) in bytes, or -1 when unreadable: how engines verify a commit. */
+    public static long residentSetBytes() {
+        return Committer.rssBytes();
+    }
+
+    /**
      * Parses a {@code --memory-commit} value: {@code off} (0), plain bytes ({@code 1048576}), or a number with a
      * binary suffix {@code k}, {@code m}, {@code g}, {@code t}, optionally followed by {@code b}/{@code ib}
      * ({@code 512k}, {@code 4096m}, {@code 4g}, {@code 4GiB}); case-insensitive.

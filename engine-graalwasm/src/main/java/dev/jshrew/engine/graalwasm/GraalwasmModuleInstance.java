@@ -11,6 +11,7 @@ import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
+import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.memory.rewrite.ResettableModule;
 import java.lang.System.Logger.Level;
 import java.util.HashMap;
@@ -153,8 +154,8 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         int physical = memory.physicalPages();
         if (target > physical) {
             long bytes = (long) (target - physical) * MemoryLimits.PAGE_SIZE;
-            CommitBudget.require(bytes);
-            long rssBefore = CommitBudget.rssBytes();
+            CommittedMemoryProvider.requireBudget(bytes);
+            long rssBefore = CommittedMemoryProvider.residentSetBytes();
             long start = System.nanoTime();
             long old = call(ResettableModule.GROW_PHYSICAL_EXPORT, target - physical)[0];
             long nanos = System.nanoTime() - start;
@@ -162,7 +163,7 @@ final class GraalwasmModuleInstance implements ModuleInstance {
                 throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, "engine graalwasm, module " + module.name()
                         + ": GraalWasm could not allocate " + (bytes >> 20) + " MiB of native guest memory");
             }
-            long rssAfter = CommitBudget.rssBytes();
+            long rssAfter = CommittedMemoryProvider.residentSetBytes();
             committedBytes = (long) memory.physicalPages() * MemoryLimits.PAGE_SIZE;
             CommitReport report = new CommitReport(commitBytes, committedBytes, "graalwasm memory.grow+zero-fill", nanos, rssBefore, rssAfter);
             LOG.log(Level.INFO, "engine graalwasm, module {0}: {1}", module.name(), report.describe());
