@@ -21,7 +21,7 @@ for_engines() { # NAME ARGS... : runs the plain engines together and graalwasm w
   [ -n "$plain" ] && jmh "$name" "$@" -p engine="$plain"
   if [[ ",$engines," == *",graalwasm,"* ]]; then jmh "$name-graalwasm" "$@" -p engine=graalwasm -jvmArgsAppend "$graal_jvm"; fi
 }
-jmh commit CommitBenchmark -p sizeMiB=4096 -f 3
+jmh commit '\.CommitBenchmark\.' -p sizeMiB=4096 -f 3
 for_engines engine-commit EngineCommitBenchmark -f 3
 for_engines reset ResetBenchmark -p highWaterMiB=1,16,128,1024 -f 1 -wi 5 -i 20
 [ -n "$plain" ] && jmh block BlockBenchmark -p engine="$plain" -wi 3 -i 5
