@@ -13,6 +13,7 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.memory.rewrite.NanCanonicalizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -53,9 +54,15 @@ final class ChicoryEngine implements WasmEngine {
         if (closed.get()) {
             throw new IllegalStateException("engine chicory is closed");
         }
+        byte[] canonical;
+        try {
+            canonical = NanCanonicalizer.canonicalize(moduleName, wasm);
+        } catch (JshrewException e) {
+            throw new JshrewException(e.code(), "engine chicory, " + e.getMessage(), e);
+        }
         WasmModule module;
         try {
-            module = Parser.parse(wasm);
+            module = Parser.parse(canonical);
         } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new JshrewException(ErrorCode.MODULE_INVALID, "engine chicory, module " + moduleName + ": not a valid WebAssembly module: "
                     + e.getMessage(), e);

@@ -9,6 +9,7 @@ import dev.jshrew.api.engine.ImportSpec;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.memory.rewrite.ModuleFacts;
 import dev.jshrew.memory.rewrite.ResettableModule;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
@@ -45,14 +46,14 @@ final class GraalwasmCompiledModule implements CompiledModule {
     private final GraalwasmEngine engine;
     private final String name;
     private final byte[] wasm;
-    private final WasmModuleInfo info;
+    private final ModuleFacts facts;
     private final Map<Integer, Prepared> prepared = new ConcurrentHashMap<>();
 
-    GraalwasmCompiledModule(GraalwasmEngine engine, String name, byte[] wasm, WasmModuleInfo info) {
+    GraalwasmCompiledModule(GraalwasmEngine engine, String name, byte[] wasm, ModuleFacts facts) {
         this.engine = engine;
         this.name = name;
         this.wasm = wasm.clone();
-        this.info = info;
+        this.facts = facts;
     }
 
     @Override
@@ -62,21 +63,22 @@ final class GraalwasmCompiledModule implements CompiledModule {
 
     @Override
     public List<ImportSpec> imports() {
-        return info.imports();
+        return facts.imports();
     }
 
     @Override
     public Optional<FunctionSignature> exportedFunction(String exportName) {
-        return info.exportedFunction(exportName);
+        return facts.exportedFunction(exportName);
     }
 
     @Override
     public Optional<MemoryLimits> memory() {
-        return info.memory();
+        return facts.memory();
     }
 
-    WasmModuleInfo info() {
-        return info;
+    /** What the binary declares that the polyglot API does not tell. */
+    ModuleFacts facts() {
+        return facts;
     }
 
     GraalwasmEngine engine() {
@@ -85,9 +87,9 @@ final class GraalwasmCompiledModule implements CompiledModule {
 
     @Override
     public ModuleInstance instantiate(List<HostFunction> hostFunctions, InstanceOptions options) {
-        MemoryLimits declared = info.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+        MemoryLimits declared = facts.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
                 "engine graalwasm, module " + name + ": the module defines no memory"));
-        if (info.memoryExport().isEmpty()) {
+        if (facts.memoryExportName().isEmpty()) {
             throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name + ": the module exports no memory");
         }
         int limit = Math.min(options.memoryLimitPages(), declared.effectiveMaximumPages());
@@ -102,7 +104,7 @@ final class GraalwasmCompiledModule implements CompiledModule {
     /** One host function per import, in import order, type-checked. */
     private List<HostFunction> bind(List<HostFunction> hostFunctions) {
         List<HostFunction> bound = new ArrayList<>();
-        for (ImportSpec spec : info.imports()) {
+        for (ImportSpec spec : facts.imports()) {
             if (spec.kind() != ImportSpec.Kind.FUNCTION) {
                 throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name + ": cannot provide the "
                         + spec.kind().name().toLowerCase(java.util.Locale.ROOT) + " import " + spec.module() + "." + spec.name());
@@ -141,7 +143,7 @@ final class GraalwasmCompiledModule implements CompiledModule {
             String why = e.getMessage();
             LOG.log(Level.WARNING, "engine graalwasm, module {0}: cannot be reset in place ({1}); every block gets a fresh,"
                     + " uncommitted instance", name, why);
-            return new Prepared(GraalwasmEngine.source(name, info.withMemoryMaximum(wasm, limitPages)), false, why);
+            return new Prepared(GraalwasmEngine.source(name, facts.withMemoryMaximum(limitPages)), false, why);
         }
     }
 }

@@ -5,6 +5,8 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.memory.rewrite.ModuleFacts;
+import dev.jshrew.memory.rewrite.NanCanonicalizer;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.graalvm.polyglot.Context;
@@ -116,7 +118,8 @@ final class GraalwasmEngine implements WasmEngine {
     @Override
     public CompiledModule compile(String moduleName, byte[] wasm) {
         ensureOpen();
-        WasmModuleInfo info = WasmModuleInfo.read(moduleName, wasm);
+        wasm = canonicalNans(moduleName, wasm); // C-66: everything below (facts, validation, reset rewrite, fallback) sees it
+        ModuleFacts facts = ModuleFacts.read("engine " + GraalwasmEngineProvider.NAME + ", module " + moduleName, wasm);
         // Parse and validate it with GraalWasm now, so an invalid module fails here and not at the first block.
         try (Context context = newContext()) {
             context.eval(source(moduleName, wasm));
@@ -127,7 +130,16 @@ final class GraalwasmEngine implements WasmEngine {
             throw new JshrewException(ErrorCode.MODULE_INVALID, "engine graalwasm, module " + moduleName + ": not a valid WebAssembly module: "
                     + e.getMessage(), e);
         }
-        return new GraalwasmCompiledModule(this, moduleName, wasm, info);
+        return new GraalwasmCompiledModule(this, moduleName, wasm, facts);
+    }
+
+    /** The module with every NaN result canonicalised ({@link NanCanonicalizer}); its errors name the engine. */
+    static byte[] canonicalNans(String moduleName, byte[] wasm) {
+        try {
+            return NanCanonicalizer.canonicalize(moduleName, wasm);
+        } catch (JshrewException e) {
+            throw new JshrewException(e.code(), "engine " + GraalwasmEngineProvider.NAME + ", " + e.getMessage(), e);
+        }
     }
 
     private void ensureOpen() {

@@ -19,7 +19,8 @@ import java.util.Set;
  * option {@code mode=jit}, the default, refuses to start without it; {@code mode=interpreter} runs Truffle's
  * interpreter on purpose). Guest memory is GraalWasm's native memory ({@code wasm.UseUnsafeMemory}), which reaches
  * 65536 pages; it is committed by growing it physically once through the module rewrite of
- * {@code dev.jshrew.memory.rewrite}, which also gives the in-place reset.
+ * {@code dev.jshrew.memory.rewrite}, which also gives the in-place reset. Every module is NaN-canonicalised first
+ * ({@code dev.jshrew.memory.rewrite.NanCanonicalizer}).
  */
 public final class GraalwasmEngineProvider implements WasmEngineProvider {
     /** The engine's name. */
@@ -44,7 +45,8 @@ public final class GraalwasmEngineProvider implements WasmEngineProvider {
 
     @Override
     public Set<EngineCapability> capabilities() {
-        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.MEMORY_ABOVE_2GIB);
+        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.MEMORY_ABOVE_2GIB,
+                EngineCapability.NAN_CANONICALIZATION);
     }
 
     @Override

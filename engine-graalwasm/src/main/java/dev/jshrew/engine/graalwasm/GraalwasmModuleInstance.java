@@ -99,7 +99,7 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         byModule.forEach((m, fns) -> importObject.put(m, ProxyObject.fromMap(fns)));
         Value instance = wasmModule.newInstance(ProxyObject.fromMap(importObject));
         Value ex = instance.getMember("exports");
-        memory.attach(ex.getMember(module.info().memoryExport().orElseThrow()));
+        memory.attach(ex.getMember(module.facts().memoryExportName().orElseThrow()));
         exports = ex;
     }
 
@@ -207,7 +207,7 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         return switch (export) {
             case ResettableModule.GROW_PHYSICAL_EXPORT -> FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
             case ResettableModule.RESET_EXPORT -> FunctionSignature.of(List.of(), List.of());
-            default -> module.info().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+            default -> module.facts().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
                     "engine graalwasm, module " + module.name() + ": no function export '" + export + "'"));
         };
     }

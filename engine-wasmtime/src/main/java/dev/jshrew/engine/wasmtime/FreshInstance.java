@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The reference instance: the guest module as written (limit and start function patched, see
- * {@link ModuleShape#patched}) in a store of its own, with wasmtime's lazily backed memory. This is what
+ * {@link WasmtimeCompiledModule}) in a store of its own, with wasmtime's lazily backed memory. This is what
  * {@code --reset fresh} runs (a new one per block) and what an instance with nothing to commit is.
  * {@link #reset()} instantiates again into a new store: exact by construction, at the cost of an instantiation
  * (about 1 ms) plus releasing the old store (which unmaps what the guest touched).
@@ -41,8 +41,8 @@ final class FreshInstance extends WasmtimeModuleInstance {
         cachedBytes = -1;
         try {
             live.reservation(); // fails now, not at the first host call, for a memory too large to find
-            if (prepared.shape().hasStart()) {
-                callRaw(ModuleShape.START_EXPORT, VOID, new long[0]);
+            if (prepared.facts().hasStart()) {
+                callRaw(WasmtimeCompiledModule.START_EXPORT, VOID, new long[0]);
             }
         } catch (RuntimeException | Error e) { // release the store whatever failed, then report it unchanged
             live.dispose();

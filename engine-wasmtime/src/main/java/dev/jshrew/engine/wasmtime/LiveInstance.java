@@ -49,7 +49,7 @@ final class LiveInstance {
 
     /**
      * Instantiates {@code module} in a new store; segments are applied, the start function (exported by the
-     * patch, see {@link ModuleShape#patched}) is not run yet.
+     * patch as {@link WasmtimeCompiledModule#START_EXPORT}) is not run yet.
      *
      * @param funcs makes the import functions for the new store, in the module's import order
      * @throws RuntimeException the binding's exception when instantiation fails (the caller translates it)
@@ -66,7 +66,7 @@ final class LiveInstance {
                 externs.add(Extern.fromFunc(f));
             }
             instance = new Instance(store, module.module(), externs);
-            Memory memory = instance.getMemory(store, ModuleShape.MEMORY_EXPORT).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+            Memory memory = instance.getMemory(store, WasmtimeCompiledModule.MEMORY_EXPORT).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
                     "the module defines no memory"));
             LiveInstance live = new LiveInstance(store, imports, instance, memory);
             live.findBase();

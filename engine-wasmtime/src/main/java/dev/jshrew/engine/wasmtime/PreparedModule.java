@@ -1,13 +1,14 @@
 package dev.jshrew.engine.wasmtime;
 
+import dev.jshrew.memory.rewrite.ModuleFacts;
 import io.github.kawamuray.wasmtime.ImportType;
 import io.github.kawamuray.wasmtime.Module;
 
 /**
- * A module as wasmtime compiled it (after {@link ModuleShape#patched}), with its import list, read once.
+ * A module as wasmtime compiled it (after {@link WasmtimeCompiledModule}'s patch), with its import list, read once.
  *
  * @param module the compiled module; the owning {@link WasmtimeCompiledModule} disposes it
  * @param imports its imports in declaration order, the order an instance's externs must follow
- * @param shape what the compiled bytes declare
+ * @param facts what the bytes declare before the patch (the start function included)
  */
-record PreparedModule(Module module, ImportType[] imports, ModuleShape shape) {}
+record PreparedModule(Module module, ImportType[] imports, ModuleFacts facts) {}

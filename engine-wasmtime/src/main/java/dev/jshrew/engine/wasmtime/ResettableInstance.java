@@ -85,8 +85,8 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         armed = true;
         openPages = live.physicalPages();
         closeAbove(virtualPages);
-        if (prepared.shape().hasStart()) {
-            callRaw(ModuleShape.START_EXPORT, VOID, NO_ARGS);
+        if (prepared.facts().hasStart()) {
+            callRaw(WasmtimeCompiledModule.START_EXPORT, VOID, NO_ARGS);
         }
         // Open everything for the commit (wasmtime opens what it grows), then close what is past the size again.
         int physical = live.physicalPages();

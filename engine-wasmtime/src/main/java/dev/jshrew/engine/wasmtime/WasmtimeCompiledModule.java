@@ -9,6 +9,7 @@ import dev.jshrew.api.engine.ImportSpec;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.memory.rewrite.ModuleFacts;
 import dev.jshrew.memory.rewrite.ResettableModule;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.WasmtimeException;
@@ -20,44 +21,51 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A validated module and the wasmtime compilations made from it, one per guest limit and kind: the reference
- * module ({@link ModuleShape#patched}: the declared maximum capped at the limit, the start function exported)
- * and the {@link ResettableModule} rewrite for committed instances. The reference for the module's own limit is
+ * module (patched: the declared maximum capped at the limit, the start function and the memory exported, see
+ * {@link #patch}) and the {@link ResettableModule} rewrite for committed instances (patched likewise, but for the
+ * maximum). What the binding does not tell about a module (exports, memory limits, the start function) comes from
+ * {@link ModuleFacts}. The reference for the module's own limit is
  * compiled at once (that is the validation); the others when first instantiated. Thread-safe; the engine
  * disposes the compilations when it closes.
  */
 final class WasmtimeCompiledModule implements CompiledModule {
+    /** Export name under which the patch exposes the start function. */
+    static final String START_EXPORT = "__jshrew_wasmtime_start";
+    /** Export name under which the patch exposes the module's memory (host functions use memory 0). */
+    static final String MEMORY_EXPORT = "__jshrew_wasmtime_memory";
+
     private final WasmtimeEngine engine;
     private final String name;
     private final byte[] wasm;
-    private final ModuleShape shape;
+    private final ModuleFacts facts;
     private final Map<Integer, PreparedModule> reference = new ConcurrentHashMap<>();
     private final Map<Integer, PreparedModule> resettable = new ConcurrentHashMap<>();
     private volatile boolean disposed;
 
-    private WasmtimeCompiledModule(WasmtimeEngine engine, String name, byte[] wasm, ModuleShape shape) {
+    private WasmtimeCompiledModule(WasmtimeEngine engine, String name, byte[] wasm, ModuleFacts facts) {
         this.engine = engine;
         this.name = name;
         this.wasm = wasm;
-        this.shape = shape;
+        this.facts = facts;
     }
 
     static WasmtimeCompiledModule compile(WasmtimeEngine engine, String name, byte[] wasm) {
-        ModuleShape shape;
+        ModuleFacts facts;
         try {
-            shape = ModuleShape.of(wasm);
-        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            // Not readable as a module: let wasmtime say what is wrong, in its words.
+            facts = ModuleFacts.read("engine wasmtime, module " + name, wasm);
+        } catch (JshrewException e) {
+            // Not readable as a module: let wasmtime say what is wrong, in its words, if it finds anything.
             Module m = prepareModule(engine, name, wasm);
             m.dispose();
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "engine wasmtime, module " + name + ": cannot read the module: " + e.getMessage(), e);
+            throw e;
         }
-        WasmtimeCompiledModule module = new WasmtimeCompiledModule(engine, name, wasm.clone(), shape);
+        WasmtimeCompiledModule module = new WasmtimeCompiledModule(engine, name, wasm.clone(), facts);
         module.reference(module.ownLimit());
         return module;
     }
 
     private int ownLimit() {
-        return shape.memory().map(MemoryLimits::effectiveMaximumPages).orElse(MemoryLimits.MAX_PAGES);
+        return facts.memory().map(MemoryLimits::effectiveMaximumPages).orElse(MemoryLimits.MAX_PAGES);
     }
 
     private static Module prepareModule(WasmtimeEngine engine, String name, byte[] bytes) {
@@ -69,21 +77,39 @@ final class WasmtimeCompiledModule implements CompiledModule {
         }
     }
 
-    private PreparedModule prepare(byte[] bytes, ModuleShape preparedShape) {
+    private PreparedModule prepare(byte[] bytes, ModuleFacts preparedFacts) {
         Module m = prepareModule(engine, name, bytes);
-        return new PreparedModule(m, m.imports(), preparedShape);
+        return new PreparedModule(m, m.imports(), preparedFacts);
     }
 
     private PreparedModule reference(int limitPages) {
         return reference.computeIfAbsent(limitPages, limit -> {
             ensureNotDisposed();
-            return prepare(patch(shape, OptionalInt.of(limit)), shape);
+            return prepare(patch(facts, OptionalInt.of(limit)), facts);
         });
     }
 
-    private byte[] patch(ModuleShape s, OptionalInt limit) {
+    /**
+     * The module with changes that no guest can observe:
+     * <ul>
+     *   <li>with {@code maximumPages} present, its memory's declared maximum becomes {@code min(declared, maximumPages)}:
+     *       the binding has no store limits, and this is how {@code memory.grow} past the configured guest limit
+     *       returns -1 on a plain instance, exactly as past a declared maximum;</li>
+     *   <li>the start section is removed and the start function exported as {@link #START_EXPORT}, so the engine
+     *       runs it as a call right after instantiation: a trap there then reports its kind (wasmtime's
+     *       instantiation error carries only a backtrace), and runs after data and element segments, exactly as
+     *       the start section would;</li>
+     *   <li>the module's memory is also exported as {@link #MEMORY_EXPORT}: host functions work on the module's
+     *       own memory whatever the guest calls it, as on every engine.</li>
+     * </ul>
+     */
+    byte[] patch(ModuleFacts s, OptionalInt maximumPages) {
+        ModuleFacts.Patch patch = ModuleFacts.Patch.NONE.withStartExportedAs(START_EXPORT).withMemoryExportedAs(MEMORY_EXPORT);
+        if (maximumPages.isPresent()) {
+            patch = patch.withMemoryMaximum(maximumPages.getAsInt());
+        }
         try {
-            return s.patched(limit);
+            return s.patched(patch);
         } catch (IllegalArgumentException e) {
             throw new JshrewException(ErrorCode.MODULE_INVALID, "engine wasmtime, module " + name + ": " + e.getMessage(), e);
         }
@@ -93,14 +119,8 @@ final class WasmtimeCompiledModule implements CompiledModule {
         return resettable.computeIfAbsent(limitPages, limit -> {
             ensureNotDisposed();
             byte[] rewritten = ResettableModule.rewrite(name, wasm, new ResettableModule.Options(limit, false)).bytes();
-            ModuleShape rewrittenShape;
-            try {
-                rewrittenShape = ModuleShape.of(rewritten);
-            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-                throw new JshrewException(ErrorCode.MODULE_INVALID, "engine wasmtime, module " + name + ": cannot read the rewritten module: "
-                        + e.getMessage(), e);
-            }
-            return prepare(patch(rewrittenShape, OptionalInt.empty()), rewrittenShape);
+            ModuleFacts rewrittenFacts = ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);
+            return prepare(patch(rewrittenFacts, OptionalInt.empty()), rewrittenFacts);
         });
     }
 
@@ -108,8 +128,8 @@ final class WasmtimeCompiledModule implements CompiledModule {
         return engine;
     }
 
-    ModuleShape shape() {
-        return shape;
+    ModuleFacts facts() {
+        return facts;
     }
 
     @Override
@@ -119,30 +139,30 @@ final class WasmtimeCompiledModule implements CompiledModule {
 
     @Override
     public List<ImportSpec> imports() {
-        return shape.imports();
+        return facts.imports();
     }
 
     @Override
     public Optional<FunctionSignature> exportedFunction(String exportName) {
-        return shape.exportedFunction(exportName);
+        return facts.exportedFunction(exportName);
     }
 
     @Override
     public Optional<MemoryLimits> memory() {
-        return shape.memory();
+        return facts.memory();
     }
 
     @Override
     public ModuleInstance instantiate(List<HostFunction> hostFunctions, InstanceOptions options) {
         ensureNotDisposed();
         String context = "engine wasmtime, module " + name;
-        MemoryLimits declared = shape.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK, context + ": the module defines no memory"));
+        MemoryLimits declared = facts.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK, context + ": the module defines no memory"));
         int limit = Math.min(options.memoryLimitPages(), declared.effectiveMaximumPages());
         if (declared.initialPages() > limit) {
             throw new JshrewException(ErrorCode.LINK, context + ": initial memory of " + declared.initialPages()
                     + " pages exceeds the guest memory limit of " + limit + " pages");
         }
-        HostImports imports = new HostImports(shape.imports(), hostFunctions, context);
+        HostImports imports = new HostImports(facts.imports(), hostFunctions, context);
         if (options.commitBytes() > 0) {
             return ResettableInstance.create(this, resettable(limit), imports, declared.initialPages(), limit, options.commitBytes(),
                     engine.commitStrategy());

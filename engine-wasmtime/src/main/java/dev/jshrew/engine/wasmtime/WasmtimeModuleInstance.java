@@ -62,7 +62,7 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
     @Override
     public final long[] call(String export, long... args) {
         ensureUsable();
-        FunctionSignature signature = module.shape().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
+        FunctionSignature signature = module.facts().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
                 context() + ": no function export '" + export + "'"));
         if (args.length != signature.params().size()) {
             throw new JshrewException(ErrorCode.LINK, context() + ": export '" + export + "' has type " + signature + ", called with "

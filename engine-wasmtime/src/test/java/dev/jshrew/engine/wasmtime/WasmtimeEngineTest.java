@@ -17,6 +17,7 @@ import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.memory.rewrite.ModuleFacts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -348,14 +349,16 @@ class WasmtimeEngineTest {
     @Test
     @DisplayName("the patch caps the declared maximum, hoists the start function and exports the memory, and still validates")
     void patch() {
-        ModuleShape shape = ModuleShape.of(wasm("start-grow.wasm"));
-        assertThat(shape.hasStart()).isTrue();
-        byte[] patched = shape.patched(OptionalInt.of(40));
-        ModuleShape again = ModuleShape.of(patched);
+        WasmtimeCompiledModule original = (WasmtimeCompiledModule) engine.compile("start-grow.wasm", wasm("start-grow.wasm"));
+        ModuleFacts facts = original.facts();
+        assertThat(facts.hasStart()).isTrue();
+        byte[] patched = original.patch(facts, OptionalInt.of(40));
+        ModuleFacts again = ModuleFacts.read("patched", patched);
         assertThat(again.hasStart()).isFalse();
-        assertThat(again.exportedFunction(ModuleShape.START_EXPORT)).hasValue(FunctionSignature.of(List.of(), List.of()));
+        assertThat(again.exportedFunction(WasmtimeCompiledModule.START_EXPORT)).hasValue(FunctionSignature.of(List.of(), List.of()));
         assertThat(again.memory().orElseThrow().maximumPages()).hasValue(40);
-        assertThat(again.exportedFunction("grow")).isEqualTo(shape.exportedFunction("grow"));
+        assertThat(again.exportedFunction("grow")).isEqualTo(facts.exportedFunction("grow"));
+        assertThat(original.patch(again, OptionalInt.of(40))).as("patching again changes nothing").isEqualTo(patched);
         CompiledModule compiled = engine.compile("patched.wasm", patched);
         assertThat(compiled.memory().orElseThrow().maximumPages()).hasValue(40);
     }

@@ -1,5 +1,7 @@
 package dev.jshrew.memory.rewrite;
 
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.memory.rewrite.WasmReader.Malformed;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -7,9 +9,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A WebAssembly 2.0 core module as far as the rewrite needs it: every section is decoded (custom sections are kept
- * as opaque bytes with their position), function bodies are kept as byte ranges for {@link BodyRewriter}. Features
- * the in-place reset cannot support are refused here ({@link Refused}); malformed bytes throw {@link Malformed}.
+ * A WebAssembly core module, decoded for one of two purposes:
+ * <ul>
+ *   <li>{@link #parse} (the rewrite): every section is decoded (custom sections are kept as opaque bytes with their
+ *       position), function bodies are kept as byte ranges for {@link BodyRewriter}. Features the in-place reset
+ *       cannot support are refused here ({@link Refused});</li>
+ *   <li>{@link #parseInterface} ({@link ModuleFacts}): only the module's interface is decoded (types, imports,
+ *       functions, memory, exports, start, and the code section's framing); the other sections are only framed, and
+ *       nothing is refused for the reset's sake: features the engines themselves accept (SIMD, imported memories and
+ *       tables, exception tags, shared memory) are read.</li>
+ * </ul>
+ * Malformed bytes (and, for the interface, what it cannot represent) throw {@link Malformed}.
  */
 final class ParsedModule {
     static final int SEC_CUSTOM = 0, SEC_TYPE = 1, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_TABLE = 4, SEC_MEMORY = 5,
@@ -51,7 +61,16 @@ final class ParsedModule {
     /** A custom section and the id of the last non-custom section before it (0: before every section). */
     record Custom(int after, String name, byte[] content) {}
 
+    /** A section as it stands in the binary: its id byte at {@code header}, its contents in {@code [start, end)}. */
+    record Section(int id, int header, int start, int end) {}
+
     final byte[] wasm;
+    /** Whether this parse is for the rewrite (everything decoded, unsupported features refused). */
+    private final boolean forRewrite;
+    /** Every section, custom ones included, in binary order. */
+    final List<Section> sections = new ArrayList<>();
+    /** Every function type, by type index. */
+    final List<FunctionSignature> types = new ArrayList<>();
     /** Parameter counts per type index. */
     final List<Integer> typeParamCounts = new ArrayList<>();
     byte[] typeEntries = new byte[0];
@@ -59,9 +78,13 @@ final class ParsedModule {
     byte[] importEntries = new byte[0];
     int funcImports;
     int globalImports;
+    /** Imported memories (only with {@link #parseInterface}: the rewrite refuses them). */
+    int memImports;
     final List<Integer> funcTypes = new ArrayList<>();
     final List<Table> tables = new ArrayList<>();
     boolean hasMemory;
+    /** The limits flags of the module's own memory (bit 0: has a maximum, bit 1: shared). */
+    int memFlags;
     int memInitial;
     /** The declared maximum, or -1. */
     long memMax = -1;
@@ -78,8 +101,9 @@ final class ParsedModule {
     final Map<Integer, String> functionNames = new HashMap<>();
     final java.util.Set<Integer> present = new java.util.HashSet<>();
 
-    private ParsedModule(byte[] wasm) {
+    private ParsedModule(byte[] wasm, boolean forRewrite) {
         this.wasm = wasm;
+        this.forRewrite = forRewrite;
     }
 
     /** Renumbers a function index for the added import (inserted after the module's own function imports). */
@@ -96,8 +120,16 @@ final class ParsedModule {
         return "function " + index + (name != null ? " (" + name + ")" : "");
     }
 
+    /** Decodes every section for the rewrite, refusing what the in-place reset cannot support. */
     static ParsedModule parse(byte[] wasm) {
-        ParsedModule m = new ParsedModule(wasm);
+        ParsedModule m = new ParsedModule(wasm, true);
+        m.parseAll();
+        return m;
+    }
+
+    /** Decodes the module's interface only, refusing nothing for the reset's sake (see the class comment). */
+    static ParsedModule parseInterface(byte[] wasm) {
+        ParsedModule m = new ParsedModule(wasm, false);
         m.parseAll();
         return m;
     }
@@ -113,7 +145,10 @@ final class ParsedModule {
         }
         int v0 = r.u8(), v1 = r.u8(), v2 = r.u8(), v3 = r.u8();
         if (v0 == 0x0D && v2 == 0x01 && v3 == 0x00) {
-            throw new Refused("is a WebAssembly component, not a core module");
+            if (forRewrite) {
+                throw new Refused("is a WebAssembly component, not a core module");
+            }
+            throw new Malformed(4, "is a WebAssembly component, not a core module");
         }
         if (v0 != 1 || v1 != 0 || v2 != 0 || v3 != 0) {
             throw new Malformed(4, "unsupported binary version " + v0 + "." + v1 + "." + v2 + "." + v3);
@@ -126,6 +161,7 @@ final class ParsedModule {
             int id = r.u8();
             int size = r.count();
             WasmReader s = r.slice(size);
+            sections.add(new Section(id, idPos, s.pos(), s.end()));
             if (id == SEC_CUSTOM) {
                 int namePos = s.pos();
                 String name = s.name();
@@ -146,6 +182,10 @@ final class ParsedModule {
             lastOrder = order;
             lastId = id;
             present.add(id);
+            if (!forRewrite && !INTERFACE_SECTIONS.contains(id)) {
+                s.skip(s.remaining()); // framed only: the engine validates it
+                continue;
+            }
             switch (id) {
                 case SEC_TYPE -> parseTypes(s);
                 case SEC_IMPORT -> parseImports(s);
@@ -190,12 +230,28 @@ final class ParsedModule {
                 throw new Malformed(wasm.length, "function type index " + Integer.toUnsignedString(t) + " out of range");
             }
         }
+        for (Import i : imports) {
+            if (i.kind() == 0x00 && i.typeIndex() >= typeParamCounts.size()) {
+                throw new Malformed(wasm.length, "import " + i.module() + "." + i.name() + ": type index " + i.typeIndex()
+                        + " out of range");
+            }
+        }
+        for (Export e : exports) {
+            if (e.kind() == 0 && e.index() >= functionCount()) {
+                throw new Malformed(wasm.length, "export '" + e.name() + "' names function " + e.index() + ", out of range");
+            }
+        }
         if (start >= 0 && start >= functionCount()) {
             throw new Malformed(wasm.length, "start function " + start + " out of range");
         }
     }
 
-    private static int orderOf(int id) {
+    /** The sections {@link #parseInterface} decodes; it only frames the others. */
+    private static final java.util.Set<Integer> INTERFACE_SECTIONS = java.util.Set.of(SEC_TYPE, SEC_IMPORT, SEC_FUNCTION,
+            SEC_MEMORY, SEC_EXPORT, SEC_START, SEC_CODE);
+
+    /** Position of a non-custom section id in {@link #ORDER}, or -1 for an unknown id. */
+    static int orderOf(int id) {
         for (int i = 0; i < ORDER.length; i++) {
             if (ORDER[i] == id) {
                 return i;
@@ -223,6 +279,36 @@ final class ParsedModule {
         }
     }
 
+    /**
+     * Reads a value type byte: for the rewrite as {@link #valType}; for the interface, any type {@link ValueType}
+     * can represent (SIMD included), anything else being {@link Malformed}.
+     */
+    private int valueType(WasmReader r, String where) {
+        if (forRewrite) {
+            return valType(r, where);
+        }
+        int pos = r.pos();
+        int t = r.u8();
+        return switch (t) {
+            case I32, I64, F32, F64, V128, FUNCREF, EXTERNREF -> t;
+            default -> throw new Malformed(pos, where + ": unsupported value type 0x" + Integer.toHexString(t));
+        };
+    }
+
+    /** The SPI value type of a value type byte that {@link #valueType} accepted. */
+    private static ValueType spiType(int t) {
+        return switch (t) {
+            case I32 -> ValueType.I32;
+            case I64 -> ValueType.I64;
+            case F32 -> ValueType.F32;
+            case F64 -> ValueType.F64;
+            case V128 -> ValueType.V128;
+            case FUNCREF -> ValueType.FUNCREF;
+            case EXTERNREF -> ValueType.EXTERNREF;
+            default -> throw new IllegalArgumentException("value type 0x" + Integer.toHexString(t));
+        };
+    }
+
     static int refType(WasmReader r, String where) {
         int pos = r.pos();
         int t = valType(r, where);
@@ -239,21 +325,24 @@ final class ParsedModule {
             int formPos = s.pos();
             int form = s.u8();
             if (form != 0x60) {
-                if (form == 0x4E || form == 0x4F || form == 0x50 || form == 0x5E || form == 0x5F) {
+                if (forRewrite && (form == 0x4E || form == 0x4F || form == 0x50 || form == 0x5E || form == 0x5F)) {
                     throw new Refused("type " + i + " is a GC type (0x" + Integer.toHexString(form)
                             + "), which in-place reset does not support; use --reset fresh");
                 }
                 throw new Malformed(formPos, "type " + i + ": expected a function type (0x60), got 0x" + Integer.toHexString(form));
             }
             int params = s.count();
+            List<ValueType> paramTypes = new ArrayList<>(Math.min(params, 64));
             for (int p = 0; p < params; p++) {
-                valType(s, "type " + i);
+                paramTypes.add(spiType(valueType(s, "type " + i)));
             }
             int results = s.count();
+            List<ValueType> resultTypes = new ArrayList<>(Math.min(results, 64));
             for (int p = 0; p < results; p++) {
-                valType(s, "type " + i);
+                resultTypes.add(spiType(valueType(s, "type " + i)));
             }
             typeParamCounts.add(params);
+            types.add(FunctionSignature.of(paramTypes, resultTypes));
         }
         typeEntries = java.util.Arrays.copyOfRange(wasm, start, s.pos());
     }
@@ -273,20 +362,48 @@ final class ParsedModule {
                     imports.add(new Import(module, name, kind, type));
                     funcImports++;
                 }
-                case 0x01 -> throw new Refused("imports a table (" + what + "), which in-place reset cannot restore; use --reset fresh");
-                case 0x02 -> throw new Refused("imports its memory (" + what + "), which in-place reset does not support; use --reset fresh");
+                case 0x01 -> {
+                    if (forRewrite) {
+                        throw new Refused("imports a table (" + what + "), which in-place reset cannot restore; use --reset fresh");
+                    }
+                    int typePos = s.pos();
+                    int t = valueType(s, "import " + what);
+                    if (t != FUNCREF && t != EXTERNREF) {
+                        throw new Malformed(typePos, "import " + what + ": expected a reference type, got 0x" + Integer.toHexString(t));
+                    }
+                    tableLimits(s, "import " + what);
+                    imports.add(new Import(module, name, kind, -1));
+                }
+                case 0x02 -> {
+                    if (forRewrite) {
+                        throw new Refused("imports its memory (" + what + "), which in-place reset does not support; use --reset fresh");
+                    }
+                    memoryLimits(s);
+                    imports.add(new Import(module, name, kind, -1));
+                    memImports++;
+                }
                 case 0x03 -> {
-                    valType(s, "import " + what);
+                    valueType(s, "import " + what);
                     int mut = s.u8();
-                    if (mut == 1) {
+                    if (mut == 1 && forRewrite) {
                         throw new Refused("imports a mutable global (" + what + "), which in-place reset cannot restore; use --reset fresh");
-                    } else if (mut != 0) {
+                    } else if (mut > 1) {
                         throw new Malformed(s.pos() - 1, "bad global mutability " + mut);
                     }
                     imports.add(new Import(module, name, kind, -1));
                     globalImports++;
                 }
-                case 0x04 -> throw new Refused("imports a tag (" + what + "): exception handling, which in-place reset does not support; use --reset fresh");
+                case 0x04 -> {
+                    if (forRewrite) {
+                        throw new Refused("imports a tag (" + what + "): exception handling, which in-place reset does not support; use --reset fresh");
+                    }
+                    int attributePos = s.pos();
+                    if (s.u8() != 0) {
+                        throw new Malformed(attributePos, "import " + what + ": bad tag attribute");
+                    }
+                    s.count();
+                    imports.add(new Import(module, name, kind, -1));
+                }
                 default -> throw new Malformed(kindPos, "bad import kind " + kind);
             }
         }
@@ -301,44 +418,76 @@ final class ParsedModule {
                 throw new Refused("table " + i + " has an initialiser expression (typed function references), which in-place reset does not support; use --reset fresh");
             }
             int rt = refType(s, "table " + i);
-            int flagsPos = s.pos();
-            int flags = s.u8();
-            switch (flags) {
-                case 0x00 -> s.u32();
-                case 0x01 -> {
-                    long min = Integer.toUnsignedLong(s.u32());
-                    long max = Integer.toUnsignedLong(s.u32());
-                    if (max < min) {
-                        throw new Malformed(flagsPos, "table " + i + ": maximum below minimum");
-                    }
-                }
-                case 0x04, 0x05 -> throw new Refused("table " + i + " is a 64-bit table, which in-place reset does not support; use --reset fresh");
-                default -> throw new Malformed(flagsPos, "table " + i + ": bad limits flags 0x" + Integer.toHexString(flags));
-            }
+            tableLimits(s, "table " + i);
             tables.add(new Table(rt, java.util.Arrays.copyOfRange(wasm, start, s.pos())));
         }
     }
 
+    /** Reads a table's limits (of a defined or an imported table); {@code where} names the table for messages. */
+    private void tableLimits(WasmReader s, String where) {
+        int flagsPos = s.pos();
+        int flags = s.u8();
+        switch (flags) {
+            case 0x00 -> s.u32();
+            case 0x01 -> {
+                long min = Integer.toUnsignedLong(s.u32());
+                long max = Integer.toUnsignedLong(s.u32());
+                if (max < min) {
+                    throw new Malformed(flagsPos, where + ": maximum below minimum");
+                }
+            }
+            case 0x04, 0x05 -> {
+                if (forRewrite) {
+                    throw new Refused(where + " is a 64-bit table, which in-place reset does not support; use --reset fresh");
+                }
+                throw new Malformed(flagsPos, where + ": 64-bit tables are not supported");
+            }
+            default -> throw new Malformed(flagsPos, where + ": bad limits flags 0x" + Integer.toHexString(flags));
+        }
+    }
+
     private void parseMemories(WasmReader s) {
+        int countPos = s.pos();
         int n = s.count();
-        if (n > 1) {
-            throw new Refused("defines " + n + " memories (multiple memories), which in-place reset does not support; use --reset fresh");
+        if (n > 1 || (n == 1 && memImports > 0)) {
+            if (forRewrite) {
+                throw new Refused("defines " + n + " memories (multiple memories), which in-place reset does not support; use --reset fresh");
+            }
+            throw new Malformed(countPos, "more than one memory (multiple memories are not supported)");
         }
         if (n == 0) {
             return;
         }
+        long[] limits = memoryLimits(s);
+        hasMemory = true;
+        memFlags = (int) limits[0];
+        memInitial = (int) limits[1];
+        memMax = limits[2];
+    }
+
+    /**
+     * Reads a memory's limits (of the defined or an imported memory): {@code [flags, initial, maximum or -1]}. For the
+     * interface a shared memory is read; 64-bit memories and custom page sizes are {@link Malformed} there.
+     */
+    private long[] memoryLimits(WasmReader s) {
         int flagsPos = s.pos();
         int flags = s.u8();
         if ((flags & 0x08) != 0) {
-            throw new Refused("declares a custom page size, which in-place reset does not support; use --reset fresh");
+            if (forRewrite) {
+                throw new Refused("declares a custom page size, which in-place reset does not support; use --reset fresh");
+            }
+            throw new Malformed(flagsPos, "custom page sizes are not supported");
         }
         if ((flags & 0x04) != 0) {
-            throw new Refused("declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh");
+            if (forRewrite) {
+                throw new Refused("declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh");
+            }
+            throw new Malformed(flagsPos, "64-bit memories are not supported");
         }
-        if ((flags & 0x02) != 0) {
+        if ((flags & 0x02) != 0 && forRewrite) {
             throw new Refused("declares a shared memory (threads), which in-place reset does not support; use --reset fresh");
         }
-        if (flags > 1) {
+        if (flags > 3) {
             throw new Malformed(flagsPos, "bad memory limits flags 0x" + Integer.toHexString(flags));
         }
         int minPos = s.pos();
@@ -346,19 +495,18 @@ final class ParsedModule {
         if (min > 65536) {
             throw new Malformed(minPos, "memory initial size " + min + " pages exceeds 65536");
         }
-        hasMemory = true;
-        memInitial = (int) min;
-        if (flags == 1) {
+        long max = -1;
+        if ((flags & 0x01) != 0) {
             int maxPos = s.pos();
-            long max = Integer.toUnsignedLong(s.u32());
+            max = Integer.toUnsignedLong(s.u32());
             if (max > 65536) {
                 throw new Malformed(maxPos, "memory maximum " + max + " pages exceeds 65536");
             }
             if (max < min) {
                 throw new Malformed(maxPos, "memory maximum " + max + " below its initial size " + min);
             }
-            memMax = max;
         }
+        return new long[] {flags, min, max};
     }
 
     private void parseGlobals(WasmReader s) {
@@ -385,7 +533,7 @@ final class ParsedModule {
             if (kind > 4) {
                 throw new Malformed(pos, "bad export kind " + kind);
             }
-            if (kind == 4) {
+            if (kind == 4 && forRewrite) {
                 throw new Refused("exports a tag (exception handling), which in-place reset does not support; use --reset fresh");
             }
             int index = s.count();

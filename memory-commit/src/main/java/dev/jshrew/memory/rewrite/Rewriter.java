@@ -160,11 +160,6 @@ final class Rewriter implements BodyRewriter.Layout {
                         + ", the import the rewrite adds; use --reset fresh");
             }
         }
-        for (ParsedModule.Export e : m.exports) {
-            if (e.kind() == 0 && Integer.compareUnsigned(e.index(), m.functionCount()) >= 0) {
-                throw new Malformed(m.wasm.length, "export '" + e.name() + "' names function " + e.index() + ", out of range");
-            }
-        }
     }
 
     // ---- Layout for BodyRewriter ----

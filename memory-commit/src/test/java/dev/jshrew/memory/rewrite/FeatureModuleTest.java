@@ -45,7 +45,7 @@ class FeatureModuleTest {
 
     private static final byte[] FEATURES = resource("features.wasm");
 
-    private static Instance instantiate(byte[] wasm, Engine engine, List<int[]> hooks) {
+    static Instance instantiate(byte[] wasm, Engine engine, List<int[]> hooks) {
         WasmModule module = GuestRunner.parse(wasm);
         List<HostFunction> fns = new ArrayList<>();
         fns.add(new HostFunction("env", "__host_len", FunctionType.of(List.of(), List.of(ValType.I32)), (i, a) -> new long[] {0}));

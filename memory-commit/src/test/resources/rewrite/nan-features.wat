@@ -1,0 +1,35 @@
+;; NaN canonicalisation next to every other instruction class it must decode and copy: tail calls, threads/atomics,
+;; multiple memories (memory index in the memarg), bulk memory, reference types, typed select, br_table,
+;; call_indirect, sign extension, saturating truncation, extended block types. "run" returns the bits of
+;; sqrt(-1) computed through all of that (canonical: 0x7fc00000), "tail" the bits of a tail-called 0/0.
+(module
+  (type $ff (func (param f32) (result f32)))
+  (memory $a 1)
+  (memory $b 1)
+  (table $t 2 funcref)
+  (elem (table $t) (i32.const 0) func $id $sq)
+  (global $g (mut f64) (f64.const 0))
+  (func $id (type $ff) (local.get 0))
+  (func $sq (type $ff) (f32.sqrt (local.get 0)))
+  (func $div (param f32 f32) (result f32) (f32.div (local.get 0) (local.get 1)))
+  (func (export "tail") (result i32)
+    (i32.reinterpret_f32 (call $tailcalled)))
+  (func $tailcalled (result f32)
+    (return_call $div (f32.const 0) (f32.const 0)))
+  (func (export "run") (result i32)
+    (local $x f32) (local $r externref)
+    (atomic.fence)
+    (drop (i32.atomic.rmw.add (i32.const 0) (i32.const 1)))
+    (f32.store $b offset=4 (i32.const 0) (f32.const -1))
+    (memory.fill $a (i32.const 64) (i32.const 0) (i32.const 8))
+    (memory.copy $a $b (i32.const 8) (i32.const 4) (i32.const 4))
+    (local.set $r (ref.null extern))
+    (drop (ref.is_null (local.get $r)))
+    (drop (i32.extend8_s (i32.trunc_sat_f32_s (f32.load $a offset=8 (i32.const 0)))))
+    (local.set $x
+      (block $out (result f32)
+        (block $one (result f32)
+          (br_table $one $out (f32.load $a offset=8 (i32.const 0)) (i32.const 0)))))
+    (local.set $x (select (result f32) (local.get $x) (f32.const 2) (i32.const 1)))
+    (global.set $g (f64.promote_f32 (call_indirect $t (type $ff) (local.get $x) (i32.const 1))))
+    (i32.reinterpret_f32 (f32.demote_f64 (global.get $g)))))
