@@ -3,16 +3,11 @@ package dev.jshrew.host;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
-import dev.jshrew.api.engine.FunctionSignature;
-import dev.jshrew.api.engine.GuestTrapException;
-import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.NavigableMap;
 import java.util.function.Consumer;
 
@@ -28,7 +23,6 @@ public final class Indexer implements AutoCloseable {
     /** Store metadata: the guest memory limit (pages) the database was built with. */
     public static final String META_MEMORY_LIMIT = "guest.memory-limit-pages";
 
-    private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
 
     private final String engineName;
     private final CompiledModule module;
@@ -46,12 +40,9 @@ public final class Indexer implements AutoCloseable {
         this.module = module;
         this.store = store;
         this.moduleSha256 = moduleSha256.clone();
-        FunctionSignature start = module.exportedFunction("_start").orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                "engine " + engineName + ", module " + module.name() + ": no _start export"));
-        if (!start.equals(START)) {
-            throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name()
-                    + ": _start has type " + start + ", expected () -> ()");
-        }
+        InstanceSlot.startProblem(module).ifPresent(problem -> {
+            throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name() + ": " + problem);
+        });
         this.slot = new InstanceSlot(engineName, module, options, guestLog);
         checkIdentity();
     }
@@ -108,41 +99,22 @@ public final class Indexer implements AutoCloseable {
         store.commitBlock(new BlockCommit(height, writes, hash, root));
         CrashPoint.reach("committed", height);
         long commitNanos = System.nanoTime() - commitStart;
-        return new BlockResult(height, hash, root, writes.size(), lastRunNanos, slot.lastResetNanos(), commitNanos,
+        return new BlockResult(height, hash, root, writes.size(), slot.lastRunNanos(), slot.lastResetNanos(), commitNanos,
                 slot.current().memoryStats().highWaterPages());
     }
 
-    private long lastRunNanos;
 
     /** Runs {@code _start} and returns the block's writes, or throws. Commits nothing. */
     NavigableMap<byte[], byte[]> run(long height, byte[] block) {
-        ModuleInstance instance;
         try {
-            instance = slot.ready();
+            slot.ready();
         } catch (JshrewException e) {
             throw failure(e.code(), height, "could not prepare the instance: " + e.getMessage(), e);
         }
-        long readHeight = height == 0 ? 0 : height - 1;
-        CallContext context = slot.context();
-        context.arm(CallContext.Mode.INDEX, height, block, key -> store.get(key, readHeight), height == 0);
         CrashPoint.reach("run", height);
-        long start = System.nanoTime();
-        try {
-            instance.call("_start");
-        } catch (GuestTrapException e) {
-            throw failure(ErrorCode.TRAP, height, "guest trapped (" + e.trap() + "): " + e.getMessage(), e);
-        } catch (JshrewException e) {
-            throw failure(e.code(), height, e.getMessage(), e);
-        } finally {
-            lastRunNanos = System.nanoTime() - start;
-        }
-        if (context.failure() != null) {
-            throw failure(ErrorCode.GUEST_ABI, height, context.failure(), null);
-        }
-        if (!context.completed()) {
-            throw failure(ErrorCode.GUEST_ABI, height, "indexer exited unexpectedly: _start returned without a successful __flush", null);
-        }
-        return context.writes();
+        long readHeight = height == 0 ? 0 : height - 1;
+        return slot.runStart(height, block, key -> store.get(key, readHeight), height == 0,
+                (code, message, cause) -> failure(code, height, message, cause));
     }
 
     private BlockFailedException failure(ErrorCode code, long height, String message, Throwable cause) {

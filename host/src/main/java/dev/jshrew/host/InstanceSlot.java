@@ -3,14 +3,19 @@ package dev.jshrew.host;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.HostFunction;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
+import dev.jshrew.host.abi.StateReader;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +35,16 @@ final class InstanceSlot implements AutoCloseable {
     private ModuleInstance instance;
     private boolean dirty;
     private long lastResetNanos;
+    private long lastRunNanos;
+
+    /** The type of an indexer's entry point. */
+    private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
+
+    /** Builds the exception for a failed block run from a code, a message (no engine/module/height prefix) and a cause. */
+    @FunctionalInterface
+    interface Failure {
+        BlockFailedException of(ErrorCode code, String message, Throwable cause);
+    }
 
     InstanceSlot(String engineName, CompiledModule module, RunOptions options, Consumer<String> guestLog) {
         this.engineName = engineName;
@@ -55,6 +70,53 @@ final class InstanceSlot implements AutoCloseable {
 
     int memoryLimitPages() {
         return memoryLimitPages;
+    }
+
+    /** Why {@code module} cannot index blocks (it must export {@code _start: () -> ()}), or empty when it can. */
+    static Optional<String> startProblem(CompiledModule module) {
+        Optional<FunctionSignature> start = module.exportedFunction("_start");
+        if (start.isEmpty()) {
+            return Optional.of("no _start export");
+        }
+        if (!start.get().equals(START)) {
+            return Optional.of("_start has type " + start.get() + ", expected () -> ()");
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Runs {@code _start} for one block on the instance {@link #ready()} just handed out, and returns the block's
+     * writes: METASHREW-ABI §1.6 with the Java rules (a trap, {@code abort}, a malformed flush or no successful flush
+     * fails the block). Commits nothing. Shared by indexing and preview stage 1 so both judge a block the same way.
+     *
+     * @param reader where the block's reads go (the state as of the block's height − 1)
+     * @param readOwnWrites whether reads see the block's own flushed pairs first (height 0 only, S-2)
+     * @param failure builds the exception for a failed block
+     */
+    NavigableMap<byte[], byte[]> runStart(long height, byte[] block, StateReader reader, boolean readOwnWrites, Failure failure) {
+        context.arm(CallContext.Mode.INDEX, height, block, reader, readOwnWrites);
+        long start = System.nanoTime();
+        try {
+            instance.call("_start");
+        } catch (GuestTrapException e) {
+            throw failure.of(ErrorCode.TRAP, "guest trapped (" + e.trap() + "): " + e.getMessage(), e);
+        } catch (JshrewException e) {
+            throw failure.of(e.code(), e.getMessage(), e);
+        } finally {
+            lastRunNanos = System.nanoTime() - start;
+        }
+        if (context.failure() != null) {
+            throw failure.of(ErrorCode.GUEST_ABI, context.failure(), null);
+        }
+        if (!context.completed()) {
+            throw failure.of(ErrorCode.GUEST_ABI, "indexer exited unexpectedly: _start returned without a successful __flush", null);
+        }
+        return context.writes();
+    }
+
+    /** Time the last {@link #runStart} spent in {@code _start}. */
+    long lastRunNanos() {
+        return lastRunNanos;
     }
 
     /** Time the last reset (or re-instantiation) took. */

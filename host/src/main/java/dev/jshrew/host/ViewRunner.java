@@ -67,7 +67,6 @@ public final class ViewRunner implements AutoCloseable {
         return bytes == null ? new byte[0] : bytes;
     }
 
-    private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
 
     /**
      * {@code metashrew_preview} (METASHREW-ABI §1.4, C-59): runs {@code block} through {@code _start} as if it were
@@ -84,28 +83,12 @@ public final class ViewRunner implements AutoCloseable {
             throw new IllegalArgumentException("preview height out of range: " + height);
         }
         long at = height + 1;
-        FunctionSignature start = module.exportedFunction("_start").orElseThrow(() -> failure(ErrorCode.LINK, at,
-                "preview stage 1 (_start): no _start export", null));
-        if (!start.equals(START)) {
-            throw failure(ErrorCode.LINK, at, "preview stage 1 (_start): _start has type " + start + ", expected () -> ()", null);
-        }
-        ModuleInstance instance = slot.ready();
-        CallContext context = slot.context();
-        context.arm(CallContext.Mode.INDEX, at, block, key -> store.get(key, height), false);
-        try {
-            instance.call("_start");
-        } catch (GuestTrapException e) {
-            throw failure(ErrorCode.TRAP, at, "preview stage 1 (_start): guest trapped (" + e.trap() + "): " + e.getMessage(), e);
-        } catch (JshrewException e) {
-            throw failure(e.code(), at, "preview stage 1 (_start): " + e.getMessage(), e);
-        }
-        if (context.failure() != null) {
-            throw failure(ErrorCode.GUEST_ABI, at, "preview stage 1 (_start): " + context.failure(), null);
-        }
-        if (!context.completed()) {
-            throw failure(ErrorCode.GUEST_ABI, at, "preview stage 1 (_start): indexer exited unexpectedly: _start returned without a successful __flush", null);
-        }
-        java.util.NavigableMap<byte[], byte[]> overlay = context.writes();
+        InstanceSlot.startProblem(module).ifPresent(problem -> {
+            throw failure(ErrorCode.LINK, at, "preview stage 1 (_start): " + problem, null);
+        });
+        slot.ready();
+        java.util.NavigableMap<byte[], byte[]> overlay = slot.runStart(at, block, key -> store.get(key, height), false,
+                (code, message, cause) -> failure(code, at, "preview stage 1 (_start): " + message, cause));
         return call(function, input, at, key -> {
             byte[] own = overlay.get(key);
             return own != null ? own : store.get(key, at);
