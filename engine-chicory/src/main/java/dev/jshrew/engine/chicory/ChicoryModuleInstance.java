@@ -21,6 +21,7 @@ import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.LinearMemory;
 import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.memory.SegmentGuestMemory;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,7 +50,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
         this.linear = linear;
         this.memory = memory;
         this.limitPages = limitPages;
-        this.guestMemory = new ChicoryGuestMemory(memory);
+        this.guestMemory = new SegmentGuestMemory(memory::byteSize, memory::segment);
     }
 
     static ChicoryModuleInstance create(ChicoryCompiledModule module, List<HostFunction> hostFunctions, InstanceOptions options,
@@ -75,7 +76,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
     }
 
     private static ImportValues importValues(ChicoryCompiledModule module, List<HostFunction> hostFunctions, SegmentMemory memory) {
-        ChicoryGuestMemory view = new ChicoryGuestMemory(memory);
+        GuestMemory view = new SegmentGuestMemory(memory::byteSize, memory::segment);
         ImportValues.Builder builder = ImportValues.builder();
         for (var spec : module.imports()) {
             HostFunction fn = hostFunctions.stream()

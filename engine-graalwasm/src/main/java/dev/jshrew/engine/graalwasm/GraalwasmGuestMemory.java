@@ -4,6 +4,7 @@ import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.Trap;
+import dev.jshrew.memory.SegmentGuestMemory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -83,11 +84,7 @@ final class GraalwasmGuestMemory implements GuestMemory {
 
     private Value check(long address, long length) {
         Value m = live();
-        long size = byteSize();
-        if (address < 0 || length < 0 || address + length > size) {
-            throw new GuestTrapException(Trap.MEMORY_OUT_OF_BOUNDS, "host access of " + length + " bytes at " + address
-                    + " is outside guest memory of " + size + " bytes");
-        }
+        SegmentGuestMemory.checkBounds(address, length, byteSize());
         return m;
     }
 

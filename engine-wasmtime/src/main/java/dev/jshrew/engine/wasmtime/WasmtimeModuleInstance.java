@@ -1,5 +1,7 @@
 package dev.jshrew.engine.wasmtime;
 
+import dev.jshrew.memory.SegmentGuestMemory;
+
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
@@ -33,7 +35,11 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
     final WasmtimeCompiledModule module;
     final HostImports imports;
     final int limitPages;
-    private final GuestMemory guestMemory = new WasmtimeGuestMemory(this);
+    // Bounds-checked against the guest's size: on a committed instance the pages past it are PROT_NONE.
+    private final GuestMemory guestMemory = new SegmentGuestMemory(() -> {
+        ensureOpen();
+        return guestBytes();
+    }, this::reservation);
     private Throwable hostFailure;
     private boolean closed;
     /** Set when the instance is left in an unknown state (a failed reset); only close() works then. */
@@ -129,7 +135,7 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         return guestMemory;
     }
 
-    /** The guest's memory for the host, checked by {@link WasmtimeGuestMemory} against {@link #guestBytes()}. */
+    /** The guest's memory for the host, checked by the {@link SegmentGuestMemory} view against {@link #guestBytes()}. */
     final MemorySegment reservation() {
         ensureOpen();
         return live().reservation();
