@@ -652,6 +652,20 @@ public abstract class EngineConformanceTest extends EngineTest {
     }
 
     @Test
+    @DisplayName("bad input: a host write ending exactly at memory.size succeeds; one byte further traps")
+    void hostWritesTrapExactlyAtTheEnd() {
+        Harness h = probe();
+        long end = 0x20000; // the probe's 2 pages: a short block never makes it grow
+        // The block's length does not depend on the address in it (a fixed-size u32), so both blocks load the same length.
+        int inputLength = 4 + Script.of().rawLoad(0).flush(flush("a", "1")).block().length;
+        h.index(0, Script.of().rawLoad(end - inputLength).flush(flush("a", "1")).block());
+        assertThat(h.get("a", 0)).isEqualTo(b("1"));
+        BlockFailedException e = failure(() -> h.index(1, Script.of().rawLoad(end - inputLength + 1).flush(flush("a", "2")).block()));
+        assertThat(trapOf(e)).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
+        assertThat(h.get("a", 1)).isEqualTo(b("1"));
+    }
+
+    @Test
     @DisplayName("bad input: guest out-of-bounds stores trap exactly at memory.size")
     void guestOutOfBounds() {
         Harness h = probe();
