@@ -66,12 +66,8 @@ public final class CommitTimingMain {
     }
 
     static long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+        long bytes = CommittedMemoryProvider.residentSetBytes();
+        return bytes < 0 ? -1 : bytes >> 10;
     }
 
     /** {@code AnonHugePages} of every mapping overlapping {@code [lo, hi)}, from {@code /proc/self/smaps}. */

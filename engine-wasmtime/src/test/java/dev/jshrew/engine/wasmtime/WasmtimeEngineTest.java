@@ -265,12 +265,8 @@ class WasmtimeEngineTest {
     }
 
     static long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
+        long bytes = CommittedMemoryProvider.residentSetBytes();
+        return bytes < 0 ? -1 : bytes >> 10;
     }
 
     static int mappings() throws IOException {
