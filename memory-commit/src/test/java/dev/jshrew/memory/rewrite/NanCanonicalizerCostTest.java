@@ -8,8 +8,6 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.jshrew.memory.rewrite.GuestRunner.Engine;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,18 +20,7 @@ import org.junit.jupiter.api.Test;
  * the same (the loop produces no NaN) and sanity bounds.
  */
 class NanCanonicalizerCostTest {
-    private static final StringBuilder REPORT = new StringBuilder();
-
-    private static void report(String format, Object... args) {
-        String line = String.format(format, args);
-        System.out.println(line);
-        REPORT.append(line).append('\n');
-    }
-
-    private static double median(List<Long> nanos) {
-        long[] s = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
-        return s[s.length / 2] / 1e6;
-    }
+    private static final MeasurementReport REPORT = new MeasurementReport();
 
     /** Median wall time in ms of {@code export(n)} over {@code runs} calls after {@code warmup} calls; the last result. */
     private static double time(Instance instance, String export, int n, int warmup, int runs, long[] result) {
@@ -46,7 +33,7 @@ class NanCanonicalizerCostTest {
             result[0] = instance.export(export).apply(n)[0];
             times.add(System.nanoTime() - t0);
         }
-        return median(times);
+        return MeasurementReport.medianMillis(times);
     }
 
     private static Instance instantiate(byte[] wasm, Engine engine) {
@@ -59,7 +46,7 @@ class NanCanonicalizerCostTest {
         byte[] loop = FeatureModuleTest.resource("nan-loop.wasm");
         NanCanonicalizer.Result all = NanCanonicalizer.run(loop, false);
         NanCanonicalizer.Result elided = NanCanonicalizer.run(loop, true);
-        report("nan-loop.wasm: %d sites; %d checks without the next-instruction rule, %d with it (per iteration: 3 float"
+        REPORT.line("nan-loop.wasm: %d sites; %d checks without the next-instruction rule, %d with it (per iteration: 3 float"
                 + " operations, 3 or 2 checks)", elided.sites(), all.checks(), elided.checks());
         for (Engine engine : Engine.values()) {
             int n = engine == Engine.COMPILER ? 20_000_000 : 1_000_000;
@@ -72,7 +59,7 @@ class NanCanonicalizerCostTest {
                 double after = time(instantiate(elided.bytes(), engine), export, n, warmup, runs, r2);
                 assertEquals(r0[0], r1[0], "no NaN in the loop: the same result");
                 assertEquals(r0[0], r2[0], "no NaN in the loop: the same result");
-                report("chicory %s, %s(%d): original %.1f ms (%.2f ns/iteration); every check %.1f ms (%+.0f %%);"
+                REPORT.line("chicory %s, %s(%d): original %.1f ms (%.2f ns/iteration); every check %.1f ms (%+.0f %%);"
                                 + " with the rule %.1f ms (%+.0f %%)", engine.name().toLowerCase(java.util.Locale.ROOT), export, n,
                         before, before * 1e6 / n, every, 100 * (every - before) / before, after, 100 * (after - before) / before);
                 assertTrue(after < before * 20, "sanity");
@@ -86,13 +73,11 @@ class NanCanonicalizerCostTest {
             assertSame(spendables, NanCanonicalizer.canonicalize("spendables.wasm", spendables));
             times.add(System.nanoTime() - t0);
         }
-        report("spendables.wasm (%d bytes): no NaN-producing instruction, returned unchanged (same code, same speed);"
-                + " the pass reads it in %.2f ms (median of 30, first %.1f ms)", spendables.length, median(times), times.getFirst() / 1e6);
+        REPORT.line("spendables.wasm (%d bytes): no NaN-producing instruction, returned unchanged (same code, same speed);"
+                + " the pass reads it in %.2f ms (median of 30, first %.1f ms)", spendables.length, MeasurementReport.medianMillis(times), times.getFirst() / 1e6);
         byte[] nan = RewriteFixtures.guest("wat/nan.wasm");
         NanCanonicalizer.Result r = NanCanonicalizer.run(nan);
-        report("nan.wasm: %d -> %d bytes (%d sites, %d checks)", nan.length, r.bytes().length, r.sites(), r.checks());
-        Path out = RewriteFixtures.repo().resolve("memory-commit/target/nan-measurements.txt");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, REPORT.toString());
+        REPORT.line("nan.wasm: %d -> %d bytes (%d sites, %d checks)", nan.length, r.bytes().length, r.sites(), r.checks());
+        REPORT.save("nan-measurements.txt");
     }
 }

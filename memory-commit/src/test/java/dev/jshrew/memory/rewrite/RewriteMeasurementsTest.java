@@ -9,10 +9,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.wasm.WasmModule;
 import dev.jshrew.memory.rewrite.GuestRunner.Engine;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,18 +19,7 @@ import org.junit.jupiter.api.Test;
  * {@code target/rewrite-measurements.txt}; asserts only sanity bounds (timings depend on the machine).
  */
 class RewriteMeasurementsTest {
-    private static final StringBuilder REPORT = new StringBuilder();
-
-    private static void report(String format, Object... args) {
-        String line = String.format(format, args);
-        System.out.println(line);
-        REPORT.append(line).append('\n');
-    }
-
-    private static double median(List<Long> nanos) {
-        long[] s = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
-        return s[s.length / 2] / 1e6;
-    }
+    private static final MeasurementReport REPORT = new MeasurementReport();
 
     @Test
     void measure() throws IOException {
@@ -48,10 +34,10 @@ class RewriteMeasurementsTest {
                 times.add(System.nanoTime() - t0);
             }
             int size = rw.bytes().length;
-            report("rewrite spendables.wasm (%d bytes), checkLoadsAndStores=%s: first %.1f ms, median of 30 %.2f ms; "
-                            + "%d -> %d bytes (+%.1f %%)", spendables.length, check, times.getFirst() / 1e6, median(times),
+            REPORT.line("rewrite spendables.wasm (%d bytes), checkLoadsAndStores=%s: first %.1f ms, median of 30 %.2f ms; "
+                            + "%d -> %d bytes (+%.1f %%)", spendables.length, check, times.getFirst() / 1e6, MeasurementReport.medianMillis(times),
                     spendables.length, size, 100.0 * (size - spendables.length) / spendables.length);
-            assertTrue(median(times) < 1000);
+            assertTrue(MeasurementReport.medianMillis(times) < 1000);
         }
 
         // grow.wat touches every 4 KiB page of 2 x 800 pages: a 1601-page (100 MiB) high-water mark per block
@@ -87,11 +73,11 @@ class RewriteMeasurementsTest {
                     resets.add(System.nanoTime() - t0);
                     reset.blocks = 0; // already reset: the next run must not reset again
                 }
-                report("chicory %s, 100 MiB high water (1601 pages): in-place reset median %.2f ms (min %.2f); fresh "
+                REPORT.line("chicory %s, 100 MiB high water (1601 pages): in-place reset median %.2f ms (min %.2f); fresh "
                                 + "instantiation median %.2f ms (memory allocated lazily by the guest's own grows); whole "
-                                + "block: fresh %.1f ms vs reset %.1f ms (medians of 8)", engine, median(resets),
-                        resets.stream().mapToLong(Long::longValue).min().orElseThrow() / 1e6, median(instantiations),
-                        median(freshBlocks), median(resetBlocks));
+                                + "block: fresh %.1f ms vs reset %.1f ms (medians of 8)", engine, MeasurementReport.medianMillis(resets),
+                        resets.stream().mapToLong(Long::longValue).min().orElseThrow() / 1e6, MeasurementReport.medianMillis(instantiations),
+                        MeasurementReport.medianMillis(freshBlocks), MeasurementReport.medianMillis(resetBlocks));
             }
         }
 
@@ -119,12 +105,10 @@ class RewriteMeasurementsTest {
                         .withMemoryFactory(ByteArrayMemory::new).withStart(false).build();
                 instantiations.add(System.nanoTime() - t0);
             }
-            report("chicory COMPILER, spendables after block %d (high water %d pages = %.1f MiB): in-place reset median "
-                    + "%.2f ms; fresh instantiation median %.2f ms", big.height(), hw, hw / 16.0, median(resets), median(instantiations));
+            REPORT.line("chicory COMPILER, spendables after block %d (high water %d pages = %.1f MiB): in-place reset median "
+                    + "%.2f ms; fresh instantiation median %.2f ms", big.height(), hw, hw / 16.0, MeasurementReport.medianMillis(resets), MeasurementReport.medianMillis(instantiations));
         }
-        Path out = Path.of("target/rewrite-measurements.txt");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, REPORT.toString());
-        assertTrue(Arrays.stream(REPORT.toString().split("\n")).count() >= 4);
+        REPORT.save("rewrite-measurements.txt");
+        assertTrue(REPORT.lineCount() >= 4);
     }
 }
