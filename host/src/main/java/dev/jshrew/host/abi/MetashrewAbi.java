@@ -118,10 +118,10 @@ public final class MetashrewAbi {
 
     private long[] loadInput(GuestMemory memory, long ptr) {
         byte[] payload = context.payload();
-        byte[] input = ByteBuffer.allocate(4 + payload.length).order(ByteOrder.LITTLE_ENDIAN)
-                .putInt((int) context.height()).put(payload).array();
-        checkWrite(memory, ptr, input.length, "__load_input");
-        memory.write(ptr, input);
+        // Checked as one write of u32le(height) ‖ payload; written in two parts so the block is not copied first.
+        checkWrite(memory, ptr, 4L + payload.length, "__load_input");
+        memory.writeInt(ptr, (int) context.height());
+        memory.write(ptr + 4, payload);
         return NONE;
     }
 
