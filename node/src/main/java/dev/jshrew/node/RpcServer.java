@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -60,6 +61,9 @@ public final class RpcServer implements AutoCloseable {
                         }
                     }
                     if (body == null || body.length > maxBodyBytes) {
+                        // The rest of the body stays unread, so this connection cannot carry another request: say so,
+                        // or a client may reuse it and get nothing back.
+                        response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
                         answer = JsonRpc.errorBody(JsonRpc.INVALID_REQUEST, "Invalid Request: body larger than " + maxBodyBytes + " bytes");
                     } else {
                         answer = rpc.handle(body);
