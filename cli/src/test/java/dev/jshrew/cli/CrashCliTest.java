@@ -47,6 +47,23 @@ class CrashCliTest {
                 "--poll-interval-ms", "50", "--retry-initial-delay-ms", "50", "--progress", "off"};
     }
 
+    static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(from)) {
+            for (Path f : files.toList()) {
+                java.nio.file.Files.copy(f, to.resolve(from.relativize(f).toString()));
+            }
+        }
+    }
+
+    /** {@link #index} without {@code --exit-at}: the node follows bitcoind until it is killed. */
+    String[] following(FakeBitcoind fake, Path db) {
+        List<String> args = new java.util.ArrayList<>(List.of(index(fake, db, 0)));
+        int at = args.indexOf("--exit-at");
+        args.remove(at + 1);
+        args.remove(at);
+        return args.toArray(String[]::new);
+    }
+
     /** Runs the child until it reaches {@code point}, kills it with SIGKILL, and returns the tip it left. */
     long killAt(FakeBitcoind fake, Path db, long exitAt, String point) throws Exception {
         try (ChildJshrew child = ChildJshrew.start(List.of("-D" + CrashPoint.PROPERTY + "=" + point), index(fake, db, exitAt))) {
@@ -105,29 +122,38 @@ class CrashCliTest {
             assertThat(killAt(fake, db, 11, "committed:8")).isEqualTo(8);
             points += 5;
 
-            // Branch c (b plus bigger blocks): SIGKILL at random moments while blocks are indexed.
+            // Branch c (b plus bigger blocks): SIGKILL at random moments while blocks are indexed. Every kill starts
+            // from a copy of the database at tip 8, so a whole branch is left to index when the moment comes, and
+            // every copy is then finished and must equal a node that was never killed. The children run without
+            // --exit-at (they follow bitcoind until killed), so a moment after the last block still kills a live node.
             fake.serve(c);
+            Path base = temp.resolve("tip-8");
+            copyTree(db, base);
+            // A node that was never killed and only ever saw branch c.
+            Path never = temp.resolve("never-killed");
+            assertThat(CliTest.jshrew(index(fake, never, c.size())).code()).isZero();
             Random random = new Random(42);
             for (int i = 0; i < 4; i++) {
-                try (ChildJshrew child = ChildJshrew.start(List.of(), index(fake, db, c.size()))) {
+                Path copy = temp.resolve("random-" + i);
+                copyTree(base, copy);
+                try (ChildJshrew child = ChildJshrew.start(List.of(), following(fake, copy))) {
                     child.awaitErr("syncing from", 60);
                     Thread.sleep(50 + random.nextInt(700));
                     assertThat(child.kill()).isEqualTo(137);
                 }
-                long left = tip(db);
+                long left = tip(copy);
                 System.out.println("random SIGKILL " + i + " left tip " + left);
                 assertThat(left).isBetween(8L, c.tip());
+                assertThat(CliTest.jshrew(index(fake, copy, c.size())).code()).isZero();
+                assertThat(summary(copy, c.tip() + 2)).isEqualTo(summary(never, c.tip() + 2));
                 points++;
             }
             assertThat(CliTest.jshrew(index(fake, db, c.size())).code()).isZero();
         }
         assertThat(points).isGreaterThanOrEqualTo(29);
 
-        // A node that was never killed and only ever saw branch c.
-        Path clean = temp.resolve("clean");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(c)) {
-            assertThat(CliTest.jshrew(index(fake, clean, c.size())).code()).isZero();
-        }
+        // The node killed at every named point ends like one that was never killed and only ever saw branch c.
+        Path clean = temp.resolve("never-killed");
         assertThat(summary(db, c.tip() + 2)).isEqualTo(summary(clean, c.tip() + 2));
         // The dumps through the CLI agree too.
         for (long h : new long[] {0, 5, 6, c.tip()}) {
