@@ -142,7 +142,7 @@ class SyncTest {
             for (int i = 1; i <= 4; i++) {
                 long gapMs = (counts.get(i).nanos() - counts.get(i - 1).nanos()) / 1_000_000;
                 long expected = initial << (i - 1);
-                assertThat(gapMs).as("gap before attempt " + (i + 1)).isBetween(expected, expected + 400);
+                assertThat(gapMs).as("gap before attempt " + (i + 1)).isBetween(expected, expected + 1_000);
             }
             assertThat(requestedHeights(fake)).isSorted().containsSequence(0L, 1L, 2L, 3L, 4L, 5L);
             assertSameAsClean(n, a);
@@ -194,8 +194,11 @@ class SyncTest {
             fake.serve(b);
             int before = fake.calls("getblockhash").size();
             n.sync(rpc, 0, 12);
-            // Block 9 of b does not connect to a's 8 (C-49); the walk compares 8, 7, 6, 5 (mismatch) and 4 (match), then re-indexes.
-            assertThat(requestedHeights(fake).subList(before, requestedHeights(fake).size())).containsSequence(8L, 7L, 6L, 5L, 4L, 5L);
+            // Block 9 of b does not connect to a's 8 (C-49); the walk compares 8, 7, 6, 5 (mismatch) and 4 (match), then
+            // re-indexes. The fetcher that ran ahead from 9 may still ask for 10, 11, … while the walk runs: only heights
+            // at or below the old tip come from the walk (and from the new fetcher, once the walk has ended).
+            List<Long> after = requestedHeights(fake).subList(before, requestedHeights(fake).size());
+            assertThat(after.stream().filter(h -> h <= 8).toList()).containsSequence(8L, 7L, 6L, 5L, 4L, 5L);
             assertSameAsClean(n, b);
             assertViewsEqual(n, b, List.of("a", "b"));
         }
