@@ -52,7 +52,8 @@ record OpenedDb(RocksDB db, ColumnFamilyHandle versions, ColumnFamilyHandle bloc
             throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory + ": cannot create the directory: "
                     + e, e);
         }
-        loadNativeLibrary(directory);
+        // Not every RocksJava class loads the native library in its static initializer (LRUCache does not).
+        NativeLibrary.load(directory);
         NativeResources natives = new NativeResources();
         boolean opened = false;
         try {
@@ -93,18 +94,6 @@ record OpenedDb(RocksDB db, ColumnFamilyHandle versions, ColumnFamilyHandle bloc
             if (!opened) {
                 natives.releaseAfterFailedOpen(directory);
             }
-        }
-    }
-
-    /** Not every RocksJava class loads the native library in its static initializer (LRUCache does not). */
-    private static void loadNativeLibrary(Path directory) {
-        try {
-            RocksDB.loadLibrary();
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            // NativeLibraryLoader reports a platform without a bundled library as a plain RuntimeException.
-            throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory
-                    + ": the RocksDB native library cannot be loaded on " + System.getProperty("os.name") + "/"
-                    + System.getProperty("os.arch") + ": " + e.getMessage(), e);
         }
     }
 
