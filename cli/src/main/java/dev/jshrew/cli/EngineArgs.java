@@ -15,6 +15,7 @@ import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -44,6 +45,39 @@ final class EngineArgs {
     @Option(names = "--guest-memory-limit", paramLabel = "PAGES", defaultValue = "65536", description = "the most 64 KiB pages a guest may have (deterministic configuration; default 65536 = 4 GiB)")
     int guestMemoryLimit;
 
+    /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
+    Duration viewTimeout = Duration.ZERO;
+
+    /**
+     * A timeout as operators write it: {@code 0} (none), {@code 250ms}, {@code 30s}, {@code 2m}, or ISO-8601
+     * ({@code PT30S}).
+     */
+    static Duration parseTimeout(String option, String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            Duration d;
+            if (t.equals("0")) {
+                d = Duration.ZERO;
+            } else if (t.startsWith("pt")) {
+                d = Duration.parse(t);
+            } else if (t.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            } else if (t.endsWith("s")) {
+                d = Duration.ofMillis(new java.math.BigDecimal(t.substring(0, t.length() - 1)).movePointRight(3).longValueExact());
+            } else if (t.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else {
+                throw new IllegalArgumentException("no unit");
+            }
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("negative");
+            }
+            return d;
+        } catch (RuntimeException e) {
+            throw new JshrewException(ErrorCode.INPUT, option + " must be 0 (none) or a duration such as 500ms, 30s or 2m, not '" + text + "'", e);
+        }
+    }
+
     RunOptions runOptions() {
         if (guestMemoryLimit < 1 || guestMemoryLimit > MemoryLimits.MAX_PAGES) {
             throw new JshrewException(ErrorCode.INPUT, "--guest-memory-limit must be 1..65536 pages, not " + guestMemoryLimit);
@@ -60,7 +94,7 @@ final class EngineArgs {
             case "fresh" -> ResetMode.FRESH;
             default -> throw new JshrewException(ErrorCode.INPUT, "--reset must be fast or fresh, not '" + reset + "'");
         };
-        return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode);
+        return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode, viewTimeout);
     }
 
     WasmEngine createEngine() {

@@ -34,6 +34,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--view-workers", paramLabel = "N", defaultValue = "2", description = "view instances, i.e. views and previews that run at once (default 2); each commits --memory-commit")
     int viewWorkers;
 
+    @Option(names = "--view-timeout", paramLabel = "DURATION", defaultValue = "60s", description = "longest a view (or each stage of a preview) may run before it fails with an error, freeing its worker (default 60s; 0: no limit). Indexing never times out")
+    String viewTimeout;
+
     @Option(names = "--max-request-size", paramLabel = "SIZE", defaultValue = "32m", description = "largest JSON-RPC request body (default 32m: a preview of a 4 MB block is 8 MB of hex)")
     String maxRequestSize;
 
@@ -54,6 +57,7 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBody < 1024 || maxBody > Integer.MAX_VALUE - 16) {
             throw new JshrewException(ErrorCode.INPUT, "--max-request-size must be 1k…2g");
         }
+        args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
         try (NodeSession session = new NodeSession(args, node, viewWorkers, host)) {
             JsonRpc rpc = new JsonRpc(session.state, session.views, (method, ok) -> {
                 if (session.metrics != null) {

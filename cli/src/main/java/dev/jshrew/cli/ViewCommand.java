@@ -25,6 +25,9 @@ final class ViewCommand implements Callable<Integer> {
     @Option(names = "--height", paramLabel = "H", description = "height to read at (default: the database tip)")
     Long height;
 
+    @Option(names = "--view-timeout", paramLabel = "DURATION", defaultValue = "0", description = "longest the view may run before it fails (default 0: no limit; e.g. 30s)")
+    String viewTimeout;
+
     @Override
     public Integer call() {
         byte[] in;
@@ -38,6 +41,7 @@ final class ViewCommand implements Callable<Integer> {
         if (args.memoryCommit == null) {
             args.memoryCommit = "off";
         }
+        args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
         var options = args.runOptions();
         byte[] bytes = args.moduleBytes();
         try (WasmEngine engine = args.createEngine();

@@ -43,7 +43,7 @@ public final class Indexer implements AutoCloseable {
         InstanceSlot.startProblem(module).ifPresent(problem -> {
             throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name() + ": " + problem);
         });
-        this.slot = new InstanceSlot(engineName, module, options, guestLog);
+        this.slot = new InstanceSlot(engineName, module, options, java.time.Duration.ZERO, guestLog);
         checkIdentity();
     }
 

@@ -1,5 +1,7 @@
 package dev.jshrew.host;
 
+import java.time.Duration;
+
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
@@ -32,6 +34,7 @@ final class InstanceSlot implements AutoCloseable {
     private final CallContext context = new CallContext();
     private final List<HostFunction> imports;
     private final int memoryLimitPages;
+    private final Duration callTimeout;
     private ModuleInstance instance;
     private boolean dirty;
     private long lastResetNanos;
@@ -46,8 +49,16 @@ final class InstanceSlot implements AutoCloseable {
         BlockFailedException of(ErrorCode code, String message, Throwable cause);
     }
 
-    InstanceSlot(String engineName, CompiledModule module, RunOptions options, Consumer<String> guestLog) {
+    /** @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it */
+    InstanceSlot(String engineName, CompiledModule module, RunOptions options, Duration callTimeout, Consumer<String> guestLog) {
         this.engineName = engineName;
+        this.callTimeout = callTimeout;
+        if (!callTimeout.isZero() && !EngineRegistry.load().find(engineName)
+                .map(p -> p.capabilities().contains(dev.jshrew.api.engine.EngineCapability.CALL_TIMEOUT)).orElse(false)) {
+            throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine " + engineName + ", module " + module.name()
+                    + ": the engine cannot stop a running call (no CALL_TIMEOUT), so a view timeout of " + ViewRunner.seconds(callTimeout)
+                    + " cannot be kept; run with --view-timeout 0");
+        }
         this.module = module;
         this.options = options;
         MemoryLimits declared = module.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
@@ -99,6 +110,9 @@ final class InstanceSlot implements AutoCloseable {
         try {
             instance.call("_start");
         } catch (GuestTrapException e) {
+            if (e.trap() == dev.jshrew.api.engine.Trap.TIMEOUT) {
+                throw failure.of(ErrorCode.TRAP, "stopped after the view timeout of " + ViewRunner.seconds(callTimeout) + " (--view-timeout)", e);
+            }
             throw failure.of(ErrorCode.TRAP, "guest trapped (" + e.trap() + "): " + e.getMessage(), e);
         } catch (JshrewException e) {
             throw failure.of(e.code(), e.getMessage(), e);
@@ -161,7 +175,7 @@ final class InstanceSlot implements AutoCloseable {
 
     private ModuleInstance instantiate(long commitBytes) {
         try {
-            return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes));
+            return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes, callTimeout));
         } catch (JshrewException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("engine ")) {
                 throw e;

@@ -27,12 +27,14 @@ public final class ViewRunner implements AutoCloseable {
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
+    private final java.time.Duration timeout;
 
     public ViewRunner(String engineName, CompiledModule module, KeyValueStore store, RunOptions options, Consumer<String> guestLog) {
         this.engineName = engineName;
         this.module = module;
         this.store = store;
-        this.slot = new InstanceSlot(engineName, module, options, guestLog);
+        this.timeout = options.viewTimeout();
+        this.slot = new InstanceSlot(engineName, module, options, timeout, guestLog);
     }
 
     /**
@@ -57,6 +59,10 @@ public final class ViewRunner implements AutoCloseable {
         try {
             result = instance.call(function)[0];
         } catch (GuestTrapException e) {
+            if (e.trap() == dev.jshrew.api.engine.Trap.TIMEOUT) {
+                throw failure(ErrorCode.TRAP, height, "Failed to execute view function '" + function + "': stopped after the view"
+                        + " timeout of " + seconds(timeout) + " (--view-timeout)", e);
+            }
             throw failure(ErrorCode.TRAP, height, "Failed to execute view function '" + function + "': guest trapped ("
                     + e.trap() + "): " + e.getMessage(), e);
         } catch (JshrewException e) {
@@ -93,6 +99,11 @@ public final class ViewRunner implements AutoCloseable {
             byte[] own = overlay.get(key);
             return own != null ? own : store.get(key, at);
         });
+    }
+
+    /** A timeout as operators write it: {@code 2 s}, {@code 0.25 s}. */
+    static String seconds(java.time.Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
     /** Memory figures of this runner's instance, for metrics. */

@@ -16,5 +16,13 @@ public enum EngineCapability {
      */
     MEMORY_ABOVE_2GIB,
     /** Every f32/f64 NaN result is canonical (0x7FC00000 / 0x7FF8000000000000). */
-    NAN_CANONICALIZATION
+    NAN_CANONICALIZATION,
+    /**
+     * Calls honour {@link InstanceOptions#callTimeout()}: a call still running at its timeout ends, within about
+     * 100 ms, with {@link GuestTrapException} of kind {@link Trap#TIMEOUT}, whether the guest loops, recurses or
+     * calls host functions; a call that returns in time is never affected, nor is the next call. Without it, the
+     * host refuses a non-zero timeout at startup with {@link dev.jshrew.api.ErrorCode#ENGINE_LIMIT}: the engine
+     * never receives one.
+     */
+    CALL_TIMEOUT
 }

@@ -15,6 +15,11 @@ public enum Trap {
     UNKNOWN_IMPORT,
     /** A host function trapped the guest on purpose (e.g. {@code abort}, an out-of-bounds host write). */
     HOST,
+    /**
+     * The call ran past {@link InstanceOptions#callTimeout()} and was stopped. Not a wasm trap: the instance is left
+     * mid-call and must be {@link ModuleInstance#reset() reset} (or closed) before its next call.
+     */
+    TIMEOUT,
     /** Anything the engine reports that maps to none of the above. */
     OTHER
 }

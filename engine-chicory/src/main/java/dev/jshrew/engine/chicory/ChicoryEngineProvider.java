@@ -39,7 +39,8 @@ public final class ChicoryEngineProvider implements WasmEngineProvider {
 
     @Override
     public Set<EngineCapability> capabilities() {
-        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.NAN_CANONICALIZATION);
+        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.NAN_CANONICALIZATION,
+                EngineCapability.CALL_TIMEOUT);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.jshrew.engine.chicory;
 
+import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
@@ -22,6 +23,8 @@ import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.LinearMemory;
 import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.memory.SegmentGuestMemory;
+import dev.jshrew.memory.Watchdog;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,11 +44,14 @@ final class ChicoryModuleInstance implements ModuleInstance {
     private final int limitPages;
     private final GuestMemory guestMemory;
     private final Map<String, ExportFunction> exports = new ConcurrentHashMap<>();
+    private final Duration callTimeout;
     private Instance instance;
     private boolean closed;
 
-    private ChicoryModuleInstance(ChicoryCompiledModule module, ImportValues imports, LinearMemory linear, SegmentMemory memory, int limitPages) {
+    private ChicoryModuleInstance(ChicoryCompiledModule module, ImportValues imports, LinearMemory linear, SegmentMemory memory,
+                                  int limitPages, Duration callTimeout) {
         this.module = module;
+        this.callTimeout = callTimeout;
         this.imports = imports;
         this.linear = linear;
         this.memory = memory;
@@ -65,7 +71,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
         try {
             SegmentMemory memory = new SegmentMemory(linear.segment(), declared.initialPages(), limit);
             ImportValues imports = importValues(module, hostFunctions, memory);
-            created = new ChicoryModuleInstance(module, imports, linear, memory, limit);
+            created = new ChicoryModuleInstance(module, imports, linear, memory, limit, options.callTimeout());
             created.instantiate();
             return created;
         } finally {
@@ -146,9 +152,34 @@ final class ChicoryModuleInstance implements ModuleInstance {
                 throw new JshrewException(ErrorCode.LINK, "engine chicory, module " + module.name() + ": no export '" + name + "'", e);
             }
         });
+        if (callTimeout.isZero()) {
+            return apply(fn, args, null);
+        }
+        // Chicory's compiler and interpreter both check the thread's interrupt status at calls and loop back-edges
+        // and then throw ChicoryInterruptedException; host functions never wait interruptibly.
+        Thread caller = Thread.currentThread();
+        Watchdog.Alarm alarm = Watchdog.arm(callTimeout, caller::interrupt);
+        try {
+            return apply(fn, args, alarm);
+        } finally {
+            alarm.close();
+            if (alarm.fired()) {
+                Thread.interrupted(); // our interrupt, whether or not the guest saw it: never leak it into the next call
+            }
+        }
+    }
+
+    private long[] apply(ExportFunction fn, long[] args, Watchdog.Alarm alarm) {
         try {
             long[] result = fn.apply(args);
             return result == null ? new long[0] : result;
+        } catch (ChicoryInterruptedException e) {
+            if (alarm != null && alarm.fired()) {
+                throw new GuestTrapException(Trap.TIMEOUT, "engine chicory, module " + module.name() + ": call stopped after its timeout of "
+                        + callTimeout.toMillis() + " ms", e);
+            }
+            Thread.currentThread().interrupt(); // somebody else's interrupt (shutdown): keep it
+            throw new GuestTrapException(Trap.OTHER, "engine chicory, module " + module.name() + ": call interrupted", e);
         } catch (JshrewException e) {
             throw e;
         } catch (ChicoryException e) {

@@ -4,20 +4,25 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestMemory;
+import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.HostFunction;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.memory.Watchdog;
 import dev.jshrew.memory.rewrite.ResettableModule;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Value;
@@ -45,6 +50,7 @@ final class GraalwasmModuleInstance implements ModuleInstance {
     private final GraalwasmGuestMemory memory;
     private final int initialPages;
     private final int limitPages;
+    private final Duration callTimeout;
     private final Map<String, Value> functions = new HashMap<>();
     private Value exports;
     private long committedBytes;
@@ -52,8 +58,9 @@ final class GraalwasmModuleInstance implements ModuleInstance {
     private boolean closed;
 
     private GraalwasmModuleInstance(GraalwasmCompiledModule module, GraalwasmCompiledModule.Prepared prepared, Context context,
-                                    int initialPages, int limitPages) {
+                                    int initialPages, int limitPages, Duration callTimeout) {
         this.module = module;
+        this.callTimeout = callTimeout;
         this.prepared = prepared;
         this.context = context;
         this.initialPages = initialPages;
@@ -66,7 +73,8 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         Context context = module.engine().newContext();
         boolean ok = false;
         try {
-            GraalwasmModuleInstance created = new GraalwasmModuleInstance(module, prepared, context, initialPages, limitPages);
+            GraalwasmModuleInstance created = new GraalwasmModuleInstance(module, prepared, context, initialPages, limitPages,
+                    options.callTimeout());
             created.instantiate(imports);
             if (prepared.resettable() && options.commitBytes() > 0) {
                 created.commit(options.commitBytes());
@@ -186,10 +194,21 @@ final class GraalwasmModuleInstance implements ModuleInstance {
             a[i] = toGuest(args[i], sig.params().get(i));
         }
         Value result;
+        // the rewrite's own exports (reset, physical growth) are the host's work, never timed
+        boolean timed = !callTimeout.isZero() && module.facts().exportedFunction(export).isPresent();
+        Watchdog.Alarm alarm = timed ? Watchdog.arm(callTimeout, this::interrupt) : null;
         try {
             result = fn.execute(a);
         } catch (PolyglotException e) {
+            if (alarm != null && e.isInterrupted() && alarm.fired()) {
+                throw new GuestTrapException(Trap.TIMEOUT, "engine graalwasm, module " + module.name() + ", export " + export
+                        + ": call stopped after its timeout of " + callTimeout.toMillis() + " ms", e);
+            }
             throw Traps.translate(e, "engine graalwasm, module " + module.name() + ", export " + export);
+        } finally {
+            if (alarm != null) {
+                alarm.close(); // the interrupt, if any, has ended: it cannot reach the next call
+            }
         }
         List<ValueType> results = sig.results();
         long[] out = new long[results.size()];
@@ -201,6 +220,15 @@ final class GraalwasmModuleInstance implements ModuleInstance {
             }
         }
         return out;
+    }
+
+    /** The watchdog's stop action: a non-destructive interrupt of the guest code running in this context. */
+    private void interrupt() {
+        try {
+            context.interrupt(Duration.ofSeconds(30));
+        } catch (TimeoutException | PolyglotException | IllegalStateException e) {
+            LOG.log(Level.WARNING, "engine graalwasm, module {0}: interrupting a call past its timeout failed: {1}", module.name(), e.toString());
+        }
     }
 
     private FunctionSignature signature(String export) {

@@ -31,6 +31,8 @@ import java.util.function.Function;
 final class LiveInstance {
     private static final long RESERVATION = (long) MemoryLimits.MAX_PAGES * MemoryLimits.PAGE_SIZE;
     private static final Val[] NO_VALS = new Val[0];
+    /** The epoch deadline of an untimed call: never reached (10 ms ticks), and far from overflowing wasmtime's u64. */
+    static final long NO_DEADLINE = 1L << 62;
 
     private final Store<Void> store;
     private final List<Func> imports;
@@ -56,6 +58,8 @@ final class LiveInstance {
      */
     static LiveInstance create(WasmtimeEngine engine, PreparedModule module, Function<Store<Void>, List<Func>> funcs) {
         Store<Void> store = new Store<>(null, engine.engine());
+        // epoch interruption is on for the engine and a new store's deadline is 0: lift it before any code runs
+        store.setEpochDeadline(NO_DEADLINE);
         List<Func> imports = new ArrayList<>();
         Instance instance = null;
         boolean created = false;
@@ -128,9 +132,11 @@ final class LiveInstance {
     /**
      * Calls an export with arguments of its signature's types.
      *
+     * @param deadlineTicks epoch ticks the call may run (0: no limit); past them it traps with wasmtime's interrupt
+     *
      * @throws RuntimeException the binding's exception when the guest traps or a host function failed
      */
-    long[] call(String export, FunctionSignature signature, long[] args) {
+    long[] call(String export, FunctionSignature signature, long[] args, long deadlineTicks) {
         Func f = exports.get(export);
         if (f == null) {
             f = instance.getFunc(store, export).orElseThrow(() -> new JshrewException(ErrorCode.LINK, "no function export '" + export + "'"));
@@ -141,7 +147,17 @@ final class LiveInstance {
         for (int i = 0; i < vals.length; i++) {
             vals[i] = toVal(params.get(i), args[i]);
         }
-        Val[] out = f.call(store, vals);
+        Val[] out;
+        if (deadlineTicks > 0) {
+            store.setEpochDeadline(deadlineTicks);
+            try {
+                out = f.call(store, vals);
+            } finally {
+                store.setEpochDeadline(NO_DEADLINE);
+            }
+        } else {
+            out = f.call(store, vals);
+        }
         long[] results = new long[out.length];
         for (int i = 0; i < out.length; i++) {
             results[i] = fromVal(out[i]);

@@ -31,6 +31,14 @@ final class Traps {
         return new GuestTrapException(trap, context + ": " + firstLine(message), e);
     }
 
+    /** Whether wasmtime stopped the call at its epoch deadline (a timed call: {@code Trap.TIMEOUT}). */
+    static boolean isInterrupt(RuntimeException e) {
+        if (e instanceof WasmFunctionError.TrapError t) {
+            return t.trap() == io.github.kawamuray.wasmtime.Trap.INTERRUPT;
+        }
+        return firstLine(String.valueOf(e.getMessage())).contains("interrupt");
+    }
+
     /** wasmtime 7's instantiation errors for imports (the engine checks types itself first, so these are a backstop). */
     private static boolean isLinkError(String line) {
         return line.startsWith("incompatible import type") || line.startsWith("unknown import")
@@ -49,7 +57,7 @@ final class Traps {
             case BAD_CONVERSION_TO_INTEGER -> Trap.BAD_CONVERSION_TO_INTEGER;
             case UNREACHABLE_CODE_REACHED -> Trap.UNREACHABLE;
             // HEAP_MISALIGNED needs atomics (refused by the engine config); the rest cannot happen without
-            // interruption, fuel or components, none of which jshrew enables.
+            // fuel or components, which jshrew does not enable. INTERRUPT is a timed call's deadline (see isInterrupt).
             case HEAP_MISALIGNED, INTERRUPT, ALWAYS_TRAP_ADAPTER, OUF_OF_FUEL, UNKNOWN -> Trap.OTHER;
         };
     }

@@ -163,11 +163,14 @@ final class WasmtimeCompiledModule implements CompiledModule {
                     + " pages exceeds the guest memory limit of " + limit + " pages");
         }
         HostImports imports = new HostImports(facts.imports(), hostFunctions, context);
-        if (options.commitBytes() > 0) {
-            return ResettableInstance.create(this, resettable(limit), imports, declared.initialPages(), limit, options.commitBytes(),
-                    engine.commitStrategy());
+        WasmtimeModuleInstance instance = options.commitBytes() > 0
+                ? ResettableInstance.create(this, resettable(limit), imports, declared.initialPages(), limit, options.commitBytes(),
+                        engine.commitStrategy())
+                : FreshInstance.create(this, reference(limit), imports, limit);
+        if (options.hasCallTimeout()) {
+            instance.limitCalls(options.callTimeout(), engine.deadlineTicks(options.callTimeout()));
         }
-        return FreshInstance.create(this, reference(limit), imports, limit);
+        return instance;
     }
 
     private void ensureNotDisposed() {

@@ -10,6 +10,10 @@ import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.memory.CommitStrategy;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import io.github.kawamuray.wasmtime.Config;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import io.github.kawamuray.wasmtime.Engine;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,6 +31,11 @@ final class WasmtimeEngine implements WasmEngine {
     private final CommitStrategy commitStrategy;
     private final Set<WasmtimeCompiledModule> modules = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Advances the epoch every {@link #EPOCH_TICK} once an instance has a call timeout; null before. */
+    private ScheduledExecutorService ticker;
+
+    /** The epoch's period: a timed call stops between its timeout and about one tick later. */
+    static final Duration EPOCH_TICK = Duration.ofMillis(10);
 
     WasmtimeEngine(EngineContext context) {
         context.rejectUnknownOptions(WasmtimeEngineProvider.NAME);
@@ -36,6 +45,9 @@ final class WasmtimeEngine implements WasmEngine {
         Config c = new Config();
         try {
             c.craneliftNanCanonicalization(true);
+            // Call timeouts (views): compiled code checks the engine's epoch at function entries and loop headers;
+            // a timed call's store gets a deadline in ticks of EPOCH_TICK, every other call effectively none.
+            c.epochInterruption(true);
             this.engine = new Engine(c);
         } catch (RuntimeException e) { // the binding reports native failures as plain RuntimeExceptions
             c.dispose();
@@ -79,9 +91,37 @@ final class WasmtimeEngine implements WasmEngine {
         return module;
     }
 
+    /**
+     * The epoch deadline, in ticks beyond the current epoch, of a call limited to {@code timeout}, and starts the
+     * ticker. With a fixed delay between ticks (never a catch-up burst after a stall) n ticks take at least
+     * (n − 1) × {@link #EPOCH_TICK}: one tick more than the timeout needs means a call is never stopped early.
+     */
+    synchronized long deadlineTicks(Duration timeout) {
+        if (closed.get()) {
+            throw new IllegalStateException("engine wasmtime is closed");
+        }
+        if (ticker == null) {
+            ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("jshrew-wasmtime-epoch").daemon().factory());
+            long period = EPOCH_TICK.toNanos();
+            ticker.scheduleWithFixedDelay(engine::incrementEpoch, period, period, TimeUnit.NANOSECONDS);
+        }
+        long tick = EPOCH_TICK.toNanos();
+        return (timeout.toNanos() + tick - 1) / tick + 1;
+    }
+
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            synchronized (this) {
+                if (ticker != null) {
+                    ticker.shutdownNow();
+                    try {
+                        ticker.awaitTermination(5, TimeUnit.SECONDS); // the engine must outlive the last tick
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
             modules.forEach(WasmtimeCompiledModule::dispose);
             modules.clear();
             engine.dispose();

@@ -46,7 +46,7 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
     @Override
     public Set<EngineCapability> capabilities() {
         return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.MEMORY_ABOVE_2GIB,
-                EngineCapability.NAN_CANONICALIZATION);
+                EngineCapability.NAN_CANONICALIZATION, EngineCapability.CALL_TIMEOUT);
     }
 
     @Override

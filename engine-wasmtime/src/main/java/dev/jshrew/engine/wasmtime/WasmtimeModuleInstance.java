@@ -6,13 +6,16 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestMemory;
+import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.HostFunction;
 import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -41,6 +44,8 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         return guestBytes();
     }, this::reservation);
     private Throwable hostFailure;
+    private Duration callTimeout = Duration.ZERO;
+    private long deadlineTicks;
     private boolean closed;
     /** Set when the instance is left in an unknown state (a failed reset); only close() works then. */
     private String broken;
@@ -49,6 +54,12 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         this.module = module;
         this.imports = imports;
         this.limitPages = limitPages;
+    }
+
+    /** Limits every call of an export by the caller to {@code timeout} ({@code ticks} of the engine's epoch). */
+    final void limitCalls(Duration timeout, long ticks) {
+        this.callTimeout = timeout;
+        this.deadlineTicks = ticks;
     }
 
     /** The instance currently behind this one. */
@@ -74,15 +85,23 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
             throw new JshrewException(ErrorCode.LINK, context() + ": export '" + export + "' has type " + signature + ", called with "
                     + args.length + " argument(s)");
         }
-        return callRaw(export, signature, args);
+        return callRaw(export, signature, args, deadlineTicks);
     }
 
-    /** Calls any export of the instantiated module (including the engine's own), translating failures. */
+    /** Calls any export of the instantiated module (including the engine's own), untimed, translating failures. */
     final long[] callRaw(String export, FunctionSignature signature, long[] args) {
+        return callRaw(export, signature, args, 0);
+    }
+
+    private long[] callRaw(String export, FunctionSignature signature, long[] args, long ticks) {
         try {
-            return live().call(export, signature, args);
+            return live().call(export, signature, args, ticks);
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
+            if (ticks > 0 && Traps.isInterrupt(e)) {
+                throw new GuestTrapException(Trap.TIMEOUT, context() + ", export " + export + ": call stopped after its timeout of "
+                        + callTimeout.toMillis() + " ms", e);
+            }
             throw Traps.translate(e, context());
         } finally {
             hostFailure = null;
