@@ -3,6 +3,8 @@ package dev.jshrew.memory.rewrite;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
@@ -53,6 +55,8 @@ import org.junit.jupiter.api.TestFactory;
  * shows -1 for an allowed growth) and is counted as a divergence of this engine, not a failure.
  */
 class SpecRewriteTest {
+    /** wast2json output is plain JSON: read with Jackson, as the node module reads JSON-RPC. */
+    private static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> FILES = List.of("memory", "memory_grow", "memory_size", "memory_fill", "memory_copy",
             "memory_init", "memory_trap", "memory_redundancy", "address", "data", "bulk");
     /** Chicory 1.7.5 validator gaps (the same exclusions as engine-chicory's SpecMemoryTest). */
@@ -113,7 +117,7 @@ class SpecRewriteTest {
 
         @SuppressWarnings("unchecked")
         void runAll() throws IOException {
-            Map<String, Object> json = (Map<String, Object>) MiniJson.parse(Files.readString(dir.resolve(file + ".json")));
+            Map<String, Object> json = JSON.readValue(dir.resolve(file + ".json").toFile(), Map.class);
             for (Map<String, Object> c : (List<Map<String, Object>>) json.get("commands")) {
                 String where = file + " line " + c.get("line") + " " + c.get("type");
                 try {
@@ -400,110 +404,6 @@ class SpecRewriteTest {
                         }
                     }
                     default -> throw new Skip("result type " + t);
-                }
-            }
-        }
-    }
-
-    /** Just enough JSON for wast2json output. */
-    static final class MiniJson {
-        private final String s;
-        private int i;
-
-        private MiniJson(String s) {
-            this.s = s;
-        }
-
-        static Object parse(String s) {
-            return new MiniJson(s).value();
-        }
-
-        private void ws() {
-            while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-                i++;
-            }
-        }
-
-        private Object value() {
-            ws();
-            char c = s.charAt(i);
-            if (c == '{') {
-                i++;
-                Map<String, Object> m = new LinkedHashMap<>();
-                ws();
-                if (s.charAt(i) == '}') {
-                    i++;
-                    return m;
-                }
-                while (true) {
-                    ws();
-                    String k = string();
-                    ws();
-                    i++; // ':'
-                    m.put(k, value());
-                    ws();
-                    if (s.charAt(i++) == '}') {
-                        return m;
-                    }
-                }
-            } else if (c == '[') {
-                i++;
-                List<Object> l = new ArrayList<>();
-                ws();
-                if (s.charAt(i) == ']') {
-                    i++;
-                    return l;
-                }
-                while (true) {
-                    l.add(value());
-                    ws();
-                    if (s.charAt(i++) == ']') {
-                        return l;
-                    }
-                }
-            } else if (c == '"') {
-                return string();
-            } else if (s.startsWith("null", i)) {
-                i += 4;
-                return null;
-            } else if (s.startsWith("true", i)) {
-                i += 4;
-                return Boolean.TRUE;
-            } else if (s.startsWith("false", i)) {
-                i += 5;
-                return Boolean.FALSE;
-            }
-            int start = i;
-            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-                i++;
-            }
-            return Double.parseDouble(s.substring(start, i));
-        }
-
-        private String string() {
-            i++; // '"'
-            StringBuilder b = new StringBuilder();
-            while (true) {
-                char c = s.charAt(i++);
-                if (c == '"') {
-                    return b.toString();
-                }
-                if (c == '\\') {
-                    char e = s.charAt(i++);
-                    switch (e) {
-                        case 'n' -> b.append('\n');
-                        case 't' -> b.append('\t');
-                        case 'r' -> b.append('\r');
-                        case 'b' -> b.append('\b');
-                        case 'f' -> b.append('\f');
-                        case 'u' -> {
-                            b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                            i += 4;
-                        }
-                        default -> b.append(e);
-                    }
-                } else {
-                    b.append(c);
                 }
             }
         }
