@@ -1,7 +1,5 @@
 package dev.jshrew.host;
 
-import java.time.Duration;
-
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
@@ -15,6 +13,7 @@ import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
 import dev.jshrew.host.abi.StateReader;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -56,7 +55,7 @@ final class InstanceSlot implements AutoCloseable {
         if (!callTimeout.isZero() && !EngineRegistry.load().find(engineName)
                 .map(p -> p.capabilities().contains(dev.jshrew.api.engine.EngineCapability.CALL_TIMEOUT)).orElse(false)) {
             throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine " + engineName + ", module " + module.name()
-                    + ": the engine cannot stop a running call (no CALL_TIMEOUT), so a view timeout of " + ViewRunner.seconds(callTimeout)
+                    + ": the engine cannot stop a running call (no CALL_TIMEOUT), so a view timeout of " + seconds(callTimeout)
                     + " cannot be kept; run with --view-timeout 0");
         }
         this.module = module;
@@ -110,10 +109,7 @@ final class InstanceSlot implements AutoCloseable {
         try {
             instance.call("_start");
         } catch (GuestTrapException e) {
-            if (e.trap() == dev.jshrew.api.engine.Trap.TIMEOUT) {
-                throw failure.of(ErrorCode.TRAP, "stopped after the view timeout of " + ViewRunner.seconds(callTimeout) + " (--view-timeout)", e);
-            }
-            throw failure.of(ErrorCode.TRAP, "guest trapped (" + e.trap() + "): " + e.getMessage(), e);
+            throw failure.of(ErrorCode.TRAP, describe(e), e);
         } catch (JshrewException e) {
             throw failure.of(e.code(), e.getMessage(), e);
         } finally {
@@ -126,6 +122,22 @@ final class InstanceSlot implements AutoCloseable {
             throw failure.of(ErrorCode.GUEST_ABI, "indexer exited unexpectedly: _start returned without a successful __flush", null);
         }
         return context.writes();
+    }
+
+    /**
+     * What a trap of a call on this slot's instance says to an operator: the kind and the engine's text, or, for a
+     * call stopped by this slot's timeout, which timeout and how to change it.
+     */
+    String describe(GuestTrapException e) {
+        if (e.trap() == dev.jshrew.api.engine.Trap.TIMEOUT) {
+            return "stopped after the view timeout of " + seconds(callTimeout) + " (--view-timeout)";
+        }
+        return "guest trapped (" + e.trap() + "): " + e.getMessage();
+    }
+
+    /** A timeout as operators write it: {@code 2 s}, {@code 0.25 s}. */
+    static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
     /** Time the last {@link #runStart} spent in {@code _start}. */

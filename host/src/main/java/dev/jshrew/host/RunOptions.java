@@ -1,8 +1,7 @@
 package dev.jshrew.host;
 
-import java.time.Duration;
-
 import dev.jshrew.api.engine.MemoryLimits;
+import java.time.Duration;
 
 /**
  * Deterministic and operational options of a runner.

@@ -27,14 +27,12 @@ public final class ViewRunner implements AutoCloseable {
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
-    private final java.time.Duration timeout;
 
     public ViewRunner(String engineName, CompiledModule module, KeyValueStore store, RunOptions options, Consumer<String> guestLog) {
         this.engineName = engineName;
         this.module = module;
         this.store = store;
-        this.timeout = options.viewTimeout();
-        this.slot = new InstanceSlot(engineName, module, options, timeout, guestLog);
+        this.slot = new InstanceSlot(engineName, module, options, options.viewTimeout(), guestLog);
     }
 
     /**
@@ -59,12 +57,7 @@ public final class ViewRunner implements AutoCloseable {
         try {
             result = instance.call(function)[0];
         } catch (GuestTrapException e) {
-            if (e.trap() == dev.jshrew.api.engine.Trap.TIMEOUT) {
-                throw failure(ErrorCode.TRAP, height, "Failed to execute view function '" + function + "': stopped after the view"
-                        + " timeout of " + seconds(timeout) + " (--view-timeout)", e);
-            }
-            throw failure(ErrorCode.TRAP, height, "Failed to execute view function '" + function + "': guest trapped ("
-                    + e.trap() + "): " + e.getMessage(), e);
+            throw failure(ErrorCode.TRAP, height, "Failed to execute view function '" + function + "': " + slot.describe(e), e);
         } catch (JshrewException e) {
             throw failure(e.code(), height, "Failed to execute view function '" + function + "': " + e.getMessage(), e);
         }
@@ -99,11 +92,6 @@ public final class ViewRunner implements AutoCloseable {
             byte[] own = overlay.get(key);
             return own != null ? own : store.get(key, at);
         });
-    }
-
-    /** A timeout as operators write it: {@code 2 s}, {@code 0.25 s}. */
-    static String seconds(java.time.Duration d) {
-        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
     }
 
     /** Memory figures of this runner's instance, for metrics. */
