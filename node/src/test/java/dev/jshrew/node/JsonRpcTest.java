@@ -61,7 +61,7 @@ class JsonRpcTest {
         open.add(node);
         NavigableMap<Long, byte[]> bytes = new TreeMap<>();
         blocks.forEach((h, s) -> bytes.put(h, s.block(h.intValue())));
-        new Sync(new MapSource(bytes), node.indexer, node.state, TestNode.options(start, null), new SyncListener() {}).run();
+        new Sync(new FixedChainSource<>(bytes, (h, b) -> b, "test blocks"), node.indexer, node.state, TestNode.options(start, null), new SyncListener() {}).run();
         RpcServer server = new RpcServer("127.0.0.1", 0, new JsonRpc(node.state, node.views, (m, ok) -> {}), 1 << 20, 8);
         open.add(server);
         return new Served(node, new RpcClient(server.port()));
