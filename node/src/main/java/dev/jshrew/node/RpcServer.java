@@ -61,16 +61,18 @@ public final class RpcServer implements AutoCloseable {
                 } else {
                     long declared = request.getLength();
                     byte[] body = null;
+                    boolean tooLarge;
                     boolean drained = true;
                     try (InputStream in = Content.Source.asInputStream(request)) {
                         if (declared <= maxBodyBytes) {
                             body = in.readNBytes(maxBodyBytes + 1);
                         }
-                        if (body == null || body.length > maxBodyBytes) {
+                        tooLarge = body == null || body.length > maxBodyBytes;
+                        if (tooLarge) {
                             drained = drain(in, drainLimit);
                         }
                     }
-                    if (body == null || body.length > maxBodyBytes) {
+                    if (tooLarge) {
                         if (!drained) {
                             // The rest of the body stays unread, so this connection cannot carry another request:
                             // say so, or a client may reuse it and get nothing back.

@@ -197,7 +197,8 @@ class SyncTest {
             // Block 9 of b does not connect to a's 8 (C-49); the walk compares 8, 7, 6, 5 (mismatch) and 4 (match), then
             // re-indexes. The fetcher that ran ahead from 9 may still ask for 10, 11, … while the walk runs: only heights
             // at or below the old tip come from the walk (and from the new fetcher, once the walk has ended).
-            List<Long> after = requestedHeights(fake).subList(before, requestedHeights(fake).size());
+            List<Long> requested = requestedHeights(fake);
+            List<Long> after = requested.subList(before, requested.size());
             assertThat(after.stream().filter(h -> h <= 8).toList()).containsSequence(8L, 7L, 6L, 5L, 4L, 5L);
             assertSameAsClean(n, b);
             assertViewsEqual(n, b, List.of("a", "b"));
