@@ -1,8 +1,11 @@
 package dev.jshrew.node;
 
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Exponential backoff for transient failures (METASHREW-ABI §8.2): the k-th retry (k = 1, 2, …) sleeps
@@ -46,5 +49,27 @@ public record Backoff(Duration initial, Duration max) {
         h = 31 * h + attempt;
         long jitter = Math.floorMod(h * 0x9E3779B9, (int) Math.min(Integer.MAX_VALUE, jitterRange));
         return Duration.ofMillis(base + jitter);
+    }
+
+    /**
+     * Calls {@code call} until it returns, sleeping {@link #delay} after each {@link SourceException} (logged as a
+     * warning to {@code log}): transient failures are retried for ever, never skipped.
+     *
+     * @param stopped checked after a failure: when true, gives up with {@link InterruptedException}
+     * @throws InterruptedException when stopped, or interrupted while sleeping
+     */
+    public <T> T retry(System.Logger log, String what, Supplier<T> call, BooleanSupplier stopped) throws InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.get();
+            } catch (SourceException e) {
+                if (stopped.getAsBoolean()) {
+                    throw new InterruptedException("stopped");
+                }
+                Duration wait = delay(what, attempt);
+                log.log(Level.WARNING, "{0} failed (attempt {1}): {2}; retrying in {3,number,#} ms", what, attempt, e.getMessage(), wait.toMillis());
+                Thread.sleep(wait.toMillis());
+            }
+        }
     }
 }

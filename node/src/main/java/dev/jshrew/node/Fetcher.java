@@ -129,18 +129,7 @@ final class Fetcher implements AutoCloseable {
     }
 
     private <T> T retry(String what, java.util.function.Supplier<T> call) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return call.get();
-            } catch (SourceException e) {
-                if (closed) {
-                    throw new InterruptedException("closed");
-                }
-                Duration delay = backoff.delay(what, attempt);
-                LOG.log(Level.WARNING, "{0} failed (attempt {1}): {2}; retrying in {3,number,#} ms", what, attempt, e.getMessage(), delay.toMillis());
-                Thread.sleep(delay.toMillis());
-            }
-        }
+        return backoff.retry(LOG, what, call, () -> closed);
     }
 
     @Override

@@ -253,17 +253,6 @@ public final class Sync {
     }
 
     private <T> T retry(String what, Supplier<T> call) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return call.get();
-            } catch (SourceException e) {
-                if (stopped) {
-                    throw new InterruptedException("stopped");
-                }
-                Duration delay = options.backoff().delay(what, attempt);
-                LOG.log(Level.WARNING, "{0} failed (attempt {1}): {2}; retrying in {3,number,#} ms", what, attempt, e.getMessage(), delay.toMillis());
-                Thread.sleep(delay.toMillis());
-            }
-        }
+        return options.backoff().retry(LOG, what, call, () -> stopped);
     }
 }
