@@ -60,15 +60,39 @@ class CommittedMemoryProviderTest {
             assertThat(report.committedBytes()).isLessThan(MIB);
             assertThat(report.rssAfterBytes() - report.rssBeforeBytes()).isLessThan(8 * MIB);
             MemorySegment seg = memory.segment();
-            // Reads map the shared zero page and commit nothing either.
+            // Reads map the shared zero page and commit nothing, on kernels that map it for read faults; some
+            // (Firecracker guests among them) give every read fault a private page. Either way, reads never
+            // commit more than the pages they touch.
+            boolean readsCommit = kernelCommitsPagesOnRead();
             long rss = Committer.rssBytes();
             assertAllZero(seg);
-            assertThat(Committer.rssBytes() - rss).isLessThan(16 * MIB);
+            long rise = Committer.rssBytes() - rss;
+            System.out.println("none: reading " + (SMALL / MIB) + " MiB raised RSS by " + rise / MIB
+                    + " MiB (this kernel " + (readsCommit ? "commits a page per read fault" : "maps the zero page") + ")");
+            if (readsCommit) {
+                assertThat(rise).isBetween(SMALL / 2, SMALL + 16 * MIB);
+            } else {
+                assertThat(rise).isLessThan(16 * MIB);
+            }
             seg.set(ValueLayout.JAVA_LONG, 0, 42L);
             seg.set(ValueLayout.JAVA_LONG, SMALL - 8, 43L);
             assertThat(seg.get(ValueLayout.JAVA_LONG, 0)).isEqualTo(42L);
             assertThat(seg.get(ValueLayout.JAVA_LONG, SMALL - 8)).isEqualTo(43L);
             // (mincore would now count every page read above: they map the shared zero page, which RSS ignores.)
+        }
+    }
+
+    /** Reads a fresh 32 MiB mapping and reports whether that raised RSS by more than half of it. */
+    private static boolean kernelCommitsPagesOnRead() {
+        long probe = 32 * MIB;
+        try (LinearMemory memory = new CommittedMemoryProvider(CommitStrategy.NONE).reserve(probe, probe)) {
+            long before = Committer.rssBytes();
+            long sum = 0;
+            for (long off = 0; off < probe; off += 4096) {
+                sum += memory.segment().get(ValueLayout.JAVA_BYTE, off);
+            }
+            assertThat(sum).isZero();
+            return Committer.rssBytes() - before > probe / 2;
         }
     }
 
