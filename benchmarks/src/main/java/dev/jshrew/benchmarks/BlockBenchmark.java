@@ -1,11 +1,9 @@
 package dev.jshrew.benchmarks;
 
-import dev.jshrew.api.engine.WasmEngine;
-import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.api.storage.StorageProvider;
 import dev.jshrew.host.BlockResult;
-import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.host.IndexerHost;
+import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.host.RunOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -50,8 +47,7 @@ public class BlockBenchmark {
     @Param({"840243"})
     public long blockHeight;
 
-    private WasmEngine wasm;
-    private KeyValueStore store;
+    private IndexerHost host;
     private Indexer indexer;
     private Path dir;
     private byte[] block;
@@ -61,13 +57,10 @@ public class BlockBenchmark {
     public void start() throws IOException {
         block = Guests.realBlock(blockHeight);
         dir = Files.createTempDirectory("jshrew-bench");
-        StorageProvider rocks = ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p.name().equals("rocksdb")).findFirst().orElseThrow();
-        store = rocks.open(dir, Map.of());
-        wasm = Guests.engine(engine);
-        byte[] bytes = Guests.guest("spendables/spendables.wasm");
-        indexer = new Indexer(engine, wasm.compile("spendables.wasm", bytes), Hashes.sha256(bytes), store,
-                RunOptions.defaults(), s -> { });
+        host = IndexerHost.builder().engine(engine, Map.of(), new CommittedMemoryProvider())
+                .module("spendables.wasm", Guests.guest("spendables/spendables.wasm")).store(dir)
+                .runOptions(RunOptions.defaults()).open();
+        indexer = host.newIndexer(s -> { });
         height = 1_000_000;
     }
 
@@ -78,9 +71,7 @@ public class BlockBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws IOException {
-        indexer.close();
-        store.close();
-        wasm.close();
+        host.close();
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

@@ -2,13 +2,10 @@ package dev.jshrew.cli;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.EngineRegistry;
-import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
-import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.node.ChainSource;
 import dev.jshrew.node.Diff;
 import dev.jshrew.node.Sync;
@@ -114,17 +111,17 @@ final class DiffCommand implements Callable<Integer> {
         RunOptions options = argsA.runOptions();
         boolean temporary = workDir == null;
         Path dir = temporary ? Files.createTempDirectory("jshrew-diff") : Files.createDirectories(workDir);
-        byte[] bytesA = argsA.moduleBytes();
-        byte[] bytesB = argsB.moduleBytes();
-        try (WasmEngine ea = createEngine(argsA);
-             WasmEngine eb = createEngine(argsB);
-             KeyValueStore sa = EngineArgs.openStore(dir.resolve("a"));
-             KeyValueStore sb = EngineArgs.openStore(dir.resolve("b"));
-             Indexer ia = new Indexer(ea.name(), argsA.compile(ea, bytesA), Hashes.sha256(bytesA), sa, options, System.err::print);
-             Indexer ib = new Indexer(eb.name(), argsB.compile(eb, bytesB), Hashes.sha256(bytesB), sb, options, System.err::print)) {
+        argsA.db = dir.resolve("a");
+        argsB.db = dir.resolve("b");
+        try (IndexerHost a = argsA.openHost(options);
+             IndexerHost b = argsB.openHost(options)) {
+            KeyValueStore sa = a.store();
+            KeyValueStore sb = b.store();
+            Indexer ia = a.newIndexer(System.err::print);
+            Indexer ib = b.newIndexer(System.err::print);
             long start = Sync.startHeight(Math.max(sa.tip().orElse(-1), sb.tip().orElse(-1)), node.startBlock);
-            LOG.log(Level.INFO, "diff: A = {0} on {1}, B = {2} on {3}, from height {4}, databases in {5}", argsA.indexer, ea.name(),
-                    argsB.indexer, eb.name(), start, dir);
+            LOG.log(Level.INFO, "diff: A = {0} on {1}, B = {2} on {3}, from height {4}, databases in {5}", argsA.indexer,
+                    a.engine().name(), argsB.indexer, b.engine().name(), start, dir);
             return Diff.run(source, start, node.exitAt == null ? Long.MAX_VALUE : node.exitAt, ia, sa, ib, sb,
                     h -> LOG.log(Level.DEBUG, "diff: height {0} equal", h));
         } finally {
@@ -143,10 +140,6 @@ final class DiffCommand implements Callable<Integer> {
         e.reset = "fast";
         e.guestMemoryLimit = guestMemoryLimit;
         return e;
-    }
-
-    private static WasmEngine createEngine(EngineArgs args) {
-        return EngineRegistry.load().create(args.engine, args.engineOptions, new CommittedMemoryProvider());
     }
 
     private static void delete(Path dir) {

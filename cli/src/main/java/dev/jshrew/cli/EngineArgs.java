@@ -2,14 +2,11 @@ package dev.jshrew.cli;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.MemoryLimits;
-import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.api.storage.StorageProvider;
-import dev.jshrew.host.EngineRegistry;
-import dev.jshrew.host.Hashes;
+import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.Storages;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
@@ -17,9 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
+import java.util.Locale;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run an indexer: engine, module, database, memory. */
@@ -97,8 +93,10 @@ final class EngineArgs {
         return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode, viewTimeout);
     }
 
-    WasmEngine createEngine() {
-        return EngineRegistry.load().create(engine, engineOptions, new CommittedMemoryProvider());
+    /** Engine, module and store wired with these options: what {@code index}, {@code serve} and {@code view} run on. */
+    IndexerHost openHost(RunOptions options) {
+        return IndexerHost.builder().engine(engine, engineOptions, new CommittedMemoryProvider())
+                .module(indexer.getFileName().toString(), moduleBytes()).store(db).runOptions(options).open();
     }
 
     byte[] moduleBytes() {
@@ -109,18 +107,7 @@ final class EngineArgs {
         }
     }
 
-    CompiledModule compile(WasmEngine engine, byte[] bytes) {
-        return engine.compile(indexer.getFileName().toString(), bytes);
-    }
-
     static KeyValueStore openStore(Path db) {
-        StorageProvider provider = ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p.name().equals("rocksdb")).findFirst()
-                .orElseThrow(() -> new JshrewException(ErrorCode.STORAGE, "no rocksdb storage provider on the class path"));
-        return provider.open(db, Map.of());
-    }
-
-    static byte[] sha256(byte[] bytes) {
-        return Hashes.sha256(bytes);
+        return Storages.open(db);
     }
 }

@@ -31,7 +31,7 @@ final class IndexCommand implements Callable<Integer> {
                 long next = dev.jshrew.node.Sync.startHeight(tip, node.startBlock);
                 long exit = node.exitAt == null ? Long.MAX_VALUE : node.exitAt;
                 LOG.log(Level.INFO, "{0} block file(s), {1} to index (database tip: {2}), engine {3}, reset {4}",
-                        files.size(), files.blocksBetween(next, exit, 0), tip < 0 ? "empty" : tip, session.engine.name(),
+                        files.size(), files.blocksBetween(next, exit, 0), tip < 0 ? "empty" : tip, session.host.engine().name(),
                         session.runOptions.reset().name().toLowerCase(Locale.ROOT));
             }
             long started = System.nanoTime();

@@ -1,11 +1,9 @@
 package dev.jshrew.cli;
 
-import dev.jshrew.api.engine.CompiledModule;
-import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
-import dev.jshrew.host.ViewRunner;
 import dev.jshrew.node.ChainSource;
 import dev.jshrew.node.ChainState;
 import dev.jshrew.node.NodeMetrics;
@@ -34,9 +32,8 @@ final class NodeSession implements AutoCloseable {
 
     final ChainSource source;
     final RunOptions runOptions;
-    final WasmEngine engine;
+    final IndexerHost host;
     final KeyValueStore store;
-    final CompiledModule module;
     final Indexer indexer;
     final ChainState state;
     final ViewPool views;
@@ -55,20 +52,15 @@ final class NodeSession implements AutoCloseable {
         this.runOptions = args.runOptions();
         node.syncOptions(); // validate before anything is opened
         Progress.Mode mode = node.progressMode();
-        byte[] bytes = args.moduleBytes();
         boolean ready = false;
         try {
-            engine = args.createEngine();
-            resources.add(engine);
-            store = EngineArgs.openStore(args.db);
-            resources.add(store);
-            module = args.compile(engine, bytes);
-            indexer = new Indexer(engine.name(), module, EngineArgs.sha256(bytes), store, runOptions, System.err::print);
-            resources.add(indexer);
+            host = args.openHost(runOptions);
+            resources.add(host);
+            store = host.store();
+            indexer = host.newIndexer(System.err::print);
             state = new ChainState(store);
             if (viewWorkers > 0) {
-                views = new ViewPool(viewWorkers, () -> new ViewRunner(engine.name(), module, store, runOptions, System.err::print),
-                        Duration.ofSeconds(60));
+                views = new ViewPool(viewWorkers, () -> host.newViewRunner(System.err::print), Duration.ofSeconds(60));
                 resources.add(views);
             } else {
                 views = null;

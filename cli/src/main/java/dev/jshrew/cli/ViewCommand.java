@@ -2,10 +2,8 @@ package dev.jshrew.cli;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.api.engine.WasmEngine;
-import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.Hashes;
-import dev.jshrew.host.ViewRunner;
+import dev.jshrew.host.IndexerHost;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -42,14 +40,9 @@ final class ViewCommand implements Callable<Integer> {
             args.memoryCommit = "off";
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
-        var options = args.runOptions();
-        byte[] bytes = args.moduleBytes();
-        try (WasmEngine engine = args.createEngine();
-             KeyValueStore store = EngineArgs.openStore(args.db)) {
-            long at = height != null ? height : store.tip().orElse(0);
-            try (ViewRunner views = new ViewRunner(engine.name(), args.compile(engine, bytes), store, options, System.err::print)) {
-                System.out.println(Hashes.hex(views.view(function, in, at)));
-            }
+        try (IndexerHost host = args.openHost(args.runOptions())) {
+            long at = height != null ? height : host.store().tip().orElse(0);
+            System.out.println(Hashes.hex(host.newViewRunner(System.err::print).view(function, in, at)));
         }
         return 0;
     }

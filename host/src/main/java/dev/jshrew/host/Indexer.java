@@ -24,7 +24,6 @@ public final class Indexer implements AutoCloseable {
     public static final String META_MEMORY_LIMIT = "guest.memory-limit-pages";
 
 
-    private final String engineName;
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
@@ -34,16 +33,16 @@ public final class Indexer implements AutoCloseable {
      * @param moduleSha256 SHA-256 of the module bytes: recorded in the store at the first block, and checked
      *     afterwards so a database is never extended by another indexer
      */
-    public Indexer(String engineName, CompiledModule module, byte[] moduleSha256, KeyValueStore store, RunOptions options,
+    public Indexer(CompiledModule module, byte[] moduleSha256, KeyValueStore store, RunOptions options,
                    Consumer<String> guestLog) {
-        this.engineName = engineName;
         this.module = module;
         this.store = store;
         this.moduleSha256 = moduleSha256.clone();
         InstanceSlot.startProblem(module).ifPresent(problem -> {
-            throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name() + ": " + problem);
+            throw new JshrewException(ErrorCode.LINK, "engine " + module.engine().name() + ", module " + module.name() + ": "
+                    + problem);
         });
-        this.slot = new InstanceSlot(engineName, module, options, java.time.Duration.ZERO, guestLog);
+        this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, guestLog);
         checkIdentity();
     }
 
@@ -77,14 +76,15 @@ public final class Indexer implements AutoCloseable {
     /**
      * Runs one block and commits it.
      *
-     * @throws BlockFailedException when the block fails; nothing of it is committed and the store is unchanged
+     * @throws GuestCallException when the block fails; nothing of it is committed and the store is unchanged
      */
     public BlockResult indexBlock(long height, byte[] block) {
         if (height < 0 || height > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("height out of u32 range: " + height);
         }
         if (block.length < BlockHeader.SIZE) {
-            throw failure(ErrorCode.INPUT, height, "block has " + block.length + " bytes, fewer than an 80-byte header", null);
+            throw slot.failure(ErrorCode.INPUT, GuestCallException.Stage.START, height,
+                    "block has " + block.length + " bytes, fewer than an 80-byte header", null);
         }
         NavigableMap<byte[], byte[]> writes = run(height, block);
         long commitStart = System.nanoTime();
@@ -109,17 +109,12 @@ public final class Indexer implements AutoCloseable {
         try {
             slot.ready();
         } catch (JshrewException e) {
-            throw failure(e.code(), height, "could not prepare the instance: " + e.getMessage(), e);
+            throw slot.failure(e.code(), GuestCallException.Stage.PREPARE, height,
+                    "could not prepare the instance: " + e.getMessage(), e);
         }
         CrashPoint.reach("run", height);
         long readHeight = height == 0 ? 0 : height - 1;
-        return slot.runStart(height, block, key -> store.get(key, readHeight), height == 0,
-                (code, message, cause) -> failure(code, height, message, cause));
-    }
-
-    private BlockFailedException failure(ErrorCode code, long height, String message, Throwable cause) {
-        return new BlockFailedException(code, height, "engine " + engineName + ", module " + module.name() + ", height " + height
-                + ": " + message, cause);
+        return slot.runStart(height, block, key -> store.get(key, readHeight), height == 0, GuestCallException.Stage.START);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.jshrew.host;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.HostFunction;
@@ -42,18 +43,11 @@ final class InstanceSlot implements AutoCloseable {
     /** The type of an indexer's entry point. */
     private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
 
-    /** Builds the exception for a failed block run from a code, a message (no engine/module/height prefix) and a cause. */
-    @FunctionalInterface
-    interface Failure {
-        BlockFailedException of(ErrorCode code, String message, Throwable cause);
-    }
-
     /** @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it */
-    InstanceSlot(String engineName, CompiledModule module, RunOptions options, Duration callTimeout, Consumer<String> guestLog) {
-        this.engineName = engineName;
+    InstanceSlot(CompiledModule module, RunOptions options, Duration callTimeout, Consumer<String> guestLog) {
+        this.engineName = module.engine().name();
         this.callTimeout = callTimeout;
-        if (!callTimeout.isZero() && !EngineRegistry.load().find(engineName)
-                .map(p -> p.capabilities().contains(dev.jshrew.api.engine.EngineCapability.CALL_TIMEOUT)).orElse(false)) {
+        if (!callTimeout.isZero() && !module.engine().capabilities().contains(EngineCapability.CALL_TIMEOUT)) {
             throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine " + engineName + ", module " + module.name()
                     + ": the engine cannot stop a running call (no CALL_TIMEOUT), so a view timeout of " + seconds(callTimeout)
                     + " cannot be kept; run with --view-timeout 0");
@@ -101,27 +95,36 @@ final class InstanceSlot implements AutoCloseable {
      *
      * @param reader where the block's reads go (the state as of the block's height − 1)
      * @param readOwnWrites whether reads see the block's own flushed pairs first (height 0 only, S-2)
-     * @param failure builds the exception for a failed block
+     * @param stage {@link GuestCallException.Stage#START} or {@link GuestCallException.Stage#PREVIEW_START}: what a
+     *     failure reports
+     * @throws GuestCallException when the block fails
      */
-    NavigableMap<byte[], byte[]> runStart(long height, byte[] block, StateReader reader, boolean readOwnWrites, Failure failure) {
+    NavigableMap<byte[], byte[]> runStart(long height, byte[] block, StateReader reader, boolean readOwnWrites,
+                                          GuestCallException.Stage stage) {
         context.arm(CallContext.Mode.INDEX, height, block, reader, readOwnWrites);
         long start = System.nanoTime();
         try {
             instance.call("_start");
         } catch (GuestTrapException e) {
-            throw failure.of(ErrorCode.TRAP, describe(e), e);
+            throw failure(ErrorCode.TRAP, stage, height, describe(e), e);
         } catch (JshrewException e) {
-            throw failure.of(e.code(), e.getMessage(), e);
+            throw failure(e.code(), stage, height, e.getMessage(), e);
         } finally {
             lastRunNanos = System.nanoTime() - start;
         }
         if (context.failure() != null) {
-            throw failure.of(ErrorCode.GUEST_ABI, context.failure(), null);
+            throw failure(ErrorCode.GUEST_ABI, stage, height, context.failure(), null);
         }
         if (!context.completed()) {
-            throw failure.of(ErrorCode.GUEST_ABI, "indexer exited unexpectedly: _start returned without a successful __flush", null);
+            throw failure(ErrorCode.GUEST_ABI, stage, height,
+                    "indexer exited unexpectedly: _start returned without a successful __flush", null);
         }
         return context.writes();
+    }
+
+    /** A failure of a call on this slot's module: the message names the engine, the module and the height. */
+    GuestCallException failure(ErrorCode code, GuestCallException.Stage stage, long height, String detail, Throwable cause) {
+        return new GuestCallException(code, stage, engineName, module.name(), height, detail, cause);
     }
 
     /**

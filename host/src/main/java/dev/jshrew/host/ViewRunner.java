@@ -9,6 +9,7 @@ import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.GuestCallException.Stage;
 import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
 import java.util.List;
@@ -23,33 +24,32 @@ import java.util.function.Consumer;
 public final class ViewRunner implements AutoCloseable {
     private static final FunctionSignature VIEW = FunctionSignature.of(List.of(), List.of(ValueType.I32));
 
-    private final String engineName;
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
 
-    public ViewRunner(String engineName, CompiledModule module, KeyValueStore store, RunOptions options, Consumer<String> guestLog) {
-        this.engineName = engineName;
+    public ViewRunner(CompiledModule module, KeyValueStore store, RunOptions options, Consumer<String> guestLog) {
         this.module = module;
         this.store = store;
-        this.slot = new InstanceSlot(engineName, module, options, options.viewTimeout(), guestLog);
+        this.slot = new InstanceSlot(module, options, options.viewTimeout(), guestLog);
     }
 
     /**
      * Calls view {@code function} with input {@code u32le(height) ‖ input}, reading state as of {@code height}.
      * An invalid result pointer gives an empty result (C-14).
      *
-     * @throws BlockFailedException when the function is missing, has another type, or traps
+     * @throws GuestCallException when the function is missing, has another type, or traps
      */
     public byte[] view(String function, byte[] input, long height) {
         return call(function, input, height, key -> store.get(key, height));
     }
 
     private byte[] call(String function, byte[] input, long height, dev.jshrew.host.abi.StateReader reader) {
-        FunctionSignature signature = module.exportedFunction(function).orElseThrow(() -> failure(ErrorCode.LINK, height,
-                "Failed to get view function '" + function + "'", null));
+        FunctionSignature signature = module.exportedFunction(function).orElseThrow(() -> slot.failure(ErrorCode.LINK,
+                Stage.VIEW_MISSING, height, "Failed to get view function '" + function + "'", null));
         if (!signature.equals(VIEW)) {
-            throw failure(ErrorCode.LINK, height, "view function '" + function + "' has type " + signature + ", expected () -> (i32)", null);
+            throw slot.failure(ErrorCode.LINK, Stage.VIEW, height,
+                    "view function '" + function + "' has type " + signature + ", expected () -> (i32)", null);
         }
         ModuleInstance instance = slot.ready();
         slot.context().arm(CallContext.Mode.VIEW, height, input, reader, false);
@@ -57,9 +57,11 @@ public final class ViewRunner implements AutoCloseable {
         try {
             result = instance.call(function)[0];
         } catch (GuestTrapException e) {
-            throw failure(ErrorCode.TRAP, height, "Failed to execute view function '" + function + "': " + slot.describe(e), e);
+            throw slot.failure(ErrorCode.TRAP, Stage.VIEW, height,
+                    "Failed to execute view function '" + function + "': " + slot.describe(e), e);
         } catch (JshrewException e) {
-            throw failure(e.code(), height, "Failed to execute view function '" + function + "': " + e.getMessage(), e);
+            throw slot.failure(e.code(), Stage.VIEW, height,
+                    "Failed to execute view function '" + function + "': " + e.getMessage(), e);
         }
         GuestMemory memory = instance.memory();
         byte[] bytes = MetashrewAbiAccess.readBuffer(memory, result & 0xFFFF_FFFFL);
@@ -74,7 +76,7 @@ public final class ViewRunner implements AutoCloseable {
      * the preview's writes win over any stored version at P). Nothing is written to the store: the overlay is
      * dropped when the call returns (C-60). Both stages run on this runner's instance, pristine for each.
      *
-     * @throws BlockFailedException when stage 1 traps, aborts, flushes a malformed payload or does not flush, or
+     * @throws GuestCallException when stage 1 traps, aborts, flushes a malformed payload or does not flush, or
      *     when the view fails; the message says which stage
      */
     public byte[] preview(byte[] block, String function, byte[] input, long height) {
@@ -83,11 +85,11 @@ public final class ViewRunner implements AutoCloseable {
         }
         long at = height + 1;
         InstanceSlot.startProblem(module).ifPresent(problem -> {
-            throw failure(ErrorCode.LINK, at, "preview stage 1 (_start): " + problem, null);
+            throw slot.failure(ErrorCode.LINK, Stage.PREVIEW_START, at, problem, null);
         });
         slot.ready();
         java.util.NavigableMap<byte[], byte[]> overlay = slot.runStart(at, block, key -> store.get(key, height), false,
-                (code, message, cause) -> failure(code, at, "preview stage 1 (_start): " + message, cause));
+                Stage.PREVIEW_START);
         return call(function, input, at, key -> {
             byte[] own = overlay.get(key);
             return own != null ? own : store.get(key, at);
@@ -97,11 +99,6 @@ public final class ViewRunner implements AutoCloseable {
     /** Memory figures of this runner's instance, for metrics. */
     public dev.jshrew.api.engine.MemoryStats memoryStats() {
         return slot.current().memoryStats();
-    }
-
-    private BlockFailedException failure(ErrorCode code, long height, String message, Throwable cause) {
-        return new BlockFailedException(code, height, "engine " + engineName + ", module " + module.name() + ", view at height "
-                + height + ": " + message, cause);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.jshrew.node;
 
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
 import java.time.Duration;
@@ -167,7 +167,7 @@ public final class Diff {
         try {
             indexer.indexBlock(height, block);
             return null;
-        } catch (BlockFailedException e) {
+        } catch (GuestCallException e) {
             return e.code().name();
         }
     }

@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.StateRoot;
 import java.io.IOException;
@@ -217,7 +217,7 @@ public final class JsonRpc {
             long height = height(params.get(2));
             try {
                 return result(views.with(r -> r.view(function, input, height)));
-            } catch (BlockFailedException e) {
+            } catch (GuestCallException e) {
                 throw viewError("View function failed", function, e);
             }
         });
@@ -235,18 +235,18 @@ public final class JsonRpc {
             }
             try {
                 return result(views.with(r -> r.preview(block, function, input, height)));
-            } catch (BlockFailedException e) {
+            } catch (GuestCallException e) {
                 throw viewError("Preview function failed", function, e);
             }
         });
     }
 
-    private static RpcError viewError(String what, String function, BlockFailedException e) {
-        String message = e.getMessage();
-        if (e.code() == ErrorCode.LINK && message.contains("Failed to get view function")) {
+    private static RpcError viewError(String what, String function, GuestCallException e) {
+        if (e.stage() == GuestCallException.Stage.VIEW_MISSING) {
             return new RpcError("View function error: " + what + ": Failed to get view function '" + function + "'");
         }
-        return new RpcError("View function error: " + what + ": Failed to execute view function '" + function + "': " + message);
+        return new RpcError("View function error: " + what + ": Failed to execute view function '" + function + "': "
+                + e.getMessage());
     }
 
     private static JsonNode result(byte[] bytes) {

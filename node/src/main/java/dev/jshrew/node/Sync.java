@@ -3,7 +3,7 @@ package dev.jshrew.node;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.CrashPoint;
 import dev.jshrew.host.Hashes;
@@ -79,7 +79,7 @@ public final class Sync {
      * source for ever otherwise.
      *
      * @return the number of blocks indexed
-     * @throws BlockFailedException when a block from a fixed source fails
+     * @throws GuestCallException when a block from a fixed source fails
      * @throws JshrewException on storage failures, a reorg deeper than the limit, or a fatal source failure
      */
     public long run() throws InterruptedException {
@@ -134,7 +134,7 @@ public final class Sync {
                     if (height + 1 >= exitAt) {
                         break;
                     }
-                } catch (BlockFailedException e) {
+                } catch (GuestCallException e) {
                     if (!source.live()) {
                         throw e;
                     }

@@ -1,11 +1,10 @@
 package dev.jshrew.node;
 
-import dev.jshrew.api.engine.CompiledModule;
-import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.StateRoot;
 import dev.jshrew.host.ViewRunner;
@@ -60,8 +59,7 @@ final class TestNode implements AutoCloseable {
      */
     static final byte[] ECHO = HexFormat.of().parseHex("0061736d01000000010c036000017f60017f0060000002330303656e760a5f5f686f73745f6c656e000003656e760c5f5f6c6f61645f696e707574000103656e76075f5f666c7573680001030201020503010040071302066d656d6f72790200065f737461727400030a7a017801017f100021004110410a3a0000411141013a0000411241e9003a00004113410a3a00004114200041ff0071418001723a00004115200041077641ff0071418001723a000041162000410e7641ff0071418001723a00004117200041157641ff00713a000041181001410c200041086a360200411010020b");
 
-    final WasmEngine engine;
-    final CompiledModule module;
+    final IndexerHost host;
     final KeyValueStore store;
     final Indexer indexer;
     final ChainState state;
@@ -76,13 +74,13 @@ final class TestNode implements AutoCloseable {
     }
 
     TestNode(byte[] wasm, String name, Path db) {
-        engine = EngineRegistry.load().create("chicory", Map.of(), new CommittedMemoryProvider());
-        module = engine.compile(name.substring(name.lastIndexOf('/') + 1), wasm);
-        store = Harness.rocksdb().open(db, Map.of());
-        var options = Harness.testOptions(ResetMode.FAST);
-        indexer = new Indexer("chicory", module, Hashes.sha256(wasm), store, options, guestLog::add);
+        host = IndexerHost.builder().engine("chicory", Map.of(), new CommittedMemoryProvider())
+                .module(name.substring(name.lastIndexOf('/') + 1), wasm).store(db)
+                .runOptions(Harness.testOptions(ResetMode.FAST)).open();
+        store = host.store();
+        indexer = host.newIndexer(guestLog::add);
         state = new ChainState(store);
-        views = new ViewPool(2, () -> new ViewRunner("chicory", module, store, options, guestLog::add), Duration.ofSeconds(30));
+        views = new ViewPool(2, () -> host.newViewRunner(guestLog::add), Duration.ofSeconds(30));
     }
 
     static SyncOptions options(long start, Long exitAt) {
@@ -157,7 +155,7 @@ final class TestNode implements AutoCloseable {
 
     @Override
     public void close() {
-        try (engine; store; indexer; views) {
+        try (host; views) {
             if (live != null && live.isAlive()) {
                 liveSync.stop();
                 try {

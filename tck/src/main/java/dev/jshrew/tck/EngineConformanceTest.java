@@ -9,7 +9,7 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.WasmEngineProvider;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.ResetMode;
@@ -85,7 +85,8 @@ public abstract class EngineConformanceTest extends EngineTest {
         return r;
     }
 
-    static byte[] flush(String... kv) {
+    /** A {@code __flush} payload of the given key/value pairs (UTF-8). */
+    public static byte[] flush(String... kv) {
         List<Pair> pairs = new ArrayList<>();
         for (int i = 0; i + 1 < kv.length; i += 2) {
             pairs.add(new Pair(b(kv[i]), b(kv[i + 1])));
@@ -110,9 +111,9 @@ public abstract class EngineConformanceTest extends EngineTest {
         return writes.entrySet().stream().map(e -> Hashes.hex(e.getKey()) + "=" + Hashes.hex(e.getValue())).toList();
     }
 
-    static BlockFailedException failure(Runnable r) {
-        AtomicReference<BlockFailedException> caught = new AtomicReference<>();
-        assertThatThrownBy(r::run).isInstanceOfSatisfying(BlockFailedException.class, caught::set);
+    static GuestCallException failure(Runnable r) {
+        AtomicReference<GuestCallException> caught = new AtomicReference<>();
+        assertThatThrownBy(r::run).isInstanceOfSatisfying(GuestCallException.class, caught::set);
         return caught.get();
     }
 
@@ -170,7 +171,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c01() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("a", "1")).block());
-        BlockFailedException e = failure(() -> h.index(1, Script.of().flush(flush("b", "2")).unknownImport().block()));
+        GuestCallException e = failure(() -> h.index(1, Script.of().flush(flush("b", "2")).unknownImport().block()));
         assertThat(e.code()).isEqualTo(ErrorCode.TRAP);
         assertThat(trapOf(e)).isEqualTo(Trap.UNKNOWN_IMPORT);
         assertThat(h.store().tip()).hasValue(0);
@@ -300,7 +301,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-12 abort fails the block even when the guest would carry on")
     void c12() {
         Harness h = probe();
-        BlockFailedException e = failure(() -> h.index(0, Script.of().flush(flush("a", "1")).abort().flush(flush("b", "2")).block()));
+        GuestCallException e = failure(() -> h.index(0, Script.of().flush(flush("a", "1")).abort().flush(flush("b", "2")).block()));
         assertThat(e.code()).isEqualTo(ErrorCode.TRAP);
         assertThat(trapOf(e)).isEqualTo(Trap.HOST);
         assertThat(e.getMessage()).contains("abort").contains("height 0").contains(engineName()).contains("probe.wasm");
@@ -328,11 +329,36 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-15 a trapping view is an error; a missing view says 'Failed to get view function'")
     void c15() {
         Harness h = probe();
-        BlockFailedException trap = failure(() -> h.view("probe", Script.of().trap().ops(), 0));
+        GuestCallException trap = failure(() -> h.view("probe", Script.of().trap().ops(), 0));
         assertThat(trap.code()).isEqualTo(ErrorCode.TRAP);
         assertThat(trapOf(trap)).isEqualTo(Trap.UNREACHABLE);
-        BlockFailedException missing = failure(() -> h.view("nosuchview", new byte[0], 0));
+        assertThat(trap.stage()).isEqualTo(GuestCallException.Stage.VIEW);
+        GuestCallException missing = failure(() -> h.view("nosuchview", new byte[0], 0));
         assertThat(missing.getMessage()).contains("Failed to get view function 'nosuchview'");
+        // callers tell a missing view from a failing one by its stage, never by its text
+        assertThat(missing.stage()).isEqualTo(GuestCallException.Stage.VIEW_MISSING);
+        assertThat(missing.code()).isEqualTo(ErrorCode.LINK);
+        assertThat(List.of(missing.engine(), missing.module(), missing.height())).containsExactly(engineName(), h.module().name(), 0L);
+    }
+
+    @Test
+    @DisplayName("a failure says its stage: a block's _start, a preview's stage 1, a view")
+    void failuresCarryTheirStage() {
+        Harness h = probe();
+        h.index(0, Script.of().flush(flush("a", "1")).block());
+        GuestCallException block = failure(() -> h.index(1, Script.of().trap().block()));
+        assertThat(block.stage()).isEqualTo(GuestCallException.Stage.START);
+        assertThat(block.height()).isEqualTo(1);
+        assertThat(block.getMessage()).startsWith("engine " + engineName() + ", module " + h.module().name() + ", height 1: ");
+        try (var views = new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> { })) {
+            GuestCallException stage1 = failure(() -> views.preview(Script.of().trap().block(), "probe", new byte[0], 0));
+            assertThat(stage1.stage()).isEqualTo(GuestCallException.Stage.PREVIEW_START);
+            assertThat(stage1.height()).isEqualTo(1);
+            assertThat(stage1.getMessage()).contains("view at height 1: preview stage 1 (_start): ");
+            GuestCallException stage2 = failure(() -> views.preview(Script.of().flush(flush("b", "2")).block(), "nosuchview",
+                    new byte[0], 0));
+            assertThat(stage2.stage()).isEqualTo(GuestCallException.Stage.VIEW_MISSING);
+        }
     }
 
     @Test
@@ -340,6 +366,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c16() {
         Harness h = probe();
         assertThat(failure(() -> h.view("notaview", new byte[0], 0)).code()).isEqualTo(ErrorCode.LINK);
+        assertThat(failure(() -> h.view("notaview", new byte[0], 0)).stage()).isEqualTo(GuestCallException.Stage.VIEW);
         assertThat(failure(() -> h.view("noresult", new byte[0], 0)).code()).isEqualTo(ErrorCode.LINK);
     }
 
@@ -419,7 +446,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-24/C-31 field 1 with wire type 0 is a decode error: the block fails and writes nothing")
     void c24() {
         Harness h = probe();
-        BlockFailedException e = failure(() -> h.index(0, Script.of().flush(flush("a", "1")).flush(HexFormat.of().parseHex("0801")).block()));
+        GuestCallException e = failure(() -> h.index(0, Script.of().flush(flush("a", "1")).flush(HexFormat.of().parseHex("0801")).block()));
         assertThat(e.code()).isEqualTo(ErrorCode.GUEST_ABI);
         assertThat(e.getMessage()).contains("KeyValueFlush");
         assertThat(h.store().tip()).isEmpty();
@@ -480,7 +507,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-30 _start returning without any flush fails the block; the height does not advance")
     void c30() {
         Harness h = probe();
-        BlockFailedException e = failure(() -> h.index(0, Script.of().hostLen().block()));
+        GuestCallException e = failure(() -> h.index(0, Script.of().hostLen().block()));
         assertThat(e.code()).isEqualTo(ErrorCode.GUEST_ABI);
         assertThat(e.getMessage()).contains("without a successful __flush");
         assertThat(h.store().tip()).isEmpty();
@@ -499,7 +526,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c32() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("old", "x")).block());
-        BlockFailedException e = failure(() -> h.index(1, Script.of().flush(flush("a", "1", "old", "y")).trap().block()));
+        GuestCallException e = failure(() -> h.index(1, Script.of().flush(flush("a", "1", "old", "y")).trap().block()));
         assertThat(trapOf(e)).isEqualTo(Trap.UNREACHABLE);
         assertThat(h.get("a", 1)).isEmpty();
         assertThat(h.get("old", 1)).isEqualTo(b("x"));
@@ -570,7 +597,7 @@ public abstract class EngineConformanceTest extends EngineTest {
         h.index(0, Script.of().flush(flush("K", "before")).block());
         byte[] before = viewValue(h, "K", 0);
         // A second view runner on its own instance reads concurrently with indexing.
-        try (var views = new dev.jshrew.host.ViewRunner(h.engine().name(), h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> { })) {
+        try (var views = new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> { })) {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Throwable> problem = new AtomicReference<>();
             List<byte[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -642,7 +669,7 @@ public abstract class EngineConformanceTest extends EngineTest {
         for (Script bad : List.of(Script.of().flush(flush("x", "1")).rawLoad(0xFFFF_FFF0L),
                 Script.of().flush(flush("k", "v")).get("zz").rawLoad(0x20000 - 2),
                 Script.of().rawGet(1, 2))) {
-            BlockFailedException e = failure(() -> h.index(1, bad.block()));
+            GuestCallException e = failure(() -> h.index(1, bad.block()));
             assertThat(trapOf(e)).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
             assertThat(e.getMessage()).contains("height 1");
         }
@@ -660,7 +687,7 @@ public abstract class EngineConformanceTest extends EngineTest {
         int inputLength = 4 + Script.of().rawLoad(0).flush(flush("a", "1")).block().length;
         h.index(0, Script.of().rawLoad(end - inputLength).flush(flush("a", "1")).block());
         assertThat(h.get("a", 0)).isEqualTo(b("1"));
-        BlockFailedException e = failure(() -> h.index(1, Script.of().rawLoad(end - inputLength + 1).flush(flush("a", "2")).block()));
+        GuestCallException e = failure(() -> h.index(1, Script.of().rawLoad(end - inputLength + 1).flush(flush("a", "2")).block()));
         assertThat(trapOf(e)).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
         assertThat(h.get("a", 1)).isEqualTo(b("1"));
     }
@@ -684,7 +711,7 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("bad input: a block shorter than a header is refused before running")
     void shortBlock() {
         Harness h = probe();
-        BlockFailedException e = failure(() -> h.index(0, new byte[10]));
+        GuestCallException e = failure(() -> h.index(0, new byte[10]));
         assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
         assertThat(h.store().tip()).isEmpty();
     }

@@ -4,15 +4,14 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.BlockResult;
-import dev.jshrew.host.EngineRegistry;
-import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.host.IndexerHost;
+import dev.jshrew.host.Storages;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.host.ViewRunner;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.api.storage.StorageProvider;
-import java.util.ServiceLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,37 +26,28 @@ public final class Harness implements AutoCloseable {
     /** Commit size for unit tests: small, so tests never hold gigabytes (the 4 GiB commit has tests of its own). */
     public static final long TEST_COMMIT_BYTES = 8L << 20;
 
-    private final WasmEngine engine;
-    private final CompiledModule module;
-    private final KeyValueStore store;
+    private final IndexerHost host;
     private final Indexer indexer;
     private final ViewRunner views;
     private final List<String> logs = new CopyOnWriteArrayList<>();
     private final Path db;
 
     public Harness(String engineName, Map<String, String> engineOptions, String guest, Path db, RunOptions options) {
-        this(EngineRegistry.load().create(engineName, engineOptions, new CommittedMemoryProvider()), guest, Fixtures.guest(guest), db, options);
-    }
-
-    Harness(WasmEngine engine, String moduleName, byte[] wasm, Path db, RunOptions options) {
-        this.engine = engine;
         this.db = db;
+        this.host = IndexerHost.builder().engine(engineName, engineOptions, new CommittedMemoryProvider())
+                .module(guest, Fixtures.guest(guest)).store(db).runOptions(options).open();
         try {
-            this.module = engine.compile(moduleName, wasm);
-            this.store = rocksdb().open(db, Map.of());
-            this.indexer = new Indexer(engine.name(), module, Hashes.sha256(wasm), store, options, logs::add);
-            this.views = new ViewRunner(engine.name(), module, store, options, logs::add);
+            this.indexer = host.newIndexer(logs::add);
+            this.views = host.newViewRunner(logs::add);
         } catch (RuntimeException e) {
-            engine.close();
+            host.close();
             throw e;
         }
     }
 
     /** The RocksDB storage provider, found as the CLI finds it. */
     public static StorageProvider rocksdb() {
-        return ServiceLoader.load(StorageProvider.class).stream().map(ServiceLoader.Provider::get)
-                .filter(p -> p.name().equals("rocksdb")).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no rocksdb StorageProvider on the class path"));
+        return Storages.find(Storages.DEFAULT);
     }
 
     /** Small committed memory, fast reset, the default 4 GiB guest limit. */
@@ -74,19 +64,19 @@ public final class Harness implements AutoCloseable {
     }
 
     public byte[] get(String key, long height) {
-        return store.get(key.getBytes(StandardCharsets.UTF_8), height);
+        return host.store().get(key.getBytes(StandardCharsets.UTF_8), height);
     }
 
     public KeyValueStore store() {
-        return store;
+        return host.store();
     }
 
     public CompiledModule module() {
-        return module;
+        return host.module();
     }
 
     public WasmEngine engine() {
-        return engine;
+        return host.engine();
     }
 
     public Indexer indexer() {
@@ -103,8 +93,7 @@ public final class Harness implements AutoCloseable {
 
     @Override
     public void close() {
-        try (engine; store; indexer; views) {
-            // closes in reverse order: views, indexer, store, engine
-        }
+        host.close(); // the view runner, the indexer, the store, the engine
+
     }
 }

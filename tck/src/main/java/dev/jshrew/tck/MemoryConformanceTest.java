@@ -7,7 +7,7 @@ import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ModuleInstance;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
@@ -65,7 +65,7 @@ public abstract class MemoryConformanceTest extends EngineTest {
                 // The documented failure: the block stops with ENGINE_LIMIT; the guest never sees -1 here.
                 h.index(0, Script.of().grow(32765).size().obsFlush("o").block());
                 assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(32767)));
-                BlockFailedException e = org.junit.jupiter.api.Assertions.assertThrows(BlockFailedException.class,
+                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(GuestCallException.class,
                         () -> h.index(1, Script.of().flush(new byte[0]).grow(32766).block()));
                 assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT);
                 assertThat(e.getMessage()).contains("engine " + engineName()).contains("cannot provide more than").contains("height 1");
@@ -94,7 +94,7 @@ public abstract class MemoryConformanceTest extends EngineTest {
             for (int mode : new int[] {1, 2}) {
                 byte[] block = new byte[81];
                 block[80] = (byte) mode;
-                BlockFailedException e = org.junit.jupiter.api.Assertions.assertThrows(BlockFailedException.class, () -> h.index(1, block));
+                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(GuestCallException.class, () -> h.index(1, block));
                 assertThat(EngineConformanceTest.trapOf(e)).isEqualTo(dev.jshrew.api.engine.Trap.MEMORY_OUT_OF_BOUNDS);
             }
             h.index(1, new byte[81]);

@@ -3,7 +3,7 @@ package dev.jshrew.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.engine.Trap;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.ResetMode;
@@ -33,7 +33,7 @@ public abstract class ResetConformanceTest extends EngineTest {
                     BlockResult r = h.index(height, block);
                     outcome.add(height + " " + EngineConformanceTest.hexDump(h.store().blockWrites(height)) + " root " + Hashes.hex(r.stateRoot()));
                     height++;
-                } catch (BlockFailedException e) {
+                } catch (GuestCallException e) {
                     outcome.add(height + " failed " + EngineConformanceTest.trapOf(e));
                 }
             }

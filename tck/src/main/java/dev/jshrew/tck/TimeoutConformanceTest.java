@@ -8,11 +8,13 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.api.engine.Trap;
-import dev.jshrew.host.BlockFailedException;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.host.ViewRunner;
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.WasmEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +66,7 @@ public abstract class TimeoutConformanceTest extends EngineTest {
                 long start = System.nanoTime();
                 assertThatThrownBy(() -> h.view(view, new byte[0], 0))
                         .as(view)
-                        .isInstanceOfSatisfying(BlockFailedException.class, e -> {
+                        .isInstanceOfSatisfying(GuestCallException.class, e -> {
                             assertThat(e.code()).isEqualTo(ErrorCode.TRAP);
                             assertThat(EngineConformanceTest.trapOf(e)).isEqualTo(Trap.TIMEOUT);
                         })
@@ -97,7 +99,7 @@ public abstract class TimeoutConformanceTest extends EngineTest {
         try (Harness h = harness("after", Duration.ofMillis(50))) {
             h.index(0, new byte[80]);
             for (int round = 0; round < 5; round++) {
-                assertThatThrownBy(() -> h.view("spin_calls", new byte[0], 0)).isInstanceOf(BlockFailedException.class);
+                assertThatThrownBy(() -> h.view("spin_calls", new byte[0], 0)).isInstanceOf(GuestCallException.class);
                 for (int i = 0; i < 200; i++) {
                     assertThat(text(h.view("quick", new byte[0], 0))).isEqualTo("ok");
                 }
@@ -109,14 +111,15 @@ public abstract class TimeoutConformanceTest extends EngineTest {
     @DisplayName("the host refuses a view timeout for an engine that does not declare CALL_TIMEOUT, before any call")
     void undeclaredCapabilityIsRefused() {
         try (Harness h = harness("undeclared", Duration.ZERO)) {
-            // the same compiled module, under the name of an engine the registry does not know (so declares nothing)
-            assertThatThrownBy(() -> new ViewRunner("undeclared-engine", h.module(), h.store(),
+            // the same compiled module, as if compiled by an engine that declares nothing
+            CompiledModule undeclared = undeclaredEngine(h.module());
+            assertThatThrownBy(() -> new ViewRunner(undeclared, h.store(),
                     Harness.testOptions(ResetMode.FAST).withViewTimeout(Duration.ofSeconds(5)), line -> {}).close())
                     .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT))
                     .hasMessage("engine undeclared-engine, module " + GUEST + ": the engine cannot stop a running call (no CALL_TIMEOUT),"
                             + " so a view timeout of 5 s cannot be kept; run with --view-timeout 0");
             // without a timeout the same runner is fine
-            try (ViewRunner plain = new ViewRunner("undeclared-engine", h.module(), h.store(), Harness.testOptions(ResetMode.FAST), line -> {})) {
+            try (ViewRunner plain = new ViewRunner(undeclared, h.store(), Harness.testOptions(ResetMode.FAST), line -> {})) {
                 assertThat(text(plain.view("quick", new byte[0], 0))).isEqualTo("ok");
             }
         }
@@ -133,5 +136,60 @@ public abstract class TimeoutConformanceTest extends EngineTest {
             assertThat(h.store().tip()).hasValue(2);
         }
         assertThat(RunOptions.defaults().viewTimeout()).isEqualTo(Duration.ZERO);
+    }
+
+    /** {@code module}, reporting an engine named {@code undeclared-engine} with no capabilities. */
+    private static CompiledModule undeclaredEngine(CompiledModule module) {
+        WasmEngine engine = new WasmEngine() {
+            @Override
+            public String name() {
+                return "undeclared-engine";
+            }
+
+            @Override
+            public java.util.Set<dev.jshrew.api.engine.EngineCapability> capabilities() {
+                return java.util.Set.of();
+            }
+
+            @Override
+            public CompiledModule compile(String moduleName, byte[] wasm) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void close() {}
+        };
+        return new CompiledModule() {
+            @Override
+            public String name() {
+                return module.name();
+            }
+
+            @Override
+            public WasmEngine engine() {
+                return engine;
+            }
+
+            @Override
+            public java.util.List<dev.jshrew.api.engine.ImportSpec> imports() {
+                return module.imports();
+            }
+
+            @Override
+            public java.util.Optional<dev.jshrew.api.engine.FunctionSignature> exportedFunction(String name) {
+                return module.exportedFunction(name);
+            }
+
+            @Override
+            public java.util.Optional<dev.jshrew.api.engine.MemoryLimits> memory() {
+                return module.memory();
+            }
+
+            @Override
+            public dev.jshrew.api.engine.ModuleInstance instantiate(java.util.List<dev.jshrew.api.engine.HostFunction> imports,
+                                                                     dev.jshrew.api.engine.InstanceOptions options) {
+                return module.instantiate(imports, options);
+            }
+        };
     }
 }

@@ -8,6 +8,9 @@ public interface CompiledModule {
     /** The name given to {@link WasmEngine#compile}. */
     String name();
 
+    /** The engine that compiled this module (and runs its instances): its name and capabilities travel with it. */
+    WasmEngine engine();
+
     /** Every import the module declares, in declaration order. */
     List<ImportSpec> imports();
 

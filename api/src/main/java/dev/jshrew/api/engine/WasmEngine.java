@@ -9,6 +9,12 @@ public interface WasmEngine extends AutoCloseable {
     String name();
 
     /**
+     * What this engine supports: the same set as its provider's {@link WasmEngineProvider#capabilities()}, so a host
+     * holding a module ({@link CompiledModule#engine()}) never has to find the provider again.
+     */
+    java.util.Set<EngineCapability> capabilities();
+
+    /**
      * Decodes, validates and compiles a module. Expensive: call once per module and reuse the result.
      *
      * @param moduleName a name for messages, typically the file name

@@ -26,6 +26,7 @@ import java.util.function.Function;
 
 /** A parsed (and, in compiler mode, compiled) module. Immutable and thread-safe. */
 final class ChicoryCompiledModule implements CompiledModule {
+    private final ChicoryEngine engine;
     private final String name;
     private final WasmModule module;
     private final Function<Instance, Machine> machines;
@@ -33,7 +34,9 @@ final class ChicoryCompiledModule implements CompiledModule {
     private final List<ImportSpec> imports;
     private final Optional<MemoryLimits> memory;
 
-    ChicoryCompiledModule(String name, WasmModule module, Function<Instance, Machine> machines, LinearMemoryProvider memoryProvider) {
+    ChicoryCompiledModule(ChicoryEngine engine, String name, WasmModule module, Function<Instance, Machine> machines,
+                          LinearMemoryProvider memoryProvider) {
+        this.engine = engine;
         this.name = name;
         this.module = module;
         this.machines = machines;
@@ -44,6 +47,11 @@ final class ChicoryCompiledModule implements CompiledModule {
             int max = limits.maximumPages();
             return new MemoryLimits(limits.initialPages(), max >= MemoryLimits.MAX_PAGES ? OptionalInt.empty() : OptionalInt.of(max));
         });
+    }
+
+    @Override
+    public ChicoryEngine engine() {
+        return engine;
     }
 
     private static List<ImportSpec> importsOf(WasmModule module) {

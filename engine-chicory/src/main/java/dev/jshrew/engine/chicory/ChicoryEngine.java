@@ -45,6 +45,11 @@ final class ChicoryEngine implements WasmEngine {
         return ChicoryEngineProvider.NAME;
     }
 
+    @Override
+    public java.util.Set<dev.jshrew.api.engine.EngineCapability> capabilities() {
+        return new ChicoryEngineProvider().capabilities();
+    }
+
     Mode mode() {
         return mode;
     }
@@ -73,7 +78,7 @@ final class ChicoryEngine implements WasmEngine {
         } catch (ChicoryException e) {
             throw new JshrewException(ErrorCode.MODULE_INVALID, "engine chicory, module " + moduleName + ": cannot compile: " + e.getMessage(), e);
         }
-        return new ChicoryCompiledModule(moduleName, module, machines, memoryProvider);
+        return new ChicoryCompiledModule(this, moduleName, module, machines, memoryProvider);
     }
 
     @Override

@@ -81,7 +81,8 @@ final class GraalwasmCompiledModule implements CompiledModule {
         return facts;
     }
 
-    GraalwasmEngine engine() {
+    @Override
+    public GraalwasmEngine engine() {
         return engine;
     }
 

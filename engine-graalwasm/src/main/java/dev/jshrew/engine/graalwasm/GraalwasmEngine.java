@@ -96,6 +96,11 @@ final class GraalwasmEngine implements WasmEngine {
         return GraalwasmEngineProvider.NAME;
     }
 
+    @Override
+    public java.util.Set<dev.jshrew.api.engine.EngineCapability> capabilities() {
+        return new GraalwasmEngineProvider().capabilities();
+    }
+
     /** Which Truffle runtime runs guest code, for messages. */
     String runtime() {
         return runtime;

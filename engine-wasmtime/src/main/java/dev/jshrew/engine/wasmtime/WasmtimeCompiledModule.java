@@ -124,7 +124,8 @@ final class WasmtimeCompiledModule implements CompiledModule {
         });
     }
 
-    WasmtimeEngine engine() {
+    @Override
+    public WasmtimeEngine engine() {
         return engine;
     }
 

@@ -61,6 +61,11 @@ final class WasmtimeEngine implements WasmEngine {
         return WasmtimeEngineProvider.NAME;
     }
 
+    @Override
+    public java.util.Set<dev.jshrew.api.engine.EngineCapability> capabilities() {
+        return new WasmtimeEngineProvider().capabilities();
+    }
+
     Engine engine() {
         return engine;
     }

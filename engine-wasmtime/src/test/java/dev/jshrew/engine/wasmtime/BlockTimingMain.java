@@ -50,7 +50,7 @@ public final class BlockTimingMain {
             for (int round = 0; round < rounds; round++) {
                 Path db = Files.createTempDirectory("jshrew-blocktiming");
                 try (KeyValueStore store = Harness.rocksdb().open(db, Map.of());
-                     Indexer indexer = new Indexer(engineName, module, Hashes.sha256(wasm), store, new RunOptions(65536, commit, reset), s -> { })) {
+                     Indexer indexer = new Indexer(module, Hashes.sha256(wasm), store, new RunOptions(65536, commit, reset), s -> { })) {
                     for (var block : blocks.values()) {
                         BlockResult r = indexer.indexBlock(block.height(), block.bytes());
                         runMs.computeIfAbsent(block.height(), h -> new ArrayList<>()).add(r.runNanos() / 1e6);

@@ -34,7 +34,7 @@ public final class GrowMain {
         Path db = Files.createTempDirectory("jshrew-grow");
         try (WasmEngine engine = EngineRegistry.load().create("wasmtime", Map.of(), new CommittedMemoryProvider());
              var store = Harness.rocksdb().open(db, Map.of());
-             Indexer indexer = new Indexer("wasmtime", engine.compile("grow.wasm", wasm), Hashes.sha256(wasm), store,
+             Indexer indexer = new Indexer(engine.compile("grow.wasm", wasm), Hashes.sha256(wasm), store,
                      new RunOptions(limit, commit, ResetMode.FAST), s -> { })) {
             indexer.indexBlock(0, block);
             System.out.println(Hashes.hex(store.get("grow".getBytes(StandardCharsets.US_ASCII), 0)));

@@ -1,0 +1,206 @@
+package dev.jshrew.host;
+
+import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.api.storage.KeyValueStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One indexer wired up: an engine (found by name), the indexer module compiled on it, a store, and the run options —
+ * what the CLI's commands, the conformance kit and the benchmarks each need before they index a block or call a view.
+ * It hands out {@link Indexer}s and {@link ViewRunner}s over that module and store, and closes, in reverse order,
+ * every runner it handed out, the store and the engine. Not thread-safe; the runners it makes follow their own rules.
+ *
+ * <pre>{@code
+ * try (IndexerHost host = IndexerHost.builder().engine("wasmtime", Map.of(), memoryProvider)
+ *         .module("indexer.wasm", bytes).store(Path.of("/data/db")).runOptions(RunOptions.defaults()).open()) {
+ *     Indexer indexer = host.newIndexer(System.err::print);
+ *     indexer.indexBlock(height, block);
+ * }
+ * }</pre>
+ */
+public final class IndexerHost implements AutoCloseable {
+    private final WasmEngine engine;
+    private final KeyValueStore store;
+    private final CompiledModule module;
+    private final byte[] moduleSha256;
+    private final RunOptions options;
+    private final List<AutoCloseable> runners = new ArrayList<>();
+
+    private IndexerHost(WasmEngine engine, KeyValueStore store, CompiledModule module, byte[] moduleSha256, RunOptions options) {
+        this.engine = engine;
+        this.store = store;
+        this.module = module;
+        this.moduleSha256 = moduleSha256;
+        this.options = options;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An indexer over this host's module and store; closed with the host (or earlier by the caller). */
+    public Indexer newIndexer(Consumer<String> guestLog) {
+        return track(new Indexer(module, moduleSha256, store, options, guestLog));
+    }
+
+    /** A view runner over this host's module and store; closed with the host (or earlier by the caller). */
+    public ViewRunner newViewRunner(Consumer<String> guestLog) {
+        return track(new ViewRunner(module, store, options, guestLog));
+    }
+
+    private synchronized <T extends AutoCloseable> T track(T runner) {
+        runners.add(runner);
+        return runner;
+    }
+
+    public WasmEngine engine() {
+        return engine;
+    }
+
+    public CompiledModule module() {
+        return module;
+    }
+
+    public KeyValueStore store() {
+        return store;
+    }
+
+    /** SHA-256 of the module's bytes: the indexer's identity, pinned in the database. */
+    public byte[] moduleSha256() {
+        return moduleSha256.clone();
+    }
+
+    public RunOptions runOptions() {
+        return options;
+    }
+
+    /** Closes every runner handed out (newest first), then the store, then the engine. Idempotent. */
+    @Override
+    public void close() {
+        List<AutoCloseable> open;
+        synchronized (this) {
+            open = new ArrayList<>(runners);
+            runners.clear();
+        }
+        RuntimeException failure = null;
+        for (int i = open.size() - 1; i >= 0; i--) {
+            try {
+                open.get(i).close();
+            } catch (Exception e) {
+                failure = chain(failure, e);
+            }
+        }
+        try (engine; store) {
+            // closes the store, then the engine
+        } catch (RuntimeException e) {
+            failure = chain(failure, e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException chain(RuntimeException first, Exception next) {
+        RuntimeException r = next instanceof RuntimeException re ? re : new IllegalStateException(next);
+        if (first == null) {
+            return r;
+        }
+        first.addSuppressed(r);
+        return first;
+    }
+
+    /** What to wire. Engine, memory provider, module and store are required; run options default to {@link RunOptions#defaults()}. */
+    public static final class Builder {
+        private String engineName;
+        private Map<String, String> engineOptions = Map.of();
+        private LinearMemoryProvider memory;
+        private EngineRegistry registry;
+        private String moduleName;
+        private byte[] wasm;
+        private Path db;
+        private KeyValueStore openStore;
+        private RunOptions options = RunOptions.defaults();
+
+        private Builder() {}
+
+        /**
+         * The engine, by name ({@code null}: the only one installed), with its options and the guest-memory provider.
+         */
+        public Builder engine(String name, Map<String, String> options, LinearMemoryProvider memoryProvider) {
+            this.engineName = name;
+            this.engineOptions = new LinkedHashMap<>(options);
+            this.memory = Objects.requireNonNull(memoryProvider, "memoryProvider");
+            return this;
+        }
+
+        /** Where engines are looked up (default: {@link EngineRegistry#load()}). */
+        public Builder registry(EngineRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        /** The indexer module: a name for messages (typically the file name) and its bytes. */
+        public Builder module(String name, byte[] bytes) {
+            this.moduleName = Objects.requireNonNull(name, "name");
+            this.wasm = bytes.clone();
+            return this;
+        }
+
+        /** The database directory, opened with the default storage provider ({@link Storages#DEFAULT}). */
+        public Builder store(Path directory) {
+            this.db = directory;
+            this.openStore = null;
+            return this;
+        }
+
+        /** A store the caller opened; the host closes it. */
+        public Builder store(KeyValueStore store) {
+            this.openStore = store;
+            this.db = null;
+            return this;
+        }
+
+        public Builder runOptions(RunOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /**
+         * Starts the engine, opens the store and compiles the module, in that order; on failure closes what it opened.
+         *
+         * @throws dev.jshrew.api.JshrewException as the engine, the store or the compiler report it
+         */
+        public IndexerHost open() {
+            Objects.requireNonNull(memory, "engine(...) not set");
+            Objects.requireNonNull(wasm, "module(...) not set");
+            if (db == null && openStore == null) {
+                throw new NullPointerException("store(...) not set");
+            }
+            EngineRegistry engines = registry != null ? registry : EngineRegistry.load();
+            WasmEngine engine = engines.create(engineName, engineOptions, memory);
+            KeyValueStore store = openStore;
+            try {
+                if (store == null) {
+                    store = Storages.open(db);
+                }
+                CompiledModule module = engine.compile(moduleName, wasm);
+                return new IndexerHost(engine, store, module, Hashes.sha256(wasm), options);
+            } catch (RuntimeException e) {
+                try (engine; KeyValueStore s = store) {
+                    // closes what was opened
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.jshrew.host;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+
+/** The storage providers found through {@link ServiceLoader}: the one place a store is looked up by name. */
+public final class Storages {
+    /** The store every command uses unless told otherwise. */
+    public static final String DEFAULT = "rocksdb";
+
+    private Storages() {}
+
+    /**
+     * The provider with that name.
+     *
+     * @throws JshrewException {@link ErrorCode#STORAGE} naming the providers that exist
+     */
+    public static StorageProvider find(String name) {
+        var providers = ServiceLoader.load(StorageProvider.class, Storages.class.getClassLoader()).stream()
+                .map(ServiceLoader.Provider::get).toList();
+        return providers.stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new JshrewException(ErrorCode.STORAGE, "no " + name + " storage provider on the class path"
+                        + (providers.isEmpty() ? "" : " (found: " + providers.stream().map(StorageProvider::name)
+                                .collect(Collectors.joining(", ")) + ")")));
+    }
+
+    /** Opens the {@link #DEFAULT} store in {@code directory} with its default options. */
+    public static KeyValueStore open(Path directory) {
+        return find(DEFAULT).open(directory, Map.of());
+    }
+}
