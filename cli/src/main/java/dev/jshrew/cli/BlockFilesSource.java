@@ -1,6 +1,6 @@
 package dev.jshrew.cli;
 
-import dev.jshrew.node.FixedChainSource;
+import dev.jshrew.node.chain.FixedChainSource;
 import java.nio.file.Path;
 import java.util.List;
 

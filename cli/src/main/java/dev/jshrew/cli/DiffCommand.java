@@ -6,9 +6,9 @@ import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
-import dev.jshrew.node.ChainSource;
-import dev.jshrew.node.Diff;
-import dev.jshrew.node.Sync;
+import dev.jshrew.node.chain.ChainSource;
+
+import dev.jshrew.node.sync.Sync;
 import java.io.IOException;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;

@@ -28,7 +28,7 @@ final class IndexCommand implements Callable<Integer> {
         try (NodeSession session = new NodeSession(args, node, 0, metricsHost)) {
             long tip = session.state.tip();
             if (session.source instanceof BlockFilesSource files) {
-                long next = dev.jshrew.node.Sync.startHeight(tip, node.startBlock);
+                long next = dev.jshrew.node.sync.Sync.startHeight(tip, node.startBlock);
                 long exit = node.exitAt == null ? Long.MAX_VALUE : node.exitAt;
                 LOG.log(Level.INFO, "{0} block file(s), {1} to index (database tip: {2}), engine {3}, reset {4}",
                         files.size(), files.blocksBetween(next, exit, 0), tip < 0 ? "empty" : tip, session.host.engine().name(),

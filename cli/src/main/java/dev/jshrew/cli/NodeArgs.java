@@ -2,12 +2,12 @@ package dev.jshrew.cli;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.node.Backoff;
-import dev.jshrew.node.BitcoindAuth;
-import dev.jshrew.node.BitcoindClient;
-import dev.jshrew.node.ChainSource;
-import dev.jshrew.node.Progress;
-import dev.jshrew.node.SyncOptions;
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.BitcoindAuth;
+import dev.jshrew.node.chain.BitcoindClient;
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.progress.Progress;
+import dev.jshrew.node.sync.SyncOptions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

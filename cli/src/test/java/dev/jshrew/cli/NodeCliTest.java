@@ -3,8 +3,8 @@ package dev.jshrew.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.ErrorCode;
-import dev.jshrew.node.FakeBitcoind;
-import dev.jshrew.node.RegtestChain;
+import dev.jshrew.node.chain.FakeBitcoind;
+import dev.jshrew.node.chain.RegtestChain;
 import dev.jshrew.tck.Fixtures;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

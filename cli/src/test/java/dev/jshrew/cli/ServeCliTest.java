@@ -3,9 +3,9 @@ package dev.jshrew.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.host.Hashes;
-import dev.jshrew.node.FakeBitcoind;
-import dev.jshrew.node.RegtestChain;
-import dev.jshrew.node.RpcClient;
+import dev.jshrew.node.chain.FakeBitcoind;
+import dev.jshrew.node.chain.RegtestChain;
+import dev.jshrew.node.rpc.RpcClient;
 import dev.jshrew.tck.BlockStats;
 import dev.jshrew.tck.Fixtures;
 import java.net.URI;

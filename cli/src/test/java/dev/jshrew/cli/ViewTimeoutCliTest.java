@@ -3,7 +3,7 @@ package dev.jshrew.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.ErrorCode;
-import dev.jshrew.node.RpcClient;
+import dev.jshrew.node.rpc.RpcClient;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

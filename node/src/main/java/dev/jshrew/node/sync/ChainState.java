@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
 
 import dev.jshrew.api.storage.KeyValueStore;
 import java.util.concurrent.locks.ReentrantReadWriteLock;

@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
 
 import dev.jshrew.host.BlockResult;
 import java.time.Duration;

@@ -1,4 +1,8 @@
-package dev.jshrew.node;
+package dev.jshrew.cli;
+
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.sync.Fetcher;
 
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.GuestCallException;

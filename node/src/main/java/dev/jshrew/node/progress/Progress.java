@@ -1,4 +1,6 @@
-package dev.jshrew.node;
+package dev.jshrew.node.progress;
+
+import dev.jshrew.node.sync.SyncListener;
 
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.Hashes;

@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.rpc;
 
 import java.io.InputStream;
 import java.lang.System.Logger.Level;

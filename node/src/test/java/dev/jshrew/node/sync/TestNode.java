@@ -1,4 +1,8 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
+
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.rpc.ViewPool;
 
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.EngineRegistry;
@@ -28,11 +32,11 @@ import java.util.function.BooleanSupplier;
  * A node in process for tests: Chicory, one guest, a RocksDB store, the indexer, a view pool and the sync loop,
  * with small committed memory ({@link Harness#testOptions}).
  */
-final class TestNode implements AutoCloseable {
+public final class TestNode implements AutoCloseable {
     /** The spendables example indexer. */
     static final String SPENDABLES = "spendables/spendables.wasm";
     /** The op-script probe. */
-    static final String PROBE = "wat/probe.wasm";
+    public static final String PROBE = "wat/probe.wasm";
 
     /**
      * A guest that flushes its whole input under key {@code "i"}: {@code u32le(H) ‖ block}, byte for byte (C-70).
@@ -60,20 +64,20 @@ final class TestNode implements AutoCloseable {
     static final byte[] ECHO = HexFormat.of().parseHex("0061736d01000000010c036000017f60017f0060000002330303656e760a5f5f686f73745f6c656e000003656e760c5f5f6c6f61645f696e707574000103656e76075f5f666c7573680001030201020503010040071302066d656d6f72790200065f737461727400030a7a017801017f100021004110410a3a0000411141013a0000411241e9003a00004113410a3a00004114200041ff0071418001723a00004115200041077641ff0071418001723a000041162000410e7641ff0071418001723a00004117200041157641ff00713a000041181001410c200041086a360200411010020b");
 
     final IndexerHost host;
-    final KeyValueStore store;
-    final Indexer indexer;
-    final ChainState state;
-    final ViewPool views;
+    public final KeyValueStore store;
+    public final Indexer indexer;
+    public final ChainState state;
+    public final ViewPool views;
     final List<String> guestLog = new CopyOnWriteArrayList<>();
     private Thread live;
     private Sync liveSync;
     private volatile Throwable liveFailure;
 
-    TestNode(String guest, Path db) {
+    public TestNode(String guest, Path db) {
         this(guest.endsWith(".wasm") ? Fixtures.guest(guest) : ECHO, guest, db);
     }
 
-    TestNode(byte[] wasm, String name, Path db) {
+    public TestNode(byte[] wasm, String name, Path db) {
         host = IndexerHost.builder().engine("chicory", Map.of(), new CommittedMemoryProvider())
                 .module(name.substring(name.lastIndexOf('/') + 1), wasm).store(db)
                 .runOptions(Harness.testOptions(ResetMode.FAST)).open();
@@ -83,7 +87,7 @@ final class TestNode implements AutoCloseable {
         views = new ViewPool(2, () -> host.newViewRunner(guestLog::add), Duration.ofSeconds(30));
     }
 
-    static SyncOptions options(long start, Long exitAt) {
+    public static SyncOptions options(long start, Long exitAt) {
         return new SyncOptions(start, exitAt == null ? OptionalLong.empty() : OptionalLong.of(exitAt), 100, 4,
                 Duration.ofMillis(40), Backoff.startingAt(Duration.ofMillis(20)));
     }
@@ -128,7 +132,7 @@ final class TestNode implements AutoCloseable {
         }
     }
 
-    byte[] view(String function, byte[] input, long height) {
+    public byte[] view(String function, byte[] input, long height) {
         return views.with(r -> r.view(function, input, height));
     }
 

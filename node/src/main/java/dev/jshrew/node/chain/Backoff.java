@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.chain;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;

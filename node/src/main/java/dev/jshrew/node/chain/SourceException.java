@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.chain;
 
 /** A transient failure of a {@link ChainSource}: retried with backoff, never skipping a height. */
 public class SourceException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.chain;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;

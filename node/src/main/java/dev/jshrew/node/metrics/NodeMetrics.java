@@ -1,4 +1,6 @@
-package dev.jshrew.node;
+package dev.jshrew.node.metrics;
+
+import dev.jshrew.node.sync.SyncListener;
 
 import dev.jshrew.host.BlockResult;
 import io.prometheus.metrics.core.metrics.Counter;

@@ -1,4 +1,7 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
+
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.chain.SourceException;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;

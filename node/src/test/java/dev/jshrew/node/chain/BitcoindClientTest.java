@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,9 @@
-package dev.jshrew.node;
+package dev.jshrew.node.rpc;
+
+import dev.jshrew.node.chain.FixedChainSource;
+import dev.jshrew.node.sync.Sync;
+import dev.jshrew.node.sync.SyncListener;
+import dev.jshrew.node.sync.TestNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,7 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
+
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.ChainSource;
 
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -13,17 +16,17 @@ import java.util.concurrent.TimeUnit;
  * A fatal failure is queued in order, after the blocks before it. The indexing thread owns the fetcher and
  * replaces it (close, then a new one) when it must restart at another height (a reorg, a retried block).
  */
-final class Fetcher implements AutoCloseable {
+public final class Fetcher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Fetcher.class.getName());
 
     /** What the queue holds. */
-    sealed interface Item permits Fetched, Failed {}
+    public sealed interface Item permits Fetched, Failed {}
 
     /** One block. */
-    record Fetched(long height, byte[] hash, byte[] block) implements Item {}
+    public record Fetched(long height, byte[] hash, byte[] block) implements Item {}
 
     /** A fatal failure of the source; nothing follows it. */
-    record Failed(RuntimeException error) implements Item {}
+    public record Failed(RuntimeException error) implements Item {}
 
     private final ChainSource source;
     private final long exitAt;
@@ -40,7 +43,7 @@ final class Fetcher implements AutoCloseable {
      * @param from the first height to fetch
      * @param exitAt heights at or above it are never fetched ({@code Long.MAX_VALUE} for none)
      */
-    Fetcher(ChainSource source, long from, long exitAt, int capacity, Backoff backoff, Duration poll) {
+    public Fetcher(ChainSource source, long from, long exitAt, int capacity, Backoff backoff, Duration poll) {
         this.source = source;
         this.exitAt = exitAt;
         this.backoff = backoff;
@@ -51,22 +54,22 @@ final class Fetcher implements AutoCloseable {
     }
 
     /** The next item, or null after {@code timeout}. */
-    Item poll(Duration timeout) throws InterruptedException {
+    public Item poll(Duration timeout) throws InterruptedException {
         return queue.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Whether the fetcher has everything the source has and waits for more (live sources). */
-    boolean caughtUp() {
+    public boolean caughtUp() {
         return caughtUp && queue.isEmpty();
     }
 
     /** Whether the fetcher has fetched everything it ever will (a fixed source's last file, or exit-at). */
-    boolean finished() {
+    public boolean finished() {
         return finished && queue.isEmpty();
     }
 
     /** The best height the source last reported, -1 before the first answer. */
-    long knownBest() {
+    public long knownBest() {
         return knownBest;
     }
 

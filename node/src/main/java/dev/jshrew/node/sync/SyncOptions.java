@@ -1,4 +1,6 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
+
+import dev.jshrew.node.chain.Backoff;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,10 @@
-package dev.jshrew.node;
+package dev.jshrew.node.sync;
+
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.BitcoindAuth;
+import dev.jshrew.node.chain.BitcoindClient;
+import dev.jshrew.node.chain.FakeBitcoind;
+import dev.jshrew.node.chain.RegtestChain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,7 @@
-package dev.jshrew.node;
+package dev.jshrew.node.rpc;
+
+import dev.jshrew.node.sync.ChainState;
+import dev.jshrew.node.sync.Sync;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,4 +1,4 @@
-package dev.jshrew.node;
+package dev.jshrew.node.chain;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
