@@ -8,7 +8,7 @@ import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueType;
-import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.VersionedReader;
 import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
 import java.util.List;
@@ -25,10 +25,10 @@ public final class ViewRunner implements AutoCloseable {
 
     private final String engineName;
     private final CompiledModule module;
-    private final KeyValueStore store;
+    private final VersionedReader store;
     private final InstanceSlot slot;
 
-    public ViewRunner(String engineName, CompiledModule module, KeyValueStore store, RunOptions options, Consumer<String> guestLog) {
+    public ViewRunner(String engineName, CompiledModule module, VersionedReader store, RunOptions options, Consumer<String> guestLog) {
         this.engineName = engineName;
         this.module = module;
         this.store = store;
