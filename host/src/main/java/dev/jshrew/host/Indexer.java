@@ -16,9 +16,9 @@ import java.util.function.Consumer;
  * Runs blocks through an indexer module and commits each successful block atomically (METASHREW-ABI §1.6, with
  * the Java rules: a trap, {@code abort}, a malformed flush or no flush at all commits nothing). Everything that
  * belongs to a height goes in its one {@link BlockCommit}: the writes, hash, state root and, with the first block
- * of a store, the metadata (indexer SHA-256, guest memory limit, first height); nothing is written outside it. Reads during block
- * H see the state as of H-1 (at H=0, the block's own flushed pairs first). Confined to one thread; the caller
- * owns the engine, module and store, and closes this runner.
+ * of a store, the metadata (indexer SHA-256, guest memory limit, first height); nothing is written outside it.
+ * Reads during block H see the state as of H-1 (at H=0, the block's own flushed pairs first). Confined to one
+ * thread; the caller owns the engine, module and store, and closes this runner.
  */
 public final class Indexer implements AutoCloseable {
     /** Store metadata: SHA-256 of the indexer module the database was built with. */

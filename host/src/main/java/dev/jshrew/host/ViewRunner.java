@@ -28,7 +28,8 @@ public final class ViewRunner implements AutoCloseable {
     private final VersionedReader store;
     private final InstanceSlot slot;
 
-    public ViewRunner(String engineName, CompiledModule module, VersionedReader store, RunOptions options, Consumer<String> guestLog) {
+    public ViewRunner(String engineName, CompiledModule module, VersionedReader store, RunOptions options,
+                      Consumer<String> guestLog) {
         this.engineName = engineName;
         this.module = module;
         this.store = store;
