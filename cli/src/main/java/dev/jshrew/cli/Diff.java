@@ -4,7 +4,7 @@ import dev.jshrew.node.chain.Backoff;
 import dev.jshrew.node.chain.ChainSource;
 import dev.jshrew.node.sync.Fetcher;
 
-import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
@@ -83,7 +83,7 @@ public final class Diff {
      * Compares two databases over heights {@code from…to} (inclusive): which heights are indexed, each block's dump,
      * hash and root.
      */
-    public static Result stores(KeyValueStore a, KeyValueStore b, long from, long to) {
+    public static Result stores(ChainIndex a, ChainIndex b, long from, long to) {
         long compared = 0;
         for (long h = from; h <= to; h++) {
             Optional<byte[]> hashA = a.blockHash(h);
@@ -103,7 +103,7 @@ public final class Diff {
         return new Result(Optional.empty(), compared);
     }
 
-    private static Optional<Difference> block(long h, KeyValueStore a, KeyValueStore b) {
+    private static Optional<Difference> block(long h, ChainIndex a, ChainIndex b) {
         Optional<Difference> d = writes(h, a.blockWrites(h), b.blockWrites(h));
         if (d.isPresent()) {
             return d;
@@ -130,8 +130,8 @@ public final class Diff {
      *
      * @param progress told each height compared
      */
-    public static Result run(ChainSource source, long from, long exitAt, Indexer a, KeyValueStore storeA, Indexer b,
-                             KeyValueStore storeB, LongConsumer progress) throws InterruptedException {
+    public static Result run(ChainSource source, long from, long exitAt, Indexer a, ChainIndex storeA, Indexer b,
+                             ChainIndex storeB, LongConsumer progress) throws InterruptedException {
         long compared = 0;
         try (Fetcher fetcher = new Fetcher(source, from, exitAt, 4, Backoff.DEFAULT, Duration.ofMillis(200))) {
             while (true) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.CrashPoint;
 import dev.jshrew.host.Hashes;
+import dev.jshrew.host.Indexer;
 import dev.jshrew.host.StateRoot;
 import dev.jshrew.node.chain.FakeBitcoind;
 import dev.jshrew.node.chain.RegtestChain;
@@ -16,15 +17,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.LongFunction;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Crash safety end to end: {@code jshrew index --daemon-rpc-url} in a child JVM is killed with SIGKILL at 25 exact
+ * Crash safety end to end: {@code jshrew index --daemon-rpc-url} in a child JVM is killed with SIGKILL at 26 exact
  * points (before a block runs, inside the guest's {@code __flush}, before and after the commit, around a reorg's
  * rollback; {@code -Djshrew.test.crashAt}, see {@link CrashPoint}) and at 4 random moments, restarted each time,
  * and must end with exactly the hashes, roots and per-block dumps of a run that was never killed. After every kill
- * the database holds whole blocks only: the tip is the last block whose commit returned.
+ * the database holds whole blocks only: the tip is the last block whose commit returned, and the metadata the
+ * first block commits (indexer SHA-256, memory limit, first height) is there exactly when that block is.
  */
 class CrashCliTest {
     @TempDir
@@ -79,6 +82,14 @@ class CrashCliTest {
         }
     }
 
+    /** The names of the host's metadata present in the store. */
+    static List<String> metadata(Path db) {
+        try (KeyValueStore store = Harness.rocksdb().open(db, Map.of())) {
+            return Stream.of(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT)
+                    .filter(name -> store.meta(name).isPresent()).toList();
+        }
+    }
+
     static List<String> summary(Path db, long upTo) {
         List<String> out = new ArrayList<>();
         try (KeyValueStore store = Harness.rocksdb().open(db, Map.of())) {
@@ -101,8 +112,14 @@ class CrashCliTest {
         Path db = temp.resolve("db");
         int points = 0;
         try (FakeBitcoind fake = new FakeBitcoind().serve(a)) {
-            // Branch a: 20 points over blocks 1…5.
+            // Killed before the first block's commit: an empty store, without the metadata that block carries.
+            assertThat(killAt(fake, db, 1, "commit:0")).isEqualTo(-1);
+            assertThat(metadata(db)).isEmpty();
+            points++;
             assertThat(CliTest.jshrew(index(fake, db, 1)).code()).isZero();
+            assertThat(metadata(db)).containsExactly(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT,
+                    StateRoot.META_FIRST_HEIGHT);
+            // Branch a: 20 points over blocks 1…5.
             for (long h = 1; h <= 5; h++) {
                 assertThat(killAt(fake, db, 9, "run:" + h)).isEqualTo(h - 1);
                 assertThat(killAt(fake, db, 9, "flush:" + h)).isEqualTo(h - 1);
@@ -150,7 +167,7 @@ class CrashCliTest {
             }
             assertThat(CliTest.jshrew(index(fake, db, c.size())).code()).isZero();
         }
-        assertThat(points).isGreaterThanOrEqualTo(29);
+        assertThat(points).isGreaterThanOrEqualTo(30);
 
         // The node killed at every named point ends like one that was never killed and only ever saw branch c.
         Path clean = temp.resolve("never-killed");

@@ -8,14 +8,17 @@ import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.function.Consumer;
 
 /**
  * Runs blocks through an indexer module and commits each successful block atomically (METASHREW-ABI §1.6, with
- * the Java rules: a trap, {@code abort}, a malformed flush or no flush at all commits nothing). Reads during block
- * H see the state as of H-1 (at H=0, the block's own flushed pairs first). Confined to one thread; the caller
- * owns the engine, module and store, and closes this runner.
+ * the Java rules: a trap, {@code abort}, a malformed flush or no flush at all commits nothing). Everything that
+ * belongs to a height goes in its one {@link BlockCommit}: the writes, hash, state root and, with the first block
+ * of a store, the metadata (indexer SHA-256, guest memory limit, first height); nothing is written outside it.
+ * Reads during block H see the state as of H-1 (at H=0, the block's own flushed pairs first). Confined to one
+ * thread; the caller owns the engine, module and store, and closes this runner.
  */
 public final class Indexer implements AutoCloseable {
     /** Store metadata: SHA-256 of the indexer module the database was built with. */
@@ -88,21 +91,29 @@ public final class Indexer implements AutoCloseable {
         }
         NavigableMap<byte[], byte[]> writes = run(height, block);
         long commitStart = System.nanoTime();
-        byte[] previous = height == 0 ? StateRoot.ZERO : store.stateRootAtOrBelow(height - 1).orElse(StateRoot.ZERO);
-        byte[] root = StateRoot.next(previous, StateRoot.digest(writes));
+        byte[] root = StateRoot.next(StateRoot.before(store, height), StateRoot.digest(writes));
         byte[] hash = BlockHeader.hash(block);
-        if (store.tip().isEmpty()) {
-            store.putMeta(META_INDEXER, moduleSha256);
-            store.putMeta(META_MEMORY_LIMIT, Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII));
-        }
+        BlockCommit commit = new BlockCommit(height, writes, hash, root, metadataFor(height));
         CrashPoint.reach("commit", height);
-        store.commitBlock(new BlockCommit(height, writes, hash, root));
+        store.commitBlock(commit);
         CrashPoint.reach("committed", height);
         long commitNanos = System.nanoTime() - commitStart;
         return new BlockResult(height, hash, root, writes.size(), slot.lastRunNanos(), slot.lastResetNanos(), commitNanos,
                 slot.current().memoryStats().highWaterPages());
     }
 
+    /**
+     * The metadata committed with block {@code height}: on an empty store (its first block, also after a rollback
+     * below every block) the indexer's SHA-256, the guest memory limit and the first height; nothing otherwise.
+     */
+    private Map<String, byte[]> metadataFor(long height) {
+        if (store.tip().isPresent()) {
+            return Map.of();
+        }
+        return Map.of(META_INDEXER, moduleSha256,
+                META_MEMORY_LIMIT, Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII),
+                StateRoot.META_FIRST_HEIGHT, StateRoot.firstHeightMeta(height));
+    }
 
     /** Runs {@code _start} and returns the block's writes, or throws. Commits nothing. */
     NavigableMap<byte[], byte[]> run(long height, byte[] block) {

@@ -8,7 +8,7 @@ import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueType;
-import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.VersionedReader;
 import dev.jshrew.host.GuestCallException.Stage;
 import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
@@ -25,10 +25,10 @@ public final class ViewRunner implements AutoCloseable {
     private static final FunctionSignature VIEW = FunctionSignature.of(List.of(), List.of(ValueType.I32));
 
     private final CompiledModule module;
-    private final KeyValueStore store;
+    private final VersionedReader store;
     private final InstanceSlot slot;
 
-    public ViewRunner(CompiledModule module, KeyValueStore store, RunOptions options, Consumer<String> guestLog) {
+    public ViewRunner(CompiledModule module, VersionedReader store, RunOptions options, Consumer<String> guestLog) {
         this.module = module;
         this.store = store;
         this.slot = new InstanceSlot(module, options, options.viewTimeout(), guestLog);

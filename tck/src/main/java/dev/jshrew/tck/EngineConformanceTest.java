@@ -9,10 +9,14 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.WasmEngineProvider;
+import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.Hashes;
+import dev.jshrew.host.Indexer;
 import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.StateRoot;
 import dev.jshrew.host.abi.FlushDecoder;
 import dev.jshrew.host.abi.FlushDecoder.Pair;
 import java.io.IOException;
@@ -27,6 +31,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -745,5 +752,109 @@ public abstract class EngineConformanceTest extends EngineTest {
         assertThatThrownBy(() -> harness("wat/probe-max40.wasm"))
                 .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.getMessage()).contains("another indexer"));
         assertThat(StandardCharsets.UTF_8).isNotNull();
+    }
+
+    @Test
+    @DisplayName("atomic block: the first block's commit carries the metadata; a failed commit leaves neither")
+    void metadataCommitsWithTheFirstBlock() {
+        Harness h = probe();
+        RecordingStore store = new RecordingStore(h.store());
+        byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
+        List<String> names = List.of(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT);
+        try (Indexer indexer = new Indexer(h.module(), sha, store,
+                Harness.testOptions(ResetMode.FAST), line -> { })) {
+            store.failing = true;
+            assertThatThrownBy(() -> indexer.indexBlock(3, Script.of().flush(flush("a", "1")).block()))
+                    .isInstanceOfSatisfying(JshrewException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE));
+            assertThat(store.commits).hasSize(1);
+            assertThat(store.commits.getFirst().meta()).containsOnlyKeys(names);
+            // The block failed in its commit: neither its metadata nor the block is in the store.
+            assertThat(h.store().tip()).isEmpty();
+            names.forEach(name -> assertThat(h.store().meta(name)).as(name).isEmpty());
+            assertThat(h.store().blockHash(3)).isEmpty();
+
+            store.failing = false;
+            var r3 = indexer.indexBlock(3, Script.of().flush(flush("a", "1")).block());
+            Map<String, byte[]> meta = store.commits.getLast().meta();
+            assertThat(meta.get(Indexer.META_INDEXER)).isEqualTo(sha);
+            assertThat(meta.get(Indexer.META_MEMORY_LIMIT)).isEqualTo(b(Integer.toString(indexer.memoryLimitPages())));
+            assertThat(meta.get(StateRoot.META_FIRST_HEIGHT)).isEqualTo(b("3"));
+            names.forEach(name -> assertThat(h.store().meta(name)).as(name)
+                    .hasValueSatisfying(v -> assertThat(v).isEqualTo(meta.get(name))));
+            // C-44: the first block chains from the zero root, and the store answers zero at S-1.
+            byte[] digest = StateRoot.digest(h.store().blockWrites(3));
+            assertThat(r3.stateRoot()).isEqualTo(StateRoot.next(new byte[32], digest));
+            assertThat(StateRoot.atOrBelow(h.store(), 2))
+                    .hasValueSatisfying(v -> assertThat(v).isEqualTo(new byte[32]));
+
+            indexer.indexBlock(4, Script.of().flush(flush("a", "2")).block());
+            assertThat(store.commits.getLast().meta()).isEmpty();
+        }
+    }
+
+    /** Delegates to a real store, records every commit, and fails commits (writing nothing) while {@code failing}. */
+    static final class RecordingStore implements KeyValueStore {
+        private final KeyValueStore real;
+        final List<BlockCommit> commits = new ArrayList<>();
+        boolean failing;
+
+        RecordingStore(KeyValueStore real) {
+            this.real = real;
+        }
+
+        @Override
+        public byte[] get(byte[] key, long height) {
+            return real.get(key, height);
+        }
+
+        @Override
+        public OptionalLong tip() {
+            return real.tip();
+        }
+
+        @Override
+        public Optional<byte[]> blockHash(long height) {
+            return real.blockHash(height);
+        }
+
+        @Override
+        public Optional<byte[]> stateRoot(long height) {
+            return real.stateRoot(height);
+        }
+
+        @Override
+        public Optional<byte[]> stateRootAtOrBelow(long height) {
+            return real.stateRootAtOrBelow(height);
+        }
+
+        @Override
+        public NavigableMap<byte[], byte[]> blockWrites(long height) {
+            return real.blockWrites(height);
+        }
+
+        @Override
+        public Optional<byte[]> meta(String name) {
+            return real.meta(name);
+        }
+
+        @Override
+        public void commitBlock(BlockCommit commit) {
+            commits.add(commit);
+            if (failing) {
+                throw new JshrewException(ErrorCode.STORAGE, "injected commit failure at " + commit.height());
+            }
+            real.commitBlock(commit);
+        }
+
+        @Override
+        public void rollbackTo(long height) {
+            real.rollbackTo(height);
+        }
+
+        @Override
+        public void close() {
+            // The harness closes the real store.
+        }
     }
 }

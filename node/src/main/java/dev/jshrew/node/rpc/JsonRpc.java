@@ -12,17 +12,15 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.StateRoot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -259,36 +257,17 @@ public final class JsonRpc {
     private JsonNode blockHash(JsonNode params) {
         JsonNode p = params.get(0);
         long height = p != null && p.isIntegralNumber() ? p.asLong() : 0;
-        KeyValueStore store = state.store();
-        return state.read(() -> store.blockHash(height).map(JsonRpc::result)
+        ChainIndex chain = state.chain();
+        return state.read(() -> chain.blockHash(height).map(JsonRpc::result)
                 .orElseThrow(() -> new RpcError("Storage error: Block hash not found for height " + height)));
     }
 
     private JsonNode stateRoot(JsonNode params) {
         return state.read(() -> {
             long height = height(params.get(0));
-            return result(rootAtOrBelow(state.store(), height)
+            return result(StateRoot.atOrBelow(state.chain(), height)
                     .orElseThrow(() -> new RpcError("Storage error: State root not found for height " + height)));
         });
-    }
-
-    /**
-     * jshrew's root (§5.5) at {@code height} or the nearest lower height; on a store that started at S > 0 the root
-     * of S-1 is 32 zero bytes (C-44).
-     */
-    static Optional<byte[]> rootAtOrBelow(KeyValueStore store, long height) {
-        Optional<byte[]> root = store.stateRootAtOrBelow(height);
-        if (root.isPresent()) {
-            return root;
-        }
-        Optional<byte[]> first = store.meta(Sync.META_FIRST_HEIGHT);
-        if (first.isPresent()) {
-            long firstHeight = Long.parseLong(new String(first.get(), StandardCharsets.US_ASCII));
-            if (firstHeight > 0 && height >= firstHeight - 1) {
-                return Optional.of(StateRoot.ZERO.clone());
-            }
-        }
-        return Optional.empty();
     }
 
     private JsonNode snapshot() {

@@ -1,5 +1,6 @@
 package dev.jshrew.node.sync;
 
+import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
@@ -20,8 +21,8 @@ public final class ChainState {
         this.store = store;
     }
 
-    /** The store views read. */
-    public KeyValueStore store() {
+    /** The chain index: tip, hashes, roots and metadata (reads; a rollback goes through {@link #rollback}). */
+    public ChainIndex chain() {
         return store;
     }
 

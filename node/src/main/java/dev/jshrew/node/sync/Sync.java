@@ -5,7 +5,7 @@ import dev.jshrew.node.chain.SourceException;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.CrashPoint;
@@ -13,7 +13,6 @@ import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -44,12 +43,10 @@ import java.util.function.Supplier;
  */
 public final class Sync {
     private static final System.Logger LOG = System.getLogger(Sync.class.getName());
-    /** Store metadata: the first height indexed into the empty store (decimal ASCII); root(first-1) is zero (C-44). */
-    public static final String META_FIRST_HEIGHT = "node.first-height";
 
     private final ChainSource source;
     private final Indexer indexer;
-    private final KeyValueStore store;
+    private final ChainIndex chain;
     private final ChainState state;
     private final SyncOptions options;
     private final SyncListener listener;
@@ -60,7 +57,7 @@ public final class Sync {
     public Sync(ChainSource source, Indexer indexer, ChainState state, SyncOptions options, SyncListener listener) {
         this.source = source;
         this.indexer = indexer;
-        this.store = state.store();
+        this.chain = state.chain();
         this.state = state;
         this.options = options;
         this.listener = listener;
@@ -126,9 +123,6 @@ public final class Sync {
                     continue;
                 }
                 try {
-                    if (state.tip() < 0) {
-                        store.putMeta(META_FIRST_HEIGHT, Long.toString(height).getBytes(StandardCharsets.US_ASCII));
-                    }
                     BlockResult result = indexer.indexBlock(height, block.block());
                     failures = 0;
                     indexed++;
@@ -186,7 +180,7 @@ public final class Sync {
             fetcher = newFetcher(height);
             return false;
         }
-        Optional<byte[]> previous = height == 0 ? Optional.empty() : store.blockHash(height - 1);
+        Optional<byte[]> previous = height == 0 ? Optional.empty() : chain.blockHash(height - 1);
         if (previous.isPresent() && !Arrays.equals(previous.get(), BlockHeader.previousHash(bytes))) {
             LOG.log(Level.WARNING, "block {0} {1} does not connect to previous block {2} (its previous hash is {3}): reorg",
                     height, Hashes.hex(actual), Hashes.hex(previous.get()), Hashes.hex(BlockHeader.previousHash(bytes)));
@@ -202,7 +196,7 @@ public final class Sync {
         if (tip < 0) {
             return;
         }
-        Optional<byte[]> stored = store.blockHash(tip);
+        Optional<byte[]> stored = chain.blockHash(tip);
         if (stored.isEmpty()) {
             return;
         }
@@ -242,7 +236,7 @@ public final class Sync {
                         + ": no stored block from " + (from - options.maxReorgDepth() + 1) + " to " + from
                         + " is on bitcoind's chain; refusing to roll back to a height that is not a common ancestor");
             }
-            Optional<byte[]> stored = store.blockHash(h);
+            Optional<byte[]> stored = chain.blockHash(h);
             if (stored.isEmpty()) {
                 return h;
             }

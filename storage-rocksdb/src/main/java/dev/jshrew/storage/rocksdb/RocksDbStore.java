@@ -24,14 +24,14 @@ import org.rocksdb.WriteBatch;
 /**
  * A {@link KeyValueStore} in one RocksDB database; the layout is in {@link StoreKeys}.
  *
- * <p>Threading: thread-safe. Reads run concurrently with each other and with the writer; commits, rollbacks and
- * metadata writes are serialized. A read at a height at or below the tip never changes while a later block
+ * <p>Threading: thread-safe. Reads run concurrently with each other and with the writer; commits and rollbacks are
+ * serialized. A read at a height at or below the tip never changes while a later block
  * commits: a commit only adds versions above the tip. {@link #close()} waits for calls in flight (a RocksDB handle
  * closed under a running read would crash the JVM) and is idempotent; any call after it throws
  * {@link IllegalStateException}.
  *
  * <p>Durability: every write is one {@link WriteBatch} written with {@code sync=true}, so a crash keeps either
- * all of a block (or rollback) or none of it.
+ * all of a block (its versions, block index, hash, root, metadata and tip) or rollback, or none of it.
  */
 final class RocksDbStore implements KeyValueStore {
     private static final System.Logger LOG = System.getLogger(RocksDbStore.class.getName());
@@ -153,6 +153,9 @@ final class RocksDbStore implements KeyValueStore {
                     batch.put(opened.versions(), StoreKeys.version(key, height), value);
                     batch.put(opened.blocks(), StoreKeys.blockEntry(height, key), value);
                 }
+                for (Map.Entry<String, byte[]> meta : commit.meta().entrySet()) {
+                    batch.put(opened.meta(), StoreKeys.meta(meta.getKey()), meta.getValue());
+                }
                 batch.put(opened.meta(), StoreKeys.hash(height), commit.blockHash());
                 batch.put(opened.meta(), StoreKeys.root(height), commit.stateRoot());
                 batch.put(opened.meta(), StoreKeys.TIP, StoreKeys.u64(height));
@@ -224,13 +227,6 @@ final class RocksDbStore implements KeyValueStore {
     public Optional<byte[]> meta(String name) {
         Objects.requireNonNull(name, "name");
         return guarded("read metadata " + name, () -> Optional.ofNullable(db.get(opened.meta(), StoreKeys.meta(name))));
-    }
-
-    @Override
-    public void putMeta(String name, byte[] value) {
-        Objects.requireNonNull(name, "name");
-        Objects.requireNonNull(value, "value");
-        written("write metadata " + name, () -> db.put(opened.meta(), opened.syncWrite(), StoreKeys.meta(name), value));
     }
 
     @Override

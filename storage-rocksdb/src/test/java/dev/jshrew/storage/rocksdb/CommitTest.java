@@ -13,7 +13,9 @@ import dev.jshrew.api.storage.KeyValueStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -164,22 +166,69 @@ class CommitTest extends OpenStoreTest {
     }
 
     @Test
-    void metadataIsSeparateFromVersionedKeys() {
+    void metadataIsCommittedWithItsBlockAndSeparateFromVersionedKeys() {
         assertThat(store.meta("indexer")).isEmpty();
-        store.putMeta("indexer", b("sha256:abc"));
-        store.putMeta("ünïcode/名前", b("x"));
-        store.putMeta("", b("empty name"));
-        store.putMeta("indexer", b("sha256:def"));
+        store.commitBlock(withMeta(block(3, "indexer", "guest value"),
+                Map.of("indexer", b("sha256:abc"), "ünïcode/名前", b("x"), "", b("empty name"))));
+        store.commitBlock(withMeta(block(4), Map.of("indexer", b("sha256:def"))));
 
         assertThat(store.meta("indexer")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("sha256:def")));
         assertThat(store.meta("ünïcode/名前")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("x")));
         assertThat(store.meta("")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("empty name")));
         assertThat(store.meta("indexe")).isEmpty();
-        assertThat(store.get(b("indexer"), Long.MAX_VALUE)).isEmpty();
-        assertThat(store.tip()).isEmpty();
+        assertThat(read(store, "indexer", 4)).isEqualTo("guest value");
+        assertThat(store.blockWrites(4)).isEmpty();
 
-        store.commitBlock(block(3, "indexer", "guest value"));
+        // Rollbacks keep metadata.
         store.rollbackTo(-1);
+        assertThat(store.tip()).isEmpty();
         assertThat(store.meta("indexer")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("sha256:def")));
+    }
+
+    @Test
+    void aFailedCommitWritesNeitherItsMetadataNorItsBlock() {
+        // A null value makes the batch fail while it is built, after the metadata is known: nothing may land.
+        NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
+        writes.put(b("a"), b("one"));
+        writes.put(b("b"), null);
+        BlockCommit bad = withMeta(block(0, writes), Map.of("indexer", b("id"), "first", b("0")));
+        assertThatThrownBy(() -> store.commitBlock(bad)).isInstanceOf(NullPointerException.class);
+        assertNothingCommitted();
+
+        // A height at or below the tip is refused with its metadata too.
+        store.commitBlock(block(5, "a", "five"));
+        assertThatThrownBy(() -> store.commitBlock(withMeta(block(5, "a", "again"), Map.of("indexer", b("other")))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.meta("indexer")).isEmpty();
+        assertThat(read(store, "a", 5)).isEqualTo("five");
+
+        // The same after a reopen: nothing of the failed commits reached the disk.
+        store.close();
+        store = TestData.open(dir);
+        assertThat(store.tip()).hasValue(5);
+        assertThat(store.meta("indexer")).isEmpty();
+        assertThat(store.meta("first")).isEmpty();
+        assertThat(store.blockHash(0)).isEmpty();
+    }
+
+    private void assertNothingCommitted() {
+        assertThat(store.tip()).isEmpty();
+        assertThat(store.meta("indexer")).isEmpty();
+        assertThat(store.meta("first")).isEmpty();
+        assertThat(store.blockHash(0)).isEmpty();
+        assertThat(store.stateRoot(0)).isEmpty();
+        assertThat(store.blockWrites(0)).isEmpty();
+        assertThat(read(store, "a", 0)).isEmpty();
+    }
+
+    @Test
+    void metadataCannotBeNull() {
+        Map<String, byte[]> withNull = new HashMap<>();
+        withNull.put("indexer", null);
+        assertThatThrownBy(() -> withMeta(block(0), withNull)).isInstanceOf(NullPointerException.class);
+    }
+
+    private static BlockCommit withMeta(BlockCommit commit, Map<String, byte[]> meta) {
+        return new BlockCommit(commit.height(), commit.writes(), commit.blockHash(), commit.stateRoot(), meta);
     }
 }

@@ -115,7 +115,7 @@ class RocksDbStorageProviderTest {
         assertThatThrownBy(() -> store.commitBlock(block(2))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> store.rollbackTo(0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> store.blockWrites(1)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> store.putMeta("m", b("x"))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store.meta("m")).isInstanceOf(IllegalStateException.class);
         // The directory lock is released.
         try (KeyValueStore again = TestData.open(dir)) {
             assertThat(again.tip()).hasValue(1);
