@@ -2,6 +2,8 @@ package dev.jshrew.engine.toolkit.wasm;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.engine.toolkit.wasm.ParsedModule.Section;
+import dev.jshrew.engine.toolkit.wasm.ParsedModule.Sections;
 import dev.jshrew.engine.toolkit.wasm.WasmReader.Malformed;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -146,39 +148,24 @@ public final class NanCanonicalizer {
      */
     record Result(byte[] bytes, int sites, int checks, int functions) {}
 
-    /** A section of the input: id and the byte range of the whole section (id and size included), and of its content. */
-    private record Section(int id, int start, int contentStart, int end) {}
-
     static Result run(byte[] wasm) {
         return run(wasm, true);
     }
 
     /** @param elide whether to leave out checks whose consumer cannot tell NaNs apart (off only to measure the rule) */
     static Result run(byte[] wasm, boolean elide) {
-        WasmReader r = new WasmReader(wasm);
-        if (r.remaining() < 8) {
-            throw new Malformed(0, "too short to be a WebAssembly module");
-        }
-        if (r.u8() != 0x00 || r.u8() != 0x61 || r.u8() != 0x73 || r.u8() != 0x6D) {
-            throw new Malformed(0, "bad magic (not a WebAssembly binary)");
-        }
-        int v0 = r.u8(), v1 = r.u8(), v2 = r.u8(), v3 = r.u8();
-        if (v0 != 1 || v1 != 0 || v2 != 0 || v3 != 0) {
-            throw new Malformed(4, v0 == 0x0D && v2 == 0x01 && v3 == 0x00 ? "a WebAssembly component, not a core module"
-                    : "unsupported binary version " + v0 + "." + v1 + "." + v2 + "." + v3);
-        }
+        Sections framing = new Sections(wasm, () -> new Malformed(4, "a WebAssembly component, not a core module"));
         List<Section> sections = new ArrayList<>();
         List<Integer> paramCounts = null;
         List<Integer> funcTypes = null;
         int funcImports = 0;
         Section code = null;
-        while (!r.atEnd()) {
-            int start = r.pos();
-            int id = r.u8();
-            int size = r.count();
-            WasmReader s = r.slice(size);
-            Section section = new Section(id, start, s.pos(), s.end());
+        while (framing.hasNext()) {
+            Section section = framing.next();
             sections.add(section);
+            int id = section.id();
+            int start = section.header();
+            WasmReader s = section.reader(wasm);
             switch (id) {
                 case SEC_TYPE -> paramCounts = types(s);
                 case SEC_IMPORT -> funcImports = imports(s);
@@ -202,12 +189,12 @@ public final class NanCanonicalizer {
         if (code == null) {
             return new Result(wasm, 0, 0, 0);
         }
-        WasmReader s = new WasmReader(wasm, code.contentStart(), code.end());
+        WasmReader s = new WasmReader(wasm, code.start(), code.end());
         int bodies = s.count();
         int firstBody = s.pos();
         int declared = funcTypes == null ? 0 : funcTypes.size();
         if (bodies != declared) {
-            throw new Malformed(code.contentStart(), "function and code section counts differ (" + declared + " vs " + bodies + ")");
+            throw new Malformed(code.start(), "function and code section counts differ (" + declared + " vs " + bodies + ")");
         }
         Names names = new Names(wasm, sections);
         WasmWriter newCode = null;
@@ -218,7 +205,7 @@ public final class NanCanonicalizer {
             WasmReader b = s.slice(len);
             int type = funcTypes.get(i);
             if (paramCounts == null || type < 0 || type >= paramCounts.size()) {
-                throw new Malformed(code.contentStart(), "function " + (funcImports + i) + ": type index "
+                throw new Malformed(code.start(), "function " + (funcImports + i) + ": type index "
                         + Integer.toUnsignedString(type) + " out of range");
             }
             Body body = new Body(wasm, b, paramCounts.get(type), funcImports + i, names, elide);
@@ -226,7 +213,7 @@ public final class NanCanonicalizer {
             sites += body.sites;
             checks += body.checks;
             if (rewritten != null && newCode == null) { // first change: copy the unchanged bodies before it
-                newCode = new WasmWriter(code.end() - code.contentStart() + 4096);
+                newCode = new WasmWriter(code.end() - code.start() + 4096);
                 newCode.u32(bodies);
                 newCode.bytes(wasm, firstBody, entryStart - firstBody);
             }
@@ -241,13 +228,13 @@ public final class NanCanonicalizer {
         if (newCode == null) {
             return new Result(wasm, sites, 0, 0);
         }
-        WasmWriter out = new WasmWriter(wasm.length + newCode.size() - (code.end() - code.contentStart()) + 16);
+        WasmWriter out = new WasmWriter(wasm.length + newCode.size() - (code.end() - code.start()) + 16);
         out.bytes(wasm, 0, 8);
         for (Section sec : sections) {
             if (sec == code) {
                 out.u8(SEC_CODE).sized(newCode);
             } else if (sec.id() != SEC_CUSTOM || !holdsCodeOffsets(wasm, sec)) {
-                out.bytes(wasm, sec.start(), sec.end() - sec.start());
+                out.bytes(wasm, sec.header(), sec.end() - sec.header());
             }
         }
         return new Result(out.toByteArray(), sites, checks, functions);
@@ -263,7 +250,7 @@ public final class NanCanonicalizer {
     private static boolean holdsCodeOffsets(byte[] wasm, Section sec) {
         String name;
         try {
-            name = new WasmReader(wasm, sec.contentStart(), sec.end()).name();
+            name = new WasmReader(wasm, sec.start(), sec.end()).name();
         } catch (Malformed e) {
             return false; // engines ignore a custom section they cannot read; so does this pass
         }
@@ -406,7 +393,7 @@ public final class NanCanonicalizer {
 
         private void read(Section sec) {
             try {
-                WasmReader r = new WasmReader(wasm, sec.contentStart(), sec.end());
+                WasmReader r = new WasmReader(wasm, sec.start(), sec.end());
                 if (!r.name().equals("name")) {
                     return;
                 }

@@ -62,7 +62,53 @@ final class ParsedModule {
     record Custom(int after, String name, byte[] content) {}
 
     /** A section as it stands in the binary: its id byte at {@code header}, its contents in {@code [start, end)}. */
-    record Section(int id, int header, int start, int end) {}
+    record Section(int id, int header, int start, int end) {
+        /** A reader over the section's contents. */
+        WasmReader reader(byte[] wasm) {
+            return new WasmReader(wasm, start, end);
+        }
+    }
+
+    /**
+     * The one framing of a module's sections, shared by every pass over a binary ({@link ParsedModule},
+     * {@link NanCanonicalizer}): checks the header (magic, version) when created, then yields each section (custom
+     * ones included) in binary order, one at a time, so a pass meets framing errors where it reaches them.
+     */
+    static final class Sections {
+        private final WasmReader r;
+
+        /** @param component what to throw for a WebAssembly component (its version field differs) */
+        Sections(byte[] wasm, java.util.function.Supplier<RuntimeException> component) {
+            r = new WasmReader(wasm);
+            if (r.remaining() < 8) {
+                throw new Malformed(0, "too short to be a WebAssembly module");
+            }
+            int m0 = r.u8(), m1 = r.u8(), m2 = r.u8(), m3 = r.u8();
+            if (m0 != 0x00 || m1 != 0x61 || m2 != 0x73 || m3 != 0x6D) {
+                throw new Malformed(0, "bad magic (not a WebAssembly binary)");
+            }
+            int v0 = r.u8(), v1 = r.u8(), v2 = r.u8(), v3 = r.u8();
+            if (v0 == 0x0D && v2 == 0x01 && v3 == 0x00) {
+                throw component.get();
+            }
+            if (v0 != 1 || v1 != 0 || v2 != 0 || v3 != 0) {
+                throw new Malformed(4, "unsupported binary version " + v0 + "." + v1 + "." + v2 + "." + v3);
+            }
+        }
+
+        boolean hasNext() {
+            return !r.atEnd();
+        }
+
+        /** The next section: its id, and its size checked against what is left of the module. */
+        Section next() {
+            int header = r.pos();
+            int id = r.u8();
+            int size = r.count();
+            WasmReader s = r.slice(size);
+            return new Section(id, header, s.pos(), s.end());
+        }
+    }
 
     final byte[] wasm;
     /** Whether this parse is for the rewrite (everything decoded, unsupported features refused). */
@@ -135,33 +181,18 @@ final class ParsedModule {
     }
 
     private void parseAll() {
-        WasmReader r = new WasmReader(wasm);
-        if (r.remaining() < 8) {
-            throw new Malformed(0, "too short to be a WebAssembly module");
-        }
-        int m0 = r.u8(), m1 = r.u8(), m2 = r.u8(), m3 = r.u8();
-        if (m0 != 0x00 || m1 != 0x61 || m2 != 0x73 || m3 != 0x6D) {
-            throw new Malformed(0, "bad magic (not a WebAssembly binary)");
-        }
-        int v0 = r.u8(), v1 = r.u8(), v2 = r.u8(), v3 = r.u8();
-        if (v0 == 0x0D && v2 == 0x01 && v3 == 0x00) {
-            if (forRewrite) {
-                throw new Refused("is a WebAssembly component, not a core module");
-            }
-            throw new Malformed(4, "is a WebAssembly component, not a core module");
-        }
-        if (v0 != 1 || v1 != 0 || v2 != 0 || v3 != 0) {
-            throw new Malformed(4, "unsupported binary version " + v0 + "." + v1 + "." + v2 + "." + v3);
-        }
+        Sections framing = new Sections(wasm, () -> forRewrite
+                ? new Refused("is a WebAssembly component, not a core module")
+                : new Malformed(4, "is a WebAssembly component, not a core module"));
         int lastOrder = -1;
         int lastId = 0;
         int codeCount = -1;
-        while (!r.atEnd()) {
-            int idPos = r.pos();
-            int id = r.u8();
-            int size = r.count();
-            WasmReader s = r.slice(size);
-            sections.add(new Section(id, idPos, s.pos(), s.end()));
+        while (framing.hasNext()) {
+            Section section = framing.next();
+            sections.add(section);
+            int idPos = section.header();
+            int id = section.id();
+            WasmReader s = section.reader(wasm);
             if (id == SEC_CUSTOM) {
                 int namePos = s.pos();
                 String name = s.name();
