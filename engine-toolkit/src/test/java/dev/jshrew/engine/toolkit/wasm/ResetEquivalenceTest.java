@@ -1,5 +1,6 @@
 package dev.jshrew.engine.toolkit.wasm;
 
+import dev.jshrew.tck.Script;
 import static dev.jshrew.engine.toolkit.wasm.RewriteFixtures.assertResetEqualsFresh;
 import static dev.jshrew.engine.toolkit.wasm.RewriteFixtures.headerAnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,7 +79,7 @@ class ResetEquivalenceTest {
     void probeScripts(Engine engine) {
         List<Block> blocks = new ArrayList<>();
         for (int i = 0; i < 60; i++) {
-            ProbeScript s = ProbeScript.of().state().size();
+            Script s = Script.of().state().size();
             if (i % 4 == 1) {
                 s.grow(i % 9).size();
             }
