@@ -4,7 +4,7 @@
  */
 module dev.jshrew.engine.wasmtime {
     requires dev.jshrew.api;
-    requires dev.jshrew.memory.commit;
+    requires dev.jshrew.engine.toolkit;
     requires wasmtime.java;
 
     provides dev.jshrew.api.engine.WasmEngineProvider with dev.jshrew.engine.wasmtime.WasmtimeEngineProvider;

@@ -8,5 +8,4 @@ module dev.jshrew.memory.commit {
     requires transitive dev.jshrew.api;
 
     exports dev.jshrew.memory;
-    exports dev.jshrew.memory.rewrite;
 }

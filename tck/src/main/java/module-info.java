@@ -3,6 +3,7 @@ module dev.jshrew.tck {
     requires transitive dev.jshrew.host;
     requires transitive org.junit.jupiter.api;
     requires transitive org.assertj.core;
+    requires transitive com.tngtech.archunit;
     requires dev.jshrew.memory.commit;
 
     exports dev.jshrew.tck;

@@ -51,7 +51,7 @@ final class Guests {
 
     /** VmRSS in bytes; an unreadable value fails the benchmark rather than passing its RSS check. */
     static long rssBytes() {
-        long rss = CommittedMemoryProvider.residentSetBytes();
+        long rss = new CommittedMemoryProvider().residentSetBytes();
         if (rss < 0) {
             throw new IllegalStateException("cannot read VmRSS from /proc/self/status");
         }

@@ -1,5 +1,6 @@
 package dev.jshrew.cli;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.MemoryLimits;
@@ -81,7 +82,7 @@ final class EngineArgs {
         long limitBytes = (long) guestMemoryLimit * MemoryLimits.PAGE_SIZE;
         long commit;
         try {
-            commit = memoryCommit == null ? limitBytes : CommittedMemoryProvider.parseSize(memoryCommit);
+            commit = memoryCommit == null ? limitBytes : MemorySize.parse(memoryCommit);
         } catch (IllegalArgumentException e) {
             throw new JshrewException(ErrorCode.INPUT, "--memory-commit: " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.jshrew.cli;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.memory.CommittedMemoryProvider;
@@ -50,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         long maxBody;
         try {
-            maxBody = CommittedMemoryProvider.parseSize(maxRequestSize);
+            maxBody = MemorySize.parse(maxRequestSize);
         } catch (IllegalArgumentException e) {
             throw new JshrewException(ErrorCode.INPUT, "--max-request-size: " + e.getMessage(), e);
         }

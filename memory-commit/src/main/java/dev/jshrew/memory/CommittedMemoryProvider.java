@@ -10,8 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reserves guest linear memory with {@code mmap} and commits it physically up front, refusing early (before
@@ -21,7 +19,7 @@ import java.util.regex.Pattern;
  *
  * <pre>{@code
  * LinearMemoryProvider provider = new CommittedMemoryProvider();          // strategy from jshrew.memory.strategy
- * try (LinearMemory mem = provider.reserve(4L << 30, CommittedMemoryProvider.parseSize("4g"))) {
+ * try (LinearMemory mem = provider.reserve(4L << 30, 4L << 30)) {
  *     MemorySegment guest = mem.segment();                                  // zeroed, 4 GiB resident
  *     System.out.println(mem.commitReport().describe());
  * }
@@ -44,7 +42,6 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
     public static final String BUDGET_PROPERTY = "jshrew.memory.budget";
 
     private static final long HUGE_PAGE_ALIGNMENT = 2L << 20;
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?", Pattern.CASE_INSENSITIVE);
 
     private final CommitStrategy strategy;
     private final MemoryBudget budget;
@@ -122,6 +119,21 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
      * @throws JshrewException {@link ErrorCode#MEMORY_COMMIT_REFUSED} if the budget or the kernel refuses
      */
     public static CommitReport commitRange(MemorySegment seg, CommitStrategy strategy) {
+        return commitRange(seg, strategy, budgetFromProperty());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With this provider's strategy and budget, as {@link #commitRange(MemorySegment, CommitStrategy)} does:
+     * {@link CommitStrategy#MAP_POPULATE} is rejected.
+     */
+    @Override
+    public CommitReport commitRange(MemorySegment range) {
+        return commitRange(range, strategy, budget);
+    }
+
+    private static CommitReport commitRange(MemorySegment seg, CommitStrategy strategy, MemoryBudget budget) {
         Objects.requireNonNull(strategy, "strategy");
         if (strategy == CommitStrategy.MAP_POPULATE) {
             throw new IllegalArgumentException(
@@ -131,7 +143,6 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
         requirePageRange(seg);
         CommitStrategy concrete = strategy.resolveForExistingRange();
         long len = seg.byteSize();
-        MemoryBudget budget = budgetFromProperty();
         if (concrete != CommitStrategy.NONE && budget != null) {
             budget.require(0, len - Committer.residentBytes(seg.address(), len));
         }
@@ -149,7 +160,8 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
      * @throws JshrewException {@link ErrorCode#MEMORY_COMMIT_REFUSED} if the kernel refuses (e.g. ENOMEM when
      *     {@code vm.max_map_count} would be exceeded)
      */
-    public static void protect(MemorySegment seg, boolean accessible) {
+    @Override
+    public void protect(MemorySegment seg, boolean accessible) {
         requireLinux();
         requirePageRange(seg);
         try {
@@ -165,56 +177,19 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
      * The fail-fast check on its own, for engines that allocate guest memory themselves (GraalWasm grows its own
      * native memory): refuses with {@link dev.jshrew.api.ErrorCode#MEMORY_COMMIT_REFUSED}, naming the limit, when
      * {@code commitBytes} more resident memory would not fit (cgroup v2/v1 limits, {@code MemAvailable}, strict
-     * overcommit). Honours {@value #BUDGET_PROPERTY}{@code =off}.
+     * overcommit). Honours {@value #BUDGET_PROPERTY}{@code =off} (read when the provider was created).
      */
-    public static void requireBudget(long commitBytes) {
-        MemoryBudget budget = budgetFromProperty();
+    @Override
+    public void requireBudget(long commitBytes) {
         if (budget != null && commitBytes > 0) {
             budget.require(0, commitBytes);
         }
     }
 
     /** This process's resident set (VmRSS) in bytes, or -1 when unreadable: how engines verify a commit. */
-    public static long residentSetBytes() {
+    @Override
+    public long residentSetBytes() {
         return Committer.rssBytes();
-    }
-
-    /**
-     * Parses a {@code --memory-commit} value: {@code off} (0), plain bytes ({@code 1048576}), or a number with a
-     * binary suffix {@code k}, {@code m}, {@code g}, {@code t}, optionally followed by {@code b}/{@code ib}
-     * ({@code 512k}, {@code 4096m}, {@code 4g}, {@code 4GiB}); case-insensitive.
-     *
-     * @throws IllegalArgumentException for anything else, negative numbers, or a size beyond {@code Long.MAX_VALUE}
-     */
-    public static long parseSize(String text) {
-        if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("empty memory size: expected e.g. 4g, 4096m, 512k, 1048576 or off");
-        }
-        String t = text.strip();
-        if (t.equalsIgnoreCase("off")) {
-            return 0;
-        }
-        Matcher m = SIZE.matcher(t);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("bad memory size '" + text
-                    + "': expected a number with an optional k/m/g/t suffix (e.g. 4g, 4096m, 512k, 1048576) or off");
-        }
-        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            case "t" -> 40;
-            default -> 0;
-        };
-        try {
-            long n = Long.parseLong(m.group(1));
-            if (n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("memory size '" + text + "' is too large", e);
-        }
     }
 
     private static long reserveAligned(long mapLen) {

@@ -1,5 +1,6 @@
 package dev.jshrew.memory;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.LinearMemory;
 
@@ -14,8 +15,8 @@ public final class CommitProbeMain {
     }
 
     public static void main(String[] args) {
-        long reserve = CommittedMemoryProvider.parseSize(args[0]);
-        long commit = CommittedMemoryProvider.parseSize(args[1]);
+        long reserve = MemorySize.parse(args[0]);
+        long commit = MemorySize.parse(args[1]);
         CommittedMemoryProvider provider = args.length > 2
                 ? new CommittedMemoryProvider(CommitStrategy.parse(args[2]))
                 : new CommittedMemoryProvider();

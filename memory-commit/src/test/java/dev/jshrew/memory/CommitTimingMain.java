@@ -1,5 +1,6 @@
 package dev.jshrew.memory;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemory;
 
@@ -26,7 +27,7 @@ public final class CommitTimingMain {
     }
 
     public static void main(String[] args) throws IOException, InterruptedException {
-        long size = CommittedMemoryProvider.parseSize(args.length > 0 ? args[0] : "4g");
+        long size = MemorySize.parse(args.length > 0 ? args[0] : "4g");
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         List<CommitStrategy> strategies = new ArrayList<>();
         for (int i = 2; i < args.length; i++) {

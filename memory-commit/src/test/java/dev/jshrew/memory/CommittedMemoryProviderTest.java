@@ -192,7 +192,7 @@ class CommittedMemoryProviderTest {
             }
             long before = Committer.residentBytes(seg.address(), size);
             assertThat(before).isLessThan(size / 2);
-            CommitReport report = CommittedMemoryProvider.commitRange(seg, strategy);
+            CommitReport report = new CommittedMemoryProvider(strategy).commitRange(seg); // the provider's strategy
             assertThat(report.committedBytes()).isEqualTo(size);
             assertThat(report.requestedBytes()).isEqualTo(size);
             assertThat(report.strategy()).isEqualTo(strategy.resolveForExistingRange().label());
@@ -210,6 +210,8 @@ class CommittedMemoryProviderTest {
             MemorySegment seg = memory.segment();
             assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(seg, CommitStrategy.MAP_POPULATE))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MAP_POPULATE");
+            assertThatThrownBy(() -> new CommittedMemoryProvider(CommitStrategy.MAP_POPULATE).commitRange(seg))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MAP_POPULATE");
             assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(seg.asSlice(1, 4096), CommitStrategy.TOUCH))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pages");
             assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(seg.asSlice(0, 100), CommitStrategy.TOUCH))
@@ -222,19 +224,20 @@ class CommittedMemoryProviderTest {
     @Test
     void protectTogglesAccessAndKeepsPagesResident() throws IOException {
         long size = 8 * MIB;
-        try (LinearMemory memory = new CommittedMemoryProvider(CommitStrategy.TOUCH).reserve(size, size)) {
+        CommittedMemoryProvider provider = new CommittedMemoryProvider(CommitStrategy.TOUCH);
+        try (LinearMemory memory = provider.reserve(size, size)) {
             MemorySegment seg = memory.segment();
             MemorySegment guard = seg.asSlice(2 * MIB, 2 * MIB);
             guard.set(ValueLayout.JAVA_LONG, 8, 0xC0FFEEL);
-            CommittedMemoryProvider.protect(guard, false);
+            provider.protect(guard, false);
             assertThat(mappingContaining(guard.address())).contains(" ---p ");
             assertThat(mappingContaining(seg.address())).contains(" rw-p ");
             assertThat(Committer.residentBytes(guard.address(), guard.byteSize())).isEqualTo(guard.byteSize());
-            CommittedMemoryProvider.protect(guard, true);
+            provider.protect(guard, true);
             assertThat(mappingContaining(guard.address())).contains(" rw-p ");
             assertThat(guard.get(ValueLayout.JAVA_LONG, 8)).isEqualTo(0xC0FFEEL);
             assertThat(Committer.residentBytes(seg.address(), size)).isEqualTo(size);
-            assertThatThrownBy(() -> CommittedMemoryProvider.protect(seg.asSlice(100, 4096), false))
+            assertThatThrownBy(() -> provider.protect(seg.asSlice(100, 4096), false))
                     .isInstanceOf(IllegalArgumentException.class);
         }
     }

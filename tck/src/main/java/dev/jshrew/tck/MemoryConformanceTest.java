@@ -106,19 +106,20 @@ public abstract class MemoryConformanceTest extends EngineTest {
     @DisplayName("the commit is real: RSS rises by the committed size at instantiation, and stays after reset")
     void commitIsPhysical() {
         long commit = 256L << 20;
-        var engine = EngineRegistry.load().create(engineName(), engineOptions(), new CommittedMemoryProvider());
+        var provider = new CommittedMemoryProvider();
+        var engine = EngineRegistry.load().create(engineName(), engineOptions(), provider);
         try (engine) {
             var module = engine.compile("probe.wasm", Fixtures.guest("wat/probe.wasm"));
             var imports = new dev.jshrew.host.abi.MetashrewAbi(new dev.jshrew.host.abi.CallContext(), s -> { })
                     .bind(module.imports(), module.name());
-            long before = CommittedMemoryProvider.residentSetBytes();
+            long before = provider.residentSetBytes();
             try (ModuleInstance instance = module.instantiate(imports, new InstanceOptions(65536, commit))) {
-                long after = CommittedMemoryProvider.residentSetBytes();
+                long after = provider.residentSetBytes();
                 MemoryStats stats = instance.memoryStats();
                 assertThat(stats.committedBytes()).isGreaterThanOrEqualTo(commit);
                 assertThat(after - before).as("RSS rise").isGreaterThan(commit * 9 / 10);
                 instance.reset();
-                assertThat(CommittedMemoryProvider.residentSetBytes()).as("reset hands no page back").isGreaterThan(before + commit * 9 / 10);
+                assertThat(provider.residentSetBytes()).as("reset hands no page back").isGreaterThan(before + commit * 9 / 10);
                 assertThat(instance.memoryStats().pages()).isEqualTo(2);
             }
         }

@@ -13,7 +13,7 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
-import dev.jshrew.memory.rewrite.NanCanonicalizer;
+import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;

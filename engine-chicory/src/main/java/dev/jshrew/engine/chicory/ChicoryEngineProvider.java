@@ -14,7 +14,7 @@ import java.util.Set;
  * {@code mode=interpreter}. Guest memory is a committed native segment (FFM) behind a custom Chicory
  * {@code Memory}, which keeps the guest-visible size itself, so reset is exact and in place. Chicory addresses
  * memory with {@code int}s: it can back 32767 pages (2 GiB − 64 KiB), and says so instead of failing a grow.
- * Every module is NaN-canonicalised before Chicory parses it ({@code dev.jshrew.memory.rewrite.NanCanonicalizer}).
+ * Every module is NaN-canonicalised before Chicory parses it ({@code dev.jshrew.engine.toolkit.wasm.NanCanonicalizer}).
  */
 public final class ChicoryEngineProvider implements WasmEngineProvider {
     /** The engine's name. */

@@ -4,9 +4,10 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
+import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.api.engine.WasmEngine;
-import dev.jshrew.memory.rewrite.ModuleFacts;
-import dev.jshrew.memory.rewrite.NanCanonicalizer;
+import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
+import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.graalvm.polyglot.Context;
@@ -33,6 +34,8 @@ final class GraalwasmEngine implements WasmEngine {
     private final Engine polyglot;
     private final String runtime;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** GraalWasm allocates guest memory itself: the provider checks the budget and measures what it committed. */
+    private final LinearMemoryProvider memoryProvider;
 
     GraalwasmEngine(EngineContext context) {
         String modeName = context.option("mode").orElse("jit");
@@ -42,6 +45,7 @@ final class GraalwasmEngine implements WasmEngine {
             default -> throw new JshrewException(ErrorCode.INPUT, "engine graalwasm: option mode must be jit or interpreter, not '" + modeName + "'");
         };
         context.rejectUnknownOptions(GraalwasmEngineProvider.NAME);
+        this.memoryProvider = context.memoryProvider();
         Engine built = newEngine(false);
         String name = built.getImplementationName();
         boolean jitAvailable = !INTERPRETED_RUNTIME.equals(name);
@@ -104,6 +108,10 @@ final class GraalwasmEngine implements WasmEngine {
     /** Which Truffle runtime runs guest code, for messages. */
     String runtime() {
         return runtime;
+    }
+
+    LinearMemoryProvider memoryProvider() {
+        return memoryProvider;
     }
 
     /** A new context on the shared engine: native guest memory, nothing else of the host. */

@@ -19,8 +19,8 @@ import java.util.Set;
  * option {@code mode=jit}, the default, refuses to start without it; {@code mode=interpreter} runs Truffle's
  * interpreter on purpose). Guest memory is GraalWasm's native memory ({@code wasm.UseUnsafeMemory}), which reaches
  * 65536 pages; it is committed by growing it physically once through the module rewrite of
- * {@code dev.jshrew.memory.rewrite}, which also gives the in-place reset. Every module is NaN-canonicalised first
- * ({@code dev.jshrew.memory.rewrite.NanCanonicalizer}).
+ * {@code dev.jshrew.engine.toolkit.wasm}, which also gives the in-place reset. Every module is NaN-canonicalised first
+ * ({@code dev.jshrew.engine.toolkit.wasm.NanCanonicalizer}).
  */
 public final class GraalwasmEngineProvider implements WasmEngineProvider {
     /** The engine's name. */

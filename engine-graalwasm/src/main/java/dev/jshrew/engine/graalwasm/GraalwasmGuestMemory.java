@@ -4,7 +4,7 @@ import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.Trap;
-import dev.jshrew.memory.SegmentGuestMemory;
+import dev.jshrew.engine.toolkit.SegmentGuestMemory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

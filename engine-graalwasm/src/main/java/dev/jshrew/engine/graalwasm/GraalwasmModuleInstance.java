@@ -13,9 +13,9 @@ import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
-import dev.jshrew.memory.CommittedMemoryProvider;
-import dev.jshrew.memory.Watchdog;
-import dev.jshrew.memory.rewrite.ResettableModule;
+import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.engine.toolkit.Watchdog;
+import dev.jshrew.engine.toolkit.wasm.ResettableModule;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.HashMap;
@@ -162,8 +162,9 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         int physical = memory.physicalPages();
         if (target > physical) {
             long bytes = (long) (target - physical) * MemoryLimits.PAGE_SIZE;
-            CommittedMemoryProvider.requireBudget(bytes);
-            long rssBefore = CommittedMemoryProvider.residentSetBytes();
+            LinearMemoryProvider provider = module.engine().memoryProvider();
+            provider.requireBudget(bytes);
+            long rssBefore = provider.residentSetBytes();
             long start = System.nanoTime();
             long old = call(ResettableModule.GROW_PHYSICAL_EXPORT, target - physical)[0];
             long nanos = System.nanoTime() - start;
@@ -171,7 +172,7 @@ final class GraalwasmModuleInstance implements ModuleInstance {
                 throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, "engine graalwasm, module " + module.name()
                         + ": GraalWasm could not allocate " + (bytes >> 20) + " MiB of native guest memory");
             }
-            long rssAfter = CommittedMemoryProvider.residentSetBytes();
+            long rssAfter = provider.residentSetBytes();
             committedBytes = (long) memory.physicalPages() * MemoryLimits.PAGE_SIZE;
             CommitReport report = new CommitReport(commitBytes, committedBytes, "graalwasm memory.grow+zero-fill", nanos, rssBefore, rssAfter);
             LOG.log(Level.INFO, "engine graalwasm, module {0}: {1}", module.name(), report.describe());

@@ -1,6 +1,6 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.memory.rewrite.ModuleFacts;
+import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
 import io.github.kawamuray.wasmtime.ImportType;
 import io.github.kawamuray.wasmtime.Module;
 

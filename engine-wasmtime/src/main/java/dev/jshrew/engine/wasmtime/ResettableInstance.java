@@ -7,9 +7,8 @@ import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
-import dev.jshrew.memory.CommitStrategy;
-import dev.jshrew.memory.CommittedMemoryProvider;
-import dev.jshrew.memory.rewrite.ResettableModule;
+import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.engine.toolkit.wasm.ResettableModule;
 import io.github.kawamuray.wasmtime.Caller;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
@@ -21,8 +20,8 @@ import java.util.List;
  *
  * <p>At creation: instantiate, run the start function, grow the memory physically to the guest's limit
  * ({@link ResettableModule#GROW_PHYSICAL_EXPORT}), commit the first {@code commitBytes} of wasmtime's own mapping in
- * place ({@link CommittedMemoryProvider#commitRange}), and make every page from the guest's (virtual) size up to the
- * limit {@code PROT_NONE} ({@link CommittedMemoryProvider#protect}: the pages stay resident). wasmtime turns a fault
+ * place ({@link LinearMemoryProvider#commitRange}), and make every page from the guest's (virtual) size up to the
+ * limit {@code PROT_NONE} ({@link LinearMemoryProvider#protect}: the pages stay resident). wasmtime turns a fault
  * there into an out-of-bounds trap, so guest loads and stores trap exactly where they would on a fresh instance;
  * bulk instructions, which wasmtime runs in host code, are bounds-checked by the rewrite itself. The grow hook
  * ({@code jshrew.grow}) opens pages as the guest grows. {@link #reset()} runs {@link ResettableModule#RESET_EXPORT}
@@ -46,6 +45,8 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private int openPages;
     private boolean armed;
     private CommitReport commit;
+    /** Commits and protects wasmtime's mapping; set by {@link #start}. */
+    private LinearMemoryProvider memory;
 
     private ResettableInstance(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int initialPages, int limitPages) {
         super(module, imports, limitPages);
@@ -56,11 +57,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     }
 
     static ResettableInstance create(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int initialPages,
-                                     int limitPages, long commitBytes, CommitStrategy strategy) {
+                                     int limitPages, long commitBytes, LinearMemoryProvider memory) {
         ResettableInstance instance = new ResettableInstance(module, prepared, imports, initialPages, limitPages);
         boolean done = false;
         try {
-            instance.start(commitBytes, strategy);
+            instance.start(commitBytes, memory);
             done = true;
             return instance;
         } finally {
@@ -70,7 +71,8 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         }
     }
 
-    private void start(long commitBytes, CommitStrategy strategy) {
+    private void start(long commitBytes, LinearMemoryProvider memory) {
+        this.memory = memory;
         try {
             live = LiveInstance.create(module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, this::growHook));
         } catch (WasmFunctionError | WasmtimeException e) {
@@ -98,7 +100,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         long limitBytes = (long) limitPages * MemoryLimits.PAGE_SIZE;
         long commitLen = Math.min(limitBytes, roundUp(commitBytes, MemoryLimits.PAGE_SIZE));
         if (commitLen > 0) {
-            commit = CommittedMemoryProvider.commitRange(live.reservation().asSlice(0, commitLen), strategy);
+            commit = memory.commitRange(live.reservation().asSlice(0, commitLen));
         }
         closeAbove(virtualPages);
     }
@@ -143,7 +145,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private void protect(int fromPage, int toPage, boolean accessible) {
         long from = (long) fromPage * MemoryLimits.PAGE_SIZE;
         long length = (long) (toPage - fromPage) * MemoryLimits.PAGE_SIZE;
-        CommittedMemoryProvider.protect(live.reservation().asSlice(from, length), accessible);
+        memory.protect(live.reservation().asSlice(from, length), accessible);
     }
 
     @Override

@@ -9,8 +9,8 @@ import dev.jshrew.api.engine.ImportSpec;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.ModuleInstance;
-import dev.jshrew.memory.rewrite.ModuleFacts;
-import dev.jshrew.memory.rewrite.ResettableModule;
+import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
+import dev.jshrew.engine.toolkit.wasm.ResettableModule;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.WasmtimeException;
 import java.util.List;
@@ -166,7 +166,7 @@ final class WasmtimeCompiledModule implements CompiledModule {
         HostImports imports = new HostImports(facts.imports(), hostFunctions, context);
         WasmtimeModuleInstance instance = options.commitBytes() > 0
                 ? ResettableInstance.create(this, resettable(limit), imports, declared.initialPages(), limit, options.commitBytes(),
-                        engine.commitStrategy())
+                        engine.memory())
                 : FreshInstance.create(this, reference(limit), imports, limit);
         if (options.hasCallTimeout()) {
             instance.limitCalls(options.callTimeout(), engine.deadlineTicks(options.callTimeout()));

@@ -1,14 +1,13 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.memory.rewrite.NanCanonicalizer;
+import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
-import dev.jshrew.memory.CommitStrategy;
-import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.api.memory.LinearMemoryProvider;
 import io.github.kawamuray.wasmtime.Config;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -28,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class WasmtimeEngine implements WasmEngine {
     private final Config config;
     private final Engine engine;
-    private final CommitStrategy commitStrategy;
+    private final LinearMemoryProvider memory;
     private final Set<WasmtimeCompiledModule> modules = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Advances the epoch every {@link #EPOCH_TICK} once an instance has a call timeout; null before. */
@@ -39,8 +38,9 @@ final class WasmtimeEngine implements WasmEngine {
 
     WasmtimeEngine(EngineContext context) {
         context.rejectUnknownOptions(WasmtimeEngineProvider.NAME);
-        // wasmtime owns guest memory here: the provider's reservation is not used, but its strategy is.
-        this.commitStrategy = context.memoryProvider() instanceof CommittedMemoryProvider p ? p.strategy() : CommitStrategy.AUTO;
+        // wasmtime owns guest memory here: the provider's reservation is not used; it commits and protects
+        // wasmtime's own mapping (with its configured strategy).
+        this.memory = context.memoryProvider();
         NativeLibrary.load();
         Config c = new Config();
         try {
@@ -70,8 +70,8 @@ final class WasmtimeEngine implements WasmEngine {
         return engine;
     }
 
-    CommitStrategy commitStrategy() {
-        return commitStrategy;
+    LinearMemoryProvider memory() {
+        return memory;
     }
 
     @Override

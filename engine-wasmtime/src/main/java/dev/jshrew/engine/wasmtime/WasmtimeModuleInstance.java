@@ -1,6 +1,6 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.memory.SegmentGuestMemory;
+import dev.jshrew.engine.toolkit.SegmentGuestMemory;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;

@@ -1,5 +1,6 @@
 package dev.jshrew.engine.wasmtime;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
@@ -40,7 +41,7 @@ public final class BlockTimingMain {
         String engineName = args[0];
         int rounds = Integer.parseInt(args[1]);
         ResetMode reset = ResetMode.valueOf(args[2].toUpperCase(Locale.ROOT));
-        long commit = CommittedMemoryProvider.parseSize(args[3]);
+        long commit = MemorySize.parse(args[3]);
         var blocks = Fixtures.realBlocks();
         byte[] wasm = Fixtures.guest("spendables/spendables.wasm");
         Map<Long, List<Double>> runMs = new LinkedHashMap<>();

@@ -66,7 +66,7 @@ public final class CommitTimingMain {
     }
 
     static long rssKiB() throws IOException {
-        long bytes = CommittedMemoryProvider.residentSetBytes();
+        long bytes = new CommittedMemoryProvider().residentSetBytes();
         return bytes < 0 ? -1 : bytes >> 10;
     }
 

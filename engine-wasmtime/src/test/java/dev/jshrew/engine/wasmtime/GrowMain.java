@@ -1,5 +1,6 @@
 package dev.jshrew.engine.wasmtime;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.host.EngineRegistry;
@@ -28,7 +29,7 @@ public final class GrowMain {
     public static void main(String[] args) throws Exception {
         int limit = Integer.parseInt(args[0]);
         int steps = Integer.parseInt(args[1]);
-        long commit = CommittedMemoryProvider.parseSize(args[2]);
+        long commit = MemorySize.parse(args[2]);
         byte[] wasm = Fixtures.guest("wat/grow.wasm");
         byte[] block = ByteBuffer.allocate(84).order(ByteOrder.LITTLE_ENDIAN).putInt(80, steps).array();
         Path db = Files.createTempDirectory("jshrew-grow");

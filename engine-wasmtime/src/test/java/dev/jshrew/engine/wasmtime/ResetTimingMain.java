@@ -1,5 +1,6 @@
 package dev.jshrew.engine.wasmtime;
 
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.ModuleInstance;
@@ -30,7 +31,7 @@ public final class ResetTimingMain {
 
     public static void main(String[] args) {
         String engineName = args[0];
-        long commit = CommittedMemoryProvider.parseSize(args[1]);
+        long commit = MemorySize.parse(args[1]);
         int repeats = Integer.parseInt(args[2]);
         int[] mibs = Arrays.stream(args, 3, args.length).mapToInt(Integer::parseInt).toArray();
         try (WasmEngine engine = EngineRegistry.load().create(engineName, Map.of(), new CommittedMemoryProvider())) {

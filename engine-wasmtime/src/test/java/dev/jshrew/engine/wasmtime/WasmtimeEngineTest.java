@@ -17,7 +17,7 @@ import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.memory.CommittedMemoryProvider;
-import dev.jshrew.memory.rewrite.ModuleFacts;
+import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -265,7 +265,7 @@ class WasmtimeEngineTest {
     }
 
     static long rssKiB() throws IOException {
-        long bytes = CommittedMemoryProvider.residentSetBytes();
+        long bytes = new CommittedMemoryProvider().residentSetBytes();
         return bytes < 0 ? -1 : bytes >> 10;
     }
 

@@ -1,0 +1,6 @@
+package dev.jshrew.engine.chicory;
+
+import dev.jshrew.tck.ArchitectureConformanceTest;
+
+class ChicoryArchitectureConformanceTest extends ArchitectureConformanceTest {
+}

@@ -1,0 +1,152 @@
+package dev.jshrew.engine.toolkit.wasm;
+
+import java.util.Objects;
+
+/**
+ * An engine-neutral rewrite of a guest module that lets any engine reset an instance in place, at a cost in
+ * proportion to the memory the guest touched, to a state indistinguishable from a fresh instantiation.
+ *
+ * <p>The engine instantiates {@link #bytes()} instead of the original, once; grows its memory physically to
+ * {@link #limitPages()} with {@link #GROW_PHYSICAL_EXPORT} and commits it; then, between calls, invokes
+ * {@link #RESET_EXPORT}. What the rewrite does:
+ * <ul>
+ *   <li>{@code memory.size} reads, and {@code memory.grow} moves, a virtual page count (exported global
+ *       {@link #PAGES_EXPORT}); a grow within the guest's limit always succeeds (the pages exist), one beyond it
+ *       returns -1; a grow past the current physical size (e.g. in a start function, before the engine grew the
+ *       memory) really grows it first; every successful grow that raises the count calls the import {@link #HOOK_MODULE}.{@link
+ *       #GROW_HOOK} {@code (oldPages, newPages)} so an engine can open the pages (e.g. {@code mprotect}) before
+ *       the guest touches them. The high-water mark is exported as {@link #HIGH_WATER_EXPORT}.</li>
+ *   <li>The declared memory becomes {@code (memory initialPages)} with no maximum (the physical growth needs
+ *       room); the guest's own limit is enforced by the virtual grow.</li>
+ *   <li>Bulk memory instructions ({@code memory.fill}, {@code memory.copy}, {@code memory.init}) are checked
+ *       against the virtual size first and trap as out of bounds (a real out-of-bounds access) when they would
+ *       touch past it. With {@link Options#checkLoadsAndStores()}, so is every load and store (for engines whose
+ *       out-of-bounds traps cannot come from guard pages).</li>
+ *   <li>Active data segments also get passive copies; {@code data.drop}/{@code memory.init} on the module's own
+ *       segments go through per-segment "dropped" flags instead of really dropping, so a reset can undo them
+ *       (an active segment counts as dropped after instantiation, as the spec says).</li>
+ *   <li>The exported {@link #RESET_EXPORT} {@code () -> ()} zeroes {@code [0, highWater × 64 KiB)}, sets the
+ *       virtual size back to the initial pages, re-applies the data segments, restores every mutable global
+ *       (and table contents, re-applying element segments) to its initial value, clears the dropped flags, and
+ *       finally runs the module's start function again, if it has one.</li>
+ * </ul>
+ * Modules the rewrite cannot make resettable (SIMD, threads/atomics, multiple memories, imported memories,
+ * exceptions, GC, {@code table.grow}, 64-bit memories) are refused by {@link #rewrite} with a message naming the
+ * instruction or feature, so the operator can choose {@code --reset fresh}. So are imported tables and imported
+ * mutable globals (state outside the instance that a reset cannot restore).
+ *
+ * <p>What the engine must still do itself: make a guest access between the virtual and the physical size trap
+ * (unless {@link #checksLoadsAndStores()}), and check host accesses to guest memory (the metashrew imports) against
+ * the virtual size, {@link #PAGES_EXPORT} × 64 KiB, not against the physical memory. The grow hook can also be called
+ * while the module is being instantiated, and by a reset, if the start function grows memory. A trap inside
+ * {@link #RESET_EXPORT} (only possible from the start function) leaves the instance unusable: instantiate afresh.
+ */
+public final class ResettableModule {
+    /** {@code () -> ()}: brings the instance back to its post-instantiation state. */
+    public static final String RESET_EXPORT = "__jshrew_reset";
+    /** {@code (i32 pages) -> i32}: a real {@code memory.grow} on the (only) memory; used by the engine at startup. */
+    public static final String GROW_PHYSICAL_EXPORT = "__jshrew_grow_physical";
+    /** Exported mutable i32 global: the guest-visible page count. */
+    public static final String PAGES_EXPORT = "__jshrew_pages";
+    /** Exported mutable i32 global: the most pages the guest has had since the last reset. */
+    public static final String HIGH_WATER_EXPORT = "__jshrew_high_water";
+    /** Import module of the grow hook. */
+    public static final String HOOK_MODULE = "jshrew";
+    /** Imported {@code (i32 oldPages, i32 newPages) -> ()}, called after the virtual size grows. */
+    public static final String GROW_HOOK = "grow";
+
+    /**
+     * Rewrite options.
+     *
+     * @param limitPages the guest's memory limit in pages (the module's declared maximum or 65536, capped by the
+     *     configured guest limit); {@code memory.grow} beyond it returns -1. Passing the configured guest limit alone
+     *     is enough: the rewrite lowers it to the module's declared maximum ({@link ResettableModule#limitPages()})
+     * @param checkLoadsAndStores also check every load and store against the virtual size
+     */
+    public record Options(int limitPages, boolean checkLoadsAndStores) {
+        public Options {
+            if (limitPages < 0 || limitPages > 65536) {
+                throw new IllegalArgumentException("limit out of range: " + limitPages);
+            }
+        }
+    }
+
+    private final byte[] bytes;
+    private final int initialPages;
+    private final int limitPages;
+    private final int declaredMaximumPages;
+    private final boolean checksLoadsAndStores;
+    private final boolean hasStartFunction;
+    private final int originalSize;
+
+    ResettableModule(byte[] bytes, int initialPages, int limitPages) {
+        this(bytes, initialPages, limitPages, -1, false, false, -1);
+    }
+
+    ResettableModule(byte[] bytes, int initialPages, int limitPages, int declaredMaximumPages, boolean checksLoadsAndStores,
+                     boolean hasStartFunction, int originalSize) {
+        this.bytes = Objects.requireNonNull(bytes);
+        this.initialPages = initialPages;
+        this.limitPages = limitPages;
+        this.declaredMaximumPages = declaredMaximumPages;
+        this.checksLoadsAndStores = checksLoadsAndStores;
+        this.hasStartFunction = hasStartFunction;
+        this.originalSize = originalSize;
+    }
+
+    /**
+     * Rewrites a module.
+     *
+     * @param moduleName for messages
+     * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#MODULE_INVALID} when the bytes are not
+     *     a module the rewrite understands, naming the module, the function and the instruction or feature
+     */
+    public static ResettableModule rewrite(String moduleName, byte[] wasm, Options options) {
+        return Rewriter.rewrite(moduleName, wasm, options);
+    }
+
+    /** The rewritten module. */
+    public byte[] bytes() {
+        return bytes.clone();
+    }
+
+    /** The original module's initial pages (the virtual size after instantiation and after every reset). */
+    public int initialPages() {
+        return initialPages;
+    }
+
+    /**
+     * The guest's limit in pages: {@link Options#limitPages()}, lowered to the module's declared maximum when it
+     * declares a smaller one ({@code memory.grow} beyond it returns -1). Grow the memory physically to this.
+     */
+    public int limitPages() {
+        return limitPages;
+    }
+
+    /** The original module's declared memory maximum in pages, or -1 when it declares none. */
+    public int declaredMaximumPages() {
+        return declaredMaximumPages;
+    }
+
+    /**
+     * Whether every load and store was given a check against the virtual size ({@link Options#checkLoadsAndStores()}).
+     * Without it, the engine must make accesses between the virtual and the physical size trap itself (e.g. keep
+     * those pages {@code PROT_NONE}, opening them from the {@link #GROW_HOOK} and closing them again after a reset).
+     */
+    public boolean checksLoadsAndStores() {
+        return checksLoadsAndStores;
+    }
+
+    /**
+     * Whether the module has a start function. {@link #RESET_EXPORT} runs it again as its last step, so a reset can
+     * call host imports, and the grow hook if the start function grows memory (from the initial pages).
+     */
+    public boolean hasStartFunction() {
+        return hasStartFunction;
+    }
+
+    /** Size in bytes of the module before the rewrite (for reports), or -1 if unknown. */
+    public int originalSize() {
+        return originalSize;
+    }
+}

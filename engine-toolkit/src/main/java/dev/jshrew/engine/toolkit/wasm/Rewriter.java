@@ -1,0 +1,708 @@
+package dev.jshrew.engine.toolkit.wasm;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.engine.toolkit.wasm.ParsedModule.Data;
+import dev.jshrew.engine.toolkit.wasm.ParsedModule.Element;
+import dev.jshrew.engine.toolkit.wasm.ParsedModule.Mode;
+import dev.jshrew.engine.toolkit.wasm.WasmReader.Malformed;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The rewrite behind {@link ResettableModule#rewrite}. Layout of the rewritten module (every addition is appended,
+ * so only function indices move):
+ * <ul>
+ *   <li>types: the module's, then {@code (i32)->i32}, {@code ()->()}, {@code (i32 i32)->()}, {@code (i32 i32 i32)->()};</li>
+ *   <li>imports: the module's, then {@code jshrew.grow}; it takes function index {@code F} (the number of the module's
+ *       function imports), so every defined function moves up by one;</li>
+ *   <li>functions: the module's (rewritten), then {@code $vgrow}, {@code $oob}, {@code $fill}, {@code $copy},
+ *       {@code $grow_physical}, {@code $reset}, then the {@code memory.init}/{@code table.init} helpers;</li>
+ *   <li>globals: the module's, then pages, high water, virtual size in bytes (i64), one "dropped" flag per passive
+ *       data segment, one per passive element segment;</li>
+ *   <li>element segments: the module's, passive copies of the active ones, then empty passive segments (one per
+ *       reference type needed) standing in for dropped ones;</li>
+ *   <li>data segments: the module's, passive copies of the active ones, then one empty passive segment.</li>
+ * </ul>
+ */
+final class Rewriter implements BodyRewriter.Layout {
+    private static final int TYPE_I_I = 0, TYPE_V_V = 1, TYPE_II_V = 2, TYPE_III_V = 3;
+    private static final int HALF_PAGES = 32768;
+
+    private final ParsedModule m;
+    private final int limit;
+    private final boolean checkLoadsAndStores;
+
+    private final int typeBase;
+    private final int hookFunc;
+    private final int vgrowFunc, oobFunc, fillFunc, copyFunc, growPhysicalFunc, resetFunc;
+    private final int pagesGlobal, highWaterGlobal, bytesGlobal;
+    private final Map<Integer, Integer> dataFlag = new HashMap<>();
+    private final Map<Integer, Integer> elemFlag = new HashMap<>();
+    private final int globalCount;
+    private final Map<Integer, Integer> dataCopy = new HashMap<>();
+    private final int emptyData;
+    private final Map<Integer, Integer> elemCopy = new HashMap<>();
+    private final Map<Integer, Integer> emptyElem = new LinkedHashMap<>(); // refType -> index
+    private final int elemBase;
+
+    /** Added functions from index {@link #vgrowFunc} on: type and body (body filled in when built). */
+    private final List<int[]> addedTypes = new ArrayList<>();
+    private final List<byte[]> addedBodies = new ArrayList<>();
+    private final List<String> addedNames = new ArrayList<>();
+    private final Map<Integer, Integer> initHelpers = new HashMap<>();
+    private int droppedInitHelper = -1;
+    private final Map<Long, Integer> tableInitHelpers = new HashMap<>();
+
+    private Rewriter(ParsedModule m, int limit, boolean checkLoadsAndStores) {
+        this.m = m;
+        this.limit = limit;
+        this.checkLoadsAndStores = checkLoadsAndStores;
+        typeBase = m.typeParamCounts.size();
+        hookFunc = m.funcImports;
+        int base = m.funcImports + 1 + m.funcTypes.size();
+        vgrowFunc = add(base, TYPE_I_I, "__jshrew_vgrow");
+        oobFunc = add(base, TYPE_V_V, "__jshrew_oob");
+        fillFunc = add(base, TYPE_III_V, "__jshrew_fill");
+        copyFunc = add(base, TYPE_III_V, "__jshrew_copy");
+        growPhysicalFunc = add(base, TYPE_I_I, ResettableModule.GROW_PHYSICAL_EXPORT);
+        resetFunc = add(base, TYPE_V_V, ResettableModule.RESET_EXPORT);
+
+        int g = m.globalImports + m.globals.size();
+        pagesGlobal = g++;
+        highWaterGlobal = g++;
+        bytesGlobal = g++;
+        for (int i = 0; i < m.data.size(); i++) {
+            if (m.data.get(i).mode() == Mode.PASSIVE) {
+                dataFlag.put(i, g++);
+            }
+        }
+        for (int i = 0; i < m.elements.size(); i++) {
+            if (m.elements.get(i).mode() == Mode.PASSIVE) {
+                elemFlag.put(i, g++);
+            }
+        }
+        globalCount = g;
+
+        int d = m.data.size();
+        for (int i = 0; i < m.data.size(); i++) {
+            if (m.data.get(i).mode() == Mode.ACTIVE) {
+                dataCopy.put(i, d++);
+            }
+        }
+        emptyData = d;
+        int e = m.elements.size();
+        for (int i = 0; i < m.elements.size(); i++) {
+            if (m.elements.get(i).mode() == Mode.ACTIVE) {
+                elemCopy.put(i, e++);
+            }
+        }
+        elemBase = e;
+    }
+
+    private int add(int base, int type, String name) {
+        int index = base + addedTypes.size();
+        addedTypes.add(new int[] {type});
+        addedBodies.add(null);
+        addedNames.add(name);
+        return index;
+    }
+
+    private int addedBase() {
+        return vgrowFunc;
+    }
+
+    private void setBody(int func, byte[] body) {
+        addedBodies.set(func - addedBase(), body);
+    }
+
+    static ResettableModule rewrite(String moduleName, byte[] wasm, ResettableModule.Options options) {
+        Objects.requireNonNull(moduleName, "moduleName");
+        Objects.requireNonNull(wasm, "wasm");
+        Objects.requireNonNull(options, "options");
+        try {
+            ParsedModule m = ParsedModule.parse(wasm);
+            checkSupported(m);
+            int limit = m.hasMemory ? options.limitPages() : 0;
+            if (m.memMax >= 0) {
+                limit = (int) Math.min(limit, m.memMax);
+            }
+            if (m.memInitial > limit) {
+                throw new JshrewException(ErrorCode.ENGINE_LIMIT, "module " + moduleName + ": its memory starts at "
+                        + m.memInitial + " pages, above the guest limit of " + limit + " pages");
+            }
+            Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores());
+            byte[] out = rw.build();
+            return new ResettableModule(out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(),
+                    m.start >= 0, wasm.length);
+        } catch (Malformed e) {
+            throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": malformed WebAssembly at offset "
+                    + e.offset + " (0x" + Integer.toHexString(e.offset) + "): " + e.getMessage());
+        } catch (Refused e) {
+            throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkSupported(ParsedModule m) {
+        for (ParsedModule.Export e : m.exports) {
+            if (e.name().equals(ResettableModule.RESET_EXPORT) || e.name().equals(ResettableModule.GROW_PHYSICAL_EXPORT)
+                    || e.name().equals(ResettableModule.PAGES_EXPORT) || e.name().equals(ResettableModule.HIGH_WATER_EXPORT)) {
+                throw new Refused("already exports '" + e.name() + "', a name the rewrite adds; use --reset fresh");
+            }
+        }
+        for (ParsedModule.Import i : m.imports) {
+            if (i.module().equals(ResettableModule.HOOK_MODULE) && i.name().equals(ResettableModule.GROW_HOOK)) {
+                throw new Refused("already imports " + ResettableModule.HOOK_MODULE + "." + ResettableModule.GROW_HOOK
+                        + ", the import the rewrite adds; use --reset fresh");
+            }
+        }
+    }
+
+    // ---- Layout for BodyRewriter ----
+
+    @Override
+    public int pagesGlobal() {
+        return pagesGlobal;
+    }
+
+    @Override
+    public int virtualBytesGlobal() {
+        return bytesGlobal;
+    }
+
+    @Override
+    public int vgrowFunction() {
+        return vgrowFunc;
+    }
+
+    @Override
+    public int oobFunction() {
+        return oobFunc;
+    }
+
+    @Override
+    public int fillFunction() {
+        return fillFunc;
+    }
+
+    @Override
+    public int copyFunction() {
+        return copyFunc;
+    }
+
+    @Override
+    public boolean checkLoadsAndStores() {
+        return checkLoadsAndStores && m.hasMemory;
+    }
+
+    @Override
+    public boolean hasMemory() {
+        return m.hasMemory;
+    }
+
+    @Override
+    public int memoryInitFunction(int segment) {
+        Integer flag = dataFlag.get(segment);
+        if (flag == null) { // active: dropped since instantiation, acts as an empty segment
+            if (droppedInitHelper < 0) {
+                droppedInitHelper = add(addedBase(), TYPE_III_V, "__jshrew_init_dropped");
+                WasmWriter w = new WasmWriter();
+                w.u32(0);
+                checkRange(w, 0, 2);
+                w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(8).u32(emptyData).u8(0);
+                w.u8(0x0B);
+                setBody(droppedInitHelper, w.toByteArray());
+            }
+            return droppedInitHelper;
+        }
+        return initHelpers.computeIfAbsent(segment, seg -> {
+            int f = add(addedBase(), TYPE_III_V, "__jshrew_init_" + seg);
+            WasmWriter w = new WasmWriter();
+            w.u32(0);
+            checkRange(w, 0, 2);
+            w.u8(0x23).u32(flag).u8(0x04).u8(0x40);
+            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(8).u32(emptyData).u8(0);
+            w.u8(0x05);
+            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(8).u32(seg).u8(0);
+            w.u8(0x0B);
+            w.u8(0x0B);
+            setBody(f, w.toByteArray());
+            return f;
+        });
+    }
+
+    @Override
+    public int dataDroppedGlobal(int segment) {
+        Integer flag = dataFlag.get(segment);
+        return flag == null ? -1 : flag;
+    }
+
+    @Override
+    public int tableInitFunction(int segment, int table) {
+        Integer flag = elemFlag.get(segment);
+        if (flag == null) {
+            return -1;
+        }
+        long key = ((long) segment << 32) | Integer.toUnsignedLong(table);
+        return tableInitHelpers.computeIfAbsent(key, k -> {
+            int f = add(addedBase(), TYPE_III_V, "__jshrew_table_init_" + segment + "_" + table);
+            WasmWriter w = new WasmWriter();
+            w.u32(0);
+            w.u8(0x23).u32(flag).u8(0x04).u8(0x40);
+            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(12).u32(emptyElementFor(segment)).u32(table);
+            w.u8(0x05);
+            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(12).u32(segment).u32(table);
+            w.u8(0x0B);
+            w.u8(0x0B);
+            setBody(f, w.toByteArray());
+            return f;
+        });
+    }
+
+    @Override
+    public int elemDroppedGlobal(int segment) {
+        Integer flag = elemFlag.get(segment);
+        return flag == null ? -1 : flag;
+    }
+
+    @Override
+    public int emptyElementFor(int segment) {
+        int refType = m.elements.get(segment).refType();
+        return emptyElem.computeIfAbsent(refType, t -> elemBase + emptyElem.size());
+    }
+
+    /**
+     * Emits: if u64(local a) + u64(local n) > virtual bytes then trap as out of bounds. Uses locals {@code a} and
+     * {@code n} (i32).
+     */
+    private void checkRange(WasmWriter w, int a, int n) {
+        w.u8(0x20).u32(a).u8(0xAD).u8(0x20).u32(n).u8(0xAD).u8(0x7C); // i64(a) + i64(n)
+        w.u8(0x23).u32(bytesGlobal).u8(0x56);                          // > virtual bytes
+        w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B);            // if call $oob end
+    }
+
+    // ---- building ----
+
+    private byte[] build() {
+        BodyRewriter bodies = new BodyRewriter(m, this);
+        List<byte[]> code = new ArrayList<>(m.bodies.size());
+        for (int i = 0; i < m.bodies.size(); i++) {
+            code.add(bodies.rewrite(i));
+        }
+        if (m.hasMemory) {
+            setBody(vgrowFunc, vgrowBody());
+            setBody(oobFunc, oobBody());
+            setBody(fillFunc, fillBody());
+            setBody(copyFunc, copyBody());
+            setBody(growPhysicalFunc, new WasmWriter().u32(0).u8(0x20).u32(0).u8(0x40).u8(0).u8(0x0B).toByteArray());
+        } else { // a module without memory (tables and globals only): the memory helpers are never called
+            setBody(vgrowFunc, new WasmWriter().u32(0).u8(0x41).s32(-1).u8(0x0B).toByteArray());
+            setBody(oobFunc, new WasmWriter().u32(0).u8(0x00).u8(0x0B).toByteArray());
+            setBody(fillFunc, new WasmWriter().u32(0).u8(0x00).u8(0x0B).toByteArray());
+            setBody(copyFunc, new WasmWriter().u32(0).u8(0x00).u8(0x0B).toByteArray());
+            // grow_physical(0) = 0 (the size), anything else -1, like memory.grow on a 0-page memory with no room
+            setBody(growPhysicalFunc, new WasmWriter().u32(0).u8(0x20).u32(0).u8(0x45)
+                    .u8(0x04).u8(0x7F).u8(0x41).s32(0).u8(0x05).u8(0x41).s32(-1).u8(0x0B).u8(0x0B).toByteArray());
+        }
+        setBody(resetFunc, resetBody());
+
+        WasmWriter out = new WasmWriter(m.wasm.length + m.wasm.length / 4 + 1024);
+        out.bytes(new byte[] {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00});
+        emitCustoms(out, 0);
+        for (int id : ParsedModule.ORDER) {
+            WasmWriter s = switch (id) {
+                case ParsedModule.SEC_TYPE -> typeSection();
+                case ParsedModule.SEC_IMPORT -> importSection();
+                case ParsedModule.SEC_FUNCTION -> functionSection();
+                case ParsedModule.SEC_TABLE -> tableSection();
+                case ParsedModule.SEC_MEMORY -> memorySection();
+                case ParsedModule.SEC_GLOBAL -> globalSection();
+                case ParsedModule.SEC_EXPORT -> exportSection();
+                case ParsedModule.SEC_START -> startSection();
+                case ParsedModule.SEC_ELEMENT -> elementSection();
+                case ParsedModule.SEC_DATA_COUNT -> new WasmWriter(8).u32(m.data.size() + dataCopy.size() + 1);
+                case ParsedModule.SEC_CODE -> codeSection(code);
+                case ParsedModule.SEC_DATA -> dataSection();
+                default -> null;
+            };
+            if (s != null) {
+                out.u8(id).sized(s);
+            }
+            emitCustoms(out, id);
+        }
+        return out.toByteArray();
+    }
+
+    private void emitCustoms(WasmWriter out, int after) {
+        for (ParsedModule.Custom c : m.customs) {
+            if (c.after() != after) {
+                continue;
+            }
+            byte[] content = c.content();
+            if (c.name().startsWith(".debug_") || c.name().equals("sourceMappingURL")
+                    || c.name().equals("external_debug_info")) {
+                continue; // code offsets changed: debug information would be wrong
+            }
+            if (c.name().equals("name")) {
+                content = renumberNames(content);
+                if (content == null) {
+                    continue;
+                }
+            }
+            WasmWriter s = new WasmWriter(content.length + c.name().length() + 8);
+            s.name(c.name()).bytes(content);
+            out.u8(0).sized(s);
+        }
+    }
+
+    private WasmWriter typeSection() {
+        WasmWriter s = new WasmWriter(m.typeEntries.length + 32);
+        s.u32(typeBase + 4).bytes(m.typeEntries);
+        s.u8(0x60).u32(1).u8(0x7F).u32(1).u8(0x7F);             // (i32) -> i32
+        s.u8(0x60).u32(0).u32(0);                               // () -> ()
+        s.u8(0x60).u32(2).u8(0x7F).u8(0x7F).u32(0);             // (i32 i32) -> ()
+        s.u8(0x60).u32(3).u8(0x7F).u8(0x7F).u8(0x7F).u32(0);    // (i32 i32 i32) -> ()
+        return s;
+    }
+
+    private WasmWriter importSection() {
+        WasmWriter s = new WasmWriter(m.importEntries.length + 32);
+        s.u32(m.imports.size() + 1).bytes(m.importEntries);
+        s.name(ResettableModule.HOOK_MODULE).name(ResettableModule.GROW_HOOK).u8(0x00).u32(typeBase + TYPE_II_V);
+        return s;
+    }
+
+    private WasmWriter functionSection() {
+        WasmWriter s = new WasmWriter();
+        s.u32(m.funcTypes.size() + addedTypes.size());
+        for (int t : m.funcTypes) {
+            s.u32(t);
+        }
+        for (int[] t : addedTypes) {
+            s.u32(typeBase + t[0]);
+        }
+        return s;
+    }
+
+    private WasmWriter tableSection() {
+        if (m.tables.isEmpty() && !m.present.contains(ParsedModule.SEC_TABLE)) {
+            return null;
+        }
+        WasmWriter s = new WasmWriter();
+        s.u32(m.tables.size());
+        for (ParsedModule.Table t : m.tables) {
+            s.bytes(t.raw());
+        }
+        return s;
+    }
+
+    private WasmWriter memorySection() {
+        return m.hasMemory ? new WasmWriter(8).u32(1).u8(0x00).u32(m.memInitial) : null;
+    }
+
+    private WasmWriter globalSection() {
+        WasmWriter s = new WasmWriter();
+        s.u32(globalCount - m.globalImports);
+        for (ParsedModule.Global g : m.globals) {
+            s.u8(g.valType()).u8(g.mutable() ? 1 : 0).bytes(g.init());
+        }
+        s.u8(0x7F).u8(1).u8(0x41).s32(m.memInitial).u8(0x0B);                 // pages
+        s.u8(0x7F).u8(1).u8(0x41).s32(m.memInitial).u8(0x0B);                 // high water
+        s.u8(0x7E).u8(1).u8(0x42).s64((long) m.memInitial << 16).u8(0x0B);    // virtual bytes
+        for (int i = 0; i < dataFlag.size() + elemFlag.size(); i++) {
+            s.u8(0x7F).u8(1).u8(0x41).s32(0).u8(0x0B);                        // dropped flags
+        }
+        return s;
+    }
+
+    private WasmWriter exportSection() {
+        WasmWriter s = new WasmWriter();
+        s.u32(m.exports.size() + 4);
+        for (ParsedModule.Export e : m.exports) {
+            s.name(e.name()).u8(e.kind()).u32(e.kind() == 0 ? m.renumber(e.index()) : e.index());
+        }
+        s.name(ResettableModule.RESET_EXPORT).u8(0).u32(resetFunc);
+        s.name(ResettableModule.GROW_PHYSICAL_EXPORT).u8(0).u32(growPhysicalFunc);
+        s.name(ResettableModule.PAGES_EXPORT).u8(3).u32(pagesGlobal);
+        s.name(ResettableModule.HIGH_WATER_EXPORT).u8(3).u32(highWaterGlobal);
+        return s;
+    }
+
+    private WasmWriter startSection() {
+        return m.start < 0 ? null : new WasmWriter(8).u32(m.renumber(m.start));
+    }
+
+    private WasmWriter elementSection() {
+        int total = elemBase + emptyElem.size();
+        if (total == 0) {
+            return null;
+        }
+        WasmWriter s = new WasmWriter();
+        s.u32(total);
+        for (Element e : m.elements) {
+            encodeElement(s, e.flavour(), e);
+        }
+        for (Element e : m.elements) {
+            if (e.mode() == Mode.ACTIVE) {
+                encodeElement(s, e.funcs() != null ? 1 : 5, e);
+            }
+        }
+        for (int refType : emptyElem.keySet()) {
+            if (refType == ParsedModule.FUNCREF) {
+                s.u32(1).u8(0x00).u32(0);
+            } else {
+                s.u32(5).u8(refType).u32(0);
+            }
+        }
+        return s;
+    }
+
+    private static void encodeElement(WasmWriter s, int flavour, Element e) {
+        s.u32(flavour);
+        if (flavour == 2 || flavour == 6) {
+            s.u32(e.table());
+        }
+        if (flavour == 0 || flavour == 2 || flavour == 4 || flavour == 6) {
+            s.bytes(e.offset());
+        }
+        if (flavour == 1 || flavour == 2 || flavour == 3) {
+            s.u8(0x00);
+        } else if (flavour == 5 || flavour == 6 || flavour == 7) {
+            s.u8(e.refType());
+        }
+        if (e.funcs() != null) {
+            s.u32(e.funcs().length);
+            for (int f : e.funcs()) {
+                s.u32(f);
+            }
+        } else {
+            s.u32(e.exprs().size());
+            for (byte[] x : e.exprs()) {
+                s.bytes(x);
+            }
+        }
+    }
+
+    private WasmWriter codeSection(List<byte[]> code) {
+        WasmWriter s = new WasmWriter(m.wasm.length + 4096);
+        s.u32(code.size() + addedBodies.size());
+        for (byte[] b : code) {
+            s.u32(b.length).bytes(b);
+        }
+        for (byte[] b : addedBodies) {
+            s.u32(b.length).bytes(b);
+        }
+        return s;
+    }
+
+    private WasmWriter dataSection() {
+        WasmWriter s = new WasmWriter(m.wasm.length);
+        s.u32(m.data.size() + dataCopy.size() + 1);
+        for (Data d : m.data) {
+            s.bytes(d.raw());
+        }
+        for (Data d : m.data) {
+            if (d.mode() == Mode.ACTIVE) {
+                s.u32(1).u32(d.payload().length).bytes(d.payload());
+            }
+        }
+        s.u32(1).u32(0); // the empty segment standing in for dropped ones
+        return s;
+    }
+
+    // ---- added function bodies ----
+
+    private byte[] vgrowBody() {
+        // (param $n i32) (result i32) (local $old i32) (local $new i32)
+        WasmWriter w = new WasmWriter();
+        w.u32(1).u32(2).u8(0x7F);
+        // if n >u limit - pages: return -1
+        w.u8(0x20).u32(0).u8(0x41).s32(limit).u8(0x23).u32(pagesGlobal).u8(0x6B).u8(0x4B);
+        w.u8(0x04).u8(0x40).u8(0x41).s32(-1).u8(0x0F).u8(0x0B);
+        // old = pages; new = old + n
+        w.u8(0x23).u32(pagesGlobal).u8(0x21).u32(1);
+        w.u8(0x20).u32(1).u8(0x20).u32(0).u8(0x6A).u8(0x21).u32(2);
+        // if new >u physical: if memory.grow(new - physical) == -1: unreachable (the engine failed to provide pages
+        // within the limit; the guest must never see -1 for an allowed growth)
+        w.u8(0x20).u32(2).u8(0x3F).u8(0).u8(0x4B);
+        w.u8(0x04).u8(0x40);
+        w.u8(0x20).u32(2).u8(0x3F).u8(0).u8(0x6B).u8(0x40).u8(0).u8(0x41).s32(-1).u8(0x46);
+        w.u8(0x04).u8(0x40).u8(0x00).u8(0x0B);
+        w.u8(0x0B);
+        // pages = new; bytes = new << 16
+        w.u8(0x20).u32(2).u8(0x24).u32(pagesGlobal);
+        w.u8(0x20).u32(2).u8(0xAD).u8(0x42).s64(16).u8(0x86).u8(0x24).u32(bytesGlobal);
+        // if new >u highWater: highWater = new
+        w.u8(0x20).u32(2).u8(0x23).u32(highWaterGlobal).u8(0x4B);
+        w.u8(0x04).u8(0x40).u8(0x20).u32(2).u8(0x24).u32(highWaterGlobal).u8(0x0B);
+        // if new >u old: call jshrew.grow(old, new)
+        w.u8(0x20).u32(2).u8(0x20).u32(1).u8(0x4B);
+        w.u8(0x04).u8(0x40).u8(0x20).u32(1).u8(0x20).u32(2).u8(0x10).u32(hookFunc).u8(0x0B);
+        w.u8(0x20).u32(1);
+        w.u8(0x0B);
+        return w.toByteArray();
+    }
+
+    /** A real out-of-bounds access: address 0xFFFFFFFF + offset 0xFFFFFFFF is beyond every 32-bit memory. */
+    private static byte[] oobBody() {
+        WasmWriter w = new WasmWriter();
+        w.u32(0);
+        w.u8(0x41).s32(-1).u8(0x28).u32(0).u32(-1).u8(0x1A);
+        w.u8(0x00);
+        w.u8(0x0B);
+        return w.toByteArray();
+    }
+
+    private byte[] fillBody() {
+        WasmWriter w = new WasmWriter();
+        w.u32(0);
+        checkRange(w, 0, 2);
+        w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(11).u8(0);
+        w.u8(0x0B);
+        return w.toByteArray();
+    }
+
+    private byte[] copyBody() {
+        WasmWriter w = new WasmWriter();
+        w.u32(0);
+        w.u8(0x20).u32(0).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x23).u32(bytesGlobal).u8(0x56);
+        w.u8(0x20).u32(1).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x23).u32(bytesGlobal).u8(0x56);
+        w.u8(0x72);
+        w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B);
+        w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(10).u8(0).u8(0);
+        w.u8(0x0B);
+        return w.toByteArray();
+    }
+
+    private byte[] resetBody() {
+        WasmWriter w = new WasmWriter();
+        w.u32(0);
+        if (m.hasMemory) {
+            resetMemory(w);
+        }
+        resetTablesGlobalsSegments(w);
+        // the start function's effects
+        if (m.start >= 0) {
+            w.u8(0x10).u32(m.renumber(m.start));
+        }
+        w.u8(0x0B);
+        return w.toByteArray();
+    }
+
+    private void resetMemory(WasmWriter w) {
+        // zero [0, highWater * 64 KiB), in two fills when that is 2 GiB or more (a length must fit an i32)
+        w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(HALF_PAGES).u8(0x4F);
+        w.u8(0x04).u8(0x40);
+        w.u8(0x41).s32(0).u8(0x41).s32(0).u8(0x41).s32(0x8000_0000).u8(0xFC).u32(11).u8(0);
+        w.u8(0x41).s32(0x8000_0000).u8(0x41).s32(0)
+                .u8(0x23).u32(highWaterGlobal).u8(0x41).s32(HALF_PAGES).u8(0x6B).u8(0x41).s32(16).u8(0x74)
+                .u8(0xFC).u32(11).u8(0);
+        w.u8(0x05);
+        w.u8(0x41).s32(0).u8(0x41).s32(0).u8(0x23).u32(highWaterGlobal).u8(0x41).s32(16).u8(0x74).u8(0xFC).u32(11).u8(0);
+        w.u8(0x0B);
+        // virtual size and high water back to the initial pages (the grow hook is not called)
+        w.u8(0x41).s32(m.memInitial).u8(0x24).u32(pagesGlobal);
+        w.u8(0x42).s64((long) m.memInitial << 16).u8(0x24).u32(bytesGlobal);
+        w.u8(0x41).s32(m.memInitial).u8(0x24).u32(highWaterGlobal);
+    }
+
+    private void resetTablesGlobalsSegments(WasmWriter w) {
+        // mutable globals to their initial values
+        for (int i = 0; i < m.globals.size(); i++) {
+            ParsedModule.Global g = m.globals.get(i);
+            if (g.mutable()) {
+                w.bytes(g.init(), 0, g.init().length - 1);
+                w.u8(0x24).u32(m.globalImports + i);
+            }
+        }
+        // tables: all null, then the active element segments again, in order; passive segments undropped
+        for (int t = 0; t < m.tables.size(); t++) {
+            w.u8(0x41).s32(0).u8(0xD0).u8(m.tables.get(t).refType()).u8(0xFC).u32(16).u32(t).u8(0xFC).u32(17).u32(t);
+        }
+        for (int i = 0; i < m.elements.size(); i++) {
+            Element e = m.elements.get(i);
+            if (e.mode() == Mode.ACTIVE) {
+                w.bytes(e.offset(), 0, e.offset().length - 1);
+                w.u8(0x41).s32(0).u8(0x41).s32(e.length()).u8(0xFC).u32(12).u32(elemCopy.get(i)).u32(e.table());
+            } else if (e.mode() == Mode.PASSIVE) {
+                w.u8(0x41).s32(0).u8(0x24).u32(elemFlag.get(i));
+            }
+        }
+        // data: the active segments again, in order, from their passive copies; passive segments undropped
+        for (int i = 0; i < m.data.size(); i++) {
+            Data d = m.data.get(i);
+            if (d.mode() == Mode.ACTIVE) {
+                if (!m.hasMemory) {
+                    continue; // invalid anyway: the engine rejects the module
+                }
+                w.bytes(d.offset(), 0, d.offset().length - 1);
+                w.u8(0x41).s32(0).u8(0x41).s32(d.payload().length).u8(0xFC).u32(8).u32(dataCopy.get(i)).u8(0);
+            } else {
+                w.u8(0x41).s32(0).u8(0x24).u32(dataFlag.get(i));
+            }
+        }
+    }
+
+    // ---- name section ----
+
+    /** The name section with function indices renumbered and the added functions named; null to drop it. */
+    private byte[] renumberNames(byte[] content) {
+        try {
+            WasmReader r = new WasmReader(content);
+            WasmWriter out = new WasmWriter(content.length + 256);
+            while (!r.atEnd()) {
+                int id = r.u8();
+                int size = r.count();
+                WasmReader sub = r.slice(size);
+                WasmWriter s = new WasmWriter(size + 256);
+                switch (id) {
+                    case 1 -> {
+                        int n = sub.count();
+                        s.u32(n + 1 + addedNames.size());
+                        boolean hookNamed = false;
+                        for (int i = 0; i < n; i++) {
+                            int idx = m.renumber(sub.count());
+                            String name = sub.name();
+                            if (!hookNamed && idx > hookFunc) {
+                                s.u32(hookFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.GROW_HOOK);
+                                hookNamed = true;
+                            }
+                            s.u32(idx).name(name);
+                        }
+                        if (!hookNamed) {
+                            s.u32(hookFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.GROW_HOOK);
+                        }
+                        for (int i = 0; i < addedNames.size(); i++) {
+                            s.u32(addedBase() + i).name(addedNames.get(i));
+                        }
+                    }
+                    case 2, 3 -> { // indirect name maps keyed by function index
+                        int n = sub.count();
+                        s.u32(n);
+                        for (int i = 0; i < n; i++) {
+                            s.u32(m.renumber(sub.count()));
+                            int inner = sub.count();
+                            s.u32(inner);
+                            for (int k = 0; k < inner; k++) {
+                                s.u32(sub.u32());
+                                s.name(sub.name());
+                            }
+                        }
+                    }
+                    default -> s.bytes(sub.bytes(sub.remaining()));
+                }
+                if (!sub.atEnd()) {
+                    return null;
+                }
+                out.u8(id).sized(s);
+            }
+            return out.toByteArray();
+        } catch (Malformed e) {
+            return null; // a custom section is not validated by engines: drop a malformed one rather than fail
+        }
+    }
+}
