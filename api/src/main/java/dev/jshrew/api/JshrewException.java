@@ -23,4 +23,15 @@ public class JshrewException extends RuntimeException {
     public ErrorCode code() {
         return code;
     }
+
+    /**
+     * This failure as reported from {@code context}: the same code, the message prefixed with the context, this as the
+     * cause. Engines use it to name themselves and the module on a failure that came from elsewhere (e.g. the memory
+     * provider), so the host never has to look at a message to find out whether it is named.
+     *
+     * @param context e.g. {@code engine chicory, module indexer.wasm}
+     */
+    public JshrewException within(String context) {
+        return new JshrewException(code, context + ": " + getMessage(), this);
+    }
 }

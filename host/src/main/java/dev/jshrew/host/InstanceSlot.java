@@ -188,15 +188,9 @@ final class InstanceSlot implements AutoCloseable {
         return instance;
     }
 
+    /** Engines name themselves and the module on every failure of {@code instantiate} (its contract). */
     private ModuleInstance instantiate(long commitBytes) {
-        try {
-            return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes, callTimeout));
-        } catch (JshrewException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("engine ")) {
-                throw e;
-            }
-            throw new JshrewException(e.code(), "engine " + engineName + ", module " + module.name() + ": " + e.getMessage(), e);
-        }
+        return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes, callTimeout));
     }
 
     @Override

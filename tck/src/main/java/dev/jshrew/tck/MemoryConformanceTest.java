@@ -3,12 +3,17 @@ package dev.jshrew.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.memory.CommitReport;
+import dev.jshrew.api.memory.LinearMemory;
+import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.memory.CommittedMemoryProvider;
@@ -34,6 +39,43 @@ public abstract class MemoryConformanceTest extends EngineTest {
 
     static byte[] u32(long v) {
         return EngineConformanceTest.u32(v);
+    }
+
+    @Test
+    @DisplayName("a memory the provider refuses fails startup naming the engine and the module, exactly once")
+    void refusedCommitNamesEngineAndModule() {
+        LinearMemoryProvider refusing = new LinearMemoryProvider() {
+            private JshrewException refused() {
+                return new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, "refused by the test's provider");
+            }
+
+            @Override
+            public LinearMemory reserve(long reserveBytes, long commitBytes) {
+                throw refused();
+            }
+
+            @Override
+            public CommitReport commitRange(java.lang.foreign.MemorySegment range) {
+                throw refused();
+            }
+
+            @Override
+            public void requireBudget(long bytes) {
+                throw refused();
+            }
+        };
+        IndexerHost host = IndexerHost.builder().engine(engineName(), engineOptions(), refusing)
+                .module("probe.wasm", Fixtures.guest("wat/probe.wasm")).store(temp.resolve("refused"))
+                .runOptions(Harness.testOptions(ResetMode.FAST)).open();
+        try (host) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> host.newIndexer(line -> { }))
+                    .isInstanceOfSatisfying(JshrewException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED);
+                        assertThat(e.getMessage()).startsWith("engine " + engineName() + ", module probe.wasm: ")
+                                .contains("refused by the test's provider");
+                        assertThat(e.getMessage().indexOf("engine ", 1)).as("named once: " + e.getMessage()).isEqualTo(-1);
+                    });
+        }
     }
 
     @Test

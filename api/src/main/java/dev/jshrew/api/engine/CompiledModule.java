@@ -24,6 +24,10 @@ public interface CompiledModule {
      * Instantiates the module: allocates (and, per {@code options}, commits) memory, applies data and element
      * segments and runs the start function. The caller owns and closes the instance.
      *
+     * <p>Every {@link dev.jshrew.api.JshrewException} it throws names the engine and this module in its message,
+     * including failures that came from the memory provider (see {@link dev.jshrew.api.JshrewException#within}): the
+     * host reports them as they are.
+     *
      * @param imports one host function for every function import of {@link #imports()}, matched by module and name
      * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#LINK} when an import is missing or
      *     mistyped; {@link dev.jshrew.api.ErrorCode#TRAP} when the start function traps;

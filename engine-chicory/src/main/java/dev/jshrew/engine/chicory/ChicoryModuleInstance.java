@@ -67,7 +67,12 @@ final class ChicoryModuleInstance implements ModuleInstance {
         long backedBytes = (long) Math.min(limit, SegmentMemory.ENGINE_MAX_PAGES) * MemoryLimits.PAGE_SIZE;
         long commit = Math.min(options.commitBytes(), backedBytes);
         ChicoryModuleInstance created = null;
-        LinearMemory linear = memoryProvider.reserve(Math.max(backedBytes, MemoryLimits.PAGE_SIZE), commit);
+        LinearMemory linear;
+        try {
+            linear = memoryProvider.reserve(Math.max(backedBytes, MemoryLimits.PAGE_SIZE), commit);
+        } catch (JshrewException e) {
+            throw e.within("engine chicory, module " + module.name());
+        }
         try {
             SegmentMemory memory = new SegmentMemory(linear.segment(), declared.initialPages(), limit);
             ImportValues imports = importValues(module, hostFunctions, memory);

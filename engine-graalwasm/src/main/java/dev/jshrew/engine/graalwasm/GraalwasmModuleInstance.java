@@ -163,7 +163,11 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         if (target > physical) {
             long bytes = (long) (target - physical) * MemoryLimits.PAGE_SIZE;
             LinearMemoryProvider provider = module.engine().memoryProvider();
-            provider.requireBudget(bytes);
+            try {
+                provider.requireBudget(bytes);
+            } catch (JshrewException e) {
+                throw e.within("engine graalwasm, module " + module.name());
+            }
             long rssBefore = provider.residentSetBytes();
             long start = System.nanoTime();
             long old = call(ResettableModule.GROW_PHYSICAL_EXPORT, target - physical)[0];

@@ -1,6 +1,8 @@
 package dev.jshrew.engine.wasmtime;
 
+import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.MemoryStats;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
@@ -37,6 +39,10 @@ final class FreshInstance extends WasmtimeModuleInstance {
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");
+        } catch (GuestTrapException e) {
+            throw e;
+        } catch (JshrewException e) {
+            throw e.within(context());
         }
         cachedBytes = -1;
         try {

@@ -3,6 +3,7 @@ package dev.jshrew.engine.wasmtime;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
+import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ValueType;
@@ -78,6 +79,10 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");
+        } catch (GuestTrapException e) {
+            throw e;
+        } catch (JshrewException e) {
+            throw e.within(context());
         }
         if (live.physicalPages() == 0) {
             growPhysical(1); // the base address is only visible through a non-empty memory
@@ -100,7 +105,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         long limitBytes = (long) limitPages * MemoryLimits.PAGE_SIZE;
         long commitLen = Math.min(limitBytes, roundUp(commitBytes, MemoryLimits.PAGE_SIZE));
         if (commitLen > 0) {
-            commit = memory.commitRange(live.reservation().asSlice(0, commitLen));
+            try {
+                commit = memory.commitRange(live.reservation().asSlice(0, commitLen));
+            } catch (JshrewException e) {
+                throw e.within(context());
+            }
         }
         closeAbove(virtualPages);
     }
