@@ -1,11 +1,18 @@
 package dev.jshrew.engine.toolkit.wasm;
 
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.EXNREF;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.EXTERNREF;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.F32;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.F64;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.FUNCREF;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.SEC_CODE;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.SEC_CUSTOM;
+import static dev.jshrew.engine.toolkit.wasm.ParsedModule.V128;
+
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.engine.toolkit.wasm.ParsedModule.Section;
-import dev.jshrew.engine.toolkit.wasm.ParsedModule.Sections;
 import dev.jshrew.engine.toolkit.wasm.WasmReader.Malformed;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +53,6 @@ public final class NanCanonicalizer {
     /** The canonical f64 NaN (positive, quiet, no payload). */
     public static final long CANONICAL_F64 = 0x7FF8_0000_0000_0000L;
 
-    private static final int SEC_CUSTOM = 0, SEC_TYPE = 1, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_CODE = 10;
-    private static final int I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B, FUNCREF = 0x70,
-            EXTERNREF = 0x6F, EXNREF = 0x69;
 
     /** What a site produces. */
     private static final int KIND_F32 = 1, KIND_F64 = 2, KIND_F32X4 = 3, KIND_F64X2 = 4;
@@ -154,49 +158,22 @@ public final class NanCanonicalizer {
 
     /** @param elide whether to leave out checks whose consumer cannot tell NaNs apart (off only to measure the rule) */
     static Result run(byte[] wasm, boolean elide) {
-        Sections framing = new Sections(wasm, () -> new Malformed(4, "a WebAssembly component, not a core module"));
-        List<Section> sections = new ArrayList<>();
-        List<Integer> paramCounts = null;
-        List<Integer> funcTypes = null;
-        int funcImports = 0;
-        Section code = null;
-        while (framing.hasNext()) {
-            Section section = framing.next();
-            sections.add(section);
-            int id = section.id();
-            int start = section.header();
-            WasmReader s = section.reader(wasm);
-            switch (id) {
-                case SEC_TYPE -> paramCounts = types(s);
-                case SEC_IMPORT -> funcImports = imports(s);
-                case SEC_FUNCTION -> {
-                    int n = s.count();
-                    funcTypes = new ArrayList<>(Math.min(n, 1 << 16));
-                    for (int i = 0; i < n; i++) {
-                        funcTypes.add(s.count());
-                    }
-                    end(s, id);
-                }
-                case SEC_CODE -> {
-                    if (code != null) {
-                        throw new Malformed(start, "duplicate code section");
-                    }
-                    code = section;
-                }
-                default -> { } // copied as it is
-            }
-        }
+        ParsedModule m = ParsedModule.parseForNanPass(wasm);
+        List<Integer> paramCounts = m.typeParamCounts;
+        List<Integer> funcTypes = m.funcTypes;
+        int funcImports = m.funcImports;
+        Section code = m.codeSection();
         if (code == null) {
             return new Result(wasm, 0, 0, 0);
         }
         WasmReader s = new WasmReader(wasm, code.start(), code.end());
         int bodies = s.count();
         int firstBody = s.pos();
-        int declared = funcTypes == null ? 0 : funcTypes.size();
+        int declared = funcTypes.size();
         if (bodies != declared) {
-            throw new Malformed(code.start(), "function and code section counts differ (" + declared + " vs " + bodies + ")");
+            throw new Malformed(code.start(), "function and code section counts differ (" + declared + " vs "
+                    + bodies + ")");
         }
-        Names names = new Names(wasm, sections);
         WasmWriter newCode = null;
         int sites = 0, checks = 0, functions = 0;
         for (int i = 0; i < bodies; i++) {
@@ -204,11 +181,11 @@ public final class NanCanonicalizer {
             int len = s.count();
             WasmReader b = s.slice(len);
             int type = funcTypes.get(i);
-            if (paramCounts == null || type < 0 || type >= paramCounts.size()) {
+            if (type < 0 || type >= paramCounts.size()) {
                 throw new Malformed(code.start(), "function " + (funcImports + i) + ": type index "
                         + Integer.toUnsignedString(type) + " out of range");
             }
-            Body body = new Body(wasm, b, paramCounts.get(type), funcImports + i, names, elide);
+            Body body = new Body(wasm, b, paramCounts.get(type), funcImports + i, m, elide);
             byte[] rewritten = body.rewrite();
             sites += body.sites;
             checks += body.checks;
@@ -230,7 +207,7 @@ public final class NanCanonicalizer {
         }
         WasmWriter out = new WasmWriter(wasm.length + newCode.size() - (code.end() - code.start()) + 16);
         out.bytes(wasm, 0, 8);
-        for (Section sec : sections) {
+        for (Section sec : m.sections) {
             if (sec == code) {
                 out.u8(SEC_CODE).sized(newCode);
             } else if (sec.id() != SEC_CUSTOM || !holdsCodeOffsets(wasm, sec)) {
@@ -258,161 +235,7 @@ public final class NanCanonicalizer {
                 || name.startsWith("metadata.code.");
     }
 
-    /** Parameter counts per type index; refuses GC types. */
-    private static List<Integer> types(WasmReader s) {
-        int n = s.count();
-        List<Integer> params = new ArrayList<>(Math.min(n, 1 << 16));
-        for (int i = 0; i < n; i++) {
-            int formPos = s.pos();
-            int form = s.u8();
-            if (form != 0x60) {
-                if (form == 0x4E || form == 0x4F || form == 0x50 || form == 0x5E || form == 0x5F) {
-                    throw new Refused("type " + i + " is a GC type (0x" + Integer.toHexString(form) + ")" + UNSUPPORTED);
-                }
-                throw new Malformed(formPos, "type " + i + ": expected a function type (0x60), got 0x" + Integer.toHexString(form));
-            }
-            int count = s.count();
-            for (int p = 0; p < count; p++) {
-                valType(s, "type " + i);
-            }
-            int results = s.count();
-            for (int p = 0; p < results; p++) {
-                valType(s, "type " + i);
-            }
-            params.add(count);
-        }
-        end(s, SEC_TYPE);
-        return params;
-    }
-
-    /** Reads the import section; returns the number of function imports. */
-    private static int imports(WasmReader s) {
-        int n = s.count();
-        int funcs = 0;
-        for (int i = 0; i < n; i++) {
-            s.name();
-            s.name();
-            int kindPos = s.pos();
-            int kind = s.u8();
-            switch (kind) {
-                case 0x00 -> {
-                    s.u32();
-                    funcs++;
-                }
-                case 0x01 -> {
-                    valType(s, "import " + i);
-                    limits(s, "import " + i);
-                }
-                case 0x02 -> limits(s, "import " + i);
-                case 0x03 -> {
-                    valType(s, "import " + i);
-                    s.u8();
-                }
-                case 0x04 -> { // tag: attribute, type
-                    s.u8();
-                    s.u32();
-                }
-                default -> throw new Malformed(kindPos, "bad import kind " + kind);
-            }
-        }
-        end(s, SEC_IMPORT);
-        return funcs;
-    }
-
-    /** Table or memory limits, including the shared, 64-bit and custom-page-size forms. */
-    private static void limits(WasmReader s, String where) {
-        int flagsPos = s.pos();
-        int flags = s.u8();
-        if ((flags & ~0x0F) != 0) {
-            throw new Malformed(flagsPos, where + ": bad limits flags 0x" + Integer.toHexString(flags));
-        }
-        int width = (flags & 0x04) != 0 ? 10 : 5;
-        leb(s, width, where);
-        if ((flags & 0x01) != 0) {
-            leb(s, width, where);
-        }
-        if ((flags & 0x08) != 0) {
-            s.u32();
-        }
-    }
-
-    private static final String UNSUPPORTED = ", which NaN canonicalisation does not support";
-
-    /** A value type: numeric, vector, funcref, externref, exnref; refuses typed and GC references. */
-    private static int valType(WasmReader r, String where) {
-        int pos = r.pos();
-        int t = r.u8();
-        switch (t) {
-            case I32, I64, F32, F64, V128, FUNCREF, EXTERNREF, EXNREF -> {
-                return t;
-            }
-            default -> {
-                if (t == 0x63 || t == 0x64 || (t >= 0x65 && t <= 0x74)) {
-                    throw new Refused(where + " uses a typed function reference or GC type (0x" + Integer.toHexString(t) + ")"
-                            + UNSUPPORTED);
-                }
-                throw new Malformed(pos, where + ": bad value type 0x" + Integer.toHexString(t));
-            }
-        }
-    }
-
-    /** Skips an unsigned or signed LEB128 of at most {@code maxBytes} bytes (validated by the engine). */
-    private static void leb(WasmReader r, int maxBytes, String where) {
-        int start = r.pos();
-        for (int i = 0; i < maxBytes; i++) {
-            if ((r.u8() & 0x80) == 0) {
-                return;
-            }
-        }
-        throw new Malformed(start, where + ": LEB128 longer than " + maxBytes + " bytes");
-    }
-
-    /** Function names from the name section, read only when a message needs one. */
-    private static final class Names {
-        private final byte[] wasm;
-        private final List<Section> sections;
-        private Map<Integer, String> names;
-
-        Names(byte[] wasm, List<Section> sections) {
-            this.wasm = wasm;
-            this.sections = sections;
-        }
-
-        String describe(int func) {
-            if (names == null) {
-                names = new HashMap<>();
-                for (Section sec : sections) {
-                    if (sec.id() == SEC_CUSTOM) {
-                        read(sec);
-                    }
-                }
-            }
-            String name = names.get(func);
-            return "function " + func + (name != null ? " (" + name + ")" : "");
-        }
-
-        private void read(Section sec) {
-            try {
-                WasmReader r = new WasmReader(wasm, sec.start(), sec.end());
-                if (!r.name().equals("name")) {
-                    return;
-                }
-                while (!r.atEnd()) {
-                    int id = r.u8();
-                    WasmReader sub = r.slice(r.count());
-                    if (id == 1) {
-                        int n = sub.count();
-                        for (int i = 0; i < n; i++) {
-                            int idx = sub.count();
-                            names.put(idx, sub.name());
-                        }
-                    }
-                }
-            } catch (Malformed e) {
-                names.clear();
-            }
-        }
-    }
+    private static final String UNSUPPORTED = ParsedModule.Purpose.NAN_PASS.unsupported;
 
     /** One function body: decodes every instruction and inserts the checks. */
     private static final class Body {
@@ -420,7 +243,7 @@ public final class NanCanonicalizer {
         private final WasmReader r;
         private final long params;
         private final int func;
-        private final Names names;
+        private final ParsedModule module;
         private final boolean elide;
         int sites;
         int checks;
@@ -431,17 +254,17 @@ public final class NanCanonicalizer {
         private int addedGroups;
         private int f32 = -1, f64 = -1, v128 = -1;
 
-        Body(byte[] wasm, WasmReader r, int params, int func, Names names, boolean elide) {
+        Body(byte[] wasm, WasmReader r, int params, int func, ParsedModule module, boolean elide) {
             this.elide = elide;
             this.wasm = wasm;
             this.r = r;
             this.params = params;
             this.func = func;
-            this.names = names;
+            this.module = module;
         }
 
         private String who() {
-            return names.describe(func);
+            return module.describeFunction(func);
         }
 
         private Refused refuse(String what) {
@@ -456,7 +279,7 @@ public final class NanCanonicalizer {
             for (int g = 0; g < groups; g++) {
                 int countPos = r.pos();
                 locals += Integer.toUnsignedLong(r.u32());
-                valType(r, who());
+                ParsedModule.anyValType(r, who());
                 if (locals > 0xFFFF_FFFFL) {
                     throw new Malformed(countPos, who() + ": too many locals");
                 }
@@ -645,7 +468,7 @@ public final class NanCanonicalizer {
                     case 0x1C -> {
                         int n = r.count();
                         for (int i = 0; i < n; i++) {
-                            valType(r, who());
+                            ParsedModule.anyValType(r, who());
                         }
                     }
                     case 0x3F, 0x40 -> r.u32(); // memory.size / memory.grow memory
@@ -680,7 +503,7 @@ public final class NanCanonicalizer {
                 if (b == 0x40) {
                     r.u8();
                 } else {
-                    valType(r, who());
+                    ParsedModule.anyValType(r, who());
                 }
                 return;
             }
@@ -709,7 +532,7 @@ public final class NanCanonicalizer {
             if ((align & 0x40) != 0) {
                 r.u32();
             }
-            leb(r, 10, who());
+            r.skipLeb(10, who());
         }
 
         private void prefixFC() {

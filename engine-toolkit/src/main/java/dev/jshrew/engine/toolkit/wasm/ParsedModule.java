@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A WebAssembly core module, decoded for one of two purposes:
+ * A WebAssembly core module, decoded for one of three purposes ({@link Purpose}):
  * <ul>
  *   <li>{@link #parse} (the rewrite): every section is decoded (custom sections are kept as opaque bytes with their
  *       position), function bodies are kept as byte ranges for {@link BodyRewriter}. Features the in-place reset
@@ -17,7 +17,12 @@ import java.util.Map;
  *   <li>{@link #parseInterface} ({@link ModuleFacts}): only the module's interface is decoded (types, imports,
  *       functions, memory, exports, start, and the code section's framing); the other sections are only framed, and
  *       nothing is refused for the reset's sake: features the engines themselves accept (SIMD, imported memories and
- *       tables, exception tags, shared memory) are read.</li>
+ *       tables, exception tags, shared memory) are read;</li>
+ *   <li>{@link #parseForNanPass} ({@link NanCanonicalizer}): only what the NaN pass needs to rewrite code (types,
+ *       imports, functions) is decoded, with the pass's own rules: every other section, custom ones included, is
+ *       framed only (in any order; only a second code section is refused), the code section is left to the pass,
+ *       and nothing is cross-checked. Value types include {@code exnref}, limits may be 64-bit, shared or have a
+ *       custom page size; GC and typed references are refused in the pass's words.</li>
  * </ul>
  * Malformed bytes (and, for the interface, what it cannot represent) throw {@link Malformed}.
  */
@@ -41,6 +46,23 @@ final class ParsedModule {
     record Export(String name, int kind, int index) {}
 
     enum Mode { ACTIVE, PASSIVE, DECLARATIVE }
+
+    /** What a parse is for: it decides which sections are decoded, what is refused and how refusals end. */
+    enum Purpose {
+        REWRITE(", which in-place reset does not support; use --reset fresh"),
+        INTERFACE(""),
+        NAN_PASS(", which NaN canonicalisation does not support");
+
+        /** The end of a {@link Refused} message for this purpose. */
+        final String unsupported;
+
+        Purpose(String unsupported) {
+            this.unsupported = unsupported;
+        }
+    }
+
+    /** The exception-handling reference type, a value type only for {@link Purpose#NAN_PASS}. */
+    static final int EXNREF = 0x69;
 
     /**
      * An element segment. {@code funcs} holds function indices (flavours 0–3, already renumbered), {@code exprs}
@@ -113,6 +135,9 @@ final class ParsedModule {
     final byte[] wasm;
     /** Whether this parse is for the rewrite (everything decoded, unsupported features refused). */
     private final boolean forRewrite;
+    /** Whether this parse is for the NaN pass ({@link Purpose#NAN_PASS}). */
+    private final boolean nanPass;
+    private final Purpose purpose;
     /** Every section, custom ones included, in binary order. */
     final List<Section> sections = new ArrayList<>();
     /** Every function type, by type index. */
@@ -143,13 +168,15 @@ final class ParsedModule {
     final List<Body> bodies = new ArrayList<>();
     final List<Data> data = new ArrayList<>();
     final List<Custom> customs = new ArrayList<>();
-    /** Function names from the name section (original indices), for messages. */
-    final Map<Integer, String> functionNames = new HashMap<>();
+    /** Function names from the name section (original indices), for messages; read when a message first needs one. */
+    private Map<Integer, String> functionNames;
     final java.util.Set<Integer> present = new java.util.HashSet<>();
 
-    private ParsedModule(byte[] wasm, boolean forRewrite) {
+    private ParsedModule(byte[] wasm, Purpose purpose) {
         this.wasm = wasm;
-        this.forRewrite = forRewrite;
+        this.purpose = purpose;
+        this.forRewrite = purpose == Purpose.REWRITE;
+        this.nanPass = purpose == Purpose.NAN_PASS;
     }
 
     /** Renumbers a function index for the added import (inserted after the module's own function imports). */
@@ -162,28 +189,58 @@ final class ParsedModule {
     }
 
     String describeFunction(int index) {
+        if (functionNames == null) {
+            functionNames = new HashMap<>();
+            for (Section section : sections) {
+                if (section.id() == SEC_CUSTOM) {
+                    readFunctionNames(section);
+                }
+            }
+        }
         String name = functionNames.get(index);
         return "function " + index + (name != null ? " (" + name + ")" : "");
     }
 
     /** Decodes every section for the rewrite, refusing what the in-place reset cannot support. */
     static ParsedModule parse(byte[] wasm) {
-        ParsedModule m = new ParsedModule(wasm, true);
+        ParsedModule m = new ParsedModule(wasm, Purpose.REWRITE);
         m.parseAll();
         return m;
     }
 
     /** Decodes the module's interface only, refusing nothing for the reset's sake (see the class comment). */
     static ParsedModule parseInterface(byte[] wasm) {
-        ParsedModule m = new ParsedModule(wasm, false);
+        ParsedModule m = new ParsedModule(wasm, Purpose.INTERFACE);
         m.parseAll();
         return m;
     }
 
+    /**
+     * Decodes types, imports and functions for {@link NanCanonicalizer} and frames every section (see the class
+     * comment); the pass reads the code section from {@link #sections} itself.
+     */
+    static ParsedModule parseForNanPass(byte[] wasm) {
+        ParsedModule m = new ParsedModule(wasm, Purpose.NAN_PASS);
+        m.parseAll();
+        return m;
+    }
+
+    /** The module's code section, or null. */
+    Section codeSection() {
+        for (Section section : sections) {
+            if (section.id() == SEC_CODE) {
+                return section;
+            }
+        }
+        return null;
+    }
+
     private void parseAll() {
-        Sections framing = new Sections(wasm, () -> forRewrite
-                ? new Refused("is a WebAssembly component, not a core module")
-                : new Malformed(4, "is a WebAssembly component, not a core module"));
+        Sections framing = new Sections(wasm, () -> switch (purpose) {
+            case REWRITE -> new Refused("is a WebAssembly component, not a core module");
+            case INTERFACE -> new Malformed(4, "is a WebAssembly component, not a core module");
+            case NAN_PASS -> new Malformed(4, "a WebAssembly component, not a core module");
+        });
         int lastOrder = -1;
         int lastId = 0;
         int codeCount = -1;
@@ -193,27 +250,33 @@ final class ParsedModule {
             int idPos = section.header();
             int id = section.id();
             WasmReader s = section.reader(wasm);
-            if (id == SEC_CUSTOM) {
-                int namePos = s.pos();
-                String name = s.name();
-                byte[] content = s.bytes(s.remaining());
-                customs.add(new Custom(lastId, name, content));
-                if (name.equals("name")) {
-                    readFunctionNames(content);
+            if (nanPass) {
+                if (id == SEC_CODE && present.contains(SEC_CODE)) {
+                    throw new Malformed(idPos, "duplicate code section");
                 }
-                continue;
+                present.add(id);
+                if (!NAN_PASS_SECTIONS.contains(id)) {
+                    continue; // framed only, in any order: copied as it is
+                }
+            } else {
+                if (id == SEC_CUSTOM) {
+                    String name = s.name();
+                    byte[] content = s.bytes(s.remaining());
+                    customs.add(new Custom(lastId, name, content));
+                    continue;
+                }
+                int order = orderOf(id);
+                if (order < 0) {
+                    throw new Malformed(idPos, "unknown section id " + id);
+                }
+                if (order <= lastOrder) {
+                    throw new Malformed(idPos, "section id " + id + " out of order or duplicated");
+                }
+                lastOrder = order;
+                lastId = id;
+                present.add(id);
             }
-            int order = orderOf(id);
-            if (order < 0) {
-                throw new Malformed(idPos, "unknown section id " + id);
-            }
-            if (order <= lastOrder) {
-                throw new Malformed(idPos, "section id " + id + " out of order or duplicated");
-            }
-            lastOrder = order;
-            lastId = id;
-            present.add(id);
-            if (!forRewrite && !INTERFACE_SECTIONS.contains(id)) {
+            if (purpose == Purpose.INTERFACE && !INTERFACE_SECTIONS.contains(id)) {
                 s.skip(s.remaining()); // framed only: the engine validates it
                 continue;
             }
@@ -221,6 +284,7 @@ final class ParsedModule {
                 case SEC_TYPE -> parseTypes(s);
                 case SEC_IMPORT -> parseImports(s);
                 case SEC_FUNCTION -> {
+                    funcTypes.clear(); // the NaN pass frames in any order: the last function section counts
                     int n = s.count();
                     for (int i = 0; i < n; i++) {
                         funcTypes.add(s.count());
@@ -248,6 +312,9 @@ final class ParsedModule {
             if (!s.atEnd()) {
                 throw new Malformed(s.pos(), "section " + id + " has " + s.remaining() + " trailing bytes");
             }
+        }
+        if (nanPass) {
+            return; // the pass checks what it uses, as it uses it
         }
         if (funcTypes.size() != Math.max(codeCount, 0)) {
             throw new Malformed(wasm.length, "function and code section counts differ (" + funcTypes.size() + " vs "
@@ -280,6 +347,10 @@ final class ParsedModule {
     /** The sections {@link #parseInterface} decodes; it only frames the others. */
     private static final java.util.Set<Integer> INTERFACE_SECTIONS = java.util.Set.of(SEC_TYPE, SEC_IMPORT, SEC_FUNCTION,
             SEC_MEMORY, SEC_EXPORT, SEC_START, SEC_CODE);
+
+    /** The sections {@link #parseForNanPass} decodes; it only frames the others. */
+    private static final java.util.Set<Integer> NAN_PASS_SECTIONS = java.util.Set.of(SEC_TYPE, SEC_IMPORT,
+            SEC_FUNCTION);
 
     /** Position of a non-custom section id in {@link #ORDER}, or -1 for an unknown id. */
     static int orderOf(int id) {
@@ -318,12 +389,36 @@ final class ParsedModule {
         if (forRewrite) {
             return valType(r, where);
         }
+        if (nanPass) {
+            return anyValType(r, where);
+        }
         int pos = r.pos();
         int t = r.u8();
         return switch (t) {
             case I32, I64, F32, F64, V128, FUNCREF, EXTERNREF -> t;
             default -> throw new Malformed(pos, where + ": unsupported value type 0x" + Integer.toHexString(t));
         };
+    }
+
+    /**
+     * Reads a value type byte for the NaN pass: numeric, vector, funcref, externref, exnref; typed function
+     * references and GC types are {@link Refused}.
+     */
+    static int anyValType(WasmReader r, String where) {
+        int pos = r.pos();
+        int t = r.u8();
+        switch (t) {
+            case I32, I64, F32, F64, V128, FUNCREF, EXTERNREF, EXNREF -> {
+                return t;
+            }
+            default -> {
+                if (t == 0x63 || t == 0x64 || (t >= 0x65 && t <= 0x74)) {
+                    throw new Refused(where + " uses a typed function reference or GC type (0x"
+                            + Integer.toHexString(t) + ")" + Purpose.NAN_PASS.unsupported);
+                }
+                throw new Malformed(pos, where + ": bad value type 0x" + Integer.toHexString(t));
+            }
+        }
     }
 
     /** The SPI value type of a value type byte that {@link #valueType} accepted. */
@@ -350,35 +445,50 @@ final class ParsedModule {
     }
 
     private void parseTypes(WasmReader s) {
+        types.clear(); // the NaN pass frames in any order: the last type section counts
+        typeParamCounts.clear();
         int n = s.count();
         int start = s.pos();
         for (int i = 0; i < n; i++) {
             int formPos = s.pos();
             int form = s.u8();
             if (form != 0x60) {
-                if (forRewrite && (form == 0x4E || form == 0x4F || form == 0x50 || form == 0x5E || form == 0x5F)) {
-                    throw new Refused("type " + i + " is a GC type (0x" + Integer.toHexString(form)
-                            + "), which in-place reset does not support; use --reset fresh");
+                if (purpose != Purpose.INTERFACE
+                        && (form == 0x4E || form == 0x4F || form == 0x50 || form == 0x5E || form == 0x5F)) {
+                    throw new Refused("type " + i + " is a GC type (0x" + Integer.toHexString(form) + ")"
+                            + purpose.unsupported);
                 }
                 throw new Malformed(formPos, "type " + i + ": expected a function type (0x60), got 0x" + Integer.toHexString(form));
             }
             int params = s.count();
             List<ValueType> paramTypes = new ArrayList<>(Math.min(params, 64));
             for (int p = 0; p < params; p++) {
-                paramTypes.add(spiType(valueType(s, "type " + i)));
+                int t = valueType(s, "type " + i);
+                if (!nanPass) {
+                    paramTypes.add(spiType(t));
+                }
             }
             int results = s.count();
             List<ValueType> resultTypes = new ArrayList<>(Math.min(results, 64));
             for (int p = 0; p < results; p++) {
-                resultTypes.add(spiType(valueType(s, "type " + i)));
+                int t = valueType(s, "type " + i);
+                if (!nanPass) {
+                    resultTypes.add(spiType(t));
+                }
             }
             typeParamCounts.add(params);
-            types.add(FunctionSignature.of(paramTypes, resultTypes));
+            if (!nanPass) { // exnref has no SPI type; the pass needs only the parameter counts
+                types.add(FunctionSignature.of(paramTypes, resultTypes));
+            }
         }
         typeEntries = java.util.Arrays.copyOfRange(wasm, start, s.pos());
     }
 
     private void parseImports(WasmReader s) {
+        imports.clear(); // the NaN pass frames in any order: the last import section counts
+        funcImports = 0;
+        globalImports = 0;
+        memImports = 0;
         int n = s.count();
         int start = s.pos();
         for (int i = 0; i < n; i++) {
@@ -387,9 +497,14 @@ final class ParsedModule {
             int kindPos = s.pos();
             int kind = s.u8();
             String what = module + "." + name;
+            if (nanPass && kind != 0x00) {
+                nanPassImport(s, kindPos, kind, "import " + i);
+                imports.add(new Import(module, name, kind, -1));
+                continue;
+            }
             switch (kind) {
                 case 0x00 -> {
-                    int type = s.count();
+                    int type = nanPass ? s.u32() : s.count();
                     imports.add(new Import(module, name, kind, type));
                     funcImports++;
                 }
@@ -439,6 +554,46 @@ final class ParsedModule {
             }
         }
         importEntries = java.util.Arrays.copyOfRange(wasm, start, s.pos());
+    }
+
+    /**
+     * A table, memory, global or tag import for the NaN pass: value types as {@link #anyValType}, limits as
+     * {@link #anyLimits}, a global's mutability and a tag's attribute unchecked (the engine validates them).
+     */
+    private static void nanPassImport(WasmReader s, int kindPos, int kind, String where) {
+        switch (kind) {
+            case 0x01 -> {
+                anyValType(s, where);
+                anyLimits(s, where);
+            }
+            case 0x02 -> anyLimits(s, where);
+            case 0x03 -> {
+                anyValType(s, where);
+                s.u8();
+            }
+            case 0x04 -> { // tag: attribute, type
+                s.u8();
+                s.u32();
+            }
+            default -> throw new Malformed(kindPos, "bad import kind " + kind);
+        }
+    }
+
+    /** Table or memory limits, including the shared, 64-bit and custom-page-size forms (the NaN pass's rules). */
+    private static void anyLimits(WasmReader s, String where) {
+        int flagsPos = s.pos();
+        int flags = s.u8();
+        if ((flags & ~0x0F) != 0) {
+            throw new Malformed(flagsPos, where + ": bad limits flags 0x" + Integer.toHexString(flags));
+        }
+        int width = (flags & 0x04) != 0 ? 10 : 5;
+        s.skipLeb(width, where);
+        if ((flags & 0x01) != 0) {
+            s.skipLeb(width, where);
+        }
+        if ((flags & 0x08) != 0) {
+            s.u32();
+        }
     }
 
     private void parseTables(WasmReader s) {
@@ -695,10 +850,16 @@ final class ParsedModule {
         throw new Malformed(pos, "bad heap type 0x" + Integer.toHexString(t));
     }
 
-    /** Best effort: function names for messages; a malformed name section is ignored here. */
-    private void readFunctionNames(byte[] content) {
+    /**
+     * Best effort: function names for messages from a custom section named {@code name}; a malformed one (its
+     * section name included) drops every name read so far.
+     */
+    private void readFunctionNames(Section section) {
         try {
-            WasmReader r = new WasmReader(content);
+            WasmReader r = section.reader(wasm);
+            if (!r.name().equals("name")) {
+                return;
+            }
             while (!r.atEnd()) {
                 int id = r.u8();
                 int size = r.count();

@@ -153,6 +153,17 @@ final class WasmReader {
         return result;
     }
 
+    /** Skips an unsigned or signed LEB128 of at most {@code maxBytes} bytes, its value unchecked. */
+    void skipLeb(int maxBytes, String where) {
+        int start = pos;
+        for (int i = 0; i < maxBytes; i++) {
+            if ((u8() & 0x80) == 0) {
+                return;
+            }
+        }
+        throw new Malformed(start, where + ": LEB128 longer than " + maxBytes + " bytes");
+    }
+
     String name() {
         int n = count();
         int start = pos;

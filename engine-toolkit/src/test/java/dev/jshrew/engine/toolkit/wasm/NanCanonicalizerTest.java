@@ -312,6 +312,42 @@ class NanCanonicalizerTest {
         assertTrue(e.getMessage().endsWith("function 0: unknown instruction 0xFC 127"), e.getMessage());
     }
 
+    /**
+     * The pass reads types and imports through {@link ParsedModule} with its own rules: exnref, 64-bit memory
+     * limits, an unknown section and a custom section with a malformed name are accepted (the engine judges them),
+     * which {@link ParsedModule#parseInterface} rejects; GC types and a second code section are refused.
+     */
+    @Test
+    void keepsItsOwnAcceptanceRulesOnTheSharedParser() {
+        ByteArrayOutputStream m = module();
+        section(m, 0x20, new byte[0]); // an unknown section id: copied as it is
+        section(m, 1, new byte[] {0x02, 0x60, 0x01, 0x69, 0x00, 0x60, 0x00, 0x01, 0x7D}); // (exnref)->(), ()->f32
+        section(m, 2, new byte[] {0x01, 0x01, 'm', 0x03, 'm', 'e', 'm', 0x02, 0x04, 0x01}); // memory64 import
+        section(m, 3, new byte[] {0x01, 0x01});
+        section(m, 10, new byte[] {0x01, 0x0D, 0x00, 0x43, 0, 0, 0, 0, 0x43, 0, 0, 0, 0, (byte) 0x92, 0x0B});
+        section(m, 0, new byte[] {0x01, (byte) 0xFF}); // a custom section whose name is not UTF-8
+        byte[] lax = m.toByteArray();
+        NanCanonicalizer.Result r = NanCanonicalizer.run(lax);
+        assertEquals(1, r.sites());
+        assertEquals(1, r.checks());
+        assertNotSame(lax, r.bytes());
+        assertThrows(WasmReader.Malformed.class, () -> ParsedModule.parseInterface(lax));
+
+        ByteArrayOutputStream gc = module();
+        section(gc, 1, new byte[] {0x01, 0x5F, 0x00});
+        JshrewException e = assertThrows(JshrewException.class,
+                () -> NanCanonicalizer.canonicalize("gc-type.wasm", gc.toByteArray()));
+        assertEquals("module gc-type.wasm: type 0 is a GC type (0x5f), which NaN canonicalisation does not support",
+                e.getMessage());
+
+        ByteArrayOutputStream twice = module();
+        section(twice, 10, new byte[] {0x00});
+        section(twice, 10, new byte[] {0x00});
+        e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("twice.wasm", twice.toByteArray()));
+        assertEquals("module twice.wasm: malformed WebAssembly at offset 11 (0xb): duplicate code section",
+                e.getMessage());
+    }
+
     // ---- hand-made modules ----
 
     private static ByteArrayOutputStream module() {
