@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Converts the official WebAssembly memory spec tests (.wast) into the JSON + .wasm form that
-# engine-chicory's SpecMemoryTest runs. The testsuite is another project's code: keep both
+# engine-chicory's SpecMemoryTest and engine-toolkit's SpecRewriteTest run (both through tck's SpecSuite). The testsuite is another project's code: keep both
 # TESTSUITE_DIR and OUT_DIR outside this repository and never commit them. See tools/README-spectest.md.
 #
 # usage: tools/spectest.sh TESTSUITE_DIR OUT_DIR
@@ -66,6 +66,7 @@ done
 
 echo "spectest: $converted converted, $failed failed, $missing missing; run:"
 echo "  JSHREW_SPECTEST_DIR=$out ./mvnw -pl engine-chicory test -Dtest=SpecMemoryTest"
+echo "  JSHREW_SPECTEST_DIR=$out ./mvnw -pl engine-toolkit test -Dtest=SpecRewriteTest"
 if [[ $converted -eq 0 || $failed -ne 0 ]]; then
     exit 1
 fi

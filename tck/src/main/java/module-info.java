@@ -5,6 +5,7 @@ module dev.jshrew.tck {
     requires transitive org.assertj.core;
     requires transitive com.tngtech.archunit;
     requires dev.jshrew.memory.commit;
+    requires com.fasterxml.jackson.databind;
 
     exports dev.jshrew.tck;
 

@@ -1,10 +1,7 @@
 package dev.jshrew.engine.chicory;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ByteBufferMemory;
@@ -38,8 +35,8 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.LinearMemory;
 import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.tck.SpecSuite;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +49,6 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicContainer;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.DynamicTest;
@@ -64,8 +60,8 @@ import org.opentest4j.TestAbortedException;
  * Runs the official WebAssembly spec tests for linear memory against {@link SegmentMemory}, on Chicory's bytecode
  * compiler and on its interpreter. The testsuite is not part of this repository (nor anything generated from it):
  * {@code tools/spectest.sh} converts a checkout of it to JSON + .wasm outside the repository, and this test reads
- * that directory from the system property {@value #DIR_PROPERTY} or the environment variable {@value #DIR_ENV}.
- * Without either it is skipped, visibly. See {@code tools/README-spectest.md}.
+ * that directory through {@link SpecSuite} (the system property {@value SpecSuite#DIR_PROPERTY} or the environment
+ * variable {@value SpecSuite#DIR_ENV}). Without either it is skipped, visibly. See {@code tools/README-spectest.md}.
  *
  * <p>Every command of every script is one dynamic test, run in script order (a script's commands share its module
  * state). Text-format {@code assert_malformed} modules are skipped (the test only has a binary parser). A
@@ -80,8 +76,6 @@ import org.opentest4j.TestAbortedException;
  * {@link ByteBufferMemory} instead: a control run, to tell SegmentMemory's failures from Chicory's own.
  */
 class SpecMemoryTest {
-    /** wast2json output is plain JSON: read with Jackson, as the node module reads JSON-RPC. */
-    private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * Validation cases Chicory 1.7.5 itself gets wrong, unrelated to memory behaviour (the same failures appear with
      * Chicory's own ByteBufferMemory): its validator accepts WebAssembly 3.0 features these 2.0 tests expect rejected.
@@ -92,18 +86,12 @@ class SpecMemoryTest {
             "data.9.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global (data.wast line 89)",
             "data.10.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global (data.wast line 93)");
 
-    static final String DIR_PROPERTY = "jshrew.spectest.dir";
-    static final String DIR_ENV = "JSHREW_SPECTEST_DIR";
     /**
      * {@code segment} (default): guests get {@link SegmentMemory}. {@code bytebuffer}: Chicory's own
      * {@link ByteBufferMemory}, a control run telling SegmentMemory's failures from the engine's.
      */
     static final String MEMORY_PROPERTY = "jshrew.spectest.memory";
     static final String MEMORY_ENV = "JSHREW_SPECTEST_MEMORY";
-
-    /** The scripts, in the order they run; those absent from the directory are reported and skipped. */
-    static final List<String> FILES = List.of("memory", "memory_grow", "memory_size", "memory_fill", "memory_copy",
-            "memory_init", "memory_trap", "memory_redundancy", "address", "data", "bulk");
 
     /** Pages a guest may address at most (4 GiB); the cap the memory factory applies to declared maxima. */
     static final int WASM_MAX_PAGES = 65536;
@@ -135,44 +123,17 @@ class SpecMemoryTest {
         throw new IllegalArgumentException(MEMORY_PROPERTY + "/" + MEMORY_ENV + " must be segment or bytebuffer, not " + memory);
     }
 
-    static Path specDir() {
-        String dir = System.getProperty(DIR_PROPERTY);
-        if (dir == null || dir.isBlank()) {
-            dir = System.getenv(DIR_ENV);
-        }
-        return dir == null || dir.isBlank() ? null : Path.of(dir);
-    }
-
-    /**
-     * When the converted testsuite is missing this yields one dynamic test that is skipped with the reason (an
-     * assumption failing in the factory itself would abort a container, which surefire does not count as a test).
-     */
+    /** The {@link SpecSuite} scripts in both modes; one skipped test with the reason when they are absent. */
     @TestFactory
     Stream<DynamicNode> officialMemorySpecTests() {
-        Path dir = specDir();
-        String reason = null;
-        List<String> present = List.of();
-        if (dir == null) {
-            reason = "SpecMemoryTest skipped, reason: official testsuite not available offline; run tools/spectest.sh "
-                    + "TESTSUITE_DIR OUT_DIR, then set " + DIR_ENV + "=OUT_DIR or -D" + DIR_PROPERTY + "=OUT_DIR "
-                    + "(see tools/README-spectest.md)";
-        } else if (!Files.isDirectory(dir)) {
-            reason = "SpecMemoryTest skipped, reason: " + dir + " (from " + DIR_PROPERTY + "/" + DIR_ENV
-                    + ") is not a directory; run tools/spectest.sh TESTSUITE_DIR " + dir;
-        } else {
-            present = FILES.stream().filter(f -> Files.isRegularFile(dir.resolve(f + ".json"))).toList();
-            if (present.isEmpty()) {
-                reason = "SpecMemoryTest skipped, reason: no converted spec test (" + FILES.getFirst() + ".json, ...) in "
-                        + dir + "; run tools/spectest.sh TESTSUITE_DIR " + dir;
-            }
+        var skipped = SpecSuite.skippedWhenAbsent("SpecMemoryTest", "official memory spec tests");
+        if (skipped.isPresent()) {
+            return Stream.of(skipped.get());
         }
-        if (reason != null) {
-            String why = reason;
-            return Stream.of(DynamicTest.dynamicTest("official memory spec tests", () -> Assumptions.assumeTrue(false, why)));
-        }
-        List<String> found = present;
+        Path dir = SpecSuite.dir();
+        List<String> found = SpecSuite.present(dir);
         return Stream.of(Mode.values()).map(mode -> DynamicContainer.dynamicContainer(mode.name().toLowerCase(Locale.ROOT),
-                FILES.stream().map(file -> found.contains(file)
+                SpecSuite.FILES.stream().map(file -> found.contains(file)
                         ? fileContainer(dir, file, mode)
                         : DynamicTest.dynamicTest(file + ".wast", () -> {
                             throw new TestAbortedException(file + ".json is not in " + dir + " (not in the testsuite, or "
@@ -190,7 +151,7 @@ class SpecMemoryTest {
                 SUMMARY.put(key, new EnumMap<>(Outcome.class));
             }
             List<Map<String, Object>> commands = script.commands();
-            return commands.stream().map(c -> (DynamicNode) DynamicTest.dynamicTest(describe(c),
+            return commands.stream().map(c -> (DynamicNode) DynamicTest.dynamicTest(SpecSuite.describe(c),
                     () -> record(key, c, () -> script.run(c))));
         }).onClose(script::close);
         return DynamicContainer.dynamicContainer(file + ".wast", children);
@@ -212,10 +173,10 @@ class SpecMemoryTest {
             throw e;
         } catch (Throwable t) {
             synchronized (OPEN) {
-                FAILURES.add(key + " " + describe(command) + ": " + t);
+                FAILURES.add(key + " " + SpecSuite.describe(command) + ": " + t);
             }
             // Dynamic tests are reported by index only: name the script, mode and command in the failure.
-            throw new AssertionFailedError(key + " " + describe(command) + ": " + t, t);
+            throw new AssertionFailedError(key + " " + SpecSuite.describe(command) + ": " + t, t);
         } finally {
             synchronized (OPEN) {
                 SUMMARY.get(key).merge(outcome, 1, Integer::sum);
@@ -231,7 +192,7 @@ class SpecMemoryTest {
             if (SUMMARY.isEmpty()) {
                 return;
             }
-            StringBuilder out = new StringBuilder("SpecMemoryTest summary (" + specDir() + ", memory "
+            StringBuilder out = new StringBuilder("SpecMemoryTest summary (" + SpecSuite.dir() + ", memory "
                     + (controlRun() ? "ByteBufferMemory (control run)" : "SegmentMemory") + ")\n");
             out.append(String.format(Locale.ROOT, "%-30s %7s %7s %7s %10s%n", "file mode", "passed", "failed", "skipped",
                     "divergent"));
@@ -251,25 +212,6 @@ class SpecMemoryTest {
             DIVERGENCES.clear();
             FAILURES.clear();
         }
-    }
-
-    static String describe(Map<String, Object> c) {
-        StringBuilder s = new StringBuilder("line ").append(c.get("line")).append(' ').append(c.get("type"));
-        if (c.get("action") instanceof Map<?, ?> a) {
-            s.append(' ').append(a.get("field")).append('(');
-            if (a.get("args") instanceof List<?> args) {
-                for (int i = 0; i < args.size(); i++) {
-                    s.append(i == 0 ? "" : ", ").append(((Map<?, ?>) args.get(i)).get("value"));
-                }
-            }
-            s.append(')');
-        } else if (c.get("filename") != null) {
-            s.append(' ').append(c.get("filename"));
-        }
-        if (c.get("text") != null) {
-            s.append(" \"").append(c.get("text")).append('"');
-        }
-        return s.toString();
     }
 
     @FunctionalInterface
@@ -303,14 +245,8 @@ class SpecMemoryTest {
             this.mode = mode;
         }
 
-        @SuppressWarnings("unchecked")
         List<Map<String, Object>> commands() {
-            try {
-                Map<String, Object> json = JSON.readValue(dir.resolve(file + ".json").toFile(), Map.class);
-                return (List<Map<String, Object>>) json.get("commands");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return SpecSuite.commands(dir, file);
         }
 
         /** The memory factory: a {@link SegmentMemory} over reserved (uncommitted) memory, as jshrew gives guests. */
@@ -402,7 +338,7 @@ class SpecMemoryTest {
                     registered.put((String) c.get("as"), inst);
                 }
                 case "action" -> perform(action(c));
-                case "assert_return" -> assertReturn(action(c), list(c.get("expected")));
+                case "assert_return" -> SpecSuite.assertResults(c, perform(action(c)));
                 case "assert_trap" -> {
                     Throwable t = expectFailure(() -> perform(action(c)), "a trap");
                     requireTrap(t, (String) c.get("text"));
@@ -444,14 +380,8 @@ class SpecMemoryTest {
             }
         }
 
-        @SuppressWarnings("unchecked")
         private static Map<String, Object> action(Map<String, Object> c) {
-            return (Map<String, Object>) c.get("action");
-        }
-
-        @SuppressWarnings("unchecked")
-        private static List<Map<String, Object>> list(Object o) {
-            return o == null ? List.of() : (List<Map<String, Object>>) o;
+            return SpecSuite.action(c);
         }
 
         private Instance target(Map<String, Object> action) {
@@ -466,11 +396,7 @@ class SpecMemoryTest {
             String field = (String) action.get("field");
             switch ((String) action.get("type")) {
                 case "invoke" -> {
-                    List<Map<String, Object>> args = list(action.get("args"));
-                    long[] values = new long[args.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = argument(args.get(i));
-                    }
+                    long[] values = SpecSuite.arguments(action);
                     try {
                         long[] result = inst.export(field).apply(values);
                         return result == null ? new long[0] : result;
@@ -486,56 +412,6 @@ class SpecMemoryTest {
                     return new long[] {inst.exports().global(field).getValue()};
                 }
                 default -> throw new TestAbortedException("action type " + action.get("type") + " is not supported");
-            }
-        }
-
-        private static long argument(Map<String, Object> v) {
-            String type = (String) v.get("type");
-            String value = (String) v.get("value");
-            return switch (type) {
-                case "i32", "f32" -> (int) Long.parseUnsignedLong(value);
-                case "i64", "f64" -> Long.parseUnsignedLong(value);
-                default -> throw new TestAbortedException("argument type " + type + " is not supported by this runner");
-            };
-        }
-
-        private void assertReturn(Map<String, Object> action, List<Map<String, Object>> expected) {
-            long[] actual = perform(action);
-            assertEquals(expected.size(), actual.length, "number of results");
-            for (int i = 0; i < actual.length; i++) {
-                Map<String, Object> e = expected.get(i);
-                String type = (String) e.get("type");
-                String value = (String) e.get("value");
-                String where = "result " + i + " (" + type + ")";
-                switch (type) {
-                    case "i32" -> assertEquals((int) Long.parseUnsignedLong(value), (int) actual[i], where);
-                    case "i64" -> assertEquals(Long.parseUnsignedLong(value), actual[i], where);
-                    case "f32" -> {
-                        int bits = (int) actual[i];
-                        if (value.startsWith("nan:")) {
-                            boolean ok = Float.isNaN(Float.intBitsToFloat(bits)) && (value.equals("nan:canonical")
-                                    ? (bits & 0x7FFF_FFFF) == 0x7FC0_0000 : (bits & 0x0040_0000) != 0);
-                            if (!ok) {
-                                fail(where + ": expected " + value + ", got 0x" + Integer.toHexString(bits));
-                            }
-                        } else {
-                            assertEquals((int) Long.parseUnsignedLong(value), bits, where + " bits");
-                        }
-                    }
-                    case "f64" -> {
-                        long bits = actual[i];
-                        if (value.startsWith("nan:")) {
-                            boolean ok = Double.isNaN(Double.longBitsToDouble(bits)) && (value.equals("nan:canonical")
-                                    ? (bits & 0x7FFF_FFFF_FFFF_FFFFL) == 0x7FF8_0000_0000_0000L : (bits & 0x0008_0000_0000_0000L) != 0);
-                            if (!ok) {
-                                fail(where + ": expected " + value + ", got 0x" + Long.toHexString(bits));
-                            }
-                        } else {
-                            assertEquals(Long.parseUnsignedLong(value), bits, where + " bits");
-                        }
-                    }
-                    default -> throw new TestAbortedException("result type " + type + " is not supported by this runner");
-                }
             }
         }
 

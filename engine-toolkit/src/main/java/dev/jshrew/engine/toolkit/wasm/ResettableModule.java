@@ -99,10 +99,24 @@ public final class ResettableModule {
      *
      * @param moduleName for messages
      * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#MODULE_INVALID} when the bytes are not
-     *     a module the rewrite understands, naming the module, the function and the instruction or feature
+     *     a module the rewrite understands, naming the module, the function and the instruction or feature; an
+     *     {@link Unsupported} one when the module is well-formed but uses what in-place reset cannot support
      */
     public static ResettableModule rewrite(String moduleName, byte[] wasm, Options options) {
         return Rewriter.rewrite(moduleName, wasm, options);
+    }
+
+    /**
+     * The rewrite refuses a well-formed module because of a feature in-place reset cannot support (the message ends
+     * {@code use --reset fresh}); still {@link dev.jshrew.api.ErrorCode#MODULE_INVALID}, so callers that only look
+     * at the code see no difference. Malformed bytes are a plain {@link dev.jshrew.api.JshrewException}.
+     */
+    public static final class Unsupported extends dev.jshrew.api.JshrewException {
+        private static final long serialVersionUID = 1L;
+
+        Unsupported(String message) {
+            super(dev.jshrew.api.ErrorCode.MODULE_INVALID, message);
+        }
     }
 
     /** The rewritten module. */

@@ -143,7 +143,7 @@ final class Rewriter implements BodyRewriter.Layout {
             throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": malformed WebAssembly at offset "
                     + e.offset + " (0x" + Integer.toHexString(e.offset) + "): " + e.getMessage());
         } catch (Refused e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": " + e.getMessage());
+            throw new ResettableModule.Unsupported("module " + moduleName + ": " + e.getMessage());
         }
     }
 

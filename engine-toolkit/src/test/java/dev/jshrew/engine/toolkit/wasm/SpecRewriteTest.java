@@ -3,8 +3,6 @@ package dev.jshrew.engine.toolkit.wasm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.HostFunction;
@@ -27,6 +25,7 @@ import com.dylibso.chicory.wasm.types.ValType;
 import com.dylibso.chicory.wasm.types.Value;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.tck.SpecSuite;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,28 +36,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The official WebAssembly memory spec tests run against the REWRITTEN modules (Chicory interpreter): every module
  * is rewritten with load/store checks, instantiated, grown physically a little past its initial size (so accesses
  * between the virtual and the physical size are exercised), and every assertion must hold. Then each module is
  * reset in place and its commands are replayed: they must give the same results again (a reset instance is a fresh
- * one). The testsuite is not in the repository: set {@code jshrew.spectest.dir} / {@code JSHREW_SPECTEST_DIR} to a
- * directory converted by {@code tools/spectest.sh} (see {@code tools/README-spectest.md}); without it the test is
- * skipped, visibly.
+ * one). The testsuite is not in the repository: {@link SpecSuite} finds the directory converted by
+ * {@code tools/spectest.sh} ({@code jshrew.spectest.dir} / {@code JSHREW_SPECTEST_DIR}, see
+ * {@code tools/README-spectest.md}), reads its scripts and checks results; without it the test is skipped, visibly.
  *
  * <p>Modules the rewrite refuses (imported memories, tables, mutable globals from {@code spectest}) are counted and
  * their commands skipped. Growth past Chicory's 32767-page cap within the guest's limit traps (the rewrite never
  * shows -1 for an allowed growth) and is counted as a divergence of this engine, not a failure.
  */
 class SpecRewriteTest {
-    /** wast2json output is plain JSON: read with Jackson, as the node module reads JSON-RPC. */
-    private static final ObjectMapper JSON = new ObjectMapper();
-    static final List<String> FILES = List.of("memory", "memory_grow", "memory_size", "memory_fill", "memory_copy",
-            "memory_init", "memory_trap", "memory_redundancy", "address", "data", "bulk");
     /** Chicory 1.7.5 validator gaps (the same exclusions as engine-chicory's SpecMemoryTest). */
     static final Map<String, String> EXCLUDED = Map.of(
             "data.9.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global",
@@ -66,27 +61,19 @@ class SpecRewriteTest {
 
     enum Count { PASSED, REPLAYED, REFUSED_MODULES, SKIPPED, DIVERGENT, FAILED }
 
-    static Path specDir() {
-        String dir = System.getProperty("jshrew.spectest.dir");
-        if (dir == null || dir.isBlank()) {
-            dir = System.getenv("JSHREW_SPECTEST_DIR");
-        }
-        return dir == null || dir.isBlank() ? null : Path.of(dir);
-    }
-
     @TestFactory
     Stream<DynamicTest> officialMemorySpecTestsOnRewrittenModules() {
-        Path dir = specDir();
-        if (dir == null || !Files.isDirectory(dir)) {
-            return Stream.of(DynamicTest.dynamicTest("official memory spec tests (rewritten)", () -> Assumptions.assumeTrue(false,
-                    "SpecRewriteTest skipped, reason: official testsuite not available; run tools/spectest.sh TESTSUITE_DIR "
-                            + "OUT_DIR, then set JSHREW_SPECTEST_DIR=OUT_DIR or -Djshrew.spectest.dir=OUT_DIR")));
+        var skipped = SpecSuite.skippedWhenAbsent("SpecRewriteTest", "official memory spec tests (rewritten)");
+        if (skipped.isPresent()) {
+            return Stream.of(skipped.get());
         }
-        return FILES.stream().filter(f -> Files.isRegularFile(dir.resolve(f + ".json")))
+        Path dir = SpecSuite.dir();
+        return SpecSuite.present(dir).stream()
                 .map(f -> DynamicTest.dynamicTest(f + ".wast", () -> {
                     Script s = new Script(dir, f);
                     s.runAll();
-                    System.out.println("SpecRewriteTest " + f + ": " + s.counts + (s.failures.isEmpty() ? "" : " failures: " + s.failures));
+                    System.out.println("SpecRewriteTest " + f + ": " + s.counts
+                            + (s.failures.isEmpty() ? "" : " failures: " + s.failures));
                     assertTrue(s.failures.isEmpty(), f + ": " + s.failures);
                     assertTrue(s.counts.getOrDefault(Count.PASSED, 0) > 0 || f.equals("data"), f + ": nothing ran");
                 }));
@@ -115,14 +102,12 @@ class SpecRewriteTest {
             counts.merge(c, 1, Integer::sum);
         }
 
-        @SuppressWarnings("unchecked")
-        void runAll() throws IOException {
-            Map<String, Object> json = JSON.readValue(dir.resolve(file + ".json").toFile(), Map.class);
-            for (Map<String, Object> c : (List<Map<String, Object>>) json.get("commands")) {
-                String where = file + " line " + c.get("line") + " " + c.get("type");
+        void runAll() {
+            for (Map<String, Object> c : SpecSuite.commands(dir, file)) {
+                String where = file + " " + SpecSuite.describe(c);
                 try {
                     run(c, false);
-                } catch (Skip s) {
+                } catch (Skip | TestAbortedException s) {
                     count(Count.SKIPPED);
                 } catch (Divergent d) {
                     count(Count.DIVERGENT);
@@ -155,7 +140,7 @@ class SpecRewriteTest {
                     try {
                         run(c, true);
                         count(Count.REPLAYED);
-                    } catch (Skip | Divergent s) {
+                    } catch (Skip | TestAbortedException | Divergent s) {
                         // counted on the first run
                     } catch (Throwable t) {
                         count(Count.FAILED);
@@ -208,11 +193,8 @@ class SpecRewriteTest {
             ResettableModule rw;
             try {
                 rw = ResettableModule.rewrite(filename, wasm, new ResettableModule.Options(65536, true));
-            } catch (JshrewException e) {
-                if (e.code() == ErrorCode.MODULE_INVALID && e.getMessage().contains("use --reset fresh")) {
-                    throw new Refused(e);
-                }
-                throw e;
+            } catch (ResettableModule.Unsupported e) {
+                throw new Refused(e);
             }
             WasmModule module = Parser.parse(rw.bytes());
             Instance inst = Instance.builder(module).withImportValues(imports()).withMachineFactory(InterpreterMachine::new)
@@ -279,7 +261,7 @@ class SpecRewriteTest {
                     }
                     switch (type) {
                         case "action" -> perform(inst, action);
-                        case "assert_return" -> assertReturn(perform(inst, action), (List<Map<String, Object>>) c.get("expected"));
+                        case "assert_return" -> SpecSuite.assertResults(c, perform(inst, action));
                         case "assert_trap" -> {
                             Throwable t = failure(() -> perform(inst, action));
                             if (!(t instanceof ChicoryException) || t instanceof InvalidException || t instanceof MalformedException) {
@@ -342,7 +324,7 @@ class SpecRewriteTest {
         private static Throwable failure(Body body) {
             try {
                 body.run();
-            } catch (Skip | Divergent s) {
+            } catch (Skip | TestAbortedException | Divergent s) {
                 throw s;
             } catch (Throwable t) {
                 return t;
@@ -350,24 +332,12 @@ class SpecRewriteTest {
             throw new AssertionError("expected a failure, but it succeeded");
         }
 
-        @SuppressWarnings("unchecked")
         long[] perform(Instance inst, Map<String, Object> action) {
             String field = (String) action.get("field");
             if ("get".equals(action.get("type"))) {
                 return new long[] {inst.exports().global(field).getValue()};
             }
-            List<Map<String, Object>> args = (List<Map<String, Object>>) action.get("args");
-            long[] values = new long[args.size()];
-            for (int i = 0; i < values.length; i++) {
-                Map<String, Object> a = args.get(i);
-                String t = (String) a.get("type");
-                String v = (String) a.get("value");
-                values[i] = switch (t) {
-                    case "i32", "f32" -> (int) Long.parseUnsignedLong(v);
-                    case "i64", "f64" -> Long.parseUnsignedLong(v);
-                    default -> throw new Skip("argument type " + t);
-                };
-            }
+            long[] values = SpecSuite.arguments(action);
             try {
                 long[] r = inst.export(field).apply(values);
                 return r == null ? new long[0] : r;
@@ -378,33 +348,6 @@ class SpecRewriteTest {
                     throw new Divergent("growth beyond Chicory's " + Memory.RUNTIME_MAX_PAGES + " pages", e);
                 }
                 throw e;
-            }
-        }
-
-        void assertReturn(long[] actual, List<Map<String, Object>> expected) {
-            assertEquals(expected.size(), actual.length, "number of results");
-            for (int i = 0; i < actual.length; i++) {
-                String t = (String) expected.get(i).get("type");
-                String v = (String) expected.get(i).get("value");
-                switch (t) {
-                    case "i32" -> assertEquals((int) Long.parseUnsignedLong(v), (int) actual[i], "result " + i);
-                    case "i64" -> assertEquals(Long.parseUnsignedLong(v), actual[i], "result " + i);
-                    case "f32" -> {
-                        if (v.startsWith("nan:")) {
-                            assertTrue(Float.isNaN(Float.intBitsToFloat((int) actual[i])), "result " + i + " NaN");
-                        } else {
-                            assertEquals((int) Long.parseUnsignedLong(v), (int) actual[i], "result " + i);
-                        }
-                    }
-                    case "f64" -> {
-                        if (v.startsWith("nan:")) {
-                            assertTrue(Double.isNaN(Double.longBitsToDouble(actual[i])), "result " + i + " NaN");
-                        } else {
-                            assertEquals(Long.parseUnsignedLong(v), actual[i], "result " + i);
-                        }
-                    }
-                    default -> throw new Skip("result type " + t);
-                }
             }
         }
     }
