@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Converts the official WebAssembly memory spec tests (.wast) into the JSON + .wasm form that
-# engine-chicory's SpecMemoryTest and engine-toolkit's SpecRewriteTest run (both through tck's SpecSuite). The testsuite is another project's code: keep both
+# engine-chicory's SpecMemoryTest and engine-toolkit's SpecRewriteTest run (both through tck's
+# SpecSuite). The testsuite is another project's code: keep both
 # TESTSUITE_DIR and OUT_DIR outside this repository and never commit them. See tools/README-spectest.md.
 #
 # usage: tools/spectest.sh TESTSUITE_DIR OUT_DIR
