@@ -5,7 +5,8 @@
 module dev.jshrew.node {
     requires transitive dev.jshrew.host;
     requires java.net.http;
-    requires com.fasterxml.jackson.databind;
+    // transitive: the test fixtures compiled into this module (RpcClient, shared with cli's tests) expose JSON trees
+    requires transitive com.fasterxml.jackson.databind;
     requires org.eclipse.jetty.server;
     requires io.prometheus.metrics.core;
     requires io.prometheus.metrics.model;

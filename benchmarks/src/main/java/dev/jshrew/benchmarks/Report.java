@@ -53,7 +53,7 @@ public final class Report {
             for (Path file : files.filter(f -> f.toString().endsWith(".json") && !f.getFileName().toString().startsWith("v8")).sorted().toList()) {
                 for (JsonNode run : json.readTree(file.toFile())) {
                     Map<String, String> params = new TreeMap<>();
-                    run.path("params").fields().forEachRemaining(e -> params.put(e.getKey(), e.getValue().asText()));
+                    run.path("params").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
                     JsonNode metric = run.path("primaryMetric");
                     List<Double> raw = new ArrayList<>();
                     metric.path("rawData").forEach(fork -> fork.forEach(v -> raw.add(v.asDouble())));
@@ -66,7 +66,7 @@ public final class Report {
         Map<String, Double> v8 = new LinkedHashMap<>();
         Path v8file = dir.resolve("v8-baseline.json");
         if (Files.exists(v8file)) {
-            json.readTree(v8file.toFile()).fields().forEachRemaining(e -> v8.put(e.getKey(), e.getValue().asDouble()));
+            json.readTree(v8file.toFile()).properties().forEach(e -> v8.put(e.getKey(), e.getValue().asDouble()));
         }
         StringBuilder md = new StringBuilder("# Benchmark results\n\n").append(machine.isEmpty() ? "" : machine + "\n\n");
         commitTables(results, md);

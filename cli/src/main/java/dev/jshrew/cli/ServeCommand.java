@@ -65,7 +65,7 @@ final class ServeCommand implements Callable<Integer> {
                     session.metrics.rpcCall(method, ok);
                 }
             });
-            try (RpcServer server = startServer(rpc, (int) maxBody)) {
+            try (RpcServer _ = startServer(rpc, (int) maxBody)) {
                 session.sync();
                 if (node.exitAt == null && !session.stopRequested()) {
                     LOG.log(Level.INFO, "the block source is done; serving until stopped");

@@ -57,6 +57,8 @@ class ServeCliTest {
             try (ChildJshrew serve = ChildJshrew.start(List.of(), "serve", "--engine", "chicory", "--indexer", CliTest.indexer(), "--db", db,
                     "--daemon-rpc-url", fake.url().toString(), "--port", "0", "--metrics-port", "0", "--memory-commit", "64m",
                     "--view-workers", "2", "--poll-interval-ms", "50", "--retry-initial-delay-ms", "50", "--progress", "log")) {
+                // Jetty's own log lines reach jshrew's stderr log (SLF4J 2 -> slf4j-jdk14 -> java.util.logging).
+                serve.awaitErr("INFO +Started oejs\\.Server@", 60);
                 int port = Integer.parseInt(serve.awaitErr("serving JSON-RPC on http://127\\.0\\.0\\.1:(\\d+)", 60));
                 int metricsPort = Integer.parseInt(serve.awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 60));
                 RpcClient rpc = new RpcClient(port);

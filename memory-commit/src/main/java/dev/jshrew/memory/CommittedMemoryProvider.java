@@ -97,6 +97,8 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
                     ? CommitReport.none(Committer.rssBytes())
                     : Committer.commit(MemorySegment.ofAddress(addr).reinterpret(commitLen), commitLen, commitBytes,
                             concrete);
+            // Not try-with-resources: the arena's owner is the returned memory, whose close() closes it.
+            @SuppressWarnings("MustBeClosedChecker")
             Arena arena = Arena.ofShared();
             MemorySegment segment = MemorySegment.ofAddress(addr)
                     .reinterpret(reserveBytes, arena, ignored -> unmapQuietly(addr, mapLen));

@@ -8,7 +8,7 @@ import dev.jshrew.api.memory.LinearMemory;
  * Child-process entry point for {@link CgroupRefusalTest}: reserves and commits, prints the report, exits 0; on a
  * refusal prints {@code REFUSED <code>: <message>} to stderr and exits with the error code's exit status.
  *
- * <p>Usage: {@code CommitProbeMain RESERVE COMMIT [STRATEGY]}, sizes as {@link CommittedMemoryProvider#parseSize}.
+ * <p>Usage: {@code CommitProbeMain RESERVE COMMIT [STRATEGY]}, sizes as {@link dev.jshrew.api.memory.MemorySize#parse}.
  */
 public final class CommitProbeMain {
     private CommitProbeMain() {

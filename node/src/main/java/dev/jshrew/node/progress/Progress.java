@@ -22,6 +22,10 @@ import me.tongfei.progressbar.ProgressBarStyle;
 public abstract sealed class Progress implements SyncListener, AutoCloseable permits Progress.Log, Progress.Bar {
     private static final System.Logger LOG = System.getLogger("jshrew.index");
 
+    /** Ends the display (a bar's last frame, nothing for log lines); never throws. */
+    @Override
+    public abstract void close();
+
     /** How progress is shown. */
     public enum Mode { AUTO, BAR, LOG, OFF }
 

@@ -32,6 +32,10 @@ import java.util.function.Function;
 abstract class GuestRunner implements AutoCloseable {
     enum Engine { INTERPRETER, COMPILER }
 
+    /** Drops the instance; never throws. */
+    @Override
+    public abstract void close();
+
     /** What one block did: "ok", "failed" (no flush, or a failure flag) or "trap:KIND", and the pairs it flushed. */
     record Outcome(String result, List<String> flushed) {
         boolean trapped() {

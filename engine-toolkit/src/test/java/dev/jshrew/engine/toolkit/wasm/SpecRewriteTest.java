@@ -283,7 +283,7 @@ class SpecRewriteTest {
                         throw new Skip("text module");
                     }
                     if (EXCLUDED.containsKey(c.get("filename"))) {
-                        throw new Skip((String) EXCLUDED.get(c.get("filename")));
+                        throw new Skip(EXCLUDED.get(c.get("filename")));
                     }
                     Throwable t = failure(() -> instantiate((String) c.get("filename"), false));
                     boolean rejected = t instanceof InvalidException || t instanceof MalformedException
