@@ -9,5 +9,6 @@ module dev.jshrew.engine.chicory {
     requires com.dylibso.chicory.wasm;
     requires com.dylibso.chicory.compiler;
 
-    provides dev.jshrew.api.engine.WasmEngineProvider with dev.jshrew.engine.chicory.ChicoryEngineProvider;
+    provides dev.jshrew.api.engine.WasmEngineProvider with
+            dev.jshrew.engine.chicory.ChicoryEngineProvider;
 }

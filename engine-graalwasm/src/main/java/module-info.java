@@ -9,5 +9,6 @@ module dev.jshrew.engine.graalwasm {
     requires dev.jshrew.engine.toolkit;
     requires org.graalvm.polyglot;
 
-    provides dev.jshrew.api.engine.WasmEngineProvider with dev.jshrew.engine.graalwasm.GraalwasmEngineProvider;
+    provides dev.jshrew.api.engine.WasmEngineProvider with
+            dev.jshrew.engine.graalwasm.GraalwasmEngineProvider;
 }

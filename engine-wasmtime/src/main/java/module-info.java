@@ -7,5 +7,6 @@ module dev.jshrew.engine.wasmtime {
     requires dev.jshrew.engine.toolkit;
     requires wasmtime.java;
 
-    provides dev.jshrew.api.engine.WasmEngineProvider with dev.jshrew.engine.wasmtime.WasmtimeEngineProvider;
+    provides dev.jshrew.api.engine.WasmEngineProvider with
+            dev.jshrew.engine.wasmtime.WasmtimeEngineProvider;
 }

@@ -7,5 +7,6 @@ module dev.jshrew.storage.rocksdb {
     // rocksdbjni 10.4.2 has no Automatic-Module-Name: "rocksdbjni" is the name derived from its file name.
     requires rocksdbjni;
 
-    provides dev.jshrew.api.storage.StorageProvider with dev.jshrew.storage.rocksdb.RocksDbStorageProvider;
+    provides dev.jshrew.api.storage.StorageProvider with
+            dev.jshrew.storage.rocksdb.RocksDbStorageProvider;
 }

@@ -10,5 +10,7 @@ module dev.jshrew.tck {
     exports dev.jshrew.tck;
 
     uses dev.jshrew.api.storage.StorageProvider;
-    opens dev.jshrew.tck to org.junit.platform.commons;
+
+    opens dev.jshrew.tck to
+            org.junit.platform.commons;
 }

@@ -3,8 +3,8 @@ package dev.jshrew.benchmarks;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
-import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.host.RunOptions;
+import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 3)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
 public class BlockBenchmark {
     @Param({"chicory"})
     public String engine;
@@ -57,10 +59,13 @@ public class BlockBenchmark {
     public void start() throws IOException {
         block = Guests.realBlock(blockHeight);
         dir = Files.createTempDirectory("jshrew-bench");
-        host = IndexerHost.builder().engine(engine, Map.of(), new CommittedMemoryProvider())
-                .module("spendables.wasm", Guests.guest("spendables/spendables.wasm")).store(dir)
-                .runOptions(RunOptions.defaults()).open();
-        indexer = host.newIndexer(s -> { });
+        host = IndexerHost.builder()
+                .engine(engine, Map.of(), new CommittedMemoryProvider())
+                .module("spendables.wasm", Guests.guest("spendables/spendables.wasm"))
+                .store(dir)
+                .runOptions(RunOptions.defaults())
+                .open();
+        indexer = host.newIndexer(s -> {});
         height = 1_000_000;
     }
 

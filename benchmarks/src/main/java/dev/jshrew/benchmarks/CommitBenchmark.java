@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
-@Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx1g"})
+@Fork(
+        value = 5,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx1g"})
 public class CommitBenchmark {
     @Param({"hugepage_populate_write", "populate_write", "map_populate", "touch"})
     public String strategy;
@@ -55,7 +57,8 @@ public class CommitBenchmark {
         long rise = Guests.rssBytes() - rssBefore;
         try {
             if (memory.commitReport().committedBytes() < bytes || rise < bytes * 9 / 10) {
-                throw new IllegalStateException("commit was not physical: " + memory.commitReport().describe() + ", RSS rise " + (rise >> 20) + " MiB");
+                throw new IllegalStateException("commit was not physical: "
+                        + memory.commitReport().describe() + ", RSS rise " + (rise >> 20) + " MiB");
             }
         } finally {
             memory.close();

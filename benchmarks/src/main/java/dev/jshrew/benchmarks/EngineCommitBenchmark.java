@@ -31,7 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 0)
 @Measurement(iterations = 1)
-@Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx1g"})
+@Fork(
+        value = 5,
+        jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xmx1g"})
 public class EngineCommitBenchmark {
     @Param({"chicory"})
     public String engine;
@@ -60,7 +62,8 @@ public class EngineCommitBenchmark {
         long rise = Guests.rssBytes() - rssBefore;
         instance.close();
         if (committed < (2047L << 20) || rise < committed * 9 / 10) {
-            throw new IllegalStateException("engine " + engine + " committed " + (committed >> 20) + " MiB, RSS rose " + (rise >> 20) + " MiB");
+            throw new IllegalStateException(
+                    "engine " + engine + " committed " + (committed >> 20) + " MiB, RSS rose " + (rise >> 20) + " MiB");
         }
     }
 

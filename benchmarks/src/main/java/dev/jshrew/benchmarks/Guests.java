@@ -36,7 +36,9 @@ final class Guests {
      */
     static byte[] realBlock(long height) {
         String name = String.format("mainnet-%06d.hex", height);
-        for (Path dir : new Path[] {Path.of(System.getProperty("jshrew.blocks.dir", "../shared/data/blocks")), Path.of("sample/blocks")}) {
+        for (Path dir : new Path[] {
+            Path.of(System.getProperty("jshrew.blocks.dir", "../shared/data/blocks")), Path.of("sample/blocks")
+        }) {
             Path file = dir.resolve(name);
             if (Files.isRegularFile(file)) {
                 try {
@@ -46,7 +48,8 @@ final class Guests {
                 }
             }
         }
-        throw new IllegalStateException("block " + name + " not found: run from the repository root or set -Djshrew.blocks.dir");
+        throw new IllegalStateException(
+                "block " + name + " not found: run from the repository root or set -Djshrew.blocks.dir");
     }
 
     /** VmRSS in bytes; an unreadable value fails the benchmark rather than passing its RSS check. */

@@ -33,11 +33,15 @@ final class BlockFiles {
                         heightOf(f).ifPresent(h -> add(byHeight, h, f));
                     }
                 } catch (IOException e) {
-                    throw new JshrewException(ErrorCode.INPUT, "cannot list block directory " + path + ": " + e.getMessage(), e);
+                    throw new JshrewException(
+                            ErrorCode.INPUT, "cannot list block directory " + path + ": " + e.getMessage(), e);
                 }
             } else if (Files.isRegularFile(path)) {
-                long h = heightOf(path).orElseThrow(() -> new JshrewException(ErrorCode.INPUT,
-                        "block file " + path + " has no height in its name (the last run of digits is the height)"));
+                long h = heightOf(path)
+                        .orElseThrow(() -> new JshrewException(
+                                ErrorCode.INPUT,
+                                "block file " + path
+                                        + " has no height in its name (the last run of digits is the height)"));
                 add(byHeight, h, path);
             } else {
                 throw new JshrewException(ErrorCode.INPUT, "no block file or directory at " + path);
@@ -49,7 +53,8 @@ final class BlockFiles {
     private static void add(NavigableMap<Long, Path> byHeight, long height, Path file) {
         Path previous = byHeight.put(height, file);
         if (previous != null && !previous.equals(file)) {
-            throw new JshrewException(ErrorCode.INPUT, "two block files for height " + height + ": " + previous + " and " + file);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "two block files for height " + height + ": " + previous + " and " + file);
         }
     }
 
@@ -71,7 +76,10 @@ final class BlockFiles {
         try {
             raw = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new JshrewException(ErrorCode.INPUT, "cannot read block file " + file + " (height " + height + "): " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "cannot read block file " + file + " (height " + height + "): " + e.getMessage(),
+                    e);
         }
         if (looksLikeHexText(raw)) {
             String text = new String(raw, java.nio.charset.StandardCharsets.US_ASCII).strip();
@@ -79,7 +87,9 @@ final class BlockFiles {
                 text = text.substring(2);
             }
             if (text.length() % 2 != 0 || !text.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
-                throw new JshrewException(ErrorCode.INPUT, "block file " + file + " (height " + height + ") is neither valid hex nor a raw block");
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "block file " + file + " (height " + height + ") is neither valid hex nor a raw block");
             }
             return HexFormat.of().parseHex(text);
         }

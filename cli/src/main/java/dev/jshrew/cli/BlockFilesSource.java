@@ -10,6 +10,9 @@ import java.util.List;
  */
 final class BlockFilesSource extends FixedChainSource<Path> {
     BlockFilesSource(List<Path> paths) {
-        super(BlockFiles.scan(paths), (height, file) -> BlockFiles.read(file, height), "block files " + List.copyOf(paths));
+        super(
+                BlockFiles.scan(paths),
+                (height, file) -> BlockFiles.read(file, height),
+                "block files " + List.copyOf(paths));
     }
 }

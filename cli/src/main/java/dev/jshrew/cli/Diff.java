@@ -1,13 +1,12 @@
 package dev.jshrew.cli;
 
-import dev.jshrew.node.chain.Backoff;
-import dev.jshrew.node.chain.ChainSource;
-import dev.jshrew.node.sync.Fetcher;
-
 import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.sync.Fetcher;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -41,13 +40,14 @@ public final class Diff {
             if (key == null) {
                 return "first difference at height " + height + ": " + what;
             }
-            return "first difference at height " + height + ", key " + Hashes.hex(key) + ": A=" + (a == null ? "(absent)" : Hashes.hex(a))
-                    + " B=" + (b == null ? "(absent)" : Hashes.hex(b));
+            return "first difference at height " + height + ", key " + Hashes.hex(key) + ": A="
+                    + (a == null ? "(absent)" : Hashes.hex(a)) + " B=" + (b == null ? "(absent)" : Hashes.hex(b));
         }
     }
 
     /** Compares one block's dumps; empty when they are equal. */
-    public static Optional<Difference> writes(long height, NavigableMap<byte[], byte[]> a, NavigableMap<byte[], byte[]> b) {
+    public static Optional<Difference> writes(
+            long height, NavigableMap<byte[], byte[]> a, NavigableMap<byte[], byte[]> b) {
         Iterator<Map.Entry<byte[], byte[]>> ia = a.entrySet().iterator();
         Iterator<Map.Entry<byte[], byte[]>> ib = b.entrySet().iterator();
         Map.Entry<byte[], byte[]> ea = ia.hasNext() ? ia.next() : null;
@@ -93,7 +93,10 @@ public final class Diff {
             }
             compared++;
             if (hashA.isEmpty() || hashB.isEmpty()) {
-                return new Result(Optional.of(new Difference(h, null, null, null, "indexed only in " + (hashA.isPresent() ? "A" : "B"))), compared);
+                return new Result(
+                        Optional.of(new Difference(
+                                h, null, null, null, "indexed only in " + (hashA.isPresent() ? "A" : "B"))),
+                        compared);
             }
             Optional<Difference> d = block(h, a, b);
             if (d.isPresent()) {
@@ -111,13 +114,19 @@ public final class Diff {
         byte[] hashA = a.blockHash(h).orElseThrow();
         byte[] hashB = b.blockHash(h).orElseThrow();
         if (!Arrays.equals(hashA, hashB)) {
-            return Optional.of(new Difference(h, null, hashA, hashB, "block hashes differ: A " + Hashes.hex(hashA) + ", B " + Hashes.hex(hashB)));
+            return Optional.of(new Difference(
+                    h, null, hashA, hashB, "block hashes differ: A " + Hashes.hex(hashA) + ", B " + Hashes.hex(hashB)));
         }
         byte[] rootA = a.stateRoot(h).orElse(new byte[0]);
         byte[] rootB = b.stateRoot(h).orElse(new byte[0]);
         if (!Arrays.equals(rootA, rootB)) {
-            return Optional.of(new Difference(h, null, rootA, rootB, "state roots differ (earlier history differs): A "
-                    + Hashes.hex(rootA) + ", B " + Hashes.hex(rootB)));
+            return Optional.of(new Difference(
+                    h,
+                    null,
+                    rootA,
+                    rootB,
+                    "state roots differ (earlier history differs): A " + Hashes.hex(rootA) + ", B "
+                            + Hashes.hex(rootB)));
         }
         return Optional.empty();
     }
@@ -130,8 +139,16 @@ public final class Diff {
      *
      * @param progress told each height compared
      */
-    public static Result run(ChainSource source, long from, long exitAt, Indexer a, ChainIndex storeA, Indexer b,
-                             ChainIndex storeB, LongConsumer progress) throws InterruptedException {
+    public static Result run(
+            ChainSource source,
+            long from,
+            long exitAt,
+            Indexer a,
+            ChainIndex storeA,
+            Indexer b,
+            ChainIndex storeB,
+            LongConsumer progress)
+            throws InterruptedException {
         long compared = 0;
         try (Fetcher fetcher = new Fetcher(source, from, exitAt, 4, Backoff.DEFAULT, Duration.ofMillis(200))) {
             while (true) {
@@ -153,10 +170,20 @@ public final class Diff {
                 progress.accept(h);
                 if (failA != null || failB != null) {
                     if (failA == null || failB == null || !failA.equals(failB)) {
-                        return new Result(Optional.of(new Difference(h, null, null, null, "A " + (failA == null ? "indexed the block" : "failed: " + failA)
-                                + "; B " + (failB == null ? "indexed the block" : "failed: " + failB))), compared);
+                        return new Result(
+                                Optional.of(new Difference(
+                                        h,
+                                        null,
+                                        null,
+                                        null,
+                                        "A " + (failA == null ? "indexed the block" : "failed: " + failA) + "; B "
+                                                + (failB == null ? "indexed the block" : "failed: " + failB))),
+                                compared);
                     }
-                    return new Result(Optional.empty(), compared, "both failed block " + h + " alike (" + failA + "); stopped there");
+                    return new Result(
+                            Optional.empty(),
+                            compared,
+                            "both failed block " + h + " alike (" + failA + "); stopped there");
                 }
                 Optional<Difference> d = block(h, storeA, storeB);
                 if (d.isPresent()) {

@@ -7,7 +7,6 @@ import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.node.chain.ChainSource;
-
 import dev.jshrew.node.sync.Sync;
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -22,12 +21,15 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "diff", description = {
-        "Report the first block and key where two indexings differ (rockshrew-diff, implemented). Exit 0: no difference; 1: a difference.",
-        "Two databases:  diff --db1 DIR --db2 DIR [--from H] [--to H]",
-        "Two indexers, or one indexer on two engines, over the same blocks:",
-        "                diff --indexer A.wasm [--engine E] [-E K=V] [--indexer2 B.wasm] [--engine2 E2] [--engine2-option K=V]",
-        "                     (--blocks PATH | --daemon-rpc-url URL …) [--start-block H] [--exit-at H] [--work-dir DIR]"})
+@Command(
+        name = "diff",
+        description = {
+            "Report the first block and key where two indexings differ (rockshrew-diff, implemented). Exit 0: no difference; 1: a difference.",
+            "Two databases:  diff --db1 DIR --db2 DIR [--from H] [--to H]",
+            "Two indexers, or one indexer on two engines, over the same blocks:",
+            "                diff --indexer A.wasm [--engine E] [-E K=V] [--indexer2 B.wasm] [--engine2 E2] [--engine2-option K=V]",
+            "                     (--blocks PATH | --daemon-rpc-url URL …) [--start-block H] [--exit-at H] [--work-dir DIR]"
+        })
 final class DiffCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger("jshrew.diff");
 
@@ -40,7 +42,10 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "H", defaultValue = "0", description = "first height to compare (databases)")
     long from;
 
-    @Option(names = "--to", paramLabel = "H", description = "last height to compare (databases; default: the higher tip)")
+    @Option(
+            names = "--to",
+            paramLabel = "H",
+            description = "last height to compare (databases; default: the higher tip)")
     Long to;
 
     @Option(names = "--indexer", paramLabel = "A.wasm", description = "indexer A")
@@ -52,19 +57,32 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--engine", paramLabel = "NAME", description = "engine of A (optional when only one is installed)")
     String engine;
 
-    @Option(names = {"-E", "--engine-option"}, paramLabel = "KEY=VALUE", description = "engine option of A")
+    @Option(
+            names = {"-E", "--engine-option"},
+            paramLabel = "KEY=VALUE",
+            description = "engine option of A")
     Map<String, String> engineOptions = new LinkedHashMap<>();
 
     @Option(names = "--engine2", paramLabel = "NAME", description = "engine of B (default: A's)")
     String engine2;
 
-    @Option(names = "--engine2-option", paramLabel = "KEY=VALUE", description = "engine option of B (default: A's when --engine2 is not given)")
+    @Option(
+            names = "--engine2-option",
+            paramLabel = "KEY=VALUE",
+            description = "engine option of B (default: A's when --engine2 is not given)")
     Map<String, String> engine2Options;
 
-    @Option(names = "--work-dir", paramLabel = "DIR", description = "where the two databases are built (kept); default: a temporary directory, deleted")
+    @Option(
+            names = "--work-dir",
+            paramLabel = "DIR",
+            description = "where the two databases are built (kept); default: a temporary directory, deleted")
     Path workDir;
 
-    @Option(names = "--memory-commit", paramLabel = "SIZE|off", defaultValue = "off", description = "guest memory each side commits (default off)")
+    @Option(
+            names = "--memory-commit",
+            paramLabel = "SIZE|off",
+            defaultValue = "off",
+            description = "guest memory each side commits (default off)")
     String memoryCommit;
 
     @Option(names = "--guest-memory-limit", paramLabel = "PAGES", defaultValue = "65536")
@@ -84,7 +102,8 @@ final class DiffCommand implements Callable<Integer> {
             System.out.println(result.difference().get().describe());
             return 1;
         }
-        System.out.println("no difference in " + result.blocks() + " block(s)" + (result.note() == null ? "" : "; " + result.note()));
+        System.out.println("no difference in " + result.blocks() + " block(s)"
+                + (result.note() == null ? "" : "; " + result.note()));
         return 0;
     }
 
@@ -97,7 +116,8 @@ final class DiffCommand implements Callable<Integer> {
                 throw new JshrewException(ErrorCode.INPUT, "no database at " + p);
             }
         }
-        try (KeyValueStore a = EngineArgs.openStore(db1); KeyValueStore b = EngineArgs.openStore(db2)) {
+        try (KeyValueStore a = EngineArgs.openStore(db1);
+                KeyValueStore b = EngineArgs.openStore(db2)) {
             long last = to != null ? to : Math.max(a.tip().orElse(-1), b.tip().orElse(-1));
             return Diff.stores(a, b, from, last);
         }
@@ -106,7 +126,9 @@ final class DiffCommand implements Callable<Integer> {
     private Diff.Result indexers() throws Exception {
         ChainSource source = node.source();
         EngineArgs argsA = engineArgs(indexer, engine, engineOptions);
-        EngineArgs argsB = engineArgs(indexer2 != null ? indexer2 : indexer, engine2 != null ? engine2 : engine,
+        EngineArgs argsB = engineArgs(
+                indexer2 != null ? indexer2 : indexer,
+                engine2 != null ? engine2 : engine,
                 engine2Options != null ? engine2Options : engine2 == null ? engineOptions : Map.of());
         RunOptions options = argsA.runOptions();
         boolean temporary = workDir == null;
@@ -114,15 +136,29 @@ final class DiffCommand implements Callable<Integer> {
         argsA.db = dir.resolve("a");
         argsB.db = dir.resolve("b");
         try (IndexerHost a = argsA.openHost(options);
-             IndexerHost b = argsB.openHost(options)) {
+                IndexerHost b = argsB.openHost(options)) {
             KeyValueStore sa = a.store();
             KeyValueStore sb = b.store();
             Indexer ia = a.newIndexer(System.err::print);
             Indexer ib = b.newIndexer(System.err::print);
             long start = Sync.startHeight(Math.max(sa.tip().orElse(-1), sb.tip().orElse(-1)), node.startBlock);
-            LOG.log(Level.INFO, "diff: A = {0} on {1}, B = {2} on {3}, from height {4}, databases in {5}", argsA.indexer,
-                    a.engine().name(), argsB.indexer, b.engine().name(), start, dir);
-            return Diff.run(source, start, node.exitAt == null ? Long.MAX_VALUE : node.exitAt, ia, sa, ib, sb,
+            LOG.log(
+                    Level.INFO,
+                    "diff: A = {0} on {1}, B = {2} on {3}, from height {4}, databases in {5}",
+                    argsA.indexer,
+                    a.engine().name(),
+                    argsB.indexer,
+                    b.engine().name(),
+                    start,
+                    dir);
+            return Diff.run(
+                    source,
+                    start,
+                    node.exitAt == null ? Long.MAX_VALUE : node.exitAt,
+                    ia,
+                    sa,
+                    ib,
+                    sb,
                     h -> LOG.log(Level.DEBUG, "diff: height {0} equal", h));
         } finally {
             if (temporary) {

@@ -13,7 +13,10 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "dump", description = "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote (sorted by unsigned key bytes), then `sha256 DIGEST`.")
+@Command(
+        name = "dump",
+        description =
+                "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote (sorted by unsigned key bytes), then `sha256 DIGEST`.")
 final class DumpCommand implements Callable<Integer> {
     @Option(names = "--db", required = true, paramLabel = "DIR")
     Path db;
@@ -25,13 +28,21 @@ final class DumpCommand implements Callable<Integer> {
     public Integer call() {
         try (KeyValueStore store = EngineArgs.openStore(db)) {
             if (store.blockHash(height).isEmpty()) {
-                throw new JshrewException(ErrorCode.INPUT, "height " + height + " is not indexed in " + db
-                        + " (tip: " + (store.tip().isPresent() ? store.tip().getAsLong() : "none") + ")");
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "height " + height + " is not indexed in " + db + " (tip: "
+                                + (store.tip().isPresent() ? store.tip().getAsLong() : "none") + ")");
             }
             NavigableMap<byte[], byte[]> writes = store.blockWrites(height);
-            PrintStream out = new PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false, java.nio.charset.StandardCharsets.US_ASCII);
+            PrintStream out = new PrintStream(
+                    new java.io.BufferedOutputStream(System.out, 1 << 16),
+                    false,
+                    java.nio.charset.StandardCharsets.US_ASCII);
             for (Map.Entry<byte[], byte[]> e : writes.entrySet()) {
-                out.append(Hashes.hex(e.getKey())).append(' ').append(Hashes.hex(e.getValue())).append('\n');
+                out.append(Hashes.hex(e.getKey()))
+                        .append(' ')
+                        .append(Hashes.hex(e.getValue()))
+                        .append('\n');
             }
             out.append("sha256 ").append(Hashes.hex(StateRoot.digest(writes))).append('\n');
             out.flush();

@@ -1,30 +1,35 @@
 package dev.jshrew.cli;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.MemoryLimits;
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
-import dev.jshrew.host.Storages;
 import dev.jshrew.host.RunOptions;
+import dev.jshrew.host.Storages;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run an indexer: engine, module, database, memory. */
 final class EngineArgs {
-    @Option(names = "--engine", description = "WebAssembly engine (see `jshrew engines`); optional when only one is installed")
+    @Option(
+            names = "--engine",
+            description = "WebAssembly engine (see `jshrew engines`); optional when only one is installed")
     String engine;
 
-    @Option(names = {"-E", "--engine-option"}, paramLabel = "KEY=VALUE", description = "engine option, e.g. -E mode=interpreter for chicory")
+    @Option(
+            names = {"-E", "--engine-option"},
+            paramLabel = "KEY=VALUE",
+            description = "engine option, e.g. -E mode=interpreter for chicory")
     Map<String, String> engineOptions = new LinkedHashMap<>();
 
     @Option(names = "--indexer", required = true, paramLabel = "FILE.wasm", description = "the indexer module")
@@ -33,13 +38,26 @@ final class EngineArgs {
     @Option(names = "--db", required = true, paramLabel = "DIR", description = "RocksDB directory (created if missing)")
     Path db;
 
-    @Option(names = "--memory-commit", paramLabel = "SIZE|off", description = "guest memory to commit physically at startup (default: the guest memory limit, 4g); off commits nothing")
+    @Option(
+            names = "--memory-commit",
+            paramLabel = "SIZE|off",
+            description =
+                    "guest memory to commit physically at startup (default: the guest memory limit, 4g); off commits nothing")
     String memoryCommit;
 
-    @Option(names = "--reset", paramLabel = "fast|fresh", defaultValue = "fast", description = "between blocks: fast (in-place reset of the committed instance) or fresh (new, uncommitted instance per block: the reference behaviour)")
+    @Option(
+            names = "--reset",
+            paramLabel = "fast|fresh",
+            defaultValue = "fast",
+            description =
+                    "between blocks: fast (in-place reset of the committed instance) or fresh (new, uncommitted instance per block: the reference behaviour)")
     String reset;
 
-    @Option(names = "--guest-memory-limit", paramLabel = "PAGES", defaultValue = "65536", description = "the most 64 KiB pages a guest may have (deterministic configuration; default 65536 = 4 GiB)")
+    @Option(
+            names = "--guest-memory-limit",
+            paramLabel = "PAGES",
+            defaultValue = "65536",
+            description = "the most 64 KiB pages a guest may have (deterministic configuration; default 65536 = 4 GiB)")
     int guestMemoryLimit;
 
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
@@ -60,7 +78,9 @@ final class EngineArgs {
             } else if (t.endsWith("ms")) {
                 d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
             } else if (t.endsWith("s")) {
-                d = Duration.ofMillis(new java.math.BigDecimal(t.substring(0, t.length() - 1)).movePointRight(3).longValueExact());
+                d = Duration.ofMillis(new java.math.BigDecimal(t.substring(0, t.length() - 1))
+                        .movePointRight(3)
+                        .longValueExact());
             } else if (t.endsWith("m")) {
                 d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
             } else {
@@ -71,13 +91,17 @@ final class EngineArgs {
             }
             return d;
         } catch (RuntimeException e) {
-            throw new JshrewException(ErrorCode.INPUT, option + " must be 0 (none) or a duration such as 500ms, 30s or 2m, not '" + text + "'", e);
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    option + " must be 0 (none) or a duration such as 500ms, 30s or 2m, not '" + text + "'",
+                    e);
         }
     }
 
     RunOptions runOptions() {
         if (guestMemoryLimit < 1 || guestMemoryLimit > MemoryLimits.MAX_PAGES) {
-            throw new JshrewException(ErrorCode.INPUT, "--guest-memory-limit must be 1..65536 pages, not " + guestMemoryLimit);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "--guest-memory-limit must be 1..65536 pages, not " + guestMemoryLimit);
         }
         long limitBytes = (long) guestMemoryLimit * MemoryLimits.PAGE_SIZE;
         long commit;
@@ -96,8 +120,12 @@ final class EngineArgs {
 
     /** Engine, module and store wired with these options: what {@code index}, {@code serve} and {@code view} run on. */
     IndexerHost openHost(RunOptions options) {
-        return IndexerHost.builder().engine(engine, engineOptions, new CommittedMemoryProvider())
-                .module(indexer.getFileName().toString(), moduleBytes()).store(db).runOptions(options).open();
+        return IndexerHost.builder()
+                .engine(engine, engineOptions, new CommittedMemoryProvider())
+                .module(indexer.getFileName().toString(), moduleBytes())
+                .store(db)
+                .runOptions(options)
+                .open();
     }
 
     byte[] moduleBytes() {

@@ -9,7 +9,8 @@ final class EnginesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         for (var p : EngineRegistry.load().providers()) {
-            System.out.println(p.name() + "\t" + p.info().implementation() + "\t" + p.info().version());
+            System.out.println(p.name() + "\t" + p.info().implementation() + "\t"
+                    + p.info().version());
         }
         return 0;
     }

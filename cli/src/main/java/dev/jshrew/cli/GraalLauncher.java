@@ -30,35 +30,43 @@ final class GraalLauncher {
 
     /** Set in the relaunched JVM, so it never relaunches again. */
     static final String RELAUNCHED_PROPERTY = "jshrew.graalwasm.relaunched";
+
     private static final String ENGINE = "graalwasm";
 
     private GraalLauncher() {}
 
     /** Runs the command in a JVM with the Graal JIT when it needs one; returns that JVM's exit status, or empty. */
     static OptionalInt relaunchIfNeeded(String[] args) {
-        if (!mentionsGraalwasm(args) || Boolean.getBoolean(RELAUNCHED_PROPERTY)
+        if (!mentionsGraalwasm(args)
+                || Boolean.getBoolean(RELAUNCHED_PROPERTY)
                 || ModuleLayer.boot().findModule("org.graalvm.truffle").isPresent()) {
             return OptionalInt.empty();
         }
         Path home = jarDirectory();
-        if (home == null || !Files.isDirectory(home.resolve("graalvm/modules")) || !Files.isDirectory(home.resolve("graalvm/compiler"))) {
+        if (home == null
+                || !Files.isDirectory(home.resolve("graalvm/modules"))
+                || !Files.isDirectory(home.resolve("graalvm/compiler"))) {
             return OptionalInt.empty();
         }
         Logging.configure();
         List<String> command = command(home, args);
-        LOG.log(Level.INFO, "graalwasm: relaunching the JVM with GraalWasm on the module path and the Graal JIT (JVMCI, Graal compiler)");
+        LOG.log(
+                Level.INFO,
+                "graalwasm: relaunching the JVM with GraalWasm on the module path and the Graal JIT (JVMCI, Graal compiler)");
         LOG.log(Level.DEBUG, "graalwasm: {0}", String.join(" ", command));
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
             // stopped ourselves (SIGTERM, Ctrl-C): stop the command too, and wait while it finishes its block
-            Thread reaper = new Thread(() -> {
-                child.destroy();
-                try {
-                    child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "jshrew-graalwasm-relaunch");
+            Thread reaper = new Thread(
+                    () -> {
+                        child.destroy();
+                        try {
+                            child.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    },
+                    "jshrew-graalwasm-relaunch");
             Runtime.getRuntime().addShutdownHook(reaper);
             int status = child.waitFor();
             Runtime.getRuntime().removeShutdownHook(reaper);
@@ -112,7 +120,8 @@ final class GraalLauncher {
         cmd.add("--module-path=" + home.resolve("graalvm/modules"));
         cmd.add("--add-modules=ALL-MODULE-PATH");
         cmd.add("--enable-native-access=ALL-UNNAMED,org.graalvm.truffle");
-        // Truffle and GraalWasm use sun.misc.Unsafe (GraalWasm's native guest memory is Unsafe memory): no JDK 25 warnings
+        // Truffle and GraalWasm use sun.misc.Unsafe (GraalWasm's native guest memory is Unsafe memory): no JDK 25
+        // warnings
         cmd.add("--sun-misc-unsafe-memory-access=allow");
         cmd.add("-D" + RELAUNCHED_PROPERTY + "=true");
         cmd.add("-cp");
@@ -124,7 +133,12 @@ final class GraalLauncher {
 
     private static String jars(Path dir) {
         try (Stream<Path> files = Files.list(dir)) {
-            return String.join(java.io.File.pathSeparator, files.filter(f -> f.toString().endsWith(".jar")).sorted().map(Path::toString).toList());
+            return String.join(
+                    java.io.File.pathSeparator,
+                    files.filter(f -> f.toString().endsWith(".jar"))
+                            .sorted()
+                            .map(Path::toString)
+                            .toList());
         } catch (IOException e) {
             return dir.toString();
         }

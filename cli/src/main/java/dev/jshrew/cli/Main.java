@@ -6,9 +6,19 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code jshrew}: index, dump and query metashrew indexers on the JVM. */
-@Command(name = "jshrew", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "jshrew",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "A metashrew-compatible Bitcoin indexer host for the JVM with pluggable WebAssembly engines.",
-        subcommands = {EnginesCommand.class, IndexCommand.class, DumpCommand.class, ViewCommand.class, ServeCommand.class, DiffCommand.class})
+        subcommands = {
+            EnginesCommand.class,
+            IndexCommand.class,
+            DumpCommand.class,
+            ViewCommand.class,
+            ServeCommand.class,
+            DiffCommand.class
+        })
 public final class Main {
     private Main() {}
 

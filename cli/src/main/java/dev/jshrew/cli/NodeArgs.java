@@ -18,49 +18,95 @@ import picocli.CommandLine.Option;
 
 /** Where blocks come from and how the node follows them: the options {@code index} and {@code serve} share. */
 final class NodeArgs {
-    @Option(names = "--blocks", paramLabel = "PATH", description = "a block file (hex or raw; height = last digits of its name) or a directory of them; repeatable")
+    @Option(
+            names = "--blocks",
+            paramLabel = "PATH",
+            description =
+                    "a block file (hex or raw; height = last digits of its name) or a directory of them; repeatable")
     List<Path> blocks;
 
-    @Option(names = "--daemon-rpc-url", paramLabel = "URL", description = "follow bitcoind over JSON-RPC (http://HOST:PORT), instead of --blocks")
+    @Option(
+            names = "--daemon-rpc-url",
+            paramLabel = "URL",
+            description = "follow bitcoind over JSON-RPC (http://HOST:PORT), instead of --blocks")
     URI daemonRpcUrl;
 
-    @Option(names = "--auth", paramLabel = "USER:PASS", description = "bitcoind credentials: USER:PASS for basic auth, a value without ':' for a bearer token")
+    @Option(
+            names = "--auth",
+            paramLabel = "USER:PASS",
+            description = "bitcoind credentials: USER:PASS for basic auth, a value without ':' for a bearer token")
     String auth;
 
-    @Option(names = "--rpc-cookie-file", paramLabel = "FILE", description = "bitcoind's .cookie file (re-read on every request), instead of --auth")
+    @Option(
+            names = "--rpc-cookie-file",
+            paramLabel = "FILE",
+            description = "bitcoind's .cookie file (re-read on every request), instead of --auth")
     Path cookieFile;
 
-    @Option(names = "--start-block", paramLabel = "H", defaultValue = "0", description = "first height on an empty database; a higher value than the indexed tip + 1 skips ahead")
+    @Option(
+            names = "--start-block",
+            paramLabel = "H",
+            defaultValue = "0",
+            description = "first height on an empty database; a higher value than the indexed tip + 1 skips ahead")
     long startBlock;
 
     @Option(names = "--exit-at", paramLabel = "H", description = "index only heights below H, then exit")
     Long exitAt;
 
-    @Option(names = "--max-reorg-depth", paramLabel = "N", defaultValue = "100", description = "how deep a fork point is searched for before the node stops with an error (default 100)")
+    @Option(
+            names = "--max-reorg-depth",
+            paramLabel = "N",
+            defaultValue = "100",
+            description = "how deep a fork point is searched for before the node stops with an error (default 100)")
     int maxReorgDepth;
 
-    @Option(names = "--pipeline-size", paramLabel = "N", defaultValue = "8", description = "blocks fetched ahead of the indexer (default 8)")
+    @Option(
+            names = "--pipeline-size",
+            paramLabel = "N",
+            defaultValue = "8",
+            description = "blocks fetched ahead of the indexer (default 8)")
     int pipelineSize;
 
-    @Option(names = "--poll-interval-ms", paramLabel = "MS", defaultValue = "1000", description = "how often a caught-up node polls bitcoind (default 1000)")
+    @Option(
+            names = "--poll-interval-ms",
+            paramLabel = "MS",
+            defaultValue = "1000",
+            description = "how often a caught-up node polls bitcoind (default 1000)")
     long pollMillis;
 
-    @Option(names = "--retry-initial-delay-ms", paramLabel = "MS", defaultValue = "1000", description = "first retry delay after a bitcoind failure; doubles up to 16x (default 1000: 1, 2, 4, 8, 16 s)")
+    @Option(
+            names = "--retry-initial-delay-ms",
+            paramLabel = "MS",
+            defaultValue = "1000",
+            description =
+                    "first retry delay after a bitcoind failure; doubles up to 16x (default 1000: 1, 2, 4, 8, 16 s)")
     long retryMillis;
 
-    @Option(names = "--progress", paramLabel = "auto|bar|log|off", defaultValue = "auto", description = "progress display: a bar on a terminal (auto), log lines otherwise")
+    @Option(
+            names = "--progress",
+            paramLabel = "auto|bar|log|off",
+            defaultValue = "auto",
+            description = "progress display: a bar on a terminal (auto), log lines otherwise")
     String progress;
 
-    @Option(names = "--progress-interval-ms", paramLabel = "MS", defaultValue = "10000", description = "how often the log-line progress display reports (default 10000)")
+    @Option(
+            names = "--progress-interval-ms",
+            paramLabel = "MS",
+            defaultValue = "10000",
+            description = "how often the log-line progress display reports (default 10000)")
     long progressIntervalMillis;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", description = "serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)")
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)")
     Integer metricsPort;
 
     ChainSource source() {
         boolean files = blocks != null && !blocks.isEmpty();
         if (files == (daemonRpcUrl != null)) {
-            throw new JshrewException(ErrorCode.INPUT, "give exactly one block source: --blocks PATH or --daemon-rpc-url URL");
+            throw new JshrewException(
+                    ErrorCode.INPUT, "give exactly one block source: --blocks PATH or --daemon-rpc-url URL");
         }
         if (files) {
             if (auth != null || cookieFile != null) {
@@ -80,11 +126,17 @@ final class NodeArgs {
             throw new JshrewException(ErrorCode.INPUT, "--exit-at must be 0…2^32, not " + exitAt);
         }
         if (pollMillis < 1 || retryMillis < 1) {
-            throw new JshrewException(ErrorCode.INPUT, "--poll-interval-ms and --retry-initial-delay-ms must be positive");
+            throw new JshrewException(
+                    ErrorCode.INPUT, "--poll-interval-ms and --retry-initial-delay-ms must be positive");
         }
         try {
-            return new SyncOptions(startBlock, exitAt == null ? OptionalLong.empty() : OptionalLong.of(exitAt), maxReorgDepth,
-                    pipelineSize, Duration.ofMillis(pollMillis), Backoff.startingAt(Duration.ofMillis(retryMillis)));
+            return new SyncOptions(
+                    startBlock,
+                    exitAt == null ? OptionalLong.empty() : OptionalLong.of(exitAt),
+                    maxReorgDepth,
+                    pipelineSize,
+                    Duration.ofMillis(pollMillis),
+                    Backoff.startingAt(Duration.ofMillis(retryMillis)));
         } catch (IllegalArgumentException e) {
             throw new JshrewException(ErrorCode.INPUT, e.getMessage(), e);
         }
@@ -94,7 +146,8 @@ final class NodeArgs {
         try {
             return Progress.Mode.valueOf(progress.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new JshrewException(ErrorCode.INPUT, "--progress must be auto, bar, log or off, not '" + progress + "'", e);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "--progress must be auto, bar, log or off, not '" + progress + "'", e);
         }
     }
 }

@@ -5,12 +5,12 @@ import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.node.chain.ChainSource;
-import dev.jshrew.node.sync.ChainState;
 import dev.jshrew.node.metrics.NodeMetrics;
 import dev.jshrew.node.progress.Progress;
+import dev.jshrew.node.rpc.ViewPool;
+import dev.jshrew.node.sync.ChainState;
 import dev.jshrew.node.sync.Sync;
 import dev.jshrew.node.sync.SyncListener;
-import dev.jshrew.node.rpc.ViewPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger;
@@ -120,22 +120,25 @@ final class NodeSession implements AutoCloseable {
         if (hook != null) {
             return;
         }
-        hook = new Thread(() -> {
-            stopRequested = true;
-            Sync s = sync;
-            if (s != null) {
-                s.stop();
-            }
-            // Straight to stderr: java.util.logging resets its handlers in its own shutdown hook.
-            System.err.println("jshrew: stopping: finishing the current block");
-            try {
-                if (!closed.await(30, TimeUnit.SECONDS)) {
-                    System.err.println("jshrew: not stopped after 30 s; exiting anyway (the database stays consistent)");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "jshrew-shutdown");
+        hook = new Thread(
+                () -> {
+                    stopRequested = true;
+                    Sync s = sync;
+                    if (s != null) {
+                        s.stop();
+                    }
+                    // Straight to stderr: java.util.logging resets its handlers in its own shutdown hook.
+                    System.err.println("jshrew: stopping: finishing the current block");
+                    try {
+                        if (!closed.await(30, TimeUnit.SECONDS)) {
+                            System.err.println(
+                                    "jshrew: not stopped after 30 s; exiting anyway (the database stays consistent)");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "jshrew-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -146,7 +149,11 @@ final class NodeSession implements AutoCloseable {
                 try {
                     resources.get(i).close();
                 } catch (Exception e) {
-                    LOG.log(Level.WARNING, "closing {0}: {1}", resources.get(i).getClass().getSimpleName(), e.toString());
+                    LOG.log(
+                            Level.WARNING,
+                            "closing {0}: {1}",
+                            resources.get(i).getClass().getSimpleName(),
+                            e.toString());
                 }
             }
         } finally {

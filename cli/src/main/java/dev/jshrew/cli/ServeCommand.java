@@ -1,9 +1,8 @@
 package dev.jshrew.cli;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.node.rpc.JsonRpc;
 import dev.jshrew.node.rpc.RpcServer;
 import java.lang.System.Logger;
@@ -13,10 +12,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "serve", description = {
-        "Index and serve at the same time (rockshrew-mono): follow bitcoind (--daemon-rpc-url) or index block files (--blocks),",
-        "and answer metashrew's JSON-RPC (metashrew_view, _preview, _height, _getblockhash, _stateroot, _snapshot) over HTTP.",
-        "Views run on their own instances (--view-workers), never on the indexing one. Stops at --exit-at or on SIGTERM."})
+@Command(
+        name = "serve",
+        description = {
+            "Index and serve at the same time (rockshrew-mono): follow bitcoind (--daemon-rpc-url) or index block files (--blocks),",
+            "and answer metashrew's JSON-RPC (metashrew_view, _preview, _height, _getblockhash, _stateroot, _snapshot) over HTTP.",
+            "Views run on their own instances (--view-workers), never on the indexing one. Stops at --exit-at or on SIGTERM."
+        })
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger("jshrew.serve");
 
@@ -26,22 +28,48 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     NodeArgs node;
 
-    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "JSON-RPC (and metrics) bind address (default 127.0.0.1)")
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
+            defaultValue = "127.0.0.1",
+            description = "JSON-RPC (and metrics) bind address (default 127.0.0.1)")
     String host;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "JSON-RPC port (default 8080; 0: any free port, logged)")
+    @Option(
+            names = "--port",
+            paramLabel = "PORT",
+            defaultValue = "8080",
+            description = "JSON-RPC port (default 8080; 0: any free port, logged)")
     int port;
 
-    @Option(names = "--view-workers", paramLabel = "N", defaultValue = "2", description = "view instances, i.e. views and previews that run at once (default 2); each commits --memory-commit")
+    @Option(
+            names = "--view-workers",
+            paramLabel = "N",
+            defaultValue = "2",
+            description =
+                    "view instances, i.e. views and previews that run at once (default 2); each commits --memory-commit")
     int viewWorkers;
 
-    @Option(names = "--view-timeout", paramLabel = "DURATION", defaultValue = "60s", description = "longest a view (or each stage of a preview) may run before it fails with an error, freeing its worker (default 60s; 0: no limit). Indexing never times out")
+    @Option(
+            names = "--view-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
+            description =
+                    "longest a view (or each stage of a preview) may run before it fails with an error, freeing its worker (default 60s; 0: no limit). Indexing never times out")
     String viewTimeout;
 
-    @Option(names = "--max-request-size", paramLabel = "SIZE", defaultValue = "32m", description = "largest JSON-RPC request body (default 32m: a preview of a 4 MB block is 8 MB of hex)")
+    @Option(
+            names = "--max-request-size",
+            paramLabel = "SIZE",
+            defaultValue = "32m",
+            description = "largest JSON-RPC request body (default 32m: a preview of a 4 MB block is 8 MB of hex)")
     String maxRequestSize;
 
-    @Option(names = "--rpc-threads", paramLabel = "N", defaultValue = "16", description = "HTTP worker threads (default 16)")
+    @Option(
+            names = "--rpc-threads",
+            paramLabel = "N",
+            defaultValue = "16",
+            description = "HTTP worker threads (default 16)")
     int rpcThreads;
 
     @Override
@@ -80,9 +108,11 @@ final class ServeCommand implements Callable<Integer> {
         try {
             return new RpcServer(host, port, rpc, maxBody, rpcThreads);
         } catch (java.io.IOException e) {
-            throw new JshrewException(ErrorCode.INPUT, "cannot serve JSON-RPC on " + host + ":" + port + ": " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "cannot serve JSON-RPC on " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (Exception e) {
-            throw new JshrewException(ErrorCode.INPUT, "cannot start the JSON-RPC server on " + host + ":" + port + ": " + e, e);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "cannot start the JSON-RPC server on " + host + ":" + port + ": " + e, e);
         }
     }
 }

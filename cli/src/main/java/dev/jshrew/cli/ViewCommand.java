@@ -17,13 +17,21 @@ final class ViewCommand implements Callable<Integer> {
     @Option(names = "--function", required = true, paramLabel = "NAME")
     String function;
 
-    @Option(names = "--input", required = true, paramLabel = "HEX", description = "view input as hex (0x optional); the host prepends u32le(height)")
+    @Option(
+            names = "--input",
+            required = true,
+            paramLabel = "HEX",
+            description = "view input as hex (0x optional); the host prepends u32le(height)")
     String input;
 
     @Option(names = "--height", paramLabel = "H", description = "height to read at (default: the database tip)")
     Long height;
 
-    @Option(names = "--view-timeout", paramLabel = "DURATION", defaultValue = "0", description = "longest the view may run before it fails (default 0: no limit; e.g. 30s)")
+    @Option(
+            names = "--view-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "0",
+            description = "longest the view may run before it fails (default 0: no limit; e.g. 30s)")
     String viewTimeout;
 
     @Override

@@ -80,10 +80,26 @@ class CgroupCliTest {
         cgroup = createLimited();
         String java = ProcessHandle.current().info().command().orElse("java");
         String db = temp.resolve("db").toString();
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", cgroup.toString(),
-                java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "index", "--engine", "chicory", "--indexer", CliTest.indexer(), "--db", db,
-                "--blocks", CliTest.repo().resolve("sample/blocks").toString()));
+        List<String> command = new ArrayList<>(List.of(
+                "sh",
+                "-c",
+                "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"",
+                cgroup.toString(),
+                java,
+                "-Xmx256m",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                CliTest.indexer(),
+                "--db",
+                db,
+                "--blocks",
+                CliTest.repo().resolve("sample/blocks").toString()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();

@@ -31,11 +31,14 @@ final class ChildJshrew implements AutoCloseable {
     /** Starts {@code jshrew ARGS} with the given JVM system properties ({@code -Dk=v}). */
     static ChildJshrew start(List<String> jvmOptions, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
+        List<String> command = new ArrayList<>(
+                List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         return new ChildJshrew(p);
     }
 
@@ -67,7 +70,8 @@ final class ChildJshrew implements AutoCloseable {
                 if (m.find()) {
                     return m.groupCount() > 0 ? m.group(1) : m.group();
                 }
-                throw new AssertionError("jshrew exited with " + process.exitValue() + " before printing /" + regex + "/; stderr:\n" + err);
+                throw new AssertionError("jshrew exited with " + process.exitValue() + " before printing /" + regex
+                        + "/; stderr:\n" + err);
             }
             Thread.sleep(20);
         }

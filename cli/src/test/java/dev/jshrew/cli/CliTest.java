@@ -51,26 +51,56 @@ class CliTest {
     }
 
     static String u32hex(long v) {
-        return HexFormat.of().formatHex(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array());
+        return HexFormat.of()
+                .formatHex(ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt((int) v)
+                        .array());
     }
 
     @Test
     void enginesListsChicory() {
         Run r = jshrew("engines");
         assertThat(r.code()).isZero();
-        assertThat(r.out().lines().toList()).anySatisfy(l -> assertThat(l).startsWith("chicory\t").contains("Chicory").contains("1."));
+        assertThat(r.out().lines().toList())
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("chicory\t")
+                        .contains("Chicory")
+                        .contains("1."));
     }
 
     @Test
     void indexSampleDumpAndView() throws Exception {
         String db = temp.resolve("db").toString();
         Path sample = repo().resolve("sample/blocks");
-        Run index = jshrew("index", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--blocks", sample.toString(), "--memory-commit", "64m");
+        Run index = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--blocks",
+                sample.toString(),
+                "--memory-commit",
+                "64m");
         assertThat(index.code()).as(index.err()).isZero();
         assertThat(index.err()).contains("indexed 3 block(s)");
 
         // A rerun resumes: nothing left to index.
-        Run again = jshrew("index", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--blocks", sample.toString(), "--memory-commit", "off");
+        Run again = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--blocks",
+                sample.toString(),
+                "--memory-commit",
+                "off");
         assertThat(again.code()).isZero();
         assertThat(again.err()).contains("indexed 0 block(s)");
 
@@ -86,37 +116,88 @@ class CliTest {
             String[] kv = line.split(" ", -1);
             assertThat(kv).hasSize(2);
             if (previousKey != null) {
-                assertThat(java.util.Arrays.compareUnsigned(HexFormat.of().parseHex(previousKey), HexFormat.of().parseHex(kv[0]))).isNegative();
+                assertThat(java.util.Arrays.compareUnsigned(
+                                HexFormat.of().parseHex(previousKey),
+                                HexFormat.of().parseHex(kv[0])))
+                        .isNegative();
             }
             previousKey = kv[0];
             for (String part : kv) {
                 byte[] bytes = HexFormat.of().parseHex(part);
-                sha.update(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length).array());
+                sha.update(ByteBuffer.allocate(4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(bytes.length)
+                        .array());
                 sha.update(bytes);
             }
         }
         assertThat(last).isEqualTo("sha256 " + Hashes.hex(sha.digest()));
 
         var blocks = Fixtures.realBlocks();
-        Run view = jshrew("view", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--function", "blockhash",
-                "--input", "0x" + u32hex(83636), "--memory-commit", "off");
+        Run view = jshrew(
+                "view",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--function",
+                "blockhash",
+                "--input",
+                "0x" + u32hex(83636),
+                "--memory-commit",
+                "off");
         assertThat(view.code()).as(view.err()).isZero();
         assertThat(view.out().strip()).isEqualTo(blocks.get(83636L).hash());
-        Run stats = jshrew("view", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--function", "stats",
-                "--input", u32hex(840243), "--height", "840243", "--memory-commit", "off");
-        assertThat(stats.out().strip()).isEqualTo(HexFormat.of().formatHex(BlockStats.of(blocks.get(840243L).bytes()).encoded()));
+        Run stats = jshrew(
+                "view",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--function",
+                "stats",
+                "--input",
+                u32hex(840243),
+                "--height",
+                "840243",
+                "--memory-commit",
+                "off");
+        assertThat(stats.out().strip())
+                .isEqualTo(HexFormat.of()
+                        .formatHex(BlockStats.of(blocks.get(840243L).bytes()).encoded()));
     }
 
     @Test
     void exitAtStopsBelowTheHeight() {
         String db = temp.resolve("db").toString();
-        Run r = jshrew("index", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--blocks", repo().resolve("sample/blocks").toString(),
-                "--exit-at", "840243", "--memory-commit", "off", "--reset", "fresh");
+        Run r = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--blocks",
+                repo().resolve("sample/blocks").toString(),
+                "--exit-at",
+                "840243",
+                "--memory-commit",
+                "off",
+                "--reset",
+                "fresh");
         assertThat(r.code()).isZero();
         assertThat(jshrew("dump", "--db", db, "--height", "83636").code()).isZero();
         Run missing = jshrew("dump", "--db", db, "--height", "840243");
         assertThat(missing.code()).isEqualTo(ErrorCode.INPUT.exitCode());
-        assertThat(missing.err().lines().filter(l -> l.startsWith("jshrew: ")).toList()).singleElement().asString().startsWith("jshrew: height 840243 is not indexed");
+        assertThat(missing.err().lines().filter(l -> l.startsWith("jshrew: ")).toList())
+                .singleElement()
+                .asString()
+                .startsWith("jshrew: height 840243 is not indexed");
     }
 
     @Test
@@ -125,9 +206,24 @@ class CliTest {
         Files.copy(repo().resolve("sample/blocks/mainnet-000000.hex"), blocks.resolve("mainnet-000000.hex"));
         Files.writeString(blocks.resolve("mainnet-000001.hex"), "0xzz12");
         String db = temp.resolve("db").toString();
-        Run r = jshrew("index", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--blocks", blocks.toString(), "--memory-commit", "off");
+        Run r = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--blocks",
+                blocks.toString(),
+                "--memory-commit",
+                "off");
         assertThat(r.code()).isEqualTo(ErrorCode.INPUT.exitCode());
-        String reason = r.err().lines().filter(l -> l.startsWith("jshrew: ")).findFirst().orElseThrow();
+        String reason = r.err()
+                .lines()
+                .filter(l -> l.startsWith("jshrew: "))
+                .findFirst()
+                .orElseThrow();
         assertThat(reason).contains("mainnet-000001.hex").contains("height 1");
         assertThat(jshrew("dump", "--db", db, "--height", "0").code()).isZero();
     }
@@ -135,11 +231,23 @@ class CliTest {
     @Test
     void truncatedBlockTrapsNamingEngineModuleAndHeight() throws Exception {
         Path blocks = Files.createDirectory(temp.resolve("blocks"));
-        String hex = Files.readString(repo().resolve("sample/blocks/mainnet-083636.hex")).strip();
+        String hex = Files.readString(repo().resolve("sample/blocks/mainnet-083636.hex"))
+                .strip();
         Files.copy(repo().resolve("sample/blocks/mainnet-000000.hex"), blocks.resolve("b-0.hex"));
         Files.writeString(blocks.resolve("b-83636.hex"), hex.substring(0, 400));
         String db = temp.resolve("db").toString();
-        Run r = jshrew("index", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--blocks", blocks.toString(), "--memory-commit", "off");
+        Run r = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--blocks",
+                blocks.toString(),
+                "--memory-commit",
+                "off");
         assertThat(r.code()).isEqualTo(ErrorCode.TRAP.exitCode());
         assertThat(r.err()).contains("jshrew: engine chicory, module spendables.wasm, height 83636: guest trapped");
         assertThat(jshrew("dump", "--db", db, "--height", "83636").code()).isEqualTo(ErrorCode.INPUT.exitCode());
@@ -149,27 +257,83 @@ class CliTest {
     @Test
     void rawBlockFilesWorkLikeHex() throws Exception {
         Path blocks = Files.createDirectory(temp.resolve("raw"));
-        byte[] genesis = HexFormat.of().parseHex(Files.readString(repo().resolve("sample/blocks/mainnet-000000.hex")).strip());
+        byte[] genesis = HexFormat.of()
+                .parseHex(Files.readString(repo().resolve("sample/blocks/mainnet-000000.hex"))
+                        .strip());
         Files.write(blocks.resolve("genesis-0.bin"), genesis);
         String db = temp.resolve("db").toString();
-        assertThat(jshrew("index", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--blocks", blocks.toString(), "--memory-commit", "off").code()).isZero();
-        Run view = jshrew("view", "--engine", "chicory", "--indexer", indexer(), "--db", db, "--function", "blockhash", "--input", u32hex(0), "--memory-commit", "off");
+        assertThat(jshrew(
+                                "index",
+                                "--engine",
+                                "chicory",
+                                "--indexer",
+                                indexer(),
+                                "--db",
+                                db,
+                                "--blocks",
+                                blocks.toString(),
+                                "--memory-commit",
+                                "off")
+                        .code())
+                .isZero();
+        Run view = jshrew(
+                "view",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db,
+                "--function",
+                "blockhash",
+                "--input",
+                u32hex(0),
+                "--memory-commit",
+                "off");
         assertThat(view.out().strip()).isEqualTo(Fixtures.realBlocks().get(0L).hash());
     }
 
     @Test
     void malformedModuleAndUnknownEngine() throws Exception {
         Path bad = Files.writeString(temp.resolve("bad.wasm"), "nope");
-        Run r = jshrew("index", "--engine", "chicory", "--indexer", bad.toString(), "--db", temp.resolve("db").toString(),
-                "--blocks", repo().resolve("sample/blocks").toString(), "--memory-commit", "off");
+        Run r = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                bad.toString(),
+                "--db",
+                temp.resolve("db").toString(),
+                "--blocks",
+                repo().resolve("sample/blocks").toString(),
+                "--memory-commit",
+                "off");
         assertThat(r.code()).isEqualTo(ErrorCode.MODULE_INVALID.exitCode());
         assertThat(r.err()).contains("engine chicory, module bad.wasm");
-        Run none = jshrew("index", "--engine", "nosuch", "--indexer", indexer(), "--db", temp.resolve("db2").toString(),
-                "--blocks", repo().resolve("sample/blocks").toString());
+        Run none = jshrew(
+                "index",
+                "--engine",
+                "nosuch",
+                "--indexer",
+                indexer(),
+                "--db",
+                temp.resolve("db2").toString(),
+                "--blocks",
+                repo().resolve("sample/blocks").toString());
         assertThat(none.code()).isEqualTo(ErrorCode.ENGINE_UNAVAILABLE.exitCode());
         assertThat(none.err()).contains("no engine named 'nosuch'").contains("chicory");
-        Run badOption = jshrew("index", "--engine", "chicory", "-E", "bogus=1", "--indexer", indexer(), "--db", temp.resolve("db3").toString(),
-                "--blocks", repo().resolve("sample/blocks").toString());
+        Run badOption = jshrew(
+                "index",
+                "--engine",
+                "chicory",
+                "-E",
+                "bogus=1",
+                "--indexer",
+                indexer(),
+                "--db",
+                temp.resolve("db3").toString(),
+                "--blocks",
+                repo().resolve("sample/blocks").toString());
         assertThat(badOption.code()).isEqualTo(ErrorCode.INPUT.exitCode());
         assertThat(badOption.err()).contains("bogus");
     }

@@ -45,9 +45,27 @@ class CrashCliTest {
     }
 
     String[] index(FakeBitcoind fake, Path db, long exitAt) {
-        return new String[] {"index", "--engine", "chicory", "--indexer", CliTest.indexer(), "--db", db.toString(),
-                "--daemon-rpc-url", fake.url().toString(), "--exit-at", Long.toString(exitAt), "--memory-commit", "64m",
-                "--poll-interval-ms", "50", "--retry-initial-delay-ms", "50", "--progress", "off"};
+        return new String[] {
+            "index",
+            "--engine",
+            "chicory",
+            "--indexer",
+            CliTest.indexer(),
+            "--db",
+            db.toString(),
+            "--daemon-rpc-url",
+            fake.url().toString(),
+            "--exit-at",
+            Long.toString(exitAt),
+            "--memory-commit",
+            "64m",
+            "--poll-interval-ms",
+            "50",
+            "--retry-initial-delay-ms",
+            "50",
+            "--progress",
+            "off"
+        };
     }
 
     static void copyTree(Path from, Path to) throws java.io.IOException {
@@ -69,7 +87,8 @@ class CrashCliTest {
 
     /** Runs the child until it reaches {@code point}, kills it with SIGKILL, and returns the tip it left. */
     long killAt(FakeBitcoind fake, Path db, long exitAt, String point) throws Exception {
-        try (ChildJshrew child = ChildJshrew.start(List.of("-D" + CrashPoint.PROPERTY + "=" + point), index(fake, db, exitAt))) {
+        try (ChildJshrew child =
+                ChildJshrew.start(List.of("-D" + CrashPoint.PROPERTY + "=" + point), index(fake, db, exitAt))) {
             child.awaitErr("jshrew-test: crash point " + point.replace(":", "\\:") + "$", 120);
             assertThat(child.kill()).isEqualTo(137);
         }
@@ -86,7 +105,8 @@ class CrashCliTest {
     static List<String> metadata(Path db) {
         try (KeyValueStore store = Harness.rocksdb().open(db, Map.of())) {
             return Stream.of(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT)
-                    .filter(name -> store.meta(name).isPresent()).toList();
+                    .filter(name -> store.meta(name).isPresent())
+                    .toList();
         }
     }
 
@@ -96,7 +116,8 @@ class CrashCliTest {
             out.add("tip " + store.tip());
             for (long h = 0; h <= upTo; h++) {
                 var hash = store.blockHash(h);
-                out.add(h + " " + hash.map(Hashes::hex).orElse("-") + " " + store.stateRoot(h).map(Hashes::hex).orElse("-") + " "
+                out.add(h + " " + hash.map(Hashes::hex).orElse("-") + " "
+                        + store.stateRoot(h).map(Hashes::hex).orElse("-") + " "
                         + Hashes.hex(StateRoot.digest(store.blockWrites(h))));
             }
         }
@@ -105,7 +126,8 @@ class CrashCliTest {
 
     @Test
     void killedAtAnyPointTheNodeEndsAsIfNeverKilled() throws Exception {
-        RegtestChain genesis = RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes());
+        RegtestChain genesis =
+                RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes());
         RegtestChain a = genesis.extend(8, "a", outputs("a", 40));
         RegtestChain b = a.prefix(5).extend(5, "b", outputs("b", 40));
         RegtestChain c = b.extend(12, "c", outputs("c", 1500));
@@ -117,8 +139,8 @@ class CrashCliTest {
             assertThat(metadata(db)).isEmpty();
             points++;
             assertThat(CliTest.jshrew(index(fake, db, 1)).code()).isZero();
-            assertThat(metadata(db)).containsExactly(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT,
-                    StateRoot.META_FIRST_HEIGHT);
+            assertThat(metadata(db))
+                    .containsExactly(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT);
             // Branch a: 20 points over blocks 1…5.
             for (long h = 1; h <= 5; h++) {
                 assertThat(killAt(fake, db, 9, "run:" + h)).isEqualTo(h - 1);
@@ -174,8 +196,10 @@ class CrashCliTest {
         assertThat(summary(db, c.tip() + 2)).isEqualTo(summary(clean, c.tip() + 2));
         // The dumps through the CLI agree too.
         for (long h : new long[] {0, 5, 6, c.tip()}) {
-            assertThat(CliTest.jshrew("dump", "--db", db.toString(), "--height", Long.toString(h)).out())
-                    .isEqualTo(CliTest.jshrew("dump", "--db", clean.toString(), "--height", Long.toString(h)).out());
+            assertThat(CliTest.jshrew("dump", "--db", db.toString(), "--height", Long.toString(h))
+                            .out())
+                    .isEqualTo(CliTest.jshrew("dump", "--db", clean.toString(), "--height", Long.toString(h))
+                            .out());
         }
     }
 }

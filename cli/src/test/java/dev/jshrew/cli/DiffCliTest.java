@@ -22,13 +22,26 @@ class DiffCliTest {
     }
 
     static byte[] flush(String k, String v) {
-        return FlushDecoder.encode(List.of(new FlushDecoder.Pair(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8))));
+        return FlushDecoder.encode(
+                List.of(new FlushDecoder.Pair(k.getBytes(StandardCharsets.UTF_8), v.getBytes(StandardCharsets.UTF_8))));
     }
 
     @Test
     void sameIndexerOnTwoEngineConfigurationsHasNoDifference() {
-        CliTest.Run r = CliTest.jshrew("diff", "--indexer", CliTest.indexer(), "--engine", "chicory", "--engine2", "chicory",
-                "--engine2-option", "mode=interpreter", "--blocks", CliTest.repo().resolve("sample/blocks").toString(), "--exit-at", "840243");
+        CliTest.Run r = CliTest.jshrew(
+                "diff",
+                "--indexer",
+                CliTest.indexer(),
+                "--engine",
+                "chicory",
+                "--engine2",
+                "chicory",
+                "--engine2-option",
+                "mode=interpreter",
+                "--blocks",
+                CliTest.repo().resolve("sample/blocks").toString(),
+                "--exit-at",
+                "840243");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("no difference in 2 block(s)\n");
     }
@@ -37,19 +50,54 @@ class DiffCliTest {
     void twoIndexersThatDisagreeReportTheFirstBlockAndKey() throws Exception {
         // probe and probe-max40 agree until a block grows memory past 40 pages: then the observed grow result differs.
         Path blocks = Files.createDirectory(temp.resolve("blocks"));
-        Files.writeString(blocks.resolve("p-0.hex"), HexFormat.of().formatHex(Script.of().flush(flush("a", "1")).block(0)));
-        Files.writeString(blocks.resolve("p-1.hex"), HexFormat.of().formatHex(Script.of().grow(10).obsFlush("g").block(1)));
-        Files.writeString(blocks.resolve("p-2.hex"), HexFormat.of().formatHex(Script.of().grow(50).obsFlush("g").flush(flush("z", "9")).block(2)));
+        Files.writeString(
+                blocks.resolve("p-0.hex"),
+                HexFormat.of().formatHex(Script.of().flush(flush("a", "1")).block(0)));
+        Files.writeString(
+                blocks.resolve("p-1.hex"),
+                HexFormat.of().formatHex(Script.of().grow(10).obsFlush("g").block(1)));
+        Files.writeString(
+                blocks.resolve("p-2.hex"),
+                HexFormat.of()
+                        .formatHex(Script.of()
+                                .grow(50)
+                                .obsFlush("g")
+                                .flush(flush("z", "9"))
+                                .block(2)));
         Path work = temp.resolve("work");
-        CliTest.Run r = CliTest.jshrew("diff", "--engine", "chicory", "--indexer", probe("probe.wasm"), "--indexer2", probe("probe-max40.wasm"),
-                "--blocks", blocks.toString(), "--work-dir", work.toString());
+        CliTest.Run r = CliTest.jshrew(
+                "diff",
+                "--engine",
+                "chicory",
+                "--indexer",
+                probe("probe.wasm"),
+                "--indexer2",
+                probe("probe-max40.wasm"),
+                "--blocks",
+                blocks.toString(),
+                "--work-dir",
+                work.toString());
         assertThat(r.code()).as(r.err()).isEqualTo(1);
-        assertThat(r.out()).startsWith("first difference at height 2, key " + HexFormat.of().formatHex("g".getBytes(StandardCharsets.US_ASCII)) + ": A=");
+        assertThat(r.out())
+                .startsWith("first difference at height 2, key "
+                        + HexFormat.of().formatHex("g".getBytes(StandardCharsets.US_ASCII)) + ": A=");
         // The kept databases differ the same way through the database mode, and agree up to height 1.
-        CliTest.Run dbs = CliTest.jshrew("diff", "--db1", work.resolve("a").toString(), "--db2", work.resolve("b").toString());
+        CliTest.Run dbs = CliTest.jshrew(
+                "diff",
+                "--db1",
+                work.resolve("a").toString(),
+                "--db2",
+                work.resolve("b").toString());
         assertThat(dbs.code()).isEqualTo(1);
         assertThat(dbs.out()).isEqualTo(r.out());
-        CliTest.Run upTo1 = CliTest.jshrew("diff", "--db1", work.resolve("a").toString(), "--db2", work.resolve("b").toString(), "--to", "1");
+        CliTest.Run upTo1 = CliTest.jshrew(
+                "diff",
+                "--db1",
+                work.resolve("a").toString(),
+                "--db2",
+                work.resolve("b").toString(),
+                "--to",
+                "1");
         assertThat(upTo1.code()).isZero();
         assertThat(upTo1.out()).isEqualTo("no difference in 2 block(s)\n");
     }

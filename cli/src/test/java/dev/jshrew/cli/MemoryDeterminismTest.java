@@ -30,19 +30,30 @@ class MemoryDeterminismTest {
 
     static Child jshrew(String xmx, String... args) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + xmx, "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "-Xmx" + xmx,
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
         var out = p.getInputStream().readAllBytes();
         var err = p.getErrorStream().readAllBytes();
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
-        return new Child(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+        return new Child(
+                p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 
     Path growBlock(String dir, int steps) throws IOException {
         Path blocks = Files.createDirectories(temp.resolve(dir));
-        byte[] block = ByteBuffer.allocate(84).order(ByteOrder.LITTLE_ENDIAN).putInt(80, steps).array();
+        byte[] block = ByteBuffer.allocate(84)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(80, steps)
+                .array();
         Files.writeString(blocks.resolve("grow-0.hex"), HexFormat.of().formatHex(block));
         return blocks;
     }
@@ -57,8 +68,19 @@ class MemoryDeterminismTest {
         List<String> dumps = new ArrayList<>();
         for (String xmx : List.of("256m", "8g")) {
             String db = temp.resolve("db-" + xmx).toString();
-            Child index = jshrew(xmx, "index", "--engine", "chicory", "--indexer", grow(), "--db", db, "--blocks", blocks.toString(),
-                    "--guest-memory-limit", "4001");
+            Child index = jshrew(
+                    xmx,
+                    "index",
+                    "--engine",
+                    "chicory",
+                    "--indexer",
+                    grow(),
+                    "--db",
+                    db,
+                    "--blocks",
+                    blocks.toString(),
+                    "--guest-memory-limit",
+                    "4001");
             assertThat(index.code()).as(index.err()).isZero();
             assertThat(index.err()).contains("committed");
             Child dump = jshrew(xmx, "dump", "--db", db, "--height", "0");
@@ -78,13 +100,30 @@ class MemoryDeterminismTest {
         Path far = growBlock("past-engine-cap", 41);
         List<String> failures = new ArrayList<>();
         for (String xmx : List.of("256m", "8g")) {
-            Child index = jshrew(xmx, "index", "--engine", "chicory", "--indexer", grow(), "--db", temp.resolve("far-" + xmx).toString(),
-                    "--blocks", far.toString());
+            Child index = jshrew(
+                    xmx,
+                    "index",
+                    "--engine",
+                    "chicory",
+                    "--indexer",
+                    grow(),
+                    "--db",
+                    temp.resolve("far-" + xmx).toString(),
+                    "--blocks",
+                    far.toString());
             assertThat(index.code()).as(index.err()).isEqualTo(ErrorCode.ENGINE_LIMIT.exitCode());
-            failures.add(index.err().lines().filter(l -> l.startsWith("jshrew: ")).findFirst().orElseThrow());
-            assertThat(jshrew(xmx, "dump", "--db", temp.resolve("far-" + xmx).toString(), "--height", "0").code())
+            failures.add(index.err()
+                    .lines()
+                    .filter(l -> l.startsWith("jshrew: "))
+                    .findFirst()
+                    .orElseThrow());
+            assertThat(jshrew(xmx, "dump", "--db", temp.resolve("far-" + xmx).toString(), "--height", "0")
+                            .code())
                     .isEqualTo(ErrorCode.INPUT.exitCode());
         }
-        assertThat(failures.get(0)).isEqualTo(failures.get(1)).contains("cannot provide more than 32767 pages").contains("height 0");
+        assertThat(failures.get(0))
+                .isEqualTo(failures.get(1))
+                .contains("cannot provide more than 32767 pages")
+                .contains("height 0");
     }
 }

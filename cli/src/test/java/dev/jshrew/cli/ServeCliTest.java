@@ -54,13 +54,36 @@ class ServeCliTest {
         String db = temp.resolve("db").toString();
         try (FakeBitcoind fake = new FakeBitcoind().serve(a)) {
             fake.getblockDelay(120); // slow enough that views overlap indexing
-            try (ChildJshrew serve = ChildJshrew.start(List.of(), "serve", "--engine", "chicory", "--indexer", CliTest.indexer(), "--db", db,
-                    "--daemon-rpc-url", fake.url().toString(), "--port", "0", "--metrics-port", "0", "--memory-commit", "64m",
-                    "--view-workers", "2", "--poll-interval-ms", "50", "--retry-initial-delay-ms", "50", "--progress", "log")) {
+            try (ChildJshrew serve = ChildJshrew.start(
+                    List.of(),
+                    "serve",
+                    "--engine",
+                    "chicory",
+                    "--indexer",
+                    CliTest.indexer(),
+                    "--db",
+                    db,
+                    "--daemon-rpc-url",
+                    fake.url().toString(),
+                    "--port",
+                    "0",
+                    "--metrics-port",
+                    "0",
+                    "--memory-commit",
+                    "64m",
+                    "--view-workers",
+                    "2",
+                    "--poll-interval-ms",
+                    "50",
+                    "--retry-initial-delay-ms",
+                    "50",
+                    "--progress",
+                    "log")) {
                 // Jetty's own log lines reach jshrew's stderr log (SLF4J 2 -> slf4j-jdk14 -> java.util.logging).
                 serve.awaitErr("INFO +Started oejs\\.Server@", 60);
                 int port = Integer.parseInt(serve.awaitErr("serving JSON-RPC on http://127\\.0\\.0\\.1:(\\d+)", 60));
-                int metricsPort = Integer.parseInt(serve.awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 60));
+                int metricsPort = Integer.parseInt(
+                        serve.awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 60));
                 RpcClient rpc = new RpcClient(port);
                 await("height 3", 60, () -> Long.parseLong(rpc.result("metashrew_height")) >= 3);
 
@@ -77,7 +100,8 @@ class ServeCliTest {
                         try {
                             long lastHeight = 0;
                             for (int i = 0; i < 40; i++) {
-                                seen.add(rpc.result("metashrew_view", "outputsbyscript", opTrue, "2") + " " + rpc.result("metashrew_stateroot", "2"));
+                                seen.add(rpc.result("metashrew_view", "outputsbyscript", opTrue, "2") + " "
+                                        + rpc.result("metashrew_stateroot", "2"));
                                 long h = Long.parseLong(rpc.result("metashrew_height"));
                                 if (h < lastHeight) {
                                     seen.add("height went back from " + lastHeight + " to " + h);
@@ -85,10 +109,19 @@ class ServeCliTest {
                                 lastHeight = h;
                                 if (id == 0) {
                                     // Bad requests never disturb indexing.
-                                    garbageOk.compareAndSet(true, rpc.post("{not json").body().path("error").path("code").asInt() == -32700
-                                            && rpc.call("metashrew_view", "outputsbyscript", "zz").has("error")
-                                            && rpc.call("metashrew_view", "nosuch", "").has("error")
-                                            && rpc.post("[1,2]").body().isArray());
+                                    garbageOk.compareAndSet(
+                                            true,
+                                            rpc.post("{not json")
+                                                                    .body()
+                                                                    .path("error")
+                                                                    .path("code")
+                                                                    .asInt()
+                                                            == -32700
+                                                    && rpc.call("metashrew_view", "outputsbyscript", "zz")
+                                                            .has("error")
+                                                    && rpc.call("metashrew_view", "nosuch", "")
+                                                            .has("error")
+                                                    && rpc.post("[1,2]").body().isArray());
                                 }
                             }
                         } catch (Exception e) {
@@ -105,14 +138,17 @@ class ServeCliTest {
                 fake.getblockDelay(0);
 
                 // C-57 on the real genesis; views read the guest's state.
-                assertThat(rpc.result("metashrew_getblockhash", 0)).isEqualTo("0x000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
+                assertThat(rpc.result("metashrew_getblockhash", 0))
+                        .isEqualTo("0x000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f");
                 assertThat(rpc.result("metashrew_view", "blockhash", u32(5))).isEqualTo("0x" + Hashes.hex(a.hash(5)));
 
                 // A preview of a real block (83636) on top of the tip: its stats at 13, and nothing stored changes.
                 String rootBefore = rpc.result("metashrew_stateroot", "12");
                 byte[] block = real.get(83636L).bytes();
                 String stats = rpc.result("metashrew_preview", HexFormat.of().formatHex(block), "stats", u32(13), "12");
-                assertThat(stats).isEqualTo("0x" + HexFormat.of().formatHex(BlockStats.of(block).encoded()));
+                assertThat(stats)
+                        .isEqualTo("0x"
+                                + HexFormat.of().formatHex(BlockStats.of(block).encoded()));
                 assertThat(rpc.result("metashrew_view", "stats", u32(13), "13")).isEqualTo("0x");
                 assertThat(rpc.result("metashrew_height")).isEqualTo("12");
                 assertThat(rpc.call("metashrew_getblockhash", 13).has("error")).isTrue();
@@ -120,18 +156,38 @@ class ServeCliTest {
 
                 // A reorg while serving: bitcoind switches to b (fork at 9, longer).
                 fake.serve(b);
-                await("b's tip", 60, () -> rpc.call("metashrew_getblockhash", 15).path("result").asText().equals("0x" + Hashes.hex(b.hash(15))));
+                await(
+                        "b's tip",
+                        60,
+                        () -> rpc.call("metashrew_getblockhash", 15)
+                                .path("result")
+                                .asText()
+                                .equals("0x" + Hashes.hex(b.hash(15))));
                 assertThat(rpc.result("metashrew_getblockhash", 10)).isEqualTo("0x" + Hashes.hex(b.hash(10)));
-                assertThat(rpc.result("metashrew_view", "outputsbyscript", "0x" + HexFormat.of().formatHex(RegtestChain.p2pkh("a/11")), "15"))
+                assertThat(rpc.result(
+                                "metashrew_view",
+                                "outputsbyscript",
+                                "0x" + HexFormat.of().formatHex(RegtestChain.p2pkh("a/11")),
+                                "15"))
                         .isEqualTo("0x00000000");
-                assertThat(rpc.result("metashrew_view", "outputsbyscript", "0x" + HexFormat.of().formatHex(RegtestChain.p2pkh("b/11")), "15"))
+                assertThat(rpc.result(
+                                "metashrew_view",
+                                "outputsbyscript",
+                                "0x" + HexFormat.of().formatHex(RegtestChain.p2pkh("b/11")),
+                                "15"))
                         .startsWith("0x01000000");
 
                 // Metrics.
-                String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).containsPattern("(?m)^jshrew_tip_height 15(\\.0)?$")
-                        .containsPattern("(?m)^jshrew_committed_memory_bytes 2\\.01326592E8$|(?m)^jshrew_committed_memory_bytes 201326592(\\.0)?$")
+                String metrics = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                assertThat(metrics)
+                        .containsPattern("(?m)^jshrew_tip_height 15(\\.0)?$")
+                        .containsPattern(
+                                "(?m)^jshrew_committed_memory_bytes 2\\.01326592E8$|(?m)^jshrew_committed_memory_bytes 201326592(\\.0)?$")
                         .containsPattern("(?m)^jshrew_block_run_seconds_count \\d+")
                         .containsPattern("(?m)^jshrew_block_reset_seconds_count \\d+")
                         .containsPattern("(?m)^jshrew_reorgs_total 1(\\.0)?$")
@@ -145,7 +201,10 @@ class ServeCliTest {
         }
         String clean = temp.resolve("clean").toString();
         try (FakeBitcoind fake = new FakeBitcoind().serve(b)) {
-            assertThat(CliTest.jshrew(NodeCliTest.index(clean, "--daemon-rpc-url", fake.url().toString(), "--exit-at", "16")).code()).isZero();
+            assertThat(CliTest.jshrew(NodeCliTest.index(
+                                    clean, "--daemon-rpc-url", fake.url().toString(), "--exit-at", "16"))
+                            .code())
+                    .isZero();
         }
         CliTest.Run diff = CliTest.jshrew("diff", "--db1", db, "--db2", clean);
         assertThat(diff.out()).isEqualTo("no difference in 16 block(s)\n");
@@ -154,8 +213,23 @@ class ServeCliTest {
     @Test
     void serveOverBlockFilesExitsAtExitAt() throws Exception {
         String db = temp.resolve("files").toString();
-        try (ChildJshrew serve = ChildJshrew.start(List.of(), "serve", "--engine", "chicory", "--indexer", CliTest.indexer(), "--db", db,
-                "--blocks", CliTest.repo().resolve("sample/blocks").toString(), "--exit-at", "840243", "--port", "0", "--memory-commit", "off")) {
+        try (ChildJshrew serve = ChildJshrew.start(
+                List.of(),
+                "serve",
+                "--engine",
+                "chicory",
+                "--indexer",
+                CliTest.indexer(),
+                "--db",
+                db,
+                "--blocks",
+                CliTest.repo().resolve("sample/blocks").toString(),
+                "--exit-at",
+                "840243",
+                "--port",
+                "0",
+                "--memory-commit",
+                "off")) {
             assertThat(serve.waitFor(120)).as(serve.err()).isZero();
             assertThat(serve.err()).contains("serving JSON-RPC on").contains("indexed 83636 ");
         }

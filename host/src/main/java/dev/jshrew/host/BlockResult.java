@@ -12,5 +12,12 @@ package dev.jshrew.host;
  * @param commitNanos time of the storage commit
  * @param highWaterPages the most memory pages the guest had during the block
  */
-public record BlockResult(long height, byte[] blockHash, byte[] stateRoot, int pairs, long runNanos, long resetNanos,
-                          long commitNanos, int highWaterPages) {}
+public record BlockResult(
+        long height,
+        byte[] blockHash,
+        byte[] stateRoot,
+        int pairs,
+        long runNanos,
+        long resetNanos,
+        long commitNanos,
+        int highWaterPages) {}

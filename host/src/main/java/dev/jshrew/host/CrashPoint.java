@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 public final class CrashPoint {
     /** The system property that arms crash points. */
     public static final String PROPERTY = "jshrew.test.crashAt";
+
     private static final int PARK_SECONDS = 120;
     private static final Set<String> POINTS = parse(System.getProperty(PROPERTY));
 
@@ -29,7 +30,9 @@ public final class CrashPoint {
         if (value == null || value.isBlank()) {
             return Set.of();
         }
-        return Stream.of(value.split(",")).map(s -> s.strip().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty())
+        return Stream.of(value.split(","))
+                .map(s -> s.strip().toLowerCase(Locale.ROOT))
+                .filter(s -> !s.isEmpty())
                 .collect(Collectors.toUnmodifiableSet());
     }
 

@@ -28,12 +28,14 @@ public final class EngineRegistry {
 
     EngineRegistry(List<WasmEngineProvider> providers) {
         this.providers = List.copyOf(providers);
-        Map<String, List<WasmEngineProvider>> byName = providers.stream()
-                .collect(Collectors.groupingBy(WasmEngineProvider::name));
+        Map<String, List<WasmEngineProvider>> byName =
+                providers.stream().collect(Collectors.groupingBy(WasmEngineProvider::name));
         byName.forEach((name, list) -> {
             if (list.size() > 1) {
-                throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine name '" + name + "' is provided twice: "
-                        + list.stream().map(EngineRegistry::origin).collect(Collectors.joining(" and ")));
+                throw new JshrewException(
+                        ErrorCode.ENGINE_UNAVAILABLE,
+                        "engine name '" + name + "' is provided twice: "
+                                + list.stream().map(EngineRegistry::origin).collect(Collectors.joining(" and ")));
             }
         });
     }
@@ -68,21 +70,31 @@ public final class EngineRegistry {
      */
     public WasmEngineProvider resolve(String name) {
         if (providers.isEmpty()) {
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE,
-                    "no WebAssembly engine found (no service providers of type " + WasmEngineProvider.class.getName() + ")");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE,
+                    "no WebAssembly engine found (no service providers of type " + WasmEngineProvider.class.getName()
+                            + ")");
         }
         if (name == null) {
             if (providers.size() == 1) {
                 return providers.get(0);
             }
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "several engines are available, choose one with --engine: " + names());
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE,
+                    "several engines are available, choose one with --engine: " + names());
         }
-        WasmEngineProvider provider = find(name).orElseThrow(() -> new JshrewException(ErrorCode.ENGINE_UNAVAILABLE,
-                "no engine named '" + name + "'; available: " + providers.stream()
-                        .map(p -> p.name() + " (" + origin(p) + ")").collect(Collectors.joining(", "))));
+        WasmEngineProvider provider = find(name)
+                .orElseThrow(() -> new JshrewException(
+                        ErrorCode.ENGINE_UNAVAILABLE,
+                        "no engine named '" + name + "'; available: "
+                                + providers.stream()
+                                        .map(p -> p.name() + " (" + origin(p) + ")")
+                                        .collect(Collectors.joining(", "))));
         if (provider.spiVersion() != SpiVersion.MAJOR) {
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine " + name + " was built for SPI version "
-                    + provider.spiVersion() + " but this host has SPI version " + SpiVersion.MAJOR + " (" + origin(provider) + ")");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE,
+                    "engine " + name + " was built for SPI version " + provider.spiVersion()
+                            + " but this host has SPI version " + SpiVersion.MAJOR + " (" + origin(provider) + ")");
         }
         return provider;
     }
@@ -96,7 +108,12 @@ public final class EngineRegistry {
         try {
             EngineContext context = EngineContext.of(options, memory);
             WasmEngine engine = provider.create(context);
-            LOG.log(Level.INFO, "engine {0}: {1} {2}", provider.name(), provider.info().implementation(), provider.info().version());
+            LOG.log(
+                    Level.INFO,
+                    "engine {0}: {1} {2}",
+                    provider.name(),
+                    provider.info().implementation(),
+                    provider.info().version());
             return engine;
         } finally {
             thread.setContextClassLoader(previous);
@@ -111,6 +128,7 @@ public final class EngineRegistry {
     /** Where a provider class came from (its jar), for messages. */
     public static String origin(WasmEngineProvider provider) {
         CodeSource source = provider.getClass().getProtectionDomain().getCodeSource();
-        return provider.getClass().getName() + (source == null || source.getLocation() == null ? "" : " from " + source.getLocation());
+        return provider.getClass().getName()
+                + (source == null || source.getLocation() == null ? "" : " from " + source.getLocation());
     }
 }

@@ -34,8 +34,8 @@ public final class GuestCallException extends JshrewException {
     /**
      * @param detail what went wrong, without the engine/module/height prefix this class adds
      */
-    public GuestCallException(ErrorCode code, Stage stage, String engine, String module, long height, String detail,
-                              Throwable cause) {
+    public GuestCallException(
+            ErrorCode code, Stage stage, String engine, String module, long height, String detail, Throwable cause) {
         super(code, "engine " + engine + ", module " + module + ", " + where(stage, height) + ": " + detail, cause);
         this.stage = Objects.requireNonNull(stage, "stage");
         this.height = height;

@@ -26,7 +26,6 @@ public final class Indexer implements AutoCloseable {
     /** Store metadata: the guest memory limit (pages) the database was built with. */
     public static final String META_MEMORY_LIMIT = "guest.memory-limit-pages";
 
-
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
@@ -36,14 +35,18 @@ public final class Indexer implements AutoCloseable {
      * @param moduleSha256 SHA-256 of the module bytes: recorded in the store at the first block, and checked
      *     afterwards so a database is never extended by another indexer
      */
-    public Indexer(CompiledModule module, byte[] moduleSha256, KeyValueStore store, RunOptions options,
-                   Consumer<String> guestLog) {
+    public Indexer(
+            CompiledModule module,
+            byte[] moduleSha256,
+            KeyValueStore store,
+            RunOptions options,
+            Consumer<String> guestLog) {
         this.module = module;
         this.store = store;
         this.moduleSha256 = moduleSha256.clone();
         InstanceSlot.startProblem(module).ifPresent(problem -> {
-            throw new JshrewException(ErrorCode.LINK, "engine " + module.engine().name() + ", module " + module.name() + ": "
-                    + problem);
+            throw new JshrewException(
+                    ErrorCode.LINK, "engine " + module.engine().name() + ", module " + module.name() + ": " + problem);
         });
         this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, guestLog);
         checkIdentity();
@@ -52,16 +55,21 @@ public final class Indexer implements AutoCloseable {
     private void checkIdentity() {
         store.meta(META_INDEXER).ifPresent(recorded -> {
             if (!Arrays.equals(recorded, moduleSha256)) {
-                throw new JshrewException(ErrorCode.INPUT, "the database was indexed with another indexer module (sha256 "
-                        + Hashes.hex(recorded) + "), not " + module.name() + " (sha256 " + Hashes.hex(moduleSha256) + ")");
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "the database was indexed with another indexer module (sha256 " + Hashes.hex(recorded)
+                                + "), not " + module.name() + " (sha256 " + Hashes.hex(moduleSha256) + ")");
             }
         });
         byte[] limit = Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII);
         store.meta(META_MEMORY_LIMIT).ifPresent(recorded -> {
             if (!Arrays.equals(recorded, limit)) {
-                throw new JshrewException(ErrorCode.INPUT, "the database was indexed with a guest memory limit of "
-                        + new String(recorded, StandardCharsets.US_ASCII) + " pages, not " + slot.memoryLimitPages()
-                        + ": the limit is part of the indexer's deterministic configuration");
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "the database was indexed with a guest memory limit of "
+                                + new String(recorded, StandardCharsets.US_ASCII) + " pages, not "
+                                + slot.memoryLimitPages()
+                                + ": the limit is part of the indexer's deterministic configuration");
             }
         });
     }
@@ -86,8 +94,12 @@ public final class Indexer implements AutoCloseable {
             throw new IllegalArgumentException("height out of u32 range: " + height);
         }
         if (block.length < BlockHeader.SIZE) {
-            throw slot.failure(ErrorCode.INPUT, GuestCallException.Stage.START, height,
-                    "block has " + block.length + " bytes, fewer than an 80-byte header", null);
+            throw slot.failure(
+                    ErrorCode.INPUT,
+                    GuestCallException.Stage.START,
+                    height,
+                    "block has " + block.length + " bytes, fewer than an 80-byte header",
+                    null);
         }
         NavigableMap<byte[], byte[]> writes = run(height, block);
         long commitStart = System.nanoTime();
@@ -98,7 +110,14 @@ public final class Indexer implements AutoCloseable {
         store.commitBlock(commit);
         CrashPoint.reach("committed", height);
         long commitNanos = System.nanoTime() - commitStart;
-        return new BlockResult(height, hash, root, writes.size(), slot.lastRunNanos(), slot.lastResetNanos(), commitNanos,
+        return new BlockResult(
+                height,
+                hash,
+                root,
+                writes.size(),
+                slot.lastRunNanos(),
+                slot.lastResetNanos(),
+                commitNanos,
                 slot.current().memoryStats().highWaterPages());
     }
 
@@ -110,9 +129,13 @@ public final class Indexer implements AutoCloseable {
         if (store.tip().isPresent()) {
             return Map.of();
         }
-        return Map.of(META_INDEXER, moduleSha256,
-                META_MEMORY_LIMIT, Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII),
-                StateRoot.META_FIRST_HEIGHT, StateRoot.firstHeightMeta(height));
+        return Map.of(
+                META_INDEXER,
+                moduleSha256,
+                META_MEMORY_LIMIT,
+                Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII),
+                StateRoot.META_FIRST_HEIGHT,
+                StateRoot.firstHeightMeta(height));
     }
 
     /** Runs {@code _start} and returns the block's writes, or throws. Commits nothing. */
@@ -120,12 +143,17 @@ public final class Indexer implements AutoCloseable {
         try {
             slot.ready();
         } catch (JshrewException e) {
-            throw slot.failure(e.code(), GuestCallException.Stage.PREPARE, height,
-                    "could not prepare the instance: " + e.getMessage(), e);
+            throw slot.failure(
+                    e.code(),
+                    GuestCallException.Stage.PREPARE,
+                    height,
+                    "could not prepare the instance: " + e.getMessage(),
+                    e);
         }
         CrashPoint.reach("run", height);
         long readHeight = height == 0 ? 0 : height - 1;
-        return slot.runStart(height, block, key -> store.get(key, readHeight), height == 0, GuestCallException.Stage.START);
+        return slot.runStart(
+                height, block, key -> store.get(key, readHeight), height == 0, GuestCallException.Stage.START);
     }
 
     @Override

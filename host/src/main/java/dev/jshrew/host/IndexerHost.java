@@ -34,7 +34,8 @@ public final class IndexerHost implements AutoCloseable {
     private final RunOptions options;
     private final List<AutoCloseable> runners = new ArrayList<>();
 
-    private IndexerHost(WasmEngine engine, KeyValueStore store, CompiledModule module, byte[] moduleSha256, RunOptions options) {
+    private IndexerHost(
+            WasmEngine engine, KeyValueStore store, CompiledModule module, byte[] moduleSha256, RunOptions options) {
         this.engine = engine;
         this.store = store;
         this.module = module;
@@ -98,7 +99,8 @@ public final class IndexerHost implements AutoCloseable {
                 failure = chain(failure, e);
             }
         }
-        try (engine; store) {
+        try (engine;
+                store) {
             // closes the store, then the engine
         } catch (RuntimeException e) {
             failure = chain(failure, e);
@@ -194,7 +196,8 @@ public final class IndexerHost implements AutoCloseable {
                 CompiledModule module = engine.compile(moduleName, wasm);
                 return new IndexerHost(engine, store, module, Hashes.sha256(wasm), options);
             } catch (RuntimeException e) {
-                try (engine; KeyValueStore s = store) {
+                try (engine;
+                        KeyValueStore s = store) {
                     // closes what was opened
                 } catch (RuntimeException suppressed) {
                     e.addSuppressed(suppressed);

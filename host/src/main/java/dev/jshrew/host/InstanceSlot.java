@@ -48,18 +48,26 @@ final class InstanceSlot implements AutoCloseable {
         this.engineName = module.engine().name();
         this.callTimeout = callTimeout;
         if (!callTimeout.isZero() && !module.engine().capabilities().contains(EngineCapability.CALL_TIMEOUT)) {
-            throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine " + engineName + ", module " + module.name()
-                    + ": the engine cannot stop a running call (no CALL_TIMEOUT), so a view timeout of " + seconds(callTimeout)
-                    + " cannot be kept; run with --view-timeout 0");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_LIMIT,
+                    "engine " + engineName + ", module " + module.name()
+                            + ": the engine cannot stop a running call (no CALL_TIMEOUT), so a view timeout of "
+                            + seconds(callTimeout)
+                            + " cannot be kept; run with --view-timeout 0");
         }
         this.module = module;
         this.options = options;
-        MemoryLimits declared = module.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                "engine " + engineName + ", module " + module.name() + ": the module defines no memory"));
+        MemoryLimits declared = module.memory()
+                .orElseThrow(() -> new JshrewException(
+                        ErrorCode.LINK,
+                        "engine " + engineName + ", module " + module.name() + ": the module defines no memory"));
         this.memoryLimitPages = Math.min(declared.effectiveMaximumPages(), options.guestMemoryLimitPages());
         if (declared.initialPages() > memoryLimitPages) {
-            throw new JshrewException(ErrorCode.LINK, "engine " + engineName + ", module " + module.name() + ": initial memory of "
-                    + declared.initialPages() + " pages exceeds the guest memory limit of " + memoryLimitPages + " pages");
+            throw new JshrewException(
+                    ErrorCode.LINK,
+                    "engine " + engineName + ", module " + module.name() + ": initial memory of "
+                            + declared.initialPages() + " pages exceeds the guest memory limit of " + memoryLimitPages
+                            + " pages");
         }
         this.imports = new MetashrewAbi(context, guestLog).bind(module.imports(), module.name());
         // Instantiate (and commit guest memory) now, at startup: a machine that cannot hold it fails before any block.
@@ -99,8 +107,8 @@ final class InstanceSlot implements AutoCloseable {
      *     failure reports
      * @throws GuestCallException when the block fails
      */
-    NavigableMap<byte[], byte[]> runStart(long height, byte[] block, StateReader reader, boolean readOwnWrites,
-                                          GuestCallException.Stage stage) {
+    NavigableMap<byte[], byte[]> runStart(
+            long height, byte[] block, StateReader reader, boolean readOwnWrites, GuestCallException.Stage stage) {
         context.arm(CallContext.Mode.INDEX, height, block, reader, readOwnWrites);
         long start = System.nanoTime();
         try {
@@ -116,14 +124,19 @@ final class InstanceSlot implements AutoCloseable {
             throw failure(ErrorCode.GUEST_ABI, stage, height, context.failure(), null);
         }
         if (!context.completed()) {
-            throw failure(ErrorCode.GUEST_ABI, stage, height,
-                    "indexer exited unexpectedly: _start returned without a successful __flush", null);
+            throw failure(
+                    ErrorCode.GUEST_ABI,
+                    stage,
+                    height,
+                    "indexer exited unexpectedly: _start returned without a successful __flush",
+                    null);
         }
         return context.writes();
     }
 
     /** A failure of a call on this slot's module: the message names the engine, the module and the height. */
-    GuestCallException failure(ErrorCode code, GuestCallException.Stage stage, long height, String detail, Throwable cause) {
+    GuestCallException failure(
+            ErrorCode code, GuestCallException.Stage stage, long height, String detail, Throwable cause) {
         return new GuestCallException(code, stage, engineName, module.name(), height, detail, cause);
     }
 
@@ -140,7 +153,9 @@ final class InstanceSlot implements AutoCloseable {
 
     /** A timeout as operators write it: {@code 2 s}, {@code 0.25 s}. */
     static String seconds(Duration d) {
-        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString() + " s";
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3)
+                        .stripTrailingZeros()
+                        .toPlainString() + " s";
     }
 
     /** Time the last {@link #runStart} spent in {@code _start}. */

@@ -41,6 +41,7 @@ public record RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode 
 
     /** 4 GiB limit, everything committed, fast reset: the production default. */
     public static RunOptions defaults() {
-        return new RunOptions(MemoryLimits.MAX_PAGES, (long) MemoryLimits.MAX_PAGES * MemoryLimits.PAGE_SIZE, ResetMode.FAST);
+        return new RunOptions(
+                MemoryLimits.MAX_PAGES, (long) MemoryLimits.MAX_PAGES * MemoryLimits.PAGE_SIZE, ResetMode.FAST);
     }
 }

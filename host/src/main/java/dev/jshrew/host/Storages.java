@@ -23,11 +23,21 @@ public final class Storages {
      */
     public static StorageProvider find(String name) {
         var providers = ServiceLoader.load(StorageProvider.class, Storages.class.getClassLoader()).stream()
-                .map(ServiceLoader.Provider::get).toList();
-        return providers.stream().filter(p -> p.name().equals(name)).findFirst()
-                .orElseThrow(() -> new JshrewException(ErrorCode.STORAGE, "no " + name + " storage provider on the class path"
-                        + (providers.isEmpty() ? "" : " (found: " + providers.stream().map(StorageProvider::name)
-                                .collect(Collectors.joining(", ")) + ")")));
+                .map(ServiceLoader.Provider::get)
+                .toList();
+        return providers.stream()
+                .filter(p -> p.name().equals(name))
+                .findFirst()
+                .orElseThrow(() -> new JshrewException(
+                        ErrorCode.STORAGE,
+                        "no " + name + " storage provider on the class path"
+                                + (providers.isEmpty()
+                                        ? ""
+                                        : " (found: "
+                                                + providers.stream()
+                                                        .map(StorageProvider::name)
+                                                        .collect(Collectors.joining(", "))
+                                                + ")")));
     }
 
     /** Opens the {@link #DEFAULT} store in {@code directory} with its default options. */

@@ -45,11 +45,20 @@ public final class ViewRunner implements AutoCloseable {
     }
 
     private byte[] call(String function, byte[] input, long height, dev.jshrew.host.abi.StateReader reader) {
-        FunctionSignature signature = module.exportedFunction(function).orElseThrow(() -> slot.failure(ErrorCode.LINK,
-                Stage.VIEW_MISSING, height, "Failed to get view function '" + function + "'", null));
+        FunctionSignature signature = module.exportedFunction(function)
+                .orElseThrow(() -> slot.failure(
+                        ErrorCode.LINK,
+                        Stage.VIEW_MISSING,
+                        height,
+                        "Failed to get view function '" + function + "'",
+                        null));
         if (!signature.equals(VIEW)) {
-            throw slot.failure(ErrorCode.LINK, Stage.VIEW, height,
-                    "view function '" + function + "' has type " + signature + ", expected () -> (i32)", null);
+            throw slot.failure(
+                    ErrorCode.LINK,
+                    Stage.VIEW,
+                    height,
+                    "view function '" + function + "' has type " + signature + ", expected () -> (i32)",
+                    null);
         }
         ModuleInstance instance = slot.ready();
         slot.context().arm(CallContext.Mode.VIEW, height, input, reader, false);
@@ -57,17 +66,24 @@ public final class ViewRunner implements AutoCloseable {
         try {
             result = instance.call(function)[0];
         } catch (GuestTrapException e) {
-            throw slot.failure(ErrorCode.TRAP, Stage.VIEW, height,
-                    "Failed to execute view function '" + function + "': " + slot.describe(e), e);
+            throw slot.failure(
+                    ErrorCode.TRAP,
+                    Stage.VIEW,
+                    height,
+                    "Failed to execute view function '" + function + "': " + slot.describe(e),
+                    e);
         } catch (JshrewException e) {
-            throw slot.failure(e.code(), Stage.VIEW, height,
-                    "Failed to execute view function '" + function + "': " + e.getMessage(), e);
+            throw slot.failure(
+                    e.code(),
+                    Stage.VIEW,
+                    height,
+                    "Failed to execute view function '" + function + "': " + e.getMessage(),
+                    e);
         }
         GuestMemory memory = instance.memory();
         byte[] bytes = MetashrewAbiAccess.readBuffer(memory, result & 0xFFFF_FFFFL);
         return bytes == null ? new byte[0] : bytes;
     }
-
 
     /**
      * {@code metashrew_preview} (METASHREW-ABI §1.4, C-59): runs {@code block} through {@code _start} as if it were
@@ -88,8 +104,8 @@ public final class ViewRunner implements AutoCloseable {
             throw slot.failure(ErrorCode.LINK, Stage.PREVIEW_START, at, problem, null);
         });
         slot.ready();
-        java.util.NavigableMap<byte[], byte[]> overlay = slot.runStart(at, block, key -> store.get(key, height), false,
-                Stage.PREVIEW_START);
+        java.util.NavigableMap<byte[], byte[]> overlay =
+                slot.runStart(at, block, key -> store.get(key, height), false, Stage.PREVIEW_START);
         return call(function, input, at, key -> {
             byte[] own = overlay.get(key);
             return own != null ? own : store.get(key, at);

@@ -51,7 +51,9 @@ class EngineRegistryTest {
         assertThat(one.resolve(null).name()).isEqualTo("a");
         var two = new EngineRegistry(List.of(new Fake("a", SpiVersion.MAJOR), new Fake("b", SpiVersion.MAJOR)));
         assertThat(two.resolve("b").name()).isEqualTo("b");
-        assertThat(failure(() -> two.resolve(null)).getMessage()).contains("choose one with --engine").contains("a, b");
+        assertThat(failure(() -> two.resolve(null)).getMessage())
+                .contains("choose one with --engine")
+                .contains("a, b");
     }
 
     @Test
@@ -59,8 +61,12 @@ class EngineRegistryTest {
         var registry = new EngineRegistry(List.of(new Fake("a", SpiVersion.MAJOR)));
         JshrewException e = failure(() -> registry.resolve("zzz"));
         assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_UNAVAILABLE);
-        assertThat(e.getMessage()).contains("no engine named 'zzz'").contains("a (").contains(Fake.class.getName());
-        assertThat(failure(() -> new EngineRegistry(List.of()).resolve(null)).getMessage()).contains("no WebAssembly engine found");
+        assertThat(e.getMessage())
+                .contains("no engine named 'zzz'")
+                .contains("a (")
+                .contains(Fake.class.getName());
+        assertThat(failure(() -> new EngineRegistry(List.of()).resolve(null)).getMessage())
+                .contains("no WebAssembly engine found");
     }
 
     @Test
@@ -69,7 +75,8 @@ class EngineRegistryTest {
         assertThat(dup.getMessage()).contains("provided twice");
         var old = new EngineRegistry(List.of(new Fake("old", SpiVersion.MAJOR + 1)));
         assertThat(failure(() -> old.resolve("old")).getMessage())
-                .contains("SPI version " + (SpiVersion.MAJOR + 1)).contains("SPI version " + SpiVersion.MAJOR);
+                .contains("SPI version " + (SpiVersion.MAJOR + 1))
+                .contains("SPI version " + SpiVersion.MAJOR);
     }
 
     @Test
@@ -78,6 +85,7 @@ class EngineRegistryTest {
         JshrewException e = failure(() -> registry.create("a", Map.of("known", "1", "bogus", "2"), (r, c) -> null));
         assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
         assertThat(e.getMessage()).contains("bogus").doesNotContain("known");
-        assertThatThrownBy(() -> registry.create("a", Map.of("known", "1"), (r, c) -> null)).isInstanceOf(UnsupportedOperationException.class);
+        assertThatThrownBy(() -> registry.create("a", Map.of("known", "1"), (r, c) -> null))
+                .isInstanceOf(UnsupportedOperationException.class);
     }
 }

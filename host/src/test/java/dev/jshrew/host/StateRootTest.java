@@ -80,14 +80,18 @@ class StateRootTest {
     @Test
     void aStoreStartedAtSHasTheZeroRootAtSMinusOneAndNothingBelow() {
         Chain chain = new Chain().first(5);
-        assertThat(StateRoot.atOrBelow(chain, 4)).hasValueSatisfying(r -> assertThat(r).isEqualTo(StateRoot.ZERO));
+        assertThat(StateRoot.atOrBelow(chain, 4))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(StateRoot.ZERO));
         assertThat(StateRoot.atOrBelow(chain, 3)).isEmpty();
         assertThat(StateRoot.atOrBelow(chain, -1)).isEmpty();
 
         chain.root(5, root(5)).root(7, root(7));
-        assertThat(StateRoot.atOrBelow(chain, 4)).hasValueSatisfying(r -> assertThat(r).isEqualTo(StateRoot.ZERO));
-        assertThat(StateRoot.atOrBelow(chain, 6)).hasValueSatisfying(r -> assertThat(r).isEqualTo(root(5)));
-        assertThat(StateRoot.atOrBelow(chain, 9)).hasValueSatisfying(r -> assertThat(r).isEqualTo(root(7)));
+        assertThat(StateRoot.atOrBelow(chain, 4))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(StateRoot.ZERO));
+        assertThat(StateRoot.atOrBelow(chain, 6))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(root(5)));
+        assertThat(StateRoot.atOrBelow(chain, 9))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(root(7)));
         assertThat(StateRoot.before(chain, 5)).isEqualTo(StateRoot.ZERO);
         assertThat(StateRoot.before(chain, 7)).isEqualTo(root(5));
         assertThat(StateRoot.before(chain, 8)).isEqualTo(root(7));
@@ -99,7 +103,8 @@ class StateRootTest {
         assertThat(StateRoot.atOrBelow(chain, -1)).isEmpty();
         assertThat(StateRoot.atOrBelow(chain, 0)).isEmpty();
         chain.root(0, root(1));
-        assertThat(StateRoot.atOrBelow(chain, 0)).hasValueSatisfying(r -> assertThat(r).isEqualTo(root(1)));
+        assertThat(StateRoot.atOrBelow(chain, 0))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(root(1)));
         assertThat(StateRoot.before(chain, 0)).isEqualTo(StateRoot.ZERO);
         assertThat(StateRoot.before(chain, 1)).isEqualTo(root(1));
     }
@@ -108,7 +113,8 @@ class StateRootTest {
     void theZeroRootIsACopyCallersCannotCorrupt() {
         Chain chain = new Chain().first(5);
         StateRoot.atOrBelow(chain, 4).orElseThrow()[0] = 1;
-        assertThat(StateRoot.atOrBelow(chain, 4)).hasValueSatisfying(r -> assertThat(r).isEqualTo(new byte[32]));
+        assertThat(StateRoot.atOrBelow(chain, 4))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(new byte[32]));
         assertThat(StateRoot.ZERO).isEqualTo(new byte[32]);
     }
 

@@ -2,7 +2,6 @@ package dev.jshrew.memory;
 
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemory;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,7 +57,12 @@ final class CommittedLinearMemory implements LinearMemory {
 
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "CommittedLinearMemory[%d MiB reserved at 0x%x, %s%s]",
-                segment.byteSize() >> 20, segment.address(), report.strategy(), closed.get() ? ", closed" : "");
+        return String.format(
+                java.util.Locale.ROOT,
+                "CommittedLinearMemory[%d MiB reserved at 0x%x, %s%s]",
+                segment.byteSize() >> 20,
+                segment.address(),
+                report.strategy(),
+                closed.get() ? ", closed" : "");
     }
 }

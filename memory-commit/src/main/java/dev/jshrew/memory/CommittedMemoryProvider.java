@@ -5,7 +5,6 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemory;
 import dev.jshrew.api.memory.LinearMemoryProvider;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
@@ -79,9 +78,11 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
     @SuppressWarnings("restricted") // the segment is sized to the mapping this method just made
     public LinearMemory reserve(long reserveBytes, long commitBytes) {
         if (reserveBytes <= 0 || commitBytes < 0 || commitBytes > reserveBytes) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
                     "need 0 < reserveBytes and 0 <= commitBytes <= reserveBytes, got reserve=%d commit=%d",
-                    reserveBytes, commitBytes));
+                    reserveBytes,
+                    commitBytes));
         }
         requireLinux();
         long page = Posix.pageSize();
@@ -95,8 +96,8 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
         try {
             CommitReport report = commitBytes == 0
                     ? CommitReport.none(Committer.rssBytes())
-                    : Committer.commit(MemorySegment.ofAddress(addr).reinterpret(commitLen), commitLen, commitBytes,
-                            concrete);
+                    : Committer.commit(
+                            MemorySegment.ofAddress(addr).reinterpret(commitLen), commitLen, commitBytes, concrete);
             // Not try-with-resources: the arena's owner is the returned memory, whose close() closes it.
             @SuppressWarnings("MustBeClosedChecker")
             Arena arena = Arena.ofShared();
@@ -167,11 +168,18 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
         requireLinux();
         requirePageRange(seg);
         try {
-            Posix.mprotect(seg.address(), seg.byteSize(),
-                    accessible ? Posix.PROT_READ | Posix.PROT_WRITE : Posix.PROT_NONE);
+            Posix.mprotect(
+                    seg.address(), seg.byteSize(), accessible ? Posix.PROT_READ | Posix.PROT_WRITE : Posix.PROT_NONE);
         } catch (Posix.ErrnoException e) {
-            throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, String.format(Locale.ROOT,
-                    "cannot protect %d KiB at 0x%x: %s", seg.byteSize() >> 10, seg.address(), e.getMessage()), e);
+            throw new JshrewException(
+                    ErrorCode.MEMORY_COMMIT_REFUSED,
+                    String.format(
+                            Locale.ROOT,
+                            "cannot protect %d KiB at 0x%x: %s",
+                            seg.byteSize() >> 10,
+                            seg.address(),
+                            e.getMessage()),
+                    e);
         }
     }
 
@@ -198,12 +206,17 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
         long total = Math.addExact(mapLen, HUGE_PAGE_ALIGNMENT);
         long base;
         try {
-            base = Posix.mmapAnonymous(0, total, Posix.PROT_READ | Posix.PROT_WRITE,
-                    Posix.MAP_PRIVATE | Posix.MAP_NORESERVE);
+            base = Posix.mmapAnonymous(
+                    0, total, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_PRIVATE | Posix.MAP_NORESERVE);
         } catch (Posix.ErrnoException e) {
-            throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, String.format(Locale.ROOT,
-                    "cannot reserve %d MiB of address space for guest memory: %s (ulimit -v? strict overcommit?)",
-                    mapLen >> 20, e.getMessage()), e);
+            throw new JshrewException(
+                    ErrorCode.MEMORY_COMMIT_REFUSED,
+                    String.format(
+                            Locale.ROOT,
+                            "cannot reserve %d MiB of address space for guest memory: %s (ulimit -v? strict overcommit?)",
+                            mapLen >> 20,
+                            e.getMessage()),
+                    e);
         }
         // Trim the over-reservation so the region starts on a 2 MiB boundary (huge pages need PMD alignment).
         long aligned = Posix.roundUp(base, HUGE_PAGE_ALIGNMENT);
@@ -219,9 +232,15 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
         try {
             Posix.munmap(addr, len);
         } catch (Posix.ErrnoException e) {
-            System.getLogger(CommittedMemoryProvider.class.getName()).log(System.Logger.Level.ERROR,
-                    String.format(Locale.ROOT, "guest memory at 0x%x (%d MiB) not unmapped: %s", addr, len >> 20,
-                            e.getMessage()));
+            System.getLogger(CommittedMemoryProvider.class.getName())
+                    .log(
+                            System.Logger.Level.ERROR,
+                            String.format(
+                                    Locale.ROOT,
+                                    "guest memory at 0x%x (%d MiB) not unmapped: %s",
+                                    addr,
+                                    len >> 20,
+                                    e.getMessage()));
         }
     }
 
@@ -232,15 +251,20 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
             throw new IllegalArgumentException("not a native segment: " + seg);
         }
         if (seg.address() % page != 0 || seg.byteSize() % page != 0) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "range 0x%x + %d is not a whole number of %d-byte pages", seg.address(), seg.byteSize(), page));
+            throw new IllegalArgumentException(String.format(
+                    Locale.ROOT,
+                    "range 0x%x + %d is not a whole number of %d-byte pages",
+                    seg.address(),
+                    seg.byteSize(),
+                    page));
         }
     }
 
     private static void requireLinux() {
         String os = System.getProperty("os.name", "");
         if (!os.startsWith("Linux")) {
-            throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED,
+            throw new JshrewException(
+                    ErrorCode.MEMORY_COMMIT_REFUSED,
                     "committing guest memory needs Linux (mmap/madvise constants), this is " + os);
         }
     }

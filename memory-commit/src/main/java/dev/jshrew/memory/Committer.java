@@ -3,7 +3,6 @@ package dev.jshrew.memory;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.CommitReport;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +24,7 @@ final class Committer {
     /** Atomic read-modify-write on an int: a store the JIT cannot drop, and it keeps whatever the page held. */
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
-    private Committer() {
-    }
+    private Committer() {}
 
     /**
      * @param range the memory, starting page-aligned; {@code TOUCH} accesses it through this segment
@@ -48,29 +46,44 @@ final class Committer {
                 }
                 case POPULATE_WRITE -> Posix.madvise(addr, len, Posix.MADV_POPULATE_WRITE);
                 case MAP_POPULATE -> {
-                    long got = Posix.mmapAnonymous(addr, len, Posix.PROT_READ | Posix.PROT_WRITE,
+                    long got = Posix.mmapAnonymous(
+                            addr,
+                            len,
+                            Posix.PROT_READ | Posix.PROT_WRITE,
                             Posix.MAP_PRIVATE | Posix.MAP_FIXED | Posix.MAP_POPULATE);
                     if (got != addr) {
                         throw new IllegalStateException("mmap(MAP_FIXED) moved the mapping");
                     }
                 }
                 case TOUCH -> touch(range, len);
-                case NONE -> { }
+                case NONE -> {}
                 case AUTO -> throw new IllegalArgumentException("AUTO must be resolved first");
             }
         } catch (Posix.ErrnoException e) {
             String why = e.errno() == Posix.EINVAL ? KernelSupport.get().whyUnsupported(strategy) : null;
-            throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, String.format(Locale.ROOT,
-                    "cannot commit %d MiB of guest memory with %s: %s%s", len >> 20, strategy.label(),
-                    e.getMessage(), why == null ? "" : " (" + why + ")"), e);
+            throw new JshrewException(
+                    ErrorCode.MEMORY_COMMIT_REFUSED,
+                    String.format(
+                            Locale.ROOT,
+                            "cannot commit %d MiB of guest memory with %s: %s%s",
+                            len >> 20,
+                            strategy.label(),
+                            e.getMessage(),
+                            why == null ? "" : " (" + why + ")"),
+                    e);
         }
         long nanos = System.nanoTime() - start;
         long resident = residentBytes(addr, len);
         long rssAfter = rssBytes();
         if (strategy != CommitStrategy.NONE && resident < len) {
-            throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, String.format(Locale.ROOT,
-                    "cannot commit %d MiB of guest memory: only %d MiB were resident after %s (mincore)",
-                    len >> 20, resident >> 20, strategy.label()));
+            throw new JshrewException(
+                    ErrorCode.MEMORY_COMMIT_REFUSED,
+                    String.format(
+                            Locale.ROOT,
+                            "cannot commit %d MiB of guest memory: only %d MiB were resident after %s (mincore)",
+                            len >> 20,
+                            resident >> 20,
+                            strategy.label()));
         }
         CommitReport report = new CommitReport(requested, resident, strategy.label(), nanos, rssBefore, rssAfter);
         LOG.log(System.Logger.Level.INFO, report.describe());

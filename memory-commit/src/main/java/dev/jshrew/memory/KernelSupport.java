@@ -46,16 +46,22 @@ final class KernelSupport {
         long page = Posix.pageSize();
         long addr;
         try {
-            addr = Posix.mmapAnonymous(0, 2 * page, Posix.PROT_READ | Posix.PROT_WRITE,
-                    Posix.MAP_PRIVATE | Posix.MAP_NORESERVE);
+            addr = Posix.mmapAnonymous(
+                    0, 2 * page, Posix.PROT_READ | Posix.PROT_WRITE, Posix.MAP_PRIVATE | Posix.MAP_NORESERVE);
         } catch (Posix.ErrnoException e) {
             String why = "cannot probe the kernel: " + e.getMessage();
             return new KernelSupport(why, why);
         }
         try {
-            String populate = probeAdvice(addr, page, Posix.MADV_POPULATE_WRITE,
+            String populate = probeAdvice(
+                    addr,
+                    page,
+                    Posix.MADV_POPULATE_WRITE,
                     "the kernel reports EINVAL for madvise(MADV_POPULATE_WRITE): it needs Linux >= 5.14");
-            String huge = probeAdvice(addr + page, page, Posix.MADV_HUGEPAGE,
+            String huge = probeAdvice(
+                    addr + page,
+                    page,
+                    Posix.MADV_HUGEPAGE,
                     "the kernel reports EINVAL for madvise(MADV_HUGEPAGE): built without transparent huge pages");
             if (huge == null) {
                 huge = thpModeProblem();
@@ -84,8 +90,10 @@ final class KernelSupport {
 
     private static String thpModeProblem() {
         try {
-            String mode = Files.readString(THP_ENABLED, StandardCharsets.US_ASCII).strip();
-            return mode.contains("[never]") ? "transparent huge pages are disabled (" + THP_ENABLED + ": " + mode + ")"
+            String mode =
+                    Files.readString(THP_ENABLED, StandardCharsets.US_ASCII).strip();
+            return mode.contains("[never]")
+                    ? "transparent huge pages are disabled (" + THP_ENABLED + ": " + mode + ")"
                     : null;
         } catch (IOException e) {
             return "transparent huge pages unavailable: cannot read " + THP_ENABLED;

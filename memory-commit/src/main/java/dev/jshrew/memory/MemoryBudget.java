@@ -2,7 +2,6 @@ package dev.jshrew.memory;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,8 +61,7 @@ final class MemoryBudget {
     }
 
     /** Where the process's memory cgroup is: {@code version} 1 or 2, its directory and the hierarchy's mount. */
-    record CgroupDir(int version, Path dir, Path mountPoint) {
-    }
+    record CgroupDir(int version, Path dir, Path mountPoint) {}
 
     /**
      * Refuses before anything is mapped or committed when a limit leaves less than is needed.
@@ -85,9 +83,11 @@ final class MemoryBudget {
         }
         broken.sort(Comparator.comparingLong(Limit::availableBytes));
         Limit worst = broken.getFirst();
-        StringBuilder msg = new StringBuilder(worst.addressSpace()
-                ? String.format(Locale.ROOT, "cannot reserve %d MiB of guest address space: ", mib(reserveBytes))
-                : String.format(Locale.ROOT, "cannot commit %d MiB of guest memory: ", mib(commitBytes)));
+        StringBuilder msg = new StringBuilder(
+                worst.addressSpace()
+                        ? String.format(
+                                Locale.ROOT, "cannot reserve %d MiB of guest address space: ", mib(reserveBytes))
+                        : String.format(Locale.ROOT, "cannot commit %d MiB of guest memory: ", mib(commitBytes)));
         msg.append(worst.description());
         for (Limit other : broken.subList(1, broken.size())) {
             msg.append("; also ").append(other.description());
@@ -109,23 +109,34 @@ final class MemoryBudget {
         Path meminfo = host("/proc/meminfo");
         OptionalLong available = meminfoBytes(meminfo, "MemAvailable");
         if (available.isPresent()) {
-            limits.add(new Limit(String.format(Locale.ROOT, "MemAvailable in /proc/meminfo is %d MiB",
-                    mib(available.getAsLong())), available.getAsLong(), 0, false));
+            limits.add(new Limit(
+                    String.format(Locale.ROOT, "MemAvailable in /proc/meminfo is %d MiB", mib(available.getAsLong())),
+                    available.getAsLong(),
+                    0,
+                    false));
         } else {
             OptionalLong free = meminfoBytes(meminfo, "MemFree");
             if (free.isPresent()) {
-                limits.add(new Limit(String.format(Locale.ROOT, "MemFree in /proc/meminfo is %d MiB",
-                        mib(free.getAsLong())), free.getAsLong(), 0, false));
+                limits.add(new Limit(
+                        String.format(Locale.ROOT, "MemFree in /proc/meminfo is %d MiB", mib(free.getAsLong())),
+                        free.getAsLong(),
+                        0,
+                        false));
             }
         }
         if ("2".equals(readFirstLine(host("/proc/sys/vm/overcommit_memory")).orElse(""))) {
             OptionalLong commitLimit = meminfoBytes(meminfo, "CommitLimit");
             OptionalLong committed = meminfoBytes(meminfo, "Committed_AS");
             if (commitLimit.isPresent() && committed.isPresent()) {
-                limits.add(new Limit(String.format(Locale.ROOT,
-                        "vm.overcommit_memory=2 and CommitLimit allows %d MiB (%d MiB committed, Committed_AS)",
-                        mib(commitLimit.getAsLong()), mib(committed.getAsLong())),
-                        commitLimit.getAsLong(), committed.getAsLong(), true));
+                limits.add(new Limit(
+                        String.format(
+                                Locale.ROOT,
+                                "vm.overcommit_memory=2 and CommitLimit allows %d MiB (%d MiB committed, Committed_AS)",
+                                mib(commitLimit.getAsLong()),
+                                mib(committed.getAsLong())),
+                        commitLimit.getAsLong(),
+                        committed.getAsLong(),
+                        true));
             }
         }
         return limits;
@@ -142,14 +153,17 @@ final class MemoryBudget {
                 continue;
             }
             if (f[0].equals("0") && f[1].isEmpty()) {
-                Optional<Mount> m = mounts.stream().filter(x -> x.fsType().equals("cgroup2")).findFirst();
+                Optional<Mount> m = mounts.stream()
+                        .filter(x -> x.fsType().equals("cgroup2"))
+                        .findFirst();
                 Path mountDir = m.map(x -> host(x.mountPoint())).orElse(host("/sys/fs/cgroup"));
                 if (m.isPresent() || Files.exists(mountDir.resolve("cgroup.controllers"))) {
                     result.add(new CgroupDir(2, locate(f[2], m.map(Mount::root).orElse("/"), mountDir), mountDir));
                 }
             } else if (List.of(f[1].split(",")).contains("memory")) {
                 Optional<Mount> m = mounts.stream()
-                        .filter(x -> x.fsType().equals("cgroup") && x.superOptions().contains("memory"))
+                        .filter(x ->
+                                x.fsType().equals("cgroup") && x.superOptions().contains("memory"))
                         .findFirst();
                 Path mountDir = m.map(x -> host(x.mountPoint())).orElse(host("/sys/fs/cgroup/memory"));
                 if (Files.isDirectory(mountDir)) {
@@ -170,7 +184,8 @@ final class MemoryBudget {
             long cache = fileCache(d.resolve("memory.stat"), "active_file", "inactive_file");
             for (String file : List.of("memory.max", "memory.high")) {
                 Optional<String> value = readFirstLine(d.resolve(file));
-                OptionalLong max = value.filter(v -> !v.equals("max")).map(MemoryBudget::parseLong)
+                OptionalLong max = value.filter(v -> !v.equals("max"))
+                        .map(MemoryBudget::parseLong)
                         .orElse(OptionalLong.empty());
                 if (max.isPresent()) {
                     out.add(cgroupLimit("cgroup " + file, d, max.getAsLong(), current.getAsLong(), cache));
@@ -198,9 +213,20 @@ final class MemoryBudget {
     private static Limit cgroupLimit(String name, Path dir, long max, long usage, long cache) {
         long used = Math.max(0, usage - cache);
         String cacheNote = mib(cache) > 0
-                ? String.format(Locale.ROOT, ", not counting %d MiB of reclaimable file cache", mib(cache)) : "";
-        return new Limit(String.format(Locale.ROOT, "%s allows %d MiB (%d MiB in use%s) at %s",
-                name, mib(max), mib(used), cacheNote, dir), max, used, false);
+                ? String.format(Locale.ROOT, ", not counting %d MiB of reclaimable file cache", mib(cache))
+                : "";
+        return new Limit(
+                String.format(
+                        Locale.ROOT,
+                        "%s allows %d MiB (%d MiB in use%s) at %s",
+                        name,
+                        mib(max),
+                        mib(used),
+                        cacheNote,
+                        dir),
+                max,
+                used,
+                false);
     }
 
     /** The directory of {@code cgroupPath} inside a hierarchy mounted at {@code mountDir} from {@code mountRoot}. */

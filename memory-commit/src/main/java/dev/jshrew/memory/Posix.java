@@ -1,5 +1,9 @@
 package dev.jshrew.memory;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -11,10 +15,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.util.Locale;
-
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The handful of Linux memory-management calls this module needs, bound through the FFM linker
@@ -50,11 +50,10 @@ final class Posix {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle MMAP = bind("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MMAP =
+            bind("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle MADVISE =
             bind("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
@@ -66,8 +65,7 @@ final class Posix {
 
     private static final long PAGE_SIZE = sysconf(SC_PAGESIZE);
 
-    private Posix() {
-    }
+    private Posix() {}
 
     /** A failed system call: which call, and its {@code errno}. */
     static final class ErrnoException extends Exception {
@@ -110,11 +108,11 @@ final class Posix {
     static long mmapAnonymous(long addr, long len, int prot, int flags) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            MemorySegment result = (MemorySegment) MMAP.invokeExact(state, MemorySegment.ofAddress(addr), len,
-                    prot, flags | MAP_ANONYMOUS, -1, 0L);
+            MemorySegment result = (MemorySegment)
+                    MMAP.invokeExact(state, MemorySegment.ofAddress(addr), len, prot, flags | MAP_ANONYMOUS, -1, 0L);
             if (result.address() == MAP_FAILED) {
-                throw new ErrnoException(String.format(Locale.ROOT, "mmap(%d MiB, %s)", len >> 20,
-                        flagNames(flags)), errno(state));
+                throw new ErrnoException(
+                        String.format(Locale.ROOT, "mmap(%d MiB, %s)", len >> 20, flagNames(flags)), errno(state));
             }
             return result.address();
         } catch (ErrnoException | RuntimeException | Error e) {
@@ -129,8 +127,14 @@ final class Posix {
     }
 
     static void madvise(long addr, long len, int advice) throws ErrnoException {
-        call(MADVISE, advice == MADV_POPULATE_WRITE ? "madvise(MADV_POPULATE_WRITE)"
-                : advice == MADV_HUGEPAGE ? "madvise(MADV_HUGEPAGE)" : "madvise(" + advice + ")", addr, len, advice);
+        call(
+                MADVISE,
+                advice == MADV_POPULATE_WRITE
+                        ? "madvise(MADV_POPULATE_WRITE)"
+                        : advice == MADV_HUGEPAGE ? "madvise(MADV_HUGEPAGE)" : "madvise(" + advice + ")",
+                addr,
+                len,
+                advice);
     }
 
     static void mprotect(long addr, long len, int prot) throws ErrnoException {
@@ -167,8 +171,7 @@ final class Posix {
         }
     }
 
-    private static void call(MethodHandle handle, String name, long addr, long len, Integer arg)
-            throws ErrnoException {
+    private static void call(MethodHandle handle, String name, long addr, long len, Integer arg) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             int rc = arg == null

@@ -1,21 +1,20 @@
 package dev.jshrew.memory;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.jshrew.api.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Isolated;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real refusal: a child JVM placed in a fresh memory cgroup limited to 2 GiB asks for a 4 GiB commit and must
@@ -108,14 +107,18 @@ class CgroupRefusalTest {
     @Test
     void fourGibInATwoGibCgroupIsRefusedCleanly(@TempDir Path tmp) throws Exception {
         ChildJvm.Result r = runChildInCgroup(tmp, "4g", "4g");
-        assertThat(r.exit()).as("exit status (137 would be an OOM kill)")
+        assertThat(r.exit())
+                .as("exit status (137 would be an OOM kill)")
                 .isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED.exitCode());
         String limitFile = version == 2 ? "memory.max" : "memory.limit_in_bytes";
-        assertThat(r.err()).contains("REFUSED MEMORY_COMMIT_REFUSED: cannot commit 4096 MiB of guest memory: cgroup "
-                + limitFile + " allows 2048 MiB (").contains(cgroup.toString());
+        assertThat(r.err())
+                .contains("REFUSED MEMORY_COMMIT_REFUSED: cannot commit 4096 MiB of guest memory: cgroup " + limitFile
+                        + " allows 2048 MiB (")
+                .contains(cgroup.toString());
         if (version == 1) {
             assertThat(Files.readString(cgroup.resolve("memory.failcnt")).strip())
-                    .as("the limit was never hit").isEqualTo("0");
+                    .as("the limit was never hit")
+                    .isEqualTo("0");
         } else {
             assertThat(Files.readAllLines(cgroup.resolve("memory.events"))).contains("oom_kill 0");
         }

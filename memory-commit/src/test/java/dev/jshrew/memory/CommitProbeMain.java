@@ -1,8 +1,8 @@
 package dev.jshrew.memory;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.LinearMemory;
+import dev.jshrew.api.memory.MemorySize;
 
 /**
  * Child-process entry point for {@link CgroupRefusalTest}: reserves and commits, prints the report, exits 0; on a
@@ -11,8 +11,7 @@ import dev.jshrew.api.memory.LinearMemory;
  * <p>Usage: {@code CommitProbeMain RESERVE COMMIT [STRATEGY]}, sizes as {@link dev.jshrew.api.memory.MemorySize#parse}.
  */
 public final class CommitProbeMain {
-    private CommitProbeMain() {
-    }
+    private CommitProbeMain() {}
 
     public static void main(String[] args) {
         long reserve = MemorySize.parse(args[0]);

@@ -1,18 +1,23 @@
 package dev.jshrew.memory;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 class CommitStrategyParsingTest {
     @ParameterizedTest
     @CsvSource({
-        "auto, AUTO", "AUTO, AUTO", "hugepage+populate_write, HUGEPAGE_POPULATE_WRITE",
-        "hugepage_populate_write, HUGEPAGE_POPULATE_WRITE", "populate_write, POPULATE_WRITE",
-        "MAP_POPULATE, MAP_POPULATE", "' touch ', TOUCH", "none, NONE"
+        "auto, AUTO",
+        "AUTO, AUTO",
+        "hugepage+populate_write, HUGEPAGE_POPULATE_WRITE",
+        "hugepage_populate_write, HUGEPAGE_POPULATE_WRITE",
+        "populate_write, POPULATE_WRITE",
+        "MAP_POPULATE, MAP_POPULATE",
+        "' touch ', TOUCH",
+        "none, NONE"
     })
     void parsesStrategies(String text, CommitStrategy expected) {
         assertThat(CommitStrategy.parse(text)).isEqualTo(expected);
@@ -22,7 +27,8 @@ class CommitStrategyParsingTest {
     void rejectsUnknownStrategiesNamingTheChoices() {
         assertThatThrownBy(() -> CommitStrategy.parse("mlock"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'mlock'").hasMessageContaining("hugepage+populate_write");
+                .hasMessageContaining("'mlock'")
+                .hasMessageContaining("hugepage+populate_write");
         assertThatThrownBy(() -> CommitStrategy.parse(null)).isInstanceOf(IllegalArgumentException.class);
     }
 

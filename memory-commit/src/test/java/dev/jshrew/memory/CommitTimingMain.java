@@ -1,9 +1,8 @@
 package dev.jshrew.memory;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemory;
-
+import dev.jshrew.api.memory.MemorySize;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +22,7 @@ import java.util.Locale;
  * </pre>
  */
 public final class CommitTimingMain {
-    private CommitTimingMain() {
-    }
+    private CommitTimingMain() {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
         long size = MemorySize.parse(args.length > 0 ? args[0] : "4g");
@@ -34,13 +32,21 @@ public final class CommitTimingMain {
             strategies.add(CommitStrategy.parse(args[i]));
         }
         if (strategies.isEmpty()) {
-            strategies = List.of(CommitStrategy.HUGEPAGE_POPULATE_WRITE, CommitStrategy.POPULATE_WRITE,
-                    CommitStrategy.MAP_POPULATE, CommitStrategy.TOUCH, CommitStrategy.NONE, CommitStrategy.AUTO);
+            strategies = List.of(
+                    CommitStrategy.HUGEPAGE_POPULATE_WRITE,
+                    CommitStrategy.POPULATE_WRITE,
+                    CommitStrategy.MAP_POPULATE,
+                    CommitStrategy.TOUCH,
+                    CommitStrategy.NONE,
+                    CommitStrategy.AUTO);
         }
         for (int r = 1; r <= repeats; r++) {
             for (CommitStrategy s : strategies) {
                 if (!s.isSupported()) {
-                    System.out.printf(Locale.ROOT, "%-24s unsupported: %s%n", s.label(),
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%-24s unsupported: %s%n",
+                            s.label(),
                             KernelSupport.get().whyUnsupported(s));
                     continue;
                 }
@@ -53,8 +59,14 @@ public final class CommitTimingMain {
                     huge = anonHugePages() - hugeBefore;
                 }
                 long total = System.nanoTime() - t0;
-                System.out.printf(Locale.ROOT, "run %d %-24s %s; THP %d MiB; reserve+commit+verify+unmap %.2f s%n",
-                        r, s.label(), report.describe(), huge >> 20, total / 1e9);
+                System.out.printf(
+                        Locale.ROOT,
+                        "run %d %-24s %s; THP %d MiB; reserve+commit+verify+unmap %.2f s%n",
+                        r,
+                        s.label(),
+                        report.describe(),
+                        huge >> 20,
+                        total / 1e9);
                 Thread.sleep(Long.getLong("pauseMillis", 500));
             }
         }

@@ -1,14 +1,14 @@
 package dev.jshrew.memory;
 
+import static dev.jshrew.memory.MemoryAssertions.assertAllZero;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemory;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,11 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
-
-import static dev.jshrew.memory.MemoryAssertions.assertAllZero;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Real commits of small sizes (64–256 MiB), one alive at a time, checked through RSS and mincore. */
 class CommittedMemoryProviderTest {
@@ -30,8 +29,9 @@ class CommittedMemoryProviderTest {
     @ParameterizedTest
     @EnumSource(names = {"HUGEPAGE_POPULATE_WRITE", "POPULATE_WRITE", "MAP_POPULATE", "TOUCH"})
     void eachStrategyMakesTheCommitResidentAndRaisesRss(CommitStrategy strategy) {
-        assumeTrue(strategy.isSupported(), () -> strategy.label() + " skipped: "
-                + KernelSupport.get().whyUnsupported(strategy));
+        assumeTrue(
+                strategy.isSupported(),
+                () -> strategy.label() + " skipped: " + KernelSupport.get().whyUnsupported(strategy));
         long rssBefore = Committer.rssBytes();
         try (LinearMemory memory = new CommittedMemoryProvider(strategy).reserve(2 * SMALL, SMALL)) {
             long rssAfter = Committer.rssBytes();
@@ -40,11 +40,13 @@ class CommittedMemoryProviderTest {
             assertThat(report.requestedBytes()).isEqualTo(SMALL);
             assertThat(report.committedBytes()).isEqualTo(SMALL);
             assertThat(report.rssAfterBytes() - report.rssBeforeBytes()).isGreaterThanOrEqualTo(SMALL * 9 / 10);
-            assertThat(rssAfter - rssBefore).as("RSS rise measured around reserve()")
+            assertThat(rssAfter - rssBefore)
+                    .as("RSS rise measured around reserve()")
                     .isGreaterThanOrEqualTo(SMALL * 9 / 10);
             long addr = memory.segment().address();
             assertThat(Committer.residentBytes(addr, SMALL)).isEqualTo(SMALL);
-            assertThat(Committer.residentBytes(addr + SMALL, SMALL)).as("the uncommitted half stays lazy")
+            assertThat(Committer.residentBytes(addr + SMALL, SMALL))
+                    .as("the uncommitted half stays lazy")
                     .isLessThan(4 * MIB);
             assertAllZero(memory.segment());
             System.out.println(strategy.label() + ": " + report.describe());
@@ -67,8 +69,9 @@ class CommittedMemoryProviderTest {
             long rss = Committer.rssBytes();
             assertAllZero(seg);
             long rise = Committer.rssBytes() - rss;
-            System.out.println("none: reading " + (SMALL / MIB) + " MiB raised RSS by " + rise / MIB
-                    + " MiB (this kernel " + (readsCommit ? "commits a page per read fault" : "maps the zero page") + ")");
+            System.out.println(
+                    "none: reading " + (SMALL / MIB) + " MiB raised RSS by " + rise / MIB + " MiB (this kernel "
+                            + (readsCommit ? "commits a page per read fault" : "maps the zero page") + ")");
             if (readsCommit) {
                 assertThat(rise).isBetween(SMALL / 2, SMALL + 16 * MIB);
             } else {
@@ -119,8 +122,11 @@ class CommittedMemoryProviderTest {
 
     @Test
     void closeIsIdempotentUnmapsAndInvalidatesTheSegment() throws IOException {
-        LinearMemory memory = new CommittedMemoryProvider(CommitStrategy.POPULATE_WRITE.isSupported()
-                ? CommitStrategy.POPULATE_WRITE : CommitStrategy.TOUCH).reserve(64 * MIB, 64 * MIB);
+        LinearMemory memory = new CommittedMemoryProvider(
+                        CommitStrategy.POPULATE_WRITE.isSupported()
+                                ? CommitStrategy.POPULATE_WRITE
+                                : CommitStrategy.TOUCH)
+                .reserve(64 * MIB, 64 * MIB);
         MemorySegment seg = memory.segment();
         long addr = seg.address();
         assertThat(mappingContaining(addr)).isNotNull();
@@ -131,7 +137,8 @@ class CommittedMemoryProviderTest {
         assertThatThrownBy(memory::segment).isInstanceOf(IllegalStateException.class);
         assertThat(mappingContaining(addr)).as("the range is unmapped").isNull();
         assertThatThrownBy(() -> Posix.residentPages(addr, 4096))
-                .isInstanceOfSatisfying(Posix.ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Posix.ENOMEM));
+                .isInstanceOfSatisfying(
+                        Posix.ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Posix.ENOMEM));
     }
 
     @Test
@@ -170,20 +177,21 @@ class CommittedMemoryProviderTest {
         Files.writeString(root.resolve("proc/meminfo"), "MemTotal: 1000000 kB\nMemAvailable: 102400 kB\n");
         long rss = Committer.rssBytes();
         CommittedMemoryProvider provider = new CommittedMemoryProvider(CommitStrategy.AUTO, new MemoryBudget(root));
-        assertThatThrownBy(() -> provider.reserve(SMALL, SMALL))
-                .isInstanceOfSatisfying(JshrewException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED);
-                    assertThat(e.getMessage()).startsWith("cannot commit 128 MiB of guest memory: ")
-                            .contains("MemAvailable in /proc/meminfo is 100 MiB");
-                });
+        assertThatThrownBy(() -> provider.reserve(SMALL, SMALL)).isInstanceOfSatisfying(JshrewException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED);
+            assertThat(e.getMessage())
+                    .startsWith("cannot commit 128 MiB of guest memory: ")
+                    .contains("MemAvailable in /proc/meminfo is 100 MiB");
+        });
         assertThat(Committer.rssBytes() - rss).isLessThan(16 * MIB);
     }
 
     @ParameterizedTest
     @EnumSource(names = {"AUTO", "HUGEPAGE_POPULATE_WRITE", "POPULATE_WRITE", "TOUCH"})
     void commitRangeCommitsAnExistingMappingAndKeepsItsContents(CommitStrategy strategy) {
-        assumeTrue(strategy.isSupported(), () -> strategy.label() + " skipped: "
-                + KernelSupport.get().whyUnsupported(strategy));
+        assumeTrue(
+                strategy.isSupported(),
+                () -> strategy.label() + " skipped: " + KernelSupport.get().whyUnsupported(strategy));
         long size = 64 * MIB;
         try (LinearMemory memory = new CommittedMemoryProvider(CommitStrategy.NONE).reserve(size, size)) {
             MemorySegment seg = memory.segment();
@@ -195,8 +203,10 @@ class CommittedMemoryProviderTest {
             CommitReport report = new CommittedMemoryProvider(strategy).commitRange(seg); // the provider's strategy
             assertThat(report.committedBytes()).isEqualTo(size);
             assertThat(report.requestedBytes()).isEqualTo(size);
-            assertThat(report.strategy()).isEqualTo(strategy.resolveForExistingRange().label());
-            assertThat(report.rssAfterBytes() - report.rssBeforeBytes()).isGreaterThanOrEqualTo((size - before) * 9 / 10);
+            assertThat(report.strategy())
+                    .isEqualTo(strategy.resolveForExistingRange().label());
+            assertThat(report.rssAfterBytes() - report.rssBeforeBytes())
+                    .isGreaterThanOrEqualTo((size - before) * 9 / 10);
             for (long off = 0; off < size; off += 8 * MIB) {
                 assertThat(seg.get(ValueLayout.JAVA_LONG, off + 16)).isEqualTo(off + 1);
                 assertThat(seg.get(ValueLayout.JAVA_LONG, off + 24)).isZero();
@@ -209,15 +219,20 @@ class CommittedMemoryProviderTest {
         try (LinearMemory memory = new CommittedMemoryProvider(CommitStrategy.NONE).reserve(4 * MIB, 0)) {
             MemorySegment seg = memory.segment();
             assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(seg, CommitStrategy.MAP_POPULATE))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MAP_POPULATE");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("MAP_POPULATE");
             assertThatThrownBy(() -> new CommittedMemoryProvider(CommitStrategy.MAP_POPULATE).commitRange(seg))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("MAP_POPULATE");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("MAP_POPULATE");
             assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(seg.asSlice(1, 4096), CommitStrategy.TOUCH))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("pages");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("pages");
             assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(seg.asSlice(0, 100), CommitStrategy.TOUCH))
                     .isInstanceOf(IllegalArgumentException.class);
-            assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(MemorySegment.ofArray(new byte[4096]),
-                    CommitStrategy.TOUCH)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("native");
+            assertThatThrownBy(() -> CommittedMemoryProvider.commitRange(
+                            MemorySegment.ofArray(new byte[4096]), CommitStrategy.TOUCH))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("native");
         }
     }
 
@@ -232,7 +247,8 @@ class CommittedMemoryProviderTest {
             provider.protect(guard, false);
             assertThat(mappingContaining(guard.address())).contains(" ---p ");
             assertThat(mappingContaining(seg.address())).contains(" rw-p ");
-            assertThat(Committer.residentBytes(guard.address(), guard.byteSize())).isEqualTo(guard.byteSize());
+            assertThat(Committer.residentBytes(guard.address(), guard.byteSize()))
+                    .isEqualTo(guard.byteSize());
             provider.protect(guard, true);
             assertThat(mappingContaining(guard.address())).contains(" rw-p ");
             assertThat(guard.get(ValueLayout.JAVA_LONG, 8)).isEqualTo(0xC0FFEEL);

@@ -1,17 +1,16 @@
 package dev.jshrew.memory;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Checks shared by the memory tests. */
 final class MemoryAssertions {
     private static final long CHUNK = 1L << 20;
     private static final MemorySegment ZEROS = Arena.global().allocate(CHUNK);
 
-    private MemoryAssertions() {
-    }
+    private MemoryAssertions() {}
 
     /** Every byte of {@code seg} is zero (compared a MiB at a time). */
     static void assertAllZero(MemorySegment seg) {

@@ -1,17 +1,16 @@
 package dev.jshrew.memory;
 
-import dev.jshrew.api.ErrorCode;
-import dev.jshrew.api.JshrewException;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link MemoryBudget} against fake {@code /proc} and {@code /sys} trees. */
 class MemoryBudgetTest {
@@ -21,8 +20,7 @@ class MemoryBudgetTest {
             + "MemAvailable:   16777216 kB\nCommitLimit:    16000000 kB\nCommitted_AS:    1000000 kB\n";
     private static final String V2_MOUNTINFO =
             "30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
-    private static final String V1_MOUNTINFO =
-            "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    private static final String V1_MOUNTINFO = "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
             + "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime shared:9 - cgroup cgroup rw,memory\n"
             + "36 31 0:33 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\n";
 
@@ -60,8 +58,9 @@ class MemoryBudgetTest {
         assertThatThrownBy(() -> budget().require(4 * GIB, 4 * GIB))
                 .isInstanceOfSatisfying(JshrewException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED);
-                    assertThat(e.getMessage()).startsWith(
-                            "cannot commit 4096 MiB of guest memory: cgroup memory.max allows 2048 MiB (1 MiB in use) at ")
+                    assertThat(e.getMessage())
+                            .startsWith(
+                                    "cannot commit 4096 MiB of guest memory: cgroup memory.max allows 2048 MiB (1 MiB in use) at ")
                             .contains("jshrew.slice/indexer.service")
                             .contains("--memory-commit");
                 });
@@ -78,7 +77,8 @@ class MemoryBudgetTest {
         write("sys/fs/cgroup/app/memory.max", "max\n");
         write("sys/fs/cgroup/app/memory.high", "max\n");
         write("sys/fs/cgroup/app/memory.current", "123456789\n");
-        assertThat(budget().limits()).extracting(MemoryBudget.Limit::description)
+        assertThat(budget().limits())
+                .extracting(MemoryBudget.Limit::description)
                 .containsExactly("MemAvailable in /proc/meminfo is 16384 MiB");
         assertThatCode(() -> budget().require(4 * GIB, 4 * GIB)).doesNotThrowAnyException();
 
@@ -102,7 +102,8 @@ class MemoryBudgetTest {
 
         assertThatThrownBy(() -> budget().require(4 * GIB, 3 * GIB))
                 .hasMessageStartingWith("cannot commit 3072 MiB of guest memory: cgroup memory.max allows 1024 MiB "
-                        + "(100 MiB in use, not counting 100 MiB of reclaimable file cache) at " + root.resolve("sys/fs/cgroup/a"))
+                        + "(100 MiB in use, not counting 100 MiB of reclaimable file cache) at "
+                        + root.resolve("sys/fs/cgroup/a"))
                 .hasMessageContaining("; also cgroup memory.high allows 3072 MiB (100 MiB in use) at "
                         + root.resolve("sys/fs/cgroup/a/b"));
         // The file cache is reclaimable, so it does not count against the commit.
@@ -116,8 +117,9 @@ class MemoryBudgetTest {
         write("proc/meminfo", MEMINFO_16G);
         write("sys/fs/cgroup/memory/docker/abc/memory.limit_in_bytes", "2147483648\n");
         write("sys/fs/cgroup/memory/docker/abc/memory.usage_in_bytes", "1572864\n");
-        write("sys/fs/cgroup/memory/docker/abc/memory.stat", "cache 0\nrss 1572864\ntotal_active_file 0\n"
-                + "total_inactive_file 0\n");
+        write(
+                "sys/fs/cgroup/memory/docker/abc/memory.stat",
+                "cache 0\nrss 1572864\ntotal_active_file 0\n" + "total_inactive_file 0\n");
         write("sys/fs/cgroup/memory/docker/memory.limit_in_bytes", "9223372036854771712\n");
         write("sys/fs/cgroup/memory/docker/memory.usage_in_bytes", "900000000\n");
         write("sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
@@ -138,7 +140,8 @@ class MemoryBudgetTest {
     void cgroupV1InsideANamespaceUsesTheMountRoot() throws IOException {
         // Docker without a cgroup namespace: the mount's root is the container's cgroup.
         write("proc/self/cgroup", "4:memory:/docker/abc\n");
-        write("proc/self/mountinfo",
+        write(
+                "proc/self/mountinfo",
                 "35 31 0:32 /docker/abc /sys/fs/cgroup/memory ro,nosuid - cgroup cgroup rw,memory\n");
         write("proc/meminfo", MEMINFO_16G);
         write("sys/fs/cgroup/memory/memory.limit_in_bytes", "536870912\n");
@@ -155,11 +158,14 @@ class MemoryBudgetTest {
         write("proc/self/mountinfo", V1_MOUNTINFO);
         write("sys/fs/cgroup/memory/job/memory.limit_in_bytes", String.valueOf(2 * GIB));
         write("sys/fs/cgroup/memory/job/memory.usage_in_bytes", String.valueOf(2 * GIB - MIB));
-        write("sys/fs/cgroup/memory/job/memory.stat", "active_file 1\ninactive_file 1\n"
-                + "total_active_file " + GIB + "\ntotal_inactive_file " + (512 * MIB) + "\n");
+        write(
+                "sys/fs/cgroup/memory/job/memory.stat",
+                "active_file 1\ninactive_file 1\n" + "total_active_file " + GIB + "\ntotal_inactive_file " + (512 * MIB)
+                        + "\n");
         assertThatCode(() -> budget().require(GIB, 1500 * MIB)).doesNotThrowAnyException();
         assertThatThrownBy(() -> budget().require(GIB, 1600 * MIB))
-                .hasMessageContaining("allows 2048 MiB (511 MiB in use, not counting 1536 MiB of reclaimable file cache)");
+                .hasMessageContaining(
+                        "allows 2048 MiB (511 MiB in use, not counting 1536 MiB of reclaimable file cache)");
     }
 
     @Test
@@ -194,9 +200,10 @@ class MemoryBudgetTest {
 
     @Test
     void mountPointsWithEscapedSpacesAreDecoded() {
-        assertThat(MemoryBudget.Mount.parseAll(java.util.List.of(
-                "35 31 0:32 / /sys/fs/cgroup/my\\040memory rw - cgroup cgroup rw,memory")))
-                .singleElement().satisfies(m -> {
+        assertThat(MemoryBudget.Mount.parseAll(
+                        java.util.List.of("35 31 0:32 / /sys/fs/cgroup/my\\040memory rw - cgroup cgroup rw,memory")))
+                .singleElement()
+                .satisfies(m -> {
                     assertThat(m.mountPoint()).isEqualTo("/sys/fs/cgroup/my memory");
                     assertThat(m.fsType()).isEqualTo("cgroup");
                     assertThat(m.superOptions()).containsExactly("rw", "memory");

@@ -1,10 +1,10 @@
 package dev.jshrew.tck;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.tngtech.archunit.core.domain.JavaClasses;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The engine's main code uses only the SPI and the engine toolkit ({@link EngineArchitecture}). The engine is the
@@ -20,7 +20,8 @@ public abstract class ArchitectureConformanceTest {
     @Test
     @DisplayName("main code imports nothing of dev.jshrew.memory (the memory-commit implementation)")
     void noMemoryCommitImplementation() {
-        EngineArchitecture.noMemoryCommitImplementation(getClass().getPackageName()).check(engineClasses());
+        EngineArchitecture.noMemoryCommitImplementation(getClass().getPackageName())
+                .check(engineClasses());
     }
 
     @Test

@@ -64,6 +64,11 @@ public record BlockStats(int transactions, int outputs, long totalValue) {
 
     /** The encoding of the spendables {@code stats} view. */
     public byte[] encoded() {
-        return ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(transactions).putInt(outputs).putLong(totalValue).array();
+        return ByteBuffer.allocate(16)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(transactions)
+                .putInt(outputs)
+                .putLong(totalValue)
+                .array();
     }
 }

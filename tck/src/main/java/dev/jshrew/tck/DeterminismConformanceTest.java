@@ -46,7 +46,9 @@ public abstract class DeterminismConformanceTest extends EngineTest {
      */
     record Value(int size, long bits, boolean signFromNaN, String what) {
         boolean isNaN() {
-            return size == 4 ? Float.isNaN(Float.intBitsToFloat((int) bits)) : Double.isNaN(Double.longBitsToDouble(bits));
+            return size == 4
+                    ? Float.isNaN(Float.intBitsToFloat((int) bits))
+                    : Double.isNaN(Double.longBitsToDouble(bits));
         }
     }
 
@@ -61,10 +63,33 @@ public abstract class DeterminismConformanceTest extends EngineTest {
     /** Key "nan" of nan.wat (same order as there). */
     static List<Value> nanValues() {
         List<Value> v = new ArrayList<>();
-        for (String op : List.of("0/0", "sqrt(-1)", "inf-inf", "inf*0", "pnan+1", "1+nnan", "nnan-pnan", "pnan*1.5", "nnan/1",
-                "min(pnan,1)", "max(1,nnan)", "min(nnan,pnan)", "max(pnan,nnan)", "ceil(pnan)", "floor(nnan)", "trunc(pnan)",
-                "nearest(nnan)", "sqrt(nnan)", "demote(pnan64)", "demote(nnan64)", "pnan*1.5+1", "demote(nnan64*1.5)",
-                "0/0 through a local", "sqrt(-1) through a global", "inf-inf through a store", "0/0 through select")) {
+        for (String op : List.of(
+                "0/0",
+                "sqrt(-1)",
+                "inf-inf",
+                "inf*0",
+                "pnan+1",
+                "1+nnan",
+                "nnan-pnan",
+                "pnan*1.5",
+                "nnan/1",
+                "min(pnan,1)",
+                "max(1,nnan)",
+                "min(nnan,pnan)",
+                "max(pnan,nnan)",
+                "ceil(pnan)",
+                "floor(nnan)",
+                "trunc(pnan)",
+                "nearest(nnan)",
+                "sqrt(nnan)",
+                "demote(pnan64)",
+                "demote(nnan64)",
+                "pnan*1.5+1",
+                "demote(nnan64*1.5)",
+                "0/0 through a local",
+                "sqrt(-1) through a global",
+                "inf-inf through a store",
+                "0/0 through select")) {
             v.add(f32(C32, "f32 " + op));
         }
         v.add(f32(0xFFC0_0000, "f32 neg(0/0)"));
@@ -73,10 +98,31 @@ public abstract class DeterminismConformanceTest extends EngineTest {
         v.add(f32(0, "f32 pnan == 0/0"));
         v.add(f32(1, "f32 1 != sqrt(-1)"));
         v.add(f32(0, "i32.trunc_sat_f32_s(inf*0)"));
-        for (String op : List.of("0/0", "sqrt(-1)", "inf-inf", "inf*0", "pnan+1", "1+nnan", "nnan-pnan", "pnan*1.5", "nnan/1",
-                "min(pnan,1)", "max(1,nnan)", "min(nnan,pnan)", "max(pnan,nnan)", "ceil(pnan)", "floor(nnan)", "trunc(pnan)",
-                "nearest(nnan)", "sqrt(nnan)", "promote(pnan32)", "promote(nnan32)", "pnan*1.5+1", "promote(f32 0/0)",
-                "0/0 through a local", "inf-inf through a store")) {
+        for (String op : List.of(
+                "0/0",
+                "sqrt(-1)",
+                "inf-inf",
+                "inf*0",
+                "pnan+1",
+                "1+nnan",
+                "nnan-pnan",
+                "pnan*1.5",
+                "nnan/1",
+                "min(pnan,1)",
+                "max(1,nnan)",
+                "min(nnan,pnan)",
+                "max(pnan,nnan)",
+                "ceil(pnan)",
+                "floor(nnan)",
+                "trunc(pnan)",
+                "nearest(nnan)",
+                "sqrt(nnan)",
+                "promote(pnan32)",
+                "promote(nnan32)",
+                "pnan*1.5+1",
+                "promote(f32 0/0)",
+                "0/0 through a local",
+                "inf-inf through a store")) {
             v.add(f64(C64, "f64 " + op));
         }
         v.add(f64(0xFFF8_0000_0000_0000L, "f64 neg(0/0)"));
@@ -88,26 +134,53 @@ public abstract class DeterminismConformanceTest extends EngineTest {
 
     /** Key "exact" of nan.wat: the same bits on every engine. */
     static List<Value> exactValues() {
-        return List.of(f32(0x4070_0000, "f32 1.5+2.25"), f32(0x8000_0000, "f32 -0 + -0"), f32(0x8000_0000, "f32 0 * -1"),
-                f32(0x8000_0000, "f32 min(0,-0)"), f32(0, "f32 max(-0,0)"), f32(0x8000_0000, "f32 nearest(-0.5)"),
-                f32(0x8000_0000, "f32 ceil(-0.5)"), f32(0x8000_0000, "f32 trunc(-0.5)"), f32(0x8000_0000, "f32 sqrt(-0)"),
-                f32(0x4000_0000, "f32 nearest(2.5)"), f32(0xBF80_0000, "f32 floor(-0.5)"), f32(0x7F80_0000, "f32 1/0"),
-                f32(0xFF80_0000, "f32 -1/0"), f32(0x3FC0_0000, "f32 demote(1.5)"),
-                f32(0x7FC5_4321, "f32 abs(nnan)"), f32(0xFFC1_2345, "f32 neg(pnan)"), f32(0xFFC1_2345, "f32 copysign(pnan,-1)"),
-                f32(0x7FC5_4321, "f32 copysign(nnan,1)"), f32(0xFFC5_4321, "f32 load(nnan)"), f32(0x7FC1_2345, "f32.const nan:0x412345"),
-                f32(0xFFC5_4321, "f32.reinterpret_i32"), f32(0x7FC1_2345, "f32 local"), f32(0xFFC5_4321, "f32 select"),
+        return List.of(
+                f32(0x4070_0000, "f32 1.5+2.25"),
+                f32(0x8000_0000, "f32 -0 + -0"),
+                f32(0x8000_0000, "f32 0 * -1"),
+                f32(0x8000_0000, "f32 min(0,-0)"),
+                f32(0, "f32 max(-0,0)"),
+                f32(0x8000_0000, "f32 nearest(-0.5)"),
+                f32(0x8000_0000, "f32 ceil(-0.5)"),
+                f32(0x8000_0000, "f32 trunc(-0.5)"),
+                f32(0x8000_0000, "f32 sqrt(-0)"),
+                f32(0x4000_0000, "f32 nearest(2.5)"),
+                f32(0xBF80_0000, "f32 floor(-0.5)"),
+                f32(0x7F80_0000, "f32 1/0"),
+                f32(0xFF80_0000, "f32 -1/0"),
+                f32(0x3FC0_0000, "f32 demote(1.5)"),
+                f32(0x7FC5_4321, "f32 abs(nnan)"),
+                f32(0xFFC1_2345, "f32 neg(pnan)"),
+                f32(0xFFC1_2345, "f32 copysign(pnan,-1)"),
+                f32(0x7FC5_4321, "f32 copysign(nnan,1)"),
+                f32(0xFFC5_4321, "f32 load(nnan)"),
+                f32(0x7FC1_2345, "f32.const nan:0x412345"),
+                f32(0xFFC5_4321, "f32.reinterpret_i32"),
+                f32(0x7FC1_2345, "f32 local"),
+                f32(0xFFC5_4321, "f32 select"),
                 f32(0xFFC5_4321, "f32 store/load"),
-                f64(0x400E_0000_0000_0000L, "f64 1.5+2.25"), f64(0x8000_0000_0000_0000L, "f64 -0 + -0"),
-                f64(0x8000_0000_0000_0000L, "f64 0 * -1"), f64(0x8000_0000_0000_0000L, "f64 min(0,-0)"), f64(0, "f64 max(-0,0)"),
-                f64(0x8000_0000_0000_0000L, "f64 nearest(-0.5)"), f64(0x8000_0000_0000_0000L, "f64 ceil(-0.5)"),
-                f64(0x8000_0000_0000_0000L, "f64 trunc(-0.5)"), f64(0x8000_0000_0000_0000L, "f64 sqrt(-0)"),
-                f64(0x4000_0000_0000_0000L, "f64 nearest(2.5)"), f64(0xBFF0_0000_0000_0000L, "f64 floor(-0.5)"),
-                f64(0x7FF0_0000_0000_0000L, "f64 1/0"), f64(0xFFF0_0000_0000_0000L, "f64 -1/0"),
+                f64(0x400E_0000_0000_0000L, "f64 1.5+2.25"),
+                f64(0x8000_0000_0000_0000L, "f64 -0 + -0"),
+                f64(0x8000_0000_0000_0000L, "f64 0 * -1"),
+                f64(0x8000_0000_0000_0000L, "f64 min(0,-0)"),
+                f64(0, "f64 max(-0,0)"),
+                f64(0x8000_0000_0000_0000L, "f64 nearest(-0.5)"),
+                f64(0x8000_0000_0000_0000L, "f64 ceil(-0.5)"),
+                f64(0x8000_0000_0000_0000L, "f64 trunc(-0.5)"),
+                f64(0x8000_0000_0000_0000L, "f64 sqrt(-0)"),
+                f64(0x4000_0000_0000_0000L, "f64 nearest(2.5)"),
+                f64(0xBFF0_0000_0000_0000L, "f64 floor(-0.5)"),
+                f64(0x7FF0_0000_0000_0000L, "f64 1/0"),
+                f64(0xFFF0_0000_0000_0000L, "f64 -1/0"),
                 f64(0x4002_0000_0000_0000L, "f64 promote(2.25)"),
-                f64(0x7FF8_0000_8765_4321L, "f64 abs(nnan)"), f64(0xFFF8_0000_1234_5678L, "f64 neg(pnan)"),
-                f64(0xFFF8_0000_1234_5678L, "f64 copysign(pnan,-1)"), f64(0x7FF8_0000_8765_4321L, "f64 copysign(nnan,1)"),
-                f64(0xFFF8_0000_8765_4321L, "f64 load(nnan)"), f64(0x7FF8_0000_1234_5678L, "f64.const nan:0x8000012345678"),
-                f64(0xFFF8_0000_8765_4321L, "f64 local"), f64(0x7FF8_0000_1234_5678L, "f64 store/load"));
+                f64(0x7FF8_0000_8765_4321L, "f64 abs(nnan)"),
+                f64(0xFFF8_0000_1234_5678L, "f64 neg(pnan)"),
+                f64(0xFFF8_0000_1234_5678L, "f64 copysign(pnan,-1)"),
+                f64(0x7FF8_0000_8765_4321L, "f64 copysign(nnan,1)"),
+                f64(0xFFF8_0000_8765_4321L, "f64 load(nnan)"),
+                f64(0x7FF8_0000_1234_5678L, "f64.const nan:0x8000012345678"),
+                f64(0xFFF8_0000_8765_4321L, "f64 local"),
+                f64(0x7FF8_0000_1234_5678L, "f64 store/load"));
     }
 
     /** Key "simd" of nan-simd.wat. */
@@ -116,24 +189,45 @@ public abstract class DeterminismConformanceTest extends EngineTest {
         for (int i = 0; i < 4; i++) {
             v.add(f32(C32, "f32x4.div(0,0) lane " + i));
         }
-        v.addAll(List.of(f32(C32, "f32x4.add pnan+1"), f32(C32, "f32x4.add nnan+1"), f32(0x4000_0000, "f32x4.add 1+1"),
+        v.addAll(List.of(
+                f32(C32, "f32x4.add pnan+1"),
+                f32(C32, "f32x4.add nnan+1"),
+                f32(0x4000_0000, "f32x4.add 1+1"),
                 f32(0, "f32x4.add -1+1"),
-                f32(C32, "f32x4.min(pnan,1)"), f32(C32, "f32x4.min(nnan,1)"), f32(0x3F80_0000, "f32x4.min(1,1)"),
+                f32(C32, "f32x4.min(pnan,1)"),
+                f32(C32, "f32x4.min(nnan,1)"),
+                f32(0x3F80_0000, "f32x4.min(1,1)"),
                 f32(0xBF80_0000, "f32x4.min(-1,1)"),
-                f32(C32, "f32x4.sqrt(pnan)"), f32(C32, "f32x4.sqrt(nnan)"), f32(0x3F80_0000, "f32x4.sqrt(1)"), f32(C32, "f32x4.sqrt(-1)"),
-                f64(C64, "f64x2.sqrt(-1)"), f64(0x3FF0_0000_0000_0000L, "f64x2.sqrt(1)"),
-                f64(C64, "f64x2.mul(pnan,-1)"), f64(C64, "f64x2.mul(nnan,1)"),
-                f32(C32, "f32x4.demote(pnan64)"), f32(C32, "f32x4.demote(nnan64)"), f32(0, "f32x4.demote zero lane 2"),
+                f32(C32, "f32x4.sqrt(pnan)"),
+                f32(C32, "f32x4.sqrt(nnan)"),
+                f32(0x3F80_0000, "f32x4.sqrt(1)"),
+                f32(C32, "f32x4.sqrt(-1)"),
+                f64(C64, "f64x2.sqrt(-1)"),
+                f64(0x3FF0_0000_0000_0000L, "f64x2.sqrt(1)"),
+                f64(C64, "f64x2.mul(pnan,-1)"),
+                f64(C64, "f64x2.mul(nnan,1)"),
+                f32(C32, "f32x4.demote(pnan64)"),
+                f32(C32, "f32x4.demote(nnan64)"),
+                f32(0, "f32x4.demote zero lane 2"),
                 f32(0, "f32x4.demote zero lane 3"),
-                f64(C64, "f64x2.promote(pnan32)"), f64(C64, "f64x2.promote(nnan32)"),
-                f64(C64, "f64x2.nearest(pnan)"), f64(C64, "f64x2.nearest(nnan)"),
-                f32(0x7FC1_2345, "f32x4.abs(pnan)"), f32(0x7FC5_4321, "f32x4.abs(nnan)"), f32(0x3F80_0000, "f32x4.abs(1)"),
+                f64(C64, "f64x2.promote(pnan32)"),
+                f64(C64, "f64x2.promote(nnan32)"),
+                f64(C64, "f64x2.nearest(pnan)"),
+                f64(C64, "f64x2.nearest(nnan)"),
+                f32(0x7FC1_2345, "f32x4.abs(pnan)"),
+                f32(0x7FC5_4321, "f32x4.abs(nnan)"),
+                f32(0x3F80_0000, "f32x4.abs(1)"),
                 f32(0x3F80_0000, "f32x4.abs(-1)"),
-                f32(0xFFC1_2345, "f32x4.neg(pnan)"), f32(0x7FC5_4321, "f32x4.neg(nnan)"), f32(0xBF80_0000, "f32x4.neg(1)"),
+                f32(0xFFC1_2345, "f32x4.neg(pnan)"),
+                f32(0x7FC5_4321, "f32x4.neg(nnan)"),
+                f32(0xBF80_0000, "f32x4.neg(1)"),
                 f32(0x3F80_0000, "f32x4.neg(-1)"),
-                f32(0x7FC1_2345, "f32x4.pmin(pnan,1)"), f32(0xFFC5_4321, "f32x4.pmin(nnan,1)"), f32(0x3F80_0000, "f32x4.pmin(1,1)"),
+                f32(0x7FC1_2345, "f32x4.pmin(pnan,1)"),
+                f32(0xFFC5_4321, "f32x4.pmin(nnan,1)"),
+                f32(0x3F80_0000, "f32x4.pmin(1,1)"),
                 f32(0xBF80_0000, "f32x4.pmin(-1,1)"),
-                f64(0x7FF8_0000_1234_5678L, "f64x2.pmax(pnan,-1)"), f64(0xFFF8_0000_8765_4321L, "f64x2.pmax(nnan,1)")));
+                f64(0x7FF8_0000_1234_5678L, "f64x2.pmax(pnan,-1)"),
+                f64(0xFFF8_0000_8765_4321L, "f64x2.pmax(nnan,1)")));
         return v;
     }
 
@@ -146,13 +240,17 @@ public abstract class DeterminismConformanceTest extends EngineTest {
     }
 
     private Harness harness(String guest, ResetMode reset) {
-        Harness h = new Harness(engineName(), engineOptions(), guest, temp.resolve("db-" + open.size()), Harness.testOptions(reset));
+        Harness h = new Harness(
+                engineName(), engineOptions(), guest, temp.resolve("db-" + open.size()), Harness.testOptions(reset));
         open.add(h);
         return h;
     }
 
     private boolean canonicalises() {
-        return EngineRegistry.load().resolve(engineName()).capabilities().contains(EngineCapability.NAN_CANONICALIZATION);
+        return EngineRegistry.load()
+                .resolve(engineName())
+                .capabilities()
+                .contains(EngineCapability.NAN_CANONICALIZATION);
     }
 
     /**
@@ -160,7 +258,9 @@ public abstract class DeterminismConformanceTest extends EngineTest {
      * sign taken from a NaN, exact elsewhere.
      */
     static void assertValues(String where, List<Value> expected, byte[] actual, boolean canonical) {
-        assertThat(actual).as(where + ": length").hasSize(expected.stream().mapToInt(Value::size).sum());
+        assertThat(actual)
+                .as(where + ": length")
+                .hasSize(expected.stream().mapToInt(Value::size).sum());
         ByteBuffer b = ByteBuffer.wrap(actual).order(ByteOrder.LITTLE_ENDIAN);
         List<String> wrong = new ArrayList<>();
         for (Value e : expected) {

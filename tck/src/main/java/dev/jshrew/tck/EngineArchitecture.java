@@ -23,21 +23,29 @@ public final class EngineArchitecture {
 
     /** An engine's main classes: {@code enginePackage} and below, test classes left out. */
     public static JavaClasses mainClasses(String enginePackage) {
-        return new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        return new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(enginePackage);
     }
 
     /** No class of {@code enginePackage} (and below) depends on the memory-commit implementation. */
     public static ArchRule noMemoryCommitImplementation(String enginePackage) {
-        return noClasses().that().resideInAPackage(enginePackage + "..")
-                .should().dependOnClassesThat().resideInAPackage("dev.jshrew.memory..")
+        return noClasses()
+                .that()
+                .resideInAPackage(enginePackage + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.jshrew.memory..")
                 .because("engines use the memory-commit contract in dev.jshrew.api.memory, not its implementation");
     }
 
     /** No class of {@code enginePackage} (and below) uses a jshrew package other than its own, api and toolkit. */
     public static ArchRule onlySpiAndToolkit(String enginePackage) {
-        return noClasses().that().resideInAPackage(enginePackage + "..")
-                .should().dependOnClassesThat(resideInAPackage("dev.jshrew..")
+        return noClasses()
+                .that()
+                .resideInAPackage(enginePackage + "..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("dev.jshrew..")
                         .and(not(resideInAnyPackage(ENGINE_MAY_USE)))
                         .and(not(resideInAPackage(enginePackage + ".."))))
                 .because("an engine is written against the SPI and the engine toolkit alone");

@@ -11,8 +11,8 @@ import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.WasmEngineProvider;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.ResetMode;
@@ -39,7 +39,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The host-ABI conformance kit: METASHREW-ABI §9 items C-01…C-39 and the bad-input rules, run end to end
@@ -61,7 +60,8 @@ public abstract class EngineConformanceTest extends EngineTest {
     }
 
     protected Harness harness(String guest, String dbName) {
-        Harness h = new Harness(engineName(), engineOptions(), guest, temp.resolve(dbName), Harness.testOptions(ResetMode.FAST));
+        Harness h = new Harness(
+                engineName(), engineOptions(), guest, temp.resolve(dbName), Harness.testOptions(ResetMode.FAST));
         open.add(h);
         return h;
     }
@@ -75,7 +75,10 @@ public abstract class EngineConformanceTest extends EngineTest {
     }
 
     static byte[] u32(long v) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) v)
+                .array();
     }
 
     static byte[] concat(byte[]... parts) {
@@ -115,7 +118,9 @@ public abstract class EngineConformanceTest extends EngineTest {
 
     /** A block's writes as "key=value" hex lines, comparable with equals. */
     static List<String> hexDump(java.util.NavigableMap<byte[], byte[]> writes) {
-        return writes.entrySet().stream().map(e -> Hashes.hex(e.getKey()) + "=" + Hashes.hex(e.getValue())).toList();
+        return writes.entrySet().stream()
+                .map(e -> Hashes.hex(e.getKey()) + "=" + Hashes.hex(e.getValue()))
+                .toList();
     }
 
     static GuestCallException failure(Runnable r) {
@@ -142,7 +147,9 @@ public abstract class EngineConformanceTest extends EngineTest {
         assertThat(provider.name()).isEqualTo(engineName()).matches("[a-z][a-z0-9-]*");
         assertThat(provider.info().version()).isNotBlank();
         Class<?> type = provider.getClass();
-        assertThat(java.lang.reflect.Modifier.isFinal(type.getModifiers())).as("provider class is final").isTrue();
+        assertThat(java.lang.reflect.Modifier.isFinal(type.getModifiers()))
+                .as("provider class is final")
+                .isTrue();
         var location = type.getProtectionDomain().getCodeSource().getLocation();
         Path root = Path.of(java.net.URI.create(location.toString()));
         ModuleDescriptor descriptor;
@@ -151,22 +158,28 @@ public abstract class EngineConformanceTest extends EngineTest {
             try (InputStream in = java.nio.file.Files.newInputStream(root.resolve("module-info.class"))) {
                 descriptor = ModuleDescriptor.read(in);
             }
-            services = java.nio.file.Files.readAllLines(root.resolve("META-INF/services/" + WasmEngineProvider.class.getName()));
+            services = java.nio.file.Files.readAllLines(
+                    root.resolve("META-INF/services/" + WasmEngineProvider.class.getName()));
         } else {
             try (var jar = new java.util.jar.JarFile(root.toFile())) {
                 try (InputStream in = jar.getInputStream(jar.getEntry("module-info.class"))) {
                     descriptor = ModuleDescriptor.read(in);
                 }
-                try (InputStream in = jar.getInputStream(jar.getEntry("META-INF/services/" + WasmEngineProvider.class.getName()))) {
+                try (InputStream in =
+                        jar.getInputStream(jar.getEntry("META-INF/services/" + WasmEngineProvider.class.getName()))) {
                     services = new String(in.readAllBytes(), UTF_8).lines().toList();
                 }
             }
         }
         List<String> provides = descriptor.provides().stream()
                 .filter(p -> p.service().equals(WasmEngineProvider.class.getName()))
-                .flatMap(p -> p.providers().stream()).toList();
+                .flatMap(p -> p.providers().stream())
+                .toList();
         assertThat(provides).containsExactly(type.getName());
-        assertThat(services.stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList())
+        assertThat(services.stream()
+                        .map(String::strip)
+                        .filter(s -> !s.isEmpty() && !s.startsWith("#"))
+                        .toList())
                 .containsExactly(type.getName());
         assertThat(getClass().getSimpleName()).as("test naming convention").endsWith("EngineConformanceTest");
     }
@@ -178,7 +191,8 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c01() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("a", "1")).block());
-        GuestCallException e = failure(() -> h.index(1, Script.of().flush(flush("b", "2")).unknownImport().block()));
+        GuestCallException e = failure(() ->
+                h.index(1, Script.of().flush(flush("b", "2")).unknownImport().block()));
         assertThat(e.code()).isEqualTo(ErrorCode.TRAP);
         assertThat(trapOf(e)).isEqualTo(Trap.UNKNOWN_IMPORT);
         assertThat(h.store().tip()).hasValue(0);
@@ -194,11 +208,10 @@ public abstract class EngineConformanceTest extends EngineTest {
         Harness abortOnly = harness("wat/abort-only.wasm", "b");
         abortOnly.index(0, new byte[80]);
         assertThat(abortOnly.store().tip()).hasValue(0);
-        assertThatThrownBy(() -> harness("wat/mistyped.wasm", "c"))
-                .isInstanceOfSatisfying(JshrewException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.LINK);
-                    assertThat(e.getMessage()).contains("__get").contains("mistyped.wasm");
-                });
+        assertThatThrownBy(() -> harness("wat/mistyped.wasm", "c")).isInstanceOfSatisfying(JshrewException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.LINK);
+            assertThat(e.getMessage()).contains("__get").contains("mistyped.wasm");
+        });
     }
 
     @Test
@@ -275,17 +288,36 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c10() {
         Harness h = probe();
         long p = 0x9000;
-        h.index(0, Script.of()
-                .rawGetLen(0).rawGetLen(1).rawGetLen(2).rawGetLen(3)
-                .poke(p - 4, u32(0xFFFF_FF00L)).rawGetLen(p)
-                .rawGetLen(0x7FFF_0000L)
-                .poke(p + 0x100 - 4, u32(1)).rawGetLen(p + 0x100)
-                .rawGet(1, p + 0x200)
-                .load(p + 0x200 - 4).load(p + 0x200 - 1).load(p + 0x200)
-                .obsFlush("o").block());
-        assertThat(h.get("o", 0)).isEqualTo(concat(u32(0x7FFFFFFF), u32(0x7FFFFFFF), u32(0x7FFFFFFF), u32(0x7FFFFFFF),
-                u32(0x7FFFFFFF), u32(0x7FFFFFFF), u32(0),
-                u32(0xFF), u32(0x7F), u32(0)));
+        h.index(
+                0,
+                Script.of()
+                        .rawGetLen(0)
+                        .rawGetLen(1)
+                        .rawGetLen(2)
+                        .rawGetLen(3)
+                        .poke(p - 4, u32(0xFFFF_FF00L))
+                        .rawGetLen(p)
+                        .rawGetLen(0x7FFF_0000L)
+                        .poke(p + 0x100 - 4, u32(1))
+                        .rawGetLen(p + 0x100)
+                        .rawGet(1, p + 0x200)
+                        .load(p + 0x200 - 4)
+                        .load(p + 0x200 - 1)
+                        .load(p + 0x200)
+                        .obsFlush("o")
+                        .block());
+        assertThat(h.get("o", 0))
+                .isEqualTo(concat(
+                        u32(0x7FFFFFFF),
+                        u32(0x7FFFFFFF),
+                        u32(0x7FFFFFFF),
+                        u32(0x7FFFFFFF),
+                        u32(0x7FFFFFFF),
+                        u32(0x7FFFFFFF),
+                        u32(0),
+                        u32(0xFF),
+                        u32(0x7F),
+                        u32(0)));
     }
 
     @Test
@@ -294,12 +326,18 @@ public abstract class EngineConformanceTest extends EngineTest {
         Harness with = harness("wat/probe.wasm", "with");
         Harness without = harness("wat/probe.wasm", "without");
         byte[] plain = Script.of().flush(flush("a", "1")).block();
-        byte[] logged = Script.of().log(b("héllo")).rawLog(0x7FFF_FFF0L).rawLog(1).log(new byte[] {(byte) 0xFF, (byte) 0xFE})
-                .flush(flush("a", "1")).block();
+        byte[] logged = Script.of()
+                .log(b("héllo"))
+                .rawLog(0x7FFF_FFF0L)
+                .rawLog(1)
+                .log(new byte[] {(byte) 0xFF, (byte) 0xFE})
+                .flush(flush("a", "1"))
+                .block();
         var r1 = with.index(0, logged);
         var r2 = without.index(0, plain);
         assertThat(with.logs()).containsExactly("héllo");
-        assertThat(hexDump(with.store().blockWrites(0))).isEqualTo(hexDump(without.store().blockWrites(0)));
+        assertThat(hexDump(with.store().blockWrites(0)))
+                .isEqualTo(hexDump(without.store().blockWrites(0)));
         assertThat(r1.pairs()).isEqualTo(r2.pairs());
         assertThat(with.get("a", 0)).isEqualTo(b("1"));
     }
@@ -308,10 +346,20 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-12 abort fails the block even when the guest would carry on")
     void c12() {
         Harness h = probe();
-        GuestCallException e = failure(() -> h.index(0, Script.of().flush(flush("a", "1")).abort().flush(flush("b", "2")).block()));
+        GuestCallException e = failure(() -> h.index(
+                0,
+                Script.of()
+                        .flush(flush("a", "1"))
+                        .abort()
+                        .flush(flush("b", "2"))
+                        .block()));
         assertThat(e.code()).isEqualTo(ErrorCode.TRAP);
         assertThat(trapOf(e)).isEqualTo(Trap.HOST);
-        assertThat(e.getMessage()).contains("abort").contains("height 0").contains(engineName()).contains("probe.wasm");
+        assertThat(e.getMessage())
+                .contains("abort")
+                .contains("height 0")
+                .contains(engineName())
+                .contains("probe.wasm");
         assertThat(h.store().tip()).isEmpty();
         assertThat(h.get("a", 0)).isEmpty();
     }
@@ -336,7 +384,8 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-15 a trapping view is an error; a missing view says 'Failed to get view function'")
     void c15() {
         Harness h = probe();
-        GuestCallException trap = failure(() -> h.view("probe", Script.of().trap().ops(), 0));
+        GuestCallException trap =
+                failure(() -> h.view("probe", Script.of().trap().ops(), 0));
         assertThat(trap.code()).isEqualTo(ErrorCode.TRAP);
         assertThat(trapOf(trap)).isEqualTo(Trap.UNREACHABLE);
         assertThat(trap.stage()).isEqualTo(GuestCallException.Stage.VIEW);
@@ -345,7 +394,8 @@ public abstract class EngineConformanceTest extends EngineTest {
         // callers tell a missing view from a failing one by its stage, never by its text
         assertThat(missing.stage()).isEqualTo(GuestCallException.Stage.VIEW_MISSING);
         assertThat(missing.code()).isEqualTo(ErrorCode.LINK);
-        assertThat(List.of(missing.engine(), missing.module(), missing.height())).containsExactly(engineName(), h.module().name(), 0L);
+        assertThat(List.of(missing.engine(), missing.module(), missing.height()))
+                .containsExactly(engineName(), h.module().name(), 0L);
     }
 
     @Test
@@ -356,14 +406,17 @@ public abstract class EngineConformanceTest extends EngineTest {
         GuestCallException block = failure(() -> h.index(1, Script.of().trap().block()));
         assertThat(block.stage()).isEqualTo(GuestCallException.Stage.START);
         assertThat(block.height()).isEqualTo(1);
-        assertThat(block.getMessage()).startsWith("engine " + engineName() + ", module " + h.module().name() + ", height 1: ");
-        try (var views = new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> { })) {
-            GuestCallException stage1 = failure(() -> views.preview(Script.of().trap().block(), "probe", new byte[0], 0));
+        assertThat(block.getMessage())
+                .startsWith("engine " + engineName() + ", module " + h.module().name() + ", height 1: ");
+        try (var views =
+                new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> {})) {
+            GuestCallException stage1 =
+                    failure(() -> views.preview(Script.of().trap().block(), "probe", new byte[0], 0));
             assertThat(stage1.stage()).isEqualTo(GuestCallException.Stage.PREVIEW_START);
             assertThat(stage1.height()).isEqualTo(1);
             assertThat(stage1.getMessage()).contains("view at height 1: preview stage 1 (_start): ");
-            GuestCallException stage2 = failure(() -> views.preview(Script.of().flush(flush("b", "2")).block(), "nosuchview",
-                    new byte[0], 0));
+            GuestCallException stage2 = failure(
+                    () -> views.preview(Script.of().flush(flush("b", "2")).block(), "nosuchview", new byte[0], 0));
             assertThat(stage2.stage()).isEqualTo(GuestCallException.Stage.VIEW_MISSING);
         }
     }
@@ -388,7 +441,8 @@ public abstract class EngineConformanceTest extends EngineTest {
         Harness h = probe();
         for (int height = 0; height < 5; height++) {
             h.index(height, Script.of().state().state().obsFlush("s").block(height));
-            assertThat(h.get("s", height)).as("height %d", height)
+            assertThat(h.get("s", height))
+                    .as("height %d", height)
                     .isEqualTo(concat(pristineState(), u32(2), u32(2), u32(1), u32(43), u32(1)));
         }
     }
@@ -408,7 +462,8 @@ public abstract class EngineConformanceTest extends EngineTest {
         Harness h = probe();
         h.index(0, Script.of().state().obsFlush("s").block());
         assertThat(Arrays.copyOfRange(h.get("s", 0), 8, 12)).isEqualTo(u32(1));
-        assertThat(Arrays.copyOfRange(h.view("probe", Script.of().state().ops(), 0), 16, 20)).isEqualTo(u32(1));
+        assertThat(Arrays.copyOfRange(h.view("probe", Script.of().state().ops(), 0), 16, 20))
+                .isEqualTo(u32(1));
     }
 
     // ---------------------------------------------------------------- flush
@@ -436,7 +491,9 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-22 an odd item count ignores the last item")
     void c22() {
         Harness h = probe();
-        h.index(0, Script.of().flush(HexFormat.of().parseHex("0a01610a01310a0162")).block());
+        h.index(
+                0,
+                Script.of().flush(HexFormat.of().parseHex("0a01610a01310a0162")).block());
         assertThat(h.get("a", 0)).isEqualTo(b("1"));
         assertThat(h.store().blockWrites(0)).hasSize(1);
     }
@@ -445,7 +502,9 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-23 unknown protobuf fields are skipped")
     void c23() {
         Harness h = probe();
-        h.index(0, Script.of().flush(HexFormat.of().parseHex("10050a01610a0131")).block());
+        h.index(
+                0,
+                Script.of().flush(HexFormat.of().parseHex("10050a01610a0131")).block());
         assertThat(h.get("a", 0)).isEqualTo(b("1"));
     }
 
@@ -453,7 +512,12 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-24/C-31 field 1 with wire type 0 is a decode error: the block fails and writes nothing")
     void c24() {
         Harness h = probe();
-        GuestCallException e = failure(() -> h.index(0, Script.of().flush(flush("a", "1")).flush(HexFormat.of().parseHex("0801")).block()));
+        GuestCallException e = failure(() -> h.index(
+                0,
+                Script.of()
+                        .flush(flush("a", "1"))
+                        .flush(HexFormat.of().parseHex("0801"))
+                        .block()));
         assertThat(e.code()).isEqualTo(ErrorCode.GUEST_ABI);
         assertThat(e.getMessage()).contains("KeyValueFlush");
         assertThat(h.store().tip()).isEmpty();
@@ -473,7 +537,14 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c26() {
         Harness h = probe();
         h.index(1, Script.of().flush(flush("k", "0")).block());
-        h.index(2, Script.of().flush(flush("k", "1")).get("k").obsFlush("o").flush(flush("k", "2")).block());
+        h.index(
+                2,
+                Script.of()
+                        .flush(flush("k", "1"))
+                        .get("k")
+                        .obsFlush("o")
+                        .flush(flush("k", "2"))
+                        .block());
         assertThat(h.get("o", 2)).isEqualTo(getObservation(b("0")));
         assertThat(viewValue(h, "k", 2)).isEqualTo(b("2"));
         assertThat(viewValue(h, "k", 1)).isEqualTo(b("0"));
@@ -491,7 +562,11 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-28 empty items are valid keys and values")
     void c28() {
         Harness h = probe();
-        h.index(0, Script.of().flush(HexFormat.of().parseHex("0a000a01780a01790a00")).block());
+        h.index(
+                0,
+                Script.of()
+                        .flush(HexFormat.of().parseHex("0a000a01780a01790a00"))
+                        .block());
         assertThat(h.store().get(new byte[0], 0)).isEqualTo(b("x"));
         assertThat(h.store().blockWrites(0)).hasSize(2);
     }
@@ -501,7 +576,15 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c29() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("a", "1")).block());
-        byte[] out = h.view("probe", Script.of().flush(flush("a", "2", "z", "9")).rawFlush(1).rawFlush(0xFFFF_FFF0L).hostLen().ops(), 0);
+        byte[] out = h.view(
+                "probe",
+                Script.of()
+                        .flush(flush("a", "2", "z", "9"))
+                        .rawFlush(1)
+                        .rawFlush(0xFFFF_FFF0L)
+                        .hostLen()
+                        .ops(),
+                0);
         assertThat(out).hasSize(4);
         assertThat(h.get("a", 5)).isEqualTo(b("1"));
         assertThat(h.get("z", 5)).isEmpty();
@@ -524,7 +607,11 @@ public abstract class EngineConformanceTest extends EngineTest {
     @DisplayName("C-31 a flush with an invalid buffer pointer fails the block")
     void c31() {
         Harness h = probe();
-        assertThat(failure(() -> h.index(0, Script.of().flush(flush("a", "1")).rawFlush(2).block())).code()).isEqualTo(ErrorCode.GUEST_ABI);
+        assertThat(failure(() -> h.index(
+                                0,
+                                Script.of().flush(flush("a", "1")).rawFlush(2).block()))
+                        .code())
+                .isEqualTo(ErrorCode.GUEST_ABI);
         assertThat(h.get("a", 0)).isEmpty();
     }
 
@@ -533,7 +620,8 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c32() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("old", "x")).block());
-        GuestCallException e = failure(() -> h.index(1, Script.of().flush(flush("a", "1", "old", "y")).trap().block()));
+        GuestCallException e = failure(() ->
+                h.index(1, Script.of().flush(flush("a", "1", "old", "y")).trap().block()));
         assertThat(trapOf(e)).isEqualTo(Trap.UNREACHABLE);
         assertThat(h.get("a", 1)).isEmpty();
         assertThat(h.get("old", 1)).isEqualTo(b("x"));
@@ -604,7 +692,8 @@ public abstract class EngineConformanceTest extends EngineTest {
         h.index(0, Script.of().flush(flush("K", "before")).block());
         byte[] before = viewValue(h, "K", 0);
         // A second view runner on its own instance reads concurrently with indexing.
-        try (var views = new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> { })) {
+        try (var views =
+                new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> {})) {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Throwable> problem = new AtomicReference<>();
             List<byte[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -635,7 +724,11 @@ public abstract class EngineConformanceTest extends EngineTest {
     void c39() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("a", "1")).block());
-        byte[] block = Script.of().get("a").obsFlush("o").flush(flush("a", "2", "b", "3")).block();
+        byte[] block = Script.of()
+                .get("a")
+                .obsFlush("o")
+                .flush(flush("a", "2", "b", "3"))
+                .block();
         var first = h.index(1, block);
         var dump = h.store().blockWrites(1);
         h.store().rollbackTo(0);
@@ -652,28 +745,32 @@ public abstract class EngineConformanceTest extends EngineTest {
     @Test
     @DisplayName("bad input: a malformed module is refused, naming engine and module")
     void malformedModule() {
-        assertThatThrownBy(() -> harness("wat/malformed.wasm"))
-                .isInstanceOfSatisfying(JshrewException.class, e -> {
-                    assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID);
-                    assertThat(e.getMessage()).contains(engineName()).contains("malformed.wasm");
-                });
+        assertThatThrownBy(() -> harness("wat/malformed.wasm")).isInstanceOfSatisfying(JshrewException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID);
+            assertThat(e.getMessage()).contains(engineName()).contains("malformed.wasm");
+        });
     }
 
     @Test
     @DisplayName("bad input: a module without _start, or importing a memory, is refused")
     void missingStartOrImportedMemory() {
         assertThatThrownBy(() -> harness("wat/nostart.wasm", "a"))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.getMessage()).contains("_start").contains("nostart.wasm"));
+                .isInstanceOfSatisfying(
+                        JshrewException.class,
+                        e -> assertThat(e.getMessage()).contains("_start").contains("nostart.wasm"));
         assertThatThrownBy(() -> harness("wat/imports-memory.wasm", "b"))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
     }
 
     @Test
-    @DisplayName("bad input: out-of-bounds host writes trap the block (no crash); the store still serves earlier heights")
+    @DisplayName(
+            "bad input: out-of-bounds host writes trap the block (no crash); the store still serves earlier heights")
     void outOfBoundsPointers() {
         Harness h = probe();
         h.index(0, Script.of().flush(flush("a", "1")).block());
-        for (Script bad : List.of(Script.of().flush(flush("x", "1")).rawLoad(0xFFFF_FFF0L),
+        for (Script bad : List.of(
+                Script.of().flush(flush("x", "1")).rawLoad(0xFFFF_FFF0L),
                 Script.of().flush(flush("k", "v")).get("zz").rawLoad(0x20000 - 2),
                 Script.of().rawGet(1, 2))) {
             GuestCallException e = failure(() -> h.index(1, bad.block()));
@@ -690,11 +787,17 @@ public abstract class EngineConformanceTest extends EngineTest {
     void hostWritesTrapExactlyAtTheEnd() {
         Harness h = probe();
         long end = 0x20000; // the probe's 2 pages: a short block never makes it grow
-        // The block's length does not depend on the address in it (a fixed-size u32), so both blocks load the same length.
+        // The block's length does not depend on the address in it (a fixed-size u32), so both blocks load the same
+        // length.
         int inputLength = 4 + Script.of().rawLoad(0).flush(flush("a", "1")).block().length;
         h.index(0, Script.of().rawLoad(end - inputLength).flush(flush("a", "1")).block());
         assertThat(h.get("a", 0)).isEqualTo(b("1"));
-        GuestCallException e = failure(() -> h.index(1, Script.of().rawLoad(end - inputLength + 1).flush(flush("a", "2")).block()));
+        GuestCallException e = failure(() -> h.index(
+                1,
+                Script.of()
+                        .rawLoad(end - inputLength + 1)
+                        .flush(flush("a", "2"))
+                        .block()));
         assertThat(trapOf(e)).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
         assertThat(h.get("a", 1)).isEqualTo(b("1"));
     }
@@ -705,12 +808,16 @@ public abstract class EngineConformanceTest extends EngineTest {
         Harness h = probe();
         h.index(0, Script.of().store(0x20000 - 1).size().obsFlush("o").block());
         assertThat(h.get("o", 0)).isEqualTo(u32(2));
-        assertThat(trapOf(failure(() -> h.index(1, Script.of().flush(flush("a", "1")).store(0x20000).block()))))
+        assertThat(trapOf(failure(() -> h.index(
+                        1, Script.of().flush(flush("a", "1")).store(0x20000).block()))))
                 .isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
-        h.index(1, Script.of().grow(1).store(0x20000).load(0x20000).obsFlush("o").block());
+        h.index(
+                1,
+                Script.of().grow(1).store(0x20000).load(0x20000).obsFlush("o").block());
         assertThat(h.get("o", 1)).isEqualTo(concat(u32(2), u32(0x5A)));
         // the grown page and the byte written in it are gone in the next block
-        assertThat(trapOf(failure(() -> h.index(2, Script.of().flush(flush("a", "1")).load(0x20000).block()))))
+        assertThat(trapOf(failure(() -> h.index(
+                        2, Script.of().flush(flush("a", "1")).load(0x20000).block()))))
                 .isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
     }
 
@@ -750,7 +857,8 @@ public abstract class EngineConformanceTest extends EngineTest {
         h.close();
         open.remove(h);
         assertThatThrownBy(() -> harness("wat/probe-max40.wasm"))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.getMessage()).contains("another indexer"));
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.getMessage()).contains("another indexer"));
         assertThat(StandardCharsets.UTF_8).isNotNull();
     }
 
@@ -761,12 +869,12 @@ public abstract class EngineConformanceTest extends EngineTest {
         RecordingStore store = new RecordingStore(h.store());
         byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
         List<String> names = List.of(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT);
-        try (Indexer indexer = new Indexer(h.module(), sha, store,
-                Harness.testOptions(ResetMode.FAST), line -> { })) {
+        try (Indexer indexer = new Indexer(h.module(), sha, store, Harness.testOptions(ResetMode.FAST), line -> {})) {
             store.failing = true;
-            assertThatThrownBy(() -> indexer.indexBlock(3, Script.of().flush(flush("a", "1")).block()))
-                    .isInstanceOfSatisfying(JshrewException.class,
-                            e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE));
+            assertThatThrownBy(() -> indexer.indexBlock(
+                            3, Script.of().flush(flush("a", "1")).block()))
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE));
             assertThat(store.commits).hasSize(1);
             assertThat(store.commits.getFirst().meta()).containsOnlyKeys(names);
             // The block failed in its commit: neither its metadata nor the block is in the store.
@@ -780,7 +888,8 @@ public abstract class EngineConformanceTest extends EngineTest {
             assertThat(meta.get(Indexer.META_INDEXER)).isEqualTo(sha);
             assertThat(meta.get(Indexer.META_MEMORY_LIMIT)).isEqualTo(b(Integer.toString(indexer.memoryLimitPages())));
             assertThat(meta.get(StateRoot.META_FIRST_HEIGHT)).isEqualTo(b("3"));
-            names.forEach(name -> assertThat(h.store().meta(name)).as(name)
+            names.forEach(name -> assertThat(h.store().meta(name))
+                    .as(name)
                     .hasValueSatisfying(v -> assertThat(v).isEqualTo(meta.get(name))));
             // C-44: the first block chains from the zero root, and the store answers zero at S-1.
             byte[] digest = StateRoot.digest(h.store().blockWrites(3));

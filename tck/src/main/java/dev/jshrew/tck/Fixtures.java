@@ -33,7 +33,8 @@ public final class Fixtures {
             String name = path.substring(path.lastIndexOf('/') + 1);
             String expected = path.startsWith("wat/") ? WAT_SUMS.get(name) : null;
             if (expected != null && !expected.equals(HexFormat.of().formatHex(sha256(bytes)))) {
-                throw new IllegalStateException("fixture " + path + " does not match guests/wat/SHA256SUMS: rebuild with guests/wat/build.sh");
+                throw new IllegalStateException(
+                        "fixture " + path + " does not match guests/wat/SHA256SUMS: rebuild with guests/wat/build.sh");
             }
             return bytes;
         } catch (IOException e) {
@@ -85,10 +86,13 @@ public final class Fixtures {
         Path dir = sharedDir().resolve("data/blocks");
         try {
             String readme = Files.readString(dir.resolve("README.md"));
-            Matcher row = Pattern.compile("\\|\\s*(mainnet-\\d+\\.hex)\\s*\\|\\s*(\\d+)\\s*\\|\\s*\\d+\\s*\\|\\s*([0-9a-f]{64})\\s*\\|").matcher(readme);
+            Matcher row = Pattern.compile(
+                            "\\|\\s*(mainnet-\\d+\\.hex)\\s*\\|\\s*(\\d+)\\s*\\|\\s*\\d+\\s*\\|\\s*([0-9a-f]{64})\\s*\\|")
+                    .matcher(readme);
             NavigableMap<Long, RealBlock> blocks = new TreeMap<>();
             while (row.find()) {
-                byte[] bytes = HexFormat.of().parseHex(Files.readString(dir.resolve(row.group(1))).strip());
+                byte[] bytes = HexFormat.of()
+                        .parseHex(Files.readString(dir.resolve(row.group(1))).strip());
                 String hash = row.group(3);
                 byte[] header = java.util.Arrays.copyOf(bytes, 80);
                 byte[] h = sha256(sha256(header));

@@ -3,15 +3,15 @@ package dev.jshrew.tck;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
-import dev.jshrew.host.Storages;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
+import dev.jshrew.host.Storages;
 import dev.jshrew.host.ViewRunner;
 import dev.jshrew.memory.CommittedMemoryProvider;
-import dev.jshrew.api.storage.StorageProvider;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,8 +34,12 @@ public final class Harness implements AutoCloseable {
 
     public Harness(String engineName, Map<String, String> engineOptions, String guest, Path db, RunOptions options) {
         this.db = db;
-        this.host = IndexerHost.builder().engine(engineName, engineOptions, new CommittedMemoryProvider())
-                .module(guest, Fixtures.guest(guest)).store(db).runOptions(options).open();
+        this.host = IndexerHost.builder()
+                .engine(engineName, engineOptions, new CommittedMemoryProvider())
+                .module(guest, Fixtures.guest(guest))
+                .store(db)
+                .runOptions(options)
+                .open();
         try {
             this.indexer = host.newIndexer(logs::add);
             this.views = host.newViewRunner(logs::add);
@@ -94,6 +98,5 @@ public final class Harness implements AutoCloseable {
     @Override
     public void close() {
         host.close(); // the view runner, the indexer, the store, the engine
-
     }
 }

@@ -4,24 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import dev.jshrew.api.memory.CommitReport;
-import dev.jshrew.api.memory.LinearMemory;
-import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.MemoryStats;
 import dev.jshrew.api.engine.ModuleInstance;
-import dev.jshrew.host.GuestCallException;
+import dev.jshrew.api.memory.CommitReport;
+import dev.jshrew.api.memory.LinearMemory;
+import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Guest memory: limits (C-63, C-64), size at the start of every block (C-65), engines that cannot back the full
@@ -64,16 +62,22 @@ public abstract class MemoryConformanceTest extends EngineTest {
                 throw refused();
             }
         };
-        IndexerHost host = IndexerHost.builder().engine(engineName(), engineOptions(), refusing)
-                .module("probe.wasm", Fixtures.guest("wat/probe.wasm")).store(temp.resolve("refused"))
-                .runOptions(Harness.testOptions(ResetMode.FAST)).open();
+        IndexerHost host = IndexerHost.builder()
+                .engine(engineName(), engineOptions(), refusing)
+                .module("probe.wasm", Fixtures.guest("wat/probe.wasm"))
+                .store(temp.resolve("refused"))
+                .runOptions(Harness.testOptions(ResetMode.FAST))
+                .open();
         try (host) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> host.newIndexer(line -> { }))
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> host.newIndexer(line -> {}))
                     .isInstanceOfSatisfying(JshrewException.class, e -> {
                         assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED);
-                        assertThat(e.getMessage()).startsWith("engine " + engineName() + ", module probe.wasm: ")
+                        assertThat(e.getMessage())
+                                .startsWith("engine " + engineName() + ", module probe.wasm: ")
                                 .contains("refused by the test's provider");
-                        assertThat(e.getMessage().indexOf("engine ", 1)).as("named once: " + e.getMessage()).isEqualTo(-1);
+                        assertThat(e.getMessage().indexOf("engine ", 1))
+                                .as("named once: " + e.getMessage())
+                                .isEqualTo(-1);
                     });
         }
     }
@@ -91,8 +95,18 @@ public abstract class MemoryConformanceTest extends EngineTest {
     @DisplayName("memory.grow past the configured guest limit returns -1, whatever the engine")
     void configuredLimit() {
         try (Harness h = harness("wat/probe.wasm", new RunOptions(100, Harness.TEST_COMMIT_BYTES, ResetMode.FAST))) {
-            h.index(0, Script.of().grow(98).grow(1).grow(0x7FFF_FFFFL).grow(0xFFFF_FFFFL).size().obsFlush("o").block());
-            assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(-1), u32(-1), u32(-1), u32(100)));
+            h.index(
+                    0,
+                    Script.of()
+                            .grow(98)
+                            .grow(1)
+                            .grow(0x7FFF_FFFFL)
+                            .grow(0xFFFF_FFFFL)
+                            .size()
+                            .obsFlush("o")
+                            .block());
+            assertThat(h.get("o", 0))
+                    .isEqualTo(EngineConformanceTest.concat(u32(2), u32(-1), u32(-1), u32(-1), u32(100)));
         }
     }
 
@@ -107,10 +121,15 @@ public abstract class MemoryConformanceTest extends EngineTest {
                 // The documented failure: the block stops with ENGINE_LIMIT; the guest never sees -1 here.
                 h.index(0, Script.of().grow(32765).size().obsFlush("o").block());
                 assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(32767)));
-                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(GuestCallException.class,
-                        () -> h.index(1, Script.of().flush(new byte[0]).grow(32766).block()));
+                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        GuestCallException.class,
+                        () -> h.index(
+                                1, Script.of().flush(new byte[0]).grow(32766).block()));
                 assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT);
-                assertThat(e.getMessage()).contains("engine " + engineName()).contains("cannot provide more than").contains("height 1");
+                assertThat(e.getMessage())
+                        .contains("engine " + engineName())
+                        .contains("cannot provide more than")
+                        .contains("height 1");
                 assertThat(h.store().tip()).hasValue(0);
             }
         }
@@ -136,7 +155,8 @@ public abstract class MemoryConformanceTest extends EngineTest {
             for (int mode : new int[] {1, 2}) {
                 byte[] block = new byte[81];
                 block[80] = (byte) mode;
-                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(GuestCallException.class, () -> h.index(1, block));
+                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        GuestCallException.class, () -> h.index(1, block));
                 assertThat(EngineConformanceTest.trapOf(e)).isEqualTo(dev.jshrew.api.engine.Trap.MEMORY_OUT_OF_BOUNDS);
             }
             h.index(1, new byte[81]);
@@ -152,7 +172,7 @@ public abstract class MemoryConformanceTest extends EngineTest {
         var engine = EngineRegistry.load().create(engineName(), engineOptions(), provider);
         try (engine) {
             var module = engine.compile("probe.wasm", Fixtures.guest("wat/probe.wasm"));
-            var imports = new dev.jshrew.host.abi.MetashrewAbi(new dev.jshrew.host.abi.CallContext(), s -> { })
+            var imports = new dev.jshrew.host.abi.MetashrewAbi(new dev.jshrew.host.abi.CallContext(), s -> {})
                     .bind(module.imports(), module.name());
             long before = provider.residentSetBytes();
             try (ModuleInstance instance = module.instantiate(imports, new InstanceOptions(65536, commit))) {
@@ -161,7 +181,9 @@ public abstract class MemoryConformanceTest extends EngineTest {
                 assertThat(stats.committedBytes()).isGreaterThanOrEqualTo(commit);
                 assertThat(after - before).as("RSS rise").isGreaterThan(commit * 9 / 10);
                 instance.reset();
-                assertThat(provider.residentSetBytes()).as("reset hands no page back").isGreaterThan(before + commit * 9 / 10);
+                assertThat(provider.residentSetBytes())
+                        .as("reset hands no page back")
+                        .isGreaterThan(before + commit * 9 / 10);
                 assertThat(instance.memoryStats().pages()).isEqualTo(2);
             }
         }

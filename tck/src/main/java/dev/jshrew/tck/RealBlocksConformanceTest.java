@@ -6,13 +6,10 @@ import dev.jshrew.host.Hashes;
 import dev.jshrew.host.ResetMode;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.Map;
 import java.util.NavigableMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Rust "spendables" indexer ({@code guests/spendables}, built with Debian's rustc for wasm32; its allocator
@@ -22,14 +19,21 @@ import org.junit.jupiter.api.io.TempDir;
 public abstract class RealBlocksConformanceTest extends EngineTest {
 
     static byte[] u32(long v) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) v)
+                .array();
     }
 
     @Test
     @DisplayName("spendables indexes every real block; views answer what the README and an independent parse say")
     void realBlocks() {
         NavigableMap<Long, Fixtures.RealBlock> blocks = Fixtures.realBlocks();
-        try (Harness h = new Harness(engineName(), engineOptions(), "spendables/spendables.wasm", temp.resolve("db"),
+        try (Harness h = new Harness(
+                engineName(),
+                engineOptions(),
+                "spendables/spendables.wasm",
+                temp.resolve("db"),
                 Harness.testOptions(ResetMode.FAST))) {
             for (Fixtures.RealBlock block : blocks.values()) {
                 var result = h.index(block.height(), block.bytes());
@@ -37,11 +41,16 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
             }
             long tip = blocks.lastKey();
             for (Fixtures.RealBlock block : blocks.values()) {
-                assertThat(Hashes.hex(h.view("blockhash", u32(block.height()), tip))).as("blockhash at %d", block.height())
+                assertThat(Hashes.hex(h.view("blockhash", u32(block.height()), tip)))
+                        .as("blockhash at %d", block.height())
                         .isEqualTo(block.hash());
                 BlockStats stats = BlockStats.of(block.bytes());
-                assertThat(h.view("stats", u32(block.height()), tip)).as("stats at %d", block.height()).isEqualTo(stats.encoded());
-                assertThat(h.store().blockWrites(block.height())).as("keys written at %d", block.height()).isNotEmpty();
+                assertThat(h.view("stats", u32(block.height()), tip))
+                        .as("stats at %d", block.height())
+                        .isEqualTo(stats.encoded());
+                assertThat(h.store().blockWrites(block.height()))
+                        .as("keys written at %d", block.height())
+                        .isNotEmpty();
             }
             // The genesis coinbase output: 50 BTC to Satoshi's key, one entry, height 0, txid 4a5e1e4b...
             byte[] genesis = blocks.firstEntry().getValue().bytes();
@@ -56,7 +65,8 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
             for (int i = 0; i < 32; i++) {
                 display[i] = txid[31 - i];
             }
-            assertThat(HexFormat.of().formatHex(display)).isEqualTo("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b");
+            assertThat(HexFormat.of().formatHex(display))
+                    .isEqualTo("4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b");
             assertThat(out.getInt()).isZero();
             assertThat(out.getLong()).isEqualTo(50L * 100_000_000L);
             assertThat(out.getInt()).isZero();

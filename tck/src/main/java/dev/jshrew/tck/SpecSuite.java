@@ -31,8 +31,18 @@ public final class SpecSuite {
     /** The environment variable naming the converted testsuite's directory. */
     public static final String DIR_ENV = "JSHREW_SPECTEST_DIR";
     /** The scripts, in the order they run (the names tools/spectest.sh converts). */
-    public static final List<String> FILES = List.of("memory", "memory_grow", "memory_size", "memory_fill",
-            "memory_copy", "memory_init", "memory_trap", "memory_redundancy", "address", "data", "bulk");
+    public static final List<String> FILES = List.of(
+            "memory",
+            "memory_grow",
+            "memory_size",
+            "memory_fill",
+            "memory_copy",
+            "memory_init",
+            "memory_trap",
+            "memory_redundancy",
+            "address",
+            "data",
+            "bulk");
 
     /** wast2json output is plain JSON: read with Jackson, as the node module reads JSON-RPC. */
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,7 +60,9 @@ public final class SpecSuite {
 
     /** The scripts of {@link #FILES} converted in {@code dir}, in order. */
     public static List<String> present(Path dir) {
-        return FILES.stream().filter(f -> Files.isRegularFile(dir.resolve(f + ".json"))).toList();
+        return FILES.stream()
+                .filter(f -> Files.isRegularFile(dir.resolve(f + ".json")))
+                .toList();
     }
 
     /**
@@ -71,8 +83,8 @@ public final class SpecSuite {
             reason = test + " skipped, reason: " + dir + " (from " + DIR_PROPERTY + "/" + DIR_ENV
                     + ") is not a directory; run tools/spectest.sh TESTSUITE_DIR " + dir;
         } else if (present(dir).isEmpty()) {
-            reason = test + " skipped, reason: no converted spec test (" + FILES.getFirst() + ".json, ...) in "
-                    + dir + "; run tools/spectest.sh TESTSUITE_DIR " + dir;
+            reason = test + " skipped, reason: no converted spec test (" + FILES.getFirst() + ".json, ...) in " + dir
+                    + "; run tools/spectest.sh TESTSUITE_DIR " + dir;
         } else {
             return Optional.empty();
         }
@@ -83,7 +95,8 @@ public final class SpecSuite {
     @SuppressWarnings("unchecked")
     public static List<Map<String, Object>> commands(Path dir, String file) {
         try {
-            Map<String, Object> json = JSON.readValue(dir.resolve(file + ".json").toFile(), Map.class);
+            Map<String, Object> json =
+                    JSON.readValue(dir.resolve(file + ".json").toFile(), Map.class);
             return (List<Map<String, Object>>) json.get("commands");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -132,8 +145,10 @@ public final class SpecSuite {
                 case "f32" -> {
                     int bits = (int) actual[i];
                     if (value.startsWith("nan:")) {
-                        boolean ok = Float.isNaN(Float.intBitsToFloat(bits)) && (value.equals("nan:canonical")
-                                ? (bits & 0x7FFF_FFFF) == 0x7FC0_0000 : (bits & 0x0040_0000) != 0);
+                        boolean ok = Float.isNaN(Float.intBitsToFloat(bits))
+                                && (value.equals("nan:canonical")
+                                        ? (bits & 0x7FFF_FFFF) == 0x7FC0_0000
+                                        : (bits & 0x0040_0000) != 0);
                         if (!ok) {
                             fail(where + ": expected " + value + ", got 0x" + Integer.toHexString(bits));
                         }
@@ -144,9 +159,10 @@ public final class SpecSuite {
                 case "f64" -> {
                     long bits = actual[i];
                     if (value.startsWith("nan:")) {
-                        boolean ok = Double.isNaN(Double.longBitsToDouble(bits)) && (value.equals("nan:canonical")
-                                ? (bits & 0x7FFF_FFFF_FFFF_FFFFL) == 0x7FF8_0000_0000_0000L
-                                : (bits & 0x0008_0000_0000_0000L) != 0);
+                        boolean ok = Double.isNaN(Double.longBitsToDouble(bits))
+                                && (value.equals("nan:canonical")
+                                        ? (bits & 0x7FFF_FFFF_FFFF_FFFFL) == 0x7FF8_0000_0000_0000L
+                                        : (bits & 0x0008_0000_0000_0000L) != 0);
                         if (!ok) {
                             fail(where + ": expected " + value + ", got 0x" + Long.toHexString(bits));
                         }
@@ -161,7 +177,8 @@ public final class SpecSuite {
 
     /** A command in one line, for test names and failures: line, type, the call or module, the expected text. */
     public static String describe(Map<String, Object> c) {
-        StringBuilder s = new StringBuilder("line ").append(c.get("line")).append(' ').append(c.get("type"));
+        StringBuilder s =
+                new StringBuilder("line ").append(c.get("line")).append(' ').append(c.get("type"));
         if (c.get("action") instanceof Map<?, ?> a) {
             s.append(' ').append(a.get("field")).append('(');
             if (a.get("args") instanceof List<?> args) {

@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.api.engine.Trap;
-import dev.jshrew.host.GuestCallException;
+import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.host.ViewRunner;
-import dev.jshrew.api.engine.CompiledModule;
-import dev.jshrew.api.engine.WasmEngine;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +39,12 @@ public abstract class TimeoutConformanceTest extends EngineTest {
     }
 
     private Harness harness(String name, Duration timeout) {
-        return new Harness(engineName(), engineOptions(), GUEST, temp.resolve(name), Harness.testOptions(ResetMode.FAST).withViewTimeout(timeout));
+        return new Harness(
+                engineName(),
+                engineOptions(),
+                GUEST,
+                temp.resolve(name),
+                Harness.testOptions(ResetMode.FAST).withViewTimeout(timeout));
     }
 
     private static String text(byte[] bytes) {
@@ -52,11 +57,13 @@ public abstract class TimeoutConformanceTest extends EngineTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    @DisplayName("a view looping on a branch, on guest calls or on host calls stops with TIMEOUT; the next call is pristine")
+    @DisplayName(
+            "a view looping on a branch, on guest calls or on host calls stops with TIMEOUT; the next call is pristine")
     void runawayViewsStop() {
         if (!supported()) {
             assertThatThrownBy(() -> harness("refused", TIMEOUT).close())
-                    .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT))
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT))
                     .hasMessageContaining(engineName());
             return;
         }
@@ -73,8 +80,11 @@ public abstract class TimeoutConformanceTest extends EngineTest {
                         .hasMessageContaining("engine " + engineName())
                         .hasMessageContaining("module " + GUEST)
                         .hasMessageContaining("view at height 0")
-                        .hasMessageContaining("Failed to execute view function '" + view + "': stopped after the view timeout of 0.3 s");
-                assertThat(System.nanoTime() - start).as(view + " ran at least its timeout").isGreaterThanOrEqualTo(TIMEOUT.toNanos());
+                        .hasMessageContaining("Failed to execute view function '" + view
+                                + "': stopped after the view timeout of 0.3 s");
+                assertThat(System.nanoTime() - start)
+                        .as(view + " ran at least its timeout")
+                        .isGreaterThanOrEqualTo(TIMEOUT.toNanos());
                 // spin_calls counted in memory: the next call sees a fresh instance (counter 0), and answers.
                 assertThat(h.view("count", new byte[0], 0)).as("after " + view).isEqualTo(counter(0));
                 assertThat(text(h.view("quick", new byte[0], 0))).isEqualTo("ok");
@@ -86,7 +96,9 @@ public abstract class TimeoutConformanceTest extends EngineTest {
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
     @DisplayName("calls that end in time are never touched by the timeout, nor by one that fired before them")
     void callsInTimeAreUntouched() {
-        assumeTrue(supported(), engineName() + " does not declare CALL_TIMEOUT (its refusal is asserted by runawayViewsStop)");
+        assumeTrue(
+                supported(),
+                engineName() + " does not declare CALL_TIMEOUT (its refusal is asserted by runawayViewsStop)");
         try (Harness h = harness("in-time", Duration.ofSeconds(30))) {
             h.index(0, new byte[80]);
             for (int i = 0; i < 12; i++) {
@@ -113,13 +125,20 @@ public abstract class TimeoutConformanceTest extends EngineTest {
         try (Harness h = harness("undeclared", Duration.ZERO)) {
             // the same compiled module, as if compiled by an engine that declares nothing
             CompiledModule undeclared = undeclaredEngine(h.module());
-            assertThatThrownBy(() -> new ViewRunner(undeclared, h.store(),
-                    Harness.testOptions(ResetMode.FAST).withViewTimeout(Duration.ofSeconds(5)), line -> {}).close())
-                    .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT))
-                    .hasMessage("engine undeclared-engine, module " + GUEST + ": the engine cannot stop a running call (no CALL_TIMEOUT),"
+            assertThatThrownBy(() -> new ViewRunner(
+                                    undeclared,
+                                    h.store(),
+                                    Harness.testOptions(ResetMode.FAST).withViewTimeout(Duration.ofSeconds(5)),
+                                    line -> {})
+                            .close())
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT))
+                    .hasMessage("engine undeclared-engine, module " + GUEST
+                            + ": the engine cannot stop a running call (no CALL_TIMEOUT),"
                             + " so a view timeout of 5 s cannot be kept; run with --view-timeout 0");
             // without a timeout the same runner is fine
-            try (ViewRunner plain = new ViewRunner(undeclared, h.store(), Harness.testOptions(ResetMode.FAST), line -> {})) {
+            try (ViewRunner plain =
+                    new ViewRunner(undeclared, h.store(), Harness.testOptions(ResetMode.FAST), line -> {})) {
                 assertThat(text(plain.view("quick", new byte[0], 0))).isEqualTo("ok");
             }
         }
@@ -128,7 +147,9 @@ public abstract class TimeoutConformanceTest extends EngineTest {
     @Test
     @DisplayName("indexing never times out: a 1 ms view timeout does not apply to a _start of 3,000,000 calls")
     void indexingHasNoTimeout() {
-        assumeTrue(supported(), engineName() + " does not declare CALL_TIMEOUT (its refusal is asserted by runawayViewsStop)");
+        assumeTrue(
+                supported(),
+                engineName() + " does not declare CALL_TIMEOUT (its refusal is asserted by runawayViewsStop)");
         try (Harness h = harness("index", Duration.ofMillis(1))) {
             for (int height = 0; height < 3; height++) {
                 h.index(height, new byte[80]);
@@ -186,8 +207,9 @@ public abstract class TimeoutConformanceTest extends EngineTest {
             }
 
             @Override
-            public dev.jshrew.api.engine.ModuleInstance instantiate(java.util.List<dev.jshrew.api.engine.HostFunction> imports,
-                                                                     dev.jshrew.api.engine.InstanceOptions options) {
+            public dev.jshrew.api.engine.ModuleInstance instantiate(
+                    java.util.List<dev.jshrew.api.engine.HostFunction> imports,
+                    dev.jshrew.api.engine.InstanceOptions options) {
                 return module.instantiate(imports, options);
             }
         };

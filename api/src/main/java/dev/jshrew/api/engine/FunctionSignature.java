@@ -16,7 +16,12 @@ public record FunctionSignature(List<ValueType> params, List<ValueType> results)
 
     @Override
     public String toString() {
-        return params.stream().map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", ", "(", ")"))
-                + " -> " + results.stream().map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).collect(Collectors.joining(", ", "(", ")"));
+        return params.stream()
+                        .map(t -> t.name().toLowerCase(java.util.Locale.ROOT))
+                        .collect(Collectors.joining(", ", "(", ")"))
+                + " -> "
+                + results.stream()
+                        .map(t -> t.name().toLowerCase(java.util.Locale.ROOT))
+                        .collect(Collectors.joining(", ", "(", ")"));
     }
 }

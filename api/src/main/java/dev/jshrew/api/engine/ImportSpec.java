@@ -13,7 +13,13 @@ import java.util.Optional;
  */
 public record ImportSpec(String module, String name, Kind kind, Optional<FunctionSignature> signature) {
     /** Kinds of imports. */
-    public enum Kind { FUNCTION, MEMORY, TABLE, GLOBAL, TAG }
+    public enum Kind {
+        FUNCTION,
+        MEMORY,
+        TABLE,
+        GLOBAL,
+        TAG
+    }
 
     public ImportSpec {
         Objects.requireNonNull(module, "module");

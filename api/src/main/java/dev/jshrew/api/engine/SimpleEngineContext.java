@@ -33,8 +33,11 @@ final class SimpleEngineContext implements EngineContext {
         Set<String> unknown = new HashSet<>(options.keySet());
         unknown.removeAll(consumed);
         if (!unknown.isEmpty()) {
-            throw new JshrewException(ErrorCode.INPUT, "engine " + engineName + " does not know option(s) "
-                    + new TreeMap<>(Map.copyOf(options)).keySet().stream().filter(unknown::contains).toList());
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "engine " + engineName + " does not know option(s) "
+                            + new TreeMap<>(Map.copyOf(options))
+                                    .keySet().stream().filter(unknown::contains).toList());
         }
     }
 

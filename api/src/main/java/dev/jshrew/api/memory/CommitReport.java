@@ -12,8 +12,13 @@ import java.util.Locale;
  * @param rssBeforeBytes process RSS before
  * @param rssAfterBytes process RSS after
  */
-public record CommitReport(long requestedBytes, long committedBytes, String strategy, long nanos,
-                           long rssBeforeBytes, long rssAfterBytes) {
+public record CommitReport(
+        long requestedBytes,
+        long committedBytes,
+        String strategy,
+        long nanos,
+        long rssBeforeBytes,
+        long rssAfterBytes) {
     /** A report for memory that was not committed. */
     public static CommitReport none(long rssBytes) {
         return new CommitReport(0, 0, "none", 0, rssBytes, rssBytes);
@@ -21,7 +26,12 @@ public record CommitReport(long requestedBytes, long committedBytes, String stra
 
     /** One log line: {@code committed 4096 MiB in 0.41 s (hugepage+populate_write), RSS +4096 MiB}. */
     public String describe() {
-        return String.format(Locale.ROOT, "committed %d MiB in %.2f s (%s), RSS %+d MiB",
-                committedBytes >> 20, nanos / 1e9, strategy, (rssAfterBytes - rssBeforeBytes) >> 20);
+        return String.format(
+                Locale.ROOT,
+                "committed %d MiB in %.2f s (%s), RSS %+d MiB",
+                committedBytes >> 20,
+                nanos / 1e9,
+                strategy,
+                (rssAfterBytes - rssBeforeBytes) >> 20);
     }
 }

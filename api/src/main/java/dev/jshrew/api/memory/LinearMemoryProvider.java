@@ -64,8 +64,7 @@ public interface LinearMemoryProvider {
      * resident memory would not fit. Does nothing for {@code commitBytes <= 0}, when the check is turned off, or
      * for a provider without a budget (the default).
      */
-    default void requireBudget(long commitBytes) {
-    }
+    default void requireBudget(long commitBytes) {}
 
     /** This process's resident set in bytes, or -1 when unreadable: how an engine verifies what it committed. */
     default long residentSetBytes() {

@@ -17,8 +17,12 @@ import java.util.TreeMap;
  * @param meta metadata written with the block ({@link ChainIndex#meta}), e.g. the indexer's identity on the first
  *     block of a store; a name already stored is overwritten. Copied; no null names or values
  */
-public record BlockCommit(long height, NavigableMap<byte[], byte[]> writes, byte[] blockHash, byte[] stateRoot,
-                          Map<String, byte[]> meta) {
+public record BlockCommit(
+        long height,
+        NavigableMap<byte[], byte[]> writes,
+        byte[] blockHash,
+        byte[] stateRoot,
+        Map<String, byte[]> meta) {
     /** Unsigned lexicographic byte order: the order of dumps and digests. */
     public static final Comparator<byte[]> KEY_ORDER = Arrays::compareUnsigned;
 

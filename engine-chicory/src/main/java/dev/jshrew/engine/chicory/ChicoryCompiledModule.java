@@ -34,8 +34,12 @@ final class ChicoryCompiledModule implements CompiledModule {
     private final List<ImportSpec> imports;
     private final Optional<MemoryLimits> memory;
 
-    ChicoryCompiledModule(ChicoryEngine engine, String name, WasmModule module, Function<Instance, Machine> machines,
-                          LinearMemoryProvider memoryProvider) {
+    ChicoryCompiledModule(
+            ChicoryEngine engine,
+            String name,
+            WasmModule module,
+            Function<Instance, Machine> machines,
+            LinearMemoryProvider memoryProvider) {
         this.engine = engine;
         this.name = name;
         this.module = module;
@@ -45,7 +49,8 @@ final class ChicoryCompiledModule implements CompiledModule {
         this.memory = module.memorySection().filter(s -> s.memoryCount() > 0).map(s -> {
             var limits = s.getMemory(0).limits();
             int max = limits.maximumPages();
-            return new MemoryLimits(limits.initialPages(), max >= MemoryLimits.MAX_PAGES ? OptionalInt.empty() : OptionalInt.of(max));
+            return new MemoryLimits(
+                    limits.initialPages(), max >= MemoryLimits.MAX_PAGES ? OptionalInt.empty() : OptionalInt.of(max));
         });
     }
 
@@ -75,7 +80,8 @@ final class ChicoryCompiledModule implements CompiledModule {
     }
 
     static FunctionSignature signature(FunctionType type) {
-        return FunctionSignature.of(type.params().stream().map(ChicoryCompiledModule::valueType).toList(),
+        return FunctionSignature.of(
+                type.params().stream().map(ChicoryCompiledModule::valueType).toList(),
                 type.returns().stream().map(ChicoryCompiledModule::valueType).toList());
     }
 

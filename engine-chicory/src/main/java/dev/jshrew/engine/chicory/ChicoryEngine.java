@@ -23,7 +23,10 @@ import java.util.function.Function;
 /** A started Chicory engine. Thread-safe. */
 final class ChicoryEngine implements WasmEngine {
     /** How guest code runs. */
-    enum Mode { COMPILER, INTERPRETER }
+    enum Mode {
+        COMPILER,
+        INTERPRETER
+    }
 
     private final Mode mode;
     private final LinearMemoryProvider memoryProvider;
@@ -34,7 +37,10 @@ final class ChicoryEngine implements WasmEngine {
         this.mode = switch (modeName) {
             case "compiler" -> Mode.COMPILER;
             case "interpreter" -> Mode.INTERPRETER;
-            default -> throw new JshrewException(ErrorCode.INPUT, "engine chicory: option mode must be compiler or interpreter, not '" + modeName + "'");
+            default ->
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "engine chicory: option mode must be compiler or interpreter, not '" + modeName + "'");
         };
         context.rejectUnknownOptions(ChicoryEngineProvider.NAME);
         this.memoryProvider = context.memoryProvider();
@@ -69,14 +75,19 @@ final class ChicoryEngine implements WasmEngine {
         try {
             module = Parser.parse(canonical);
         } catch (ChicoryException | IllegalArgumentException | IndexOutOfBoundsException e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "engine chicory, module " + moduleName + ": not a valid WebAssembly module: "
-                    + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    "engine chicory, module " + moduleName + ": not a valid WebAssembly module: " + e.getMessage(),
+                    e);
         }
         Function<Instance, Machine> machines;
         try {
             machines = mode == Mode.COMPILER ? MachineFactoryCompiler.compile(module) : InterpreterMachine::new;
         } catch (ChicoryException e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "engine chicory, module " + moduleName + ": cannot compile: " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    "engine chicory, module " + moduleName + ": cannot compile: " + e.getMessage(),
+                    e);
         }
         return new ChicoryCompiledModule(this, moduleName, module, machines, memoryProvider);
     }
@@ -87,7 +98,8 @@ final class ChicoryEngine implements WasmEngine {
     }
 
     static String chicoryVersion() {
-        try (InputStream in = Instance.class.getResourceAsStream("/META-INF/maven/com.dylibso.chicory/runtime/pom.properties")) {
+        try (InputStream in =
+                Instance.class.getResourceAsStream("/META-INF/maven/com.dylibso.chicory/runtime/pom.properties")) {
             if (in != null) {
                 Properties p = new Properties();
                 p.load(in);

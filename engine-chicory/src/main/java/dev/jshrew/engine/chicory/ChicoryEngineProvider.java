@@ -34,12 +34,18 @@ public final class ChicoryEngineProvider implements WasmEngineProvider {
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo(NAME, "Chicory (bytecode compiler; interpreter with -E mode=interpreter)", ChicoryEngine.chicoryVersion());
+        return new EngineInfo(
+                NAME,
+                "Chicory (bytecode compiler; interpreter with -E mode=interpreter)",
+                ChicoryEngine.chicoryVersion());
     }
 
     @Override
     public Set<EngineCapability> capabilities() {
-        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.NAN_CANONICALIZATION,
+        return EnumSet.of(
+                EngineCapability.FAST_RESET,
+                EngineCapability.COMMITTED_MEMORY,
+                EngineCapability.NAN_CANONICALIZATION,
                 EngineCapability.CALL_TIMEOUT);
     }
 

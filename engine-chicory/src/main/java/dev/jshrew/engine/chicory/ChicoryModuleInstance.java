@@ -48,8 +48,13 @@ final class ChicoryModuleInstance implements ModuleInstance {
     private Instance instance;
     private boolean closed;
 
-    private ChicoryModuleInstance(ChicoryCompiledModule module, ImportValues imports, LinearMemory linear, SegmentMemory memory,
-                                  int limitPages, Duration callTimeout) {
+    private ChicoryModuleInstance(
+            ChicoryCompiledModule module,
+            ImportValues imports,
+            LinearMemory linear,
+            SegmentMemory memory,
+            int limitPages,
+            Duration callTimeout) {
         this.module = module;
         this.callTimeout = callTimeout;
         this.imports = imports;
@@ -59,10 +64,14 @@ final class ChicoryModuleInstance implements ModuleInstance {
         this.guestMemory = new SegmentGuestMemory(memory::byteSize, memory::segment);
     }
 
-    static ChicoryModuleInstance create(ChicoryCompiledModule module, List<HostFunction> hostFunctions, InstanceOptions options,
-                                        LinearMemoryProvider memoryProvider) {
-        MemoryLimits declared = module.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                "engine chicory, module " + module.name() + ": the module defines no memory"));
+    static ChicoryModuleInstance create(
+            ChicoryCompiledModule module,
+            List<HostFunction> hostFunctions,
+            InstanceOptions options,
+            LinearMemoryProvider memoryProvider) {
+        MemoryLimits declared = module.memory()
+                .orElseThrow(() -> new JshrewException(
+                        ErrorCode.LINK, "engine chicory, module " + module.name() + ": the module defines no memory"));
         int limit = Math.min(options.memoryLimitPages(), declared.effectiveMaximumPages());
         long backedBytes = (long) Math.min(limit, SegmentMemory.ENGINE_MAX_PAGES) * MemoryLimits.PAGE_SIZE;
         long commit = Math.min(options.commitBytes(), backedBytes);
@@ -86,24 +95,35 @@ final class ChicoryModuleInstance implements ModuleInstance {
         }
     }
 
-    private static ImportValues importValues(ChicoryCompiledModule module, List<HostFunction> hostFunctions, SegmentMemory memory) {
+    private static ImportValues importValues(
+            ChicoryCompiledModule module, List<HostFunction> hostFunctions, SegmentMemory memory) {
         GuestMemory view = new SegmentGuestMemory(memory::byteSize, memory::segment);
         ImportValues.Builder builder = ImportValues.builder();
         for (var spec : module.imports()) {
             HostFunction fn = hostFunctions.stream()
                     .filter(h -> h.module().equals(spec.module()) && h.name().equals(spec.name()))
                     .findFirst()
-                    .orElseThrow(() -> new JshrewException(ErrorCode.LINK, "engine chicory, module " + module.name()
-                            + ": no host function for import " + spec.module() + "." + spec.name()));
+                    .orElseThrow(() -> new JshrewException(
+                            ErrorCode.LINK,
+                            "engine chicory, module " + module.name() + ": no host function for import " + spec.module()
+                                    + "." + spec.name()));
             if (!spec.signature().orElseThrow().equals(fn.signature())) {
-                throw new JshrewException(ErrorCode.LINK, "engine chicory, module " + module.name() + ": import " + spec.module()
-                        + "." + spec.name() + " has type " + spec.signature().orElseThrow() + " but the host function has " + fn.signature());
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        "engine chicory, module " + module.name() + ": import " + spec.module() + "." + spec.name()
+                                + " has type " + spec.signature().orElseThrow() + " but the host function has "
+                                + fn.signature());
             }
-            FunctionType type = FunctionType.of(fn.signature().params().stream().map(ChicoryModuleInstance::valType).toList(),
-                    fn.signature().results().stream().map(ChicoryModuleInstance::valType).toList());
+            FunctionType type = FunctionType.of(
+                    fn.signature().params().stream()
+                            .map(ChicoryModuleInstance::valType)
+                            .toList(),
+                    fn.signature().results().stream()
+                            .map(ChicoryModuleInstance::valType)
+                            .toList());
             HostFunction.Implementation impl = fn.implementation();
-            builder.addFunction(new com.dylibso.chicory.runtime.HostFunction(fn.module(), fn.name(), type,
-                    (inst, args) -> {
+            builder.addFunction(
+                    new com.dylibso.chicory.runtime.HostFunction(fn.module(), fn.name(), type, (inst, args) -> {
                         long[] result = impl.call(view, args);
                         return result.length == 0 ? null : result;
                     }));
@@ -133,13 +153,17 @@ final class ChicoryModuleInstance implements ModuleInstance {
                     .withStart(false)
                     .build();
         } catch (UnlinkableException e) {
-            throw new JshrewException(ErrorCode.LINK, "engine chicory, module " + module.name() + ": " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.LINK, "engine chicory, module " + module.name() + ": " + e.getMessage(), e);
         } catch (UninstantiableException e) {
             JshrewException host = hostCause(e);
             if (host != null) {
                 throw host;
             }
-            throw new GuestTrapException(trapOf(e), "engine chicory, module " + module.name() + ": instantiation failed: " + e.getMessage(), e);
+            throw new GuestTrapException(
+                    trapOf(e),
+                    "engine chicory, module " + module.name() + ": instantiation failed: " + e.getMessage(),
+                    e);
         } catch (ChicoryException e) {
             throw translate(e);
         } catch (StackOverflowError e) {
@@ -154,7 +178,8 @@ final class ChicoryModuleInstance implements ModuleInstance {
             try {
                 return instance.export(name);
             } catch (ChicoryException e) {
-                throw new JshrewException(ErrorCode.LINK, "engine chicory, module " + module.name() + ": no export '" + name + "'", e);
+                throw new JshrewException(
+                        ErrorCode.LINK, "engine chicory, module " + module.name() + ": no export '" + name + "'", e);
             }
         });
         if (callTimeout.isZero()) {
@@ -169,7 +194,8 @@ final class ChicoryModuleInstance implements ModuleInstance {
         } finally {
             alarm.close();
             if (alarm.fired()) {
-                Thread.interrupted(); // our interrupt, whether or not the guest saw it: never leak it into the next call
+                Thread.interrupted(); // our interrupt, whether or not the guest saw it: never leak it into the next
+                // call
             }
         }
     }
@@ -180,11 +206,15 @@ final class ChicoryModuleInstance implements ModuleInstance {
             return result == null ? new long[0] : result;
         } catch (ChicoryInterruptedException e) {
             if (alarm != null && alarm.fired()) {
-                throw new GuestTrapException(Trap.TIMEOUT, "engine chicory, module " + module.name() + ": call stopped after its timeout of "
-                        + callTimeout.toMillis() + " ms", e);
+                throw new GuestTrapException(
+                        Trap.TIMEOUT,
+                        "engine chicory, module " + module.name() + ": call stopped after its timeout of "
+                                + callTimeout.toMillis() + " ms",
+                        e);
             }
             Thread.currentThread().interrupt(); // somebody else's interrupt (shutdown): keep it
-            throw new GuestTrapException(Trap.OTHER, "engine chicory, module " + module.name() + ": call interrupted", e);
+            throw new GuestTrapException(
+                    Trap.OTHER, "engine chicory, module " + module.name() + ": call interrupted", e);
         } catch (JshrewException e) {
             throw e;
         } catch (ChicoryException e) {
@@ -257,7 +287,11 @@ final class ChicoryModuleInstance implements ModuleInstance {
 
     @Override
     public MemoryStats memoryStats() {
-        return new MemoryStats(memory.pages(), memory.highWaterPages(), limitPages, linear.commitReport().committedBytes());
+        return new MemoryStats(
+                memory.pages(),
+                memory.highWaterPages(),
+                limitPages,
+                linear.commitReport().committedBytes());
     }
 
     private void ensureOpen() {
@@ -265,7 +299,8 @@ final class ChicoryModuleInstance implements ModuleInstance {
             throw new IllegalStateException("engine chicory, module " + module.name() + ": instance is closed");
         }
         if (instance == null) {
-            throw new IllegalStateException("engine chicory, module " + module.name() + ": instance failed to reset; close it");
+            throw new IllegalStateException(
+                    "engine chicory, module " + module.name() + ": instance failed to reset; close it");
         }
     }
 

@@ -28,11 +28,14 @@ final class SegmentMemory implements Memory {
     /** Pages Chicory can address: its addresses are Java {@code int}s. */
     static final int ENGINE_MAX_PAGES = Memory.RUNTIME_MAX_PAGES;
 
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble DOUBLE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfDouble DOUBLE =
+            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final MemorySegment segment;
     private final int initialPages;
@@ -54,8 +57,9 @@ final class SegmentMemory implements Memory {
         this.limitPages = limitPages;
         this.backedPages = (int) Math.min(Math.min(limitPages, ENGINE_MAX_PAGES), segment.byteSize() / PAGE_SIZE);
         if (initialPages > backedPages) {
-            throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine chicory cannot provide " + initialPages
-                    + " initial pages (at most " + backedPages + ")");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_LIMIT,
+                    "engine chicory cannot provide " + initialPages + " initial pages (at most " + backedPages + ")");
         }
         setPages(initialPages);
         this.highWaterPages = initialPages;
@@ -108,8 +112,10 @@ final class SegmentMemory implements Memory {
         }
         if (target > backedPages) {
             // The guest is within its limit: another engine would grant this. Never answer -1 here.
-            throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine chicory cannot provide more than " + ENGINE_MAX_PAGES
-                    + " pages (guest asked for " + target + " of its " + limitPages + "-page limit); use wasmtime or graalwasm");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_LIMIT,
+                    "engine chicory cannot provide more than " + ENGINE_MAX_PAGES + " pages (guest asked for " + target
+                            + " of its " + limitPages + "-page limit); use wasmtime or graalwasm");
         }
         setPages((int) target);
         return previous;
@@ -176,8 +182,8 @@ final class SegmentMemory implements Memory {
     private long check(int addr, long length) {
         long a = Integer.toUnsignedLong(addr);
         if (addr < 0 || length < 0 || a + length > sizeBytes) {
-            throw new WasmRuntimeException("out of bounds memory access: attempted to access address " + a
-                    + " size " + length + " but memory size is " + sizeBytes);
+            throw new WasmRuntimeException("out of bounds memory access: attempted to access address " + a + " size "
+                    + length + " but memory size is " + sizeBytes);
         }
         return a;
     }

@@ -2,5 +2,4 @@ package dev.jshrew.engine.chicory;
 
 import dev.jshrew.tck.ArchitectureConformanceTest;
 
-class ChicoryArchitectureConformanceTest extends ArchitectureConformanceTest {
-}
+class ChicoryArchitectureConformanceTest extends ArchitectureConformanceTest {}

@@ -91,24 +91,32 @@ class SpecMemoryTest {
      * {@link ByteBufferMemory}, a control run telling SegmentMemory's failures from the engine's.
      */
     static final String MEMORY_PROPERTY = "jshrew.spectest.memory";
+
     static final String MEMORY_ENV = "JSHREW_SPECTEST_MEMORY";
 
     /** Pages a guest may address at most (4 GiB); the cap the memory factory applies to declared maxima. */
     static final int WASM_MAX_PAGES = 65536;
 
     enum Mode {
-        COMPILER, INTERPRETER;
+        COMPILER,
+        INTERPRETER;
 
         Function<Instance, Machine> machines(WasmModule module) {
             return this == COMPILER ? MachineFactoryCompiler.compile(module) : InterpreterMachine::new;
         }
     }
 
-    enum Outcome { PASSED, FAILED, SKIPPED, DIVERGENCE }
+    enum Outcome {
+        PASSED,
+        FAILED,
+        SKIPPED,
+        DIVERGENCE
+    }
 
     private static final CommittedMemoryProvider PROVIDER = new CommittedMemoryProvider();
     /** Outcome counts per "file mode", in run order. */
     private static final Map<String, EnumMap<Outcome, Integer>> SUMMARY = new LinkedHashMap<>();
+
     private static final List<String> DIVERGENCES = new ArrayList<>();
     private static final List<String> FAILURES = new ArrayList<>();
     private static final List<Script> OPEN = new ArrayList<>();
@@ -120,7 +128,8 @@ class SpecMemoryTest {
         } else if (memory.equals("bytebuffer")) {
             return true;
         }
-        throw new IllegalArgumentException(MEMORY_PROPERTY + "/" + MEMORY_ENV + " must be segment or bytebuffer, not " + memory);
+        throw new IllegalArgumentException(
+                MEMORY_PROPERTY + "/" + MEMORY_ENV + " must be segment or bytebuffer, not " + memory);
     }
 
     /** The {@link SpecSuite} scripts in both modes; one skipped test with the reason when they are absent. */
@@ -132,28 +141,34 @@ class SpecMemoryTest {
         }
         Path dir = SpecSuite.dir();
         List<String> found = SpecSuite.present(dir);
-        return Stream.of(Mode.values()).map(mode -> DynamicContainer.dynamicContainer(mode.name().toLowerCase(Locale.ROOT),
-                SpecSuite.FILES.stream().map(file -> found.contains(file)
-                        ? fileContainer(dir, file, mode)
-                        : DynamicTest.dynamicTest(file + ".wast", () -> {
-                            throw new TestAbortedException(file + ".json is not in " + dir + " (not in the testsuite, or "
-                                    + "wast2json could not convert it)");
-                        }))));
+        return Stream.of(Mode.values())
+                .map(mode -> DynamicContainer.dynamicContainer(
+                        mode.name().toLowerCase(Locale.ROOT),
+                        SpecSuite.FILES.stream()
+                                .map(file -> found.contains(file)
+                                        ? fileContainer(dir, file, mode)
+                                        : DynamicTest.dynamicTest(file + ".wast", () -> {
+                                            throw new TestAbortedException(
+                                                    file + ".json is not in " + dir + " (not in the testsuite, or "
+                                                            + "wast2json could not convert it)");
+                                        }))));
     }
 
     private static DynamicContainer fileContainer(Path dir, String file, Mode mode) {
         Script script = new Script(dir, file, mode);
         String key = file + " " + mode.name().toLowerCase(Locale.ROOT);
         // Children are built lazily: the JSON is read only when JUnit reaches this container.
-        Stream<DynamicNode> children = Stream.of(file).flatMap(f -> {
-            synchronized (OPEN) {
-                OPEN.add(script);
-                SUMMARY.put(key, new EnumMap<>(Outcome.class));
-            }
-            List<Map<String, Object>> commands = script.commands();
-            return commands.stream().map(c -> (DynamicNode) DynamicTest.dynamicTest(SpecSuite.describe(c),
-                    () -> record(key, c, () -> script.run(c))));
-        }).onClose(script::close);
+        Stream<DynamicNode> children = Stream.of(file)
+                .flatMap(f -> {
+                    synchronized (OPEN) {
+                        OPEN.add(script);
+                        SUMMARY.put(key, new EnumMap<>(Outcome.class));
+                    }
+                    List<Map<String, Object>> commands = script.commands();
+                    return commands.stream().map(c -> (DynamicNode)
+                            DynamicTest.dynamicTest(SpecSuite.describe(c), () -> record(key, c, () -> script.run(c))));
+                })
+                .onClose(script::close);
         return DynamicContainer.dynamicContainer(file + ".wast", children);
     }
 
@@ -194,10 +209,15 @@ class SpecMemoryTest {
             }
             StringBuilder out = new StringBuilder("SpecMemoryTest summary (" + SpecSuite.dir() + ", memory "
                     + (controlRun() ? "ByteBufferMemory (control run)" : "SegmentMemory") + ")\n");
-            out.append(String.format(Locale.ROOT, "%-30s %7s %7s %7s %10s%n", "file mode", "passed", "failed", "skipped",
-                    "divergent"));
-            SUMMARY.forEach((k, v) -> out.append(String.format(Locale.ROOT, "%-30s %7d %7d %7d %10d%n", k,
-                    v.getOrDefault(Outcome.PASSED, 0), v.getOrDefault(Outcome.FAILED, 0), v.getOrDefault(Outcome.SKIPPED, 0),
+            out.append(String.format(
+                    Locale.ROOT, "%-30s %7s %7s %7s %10s%n", "file mode", "passed", "failed", "skipped", "divergent"));
+            SUMMARY.forEach((k, v) -> out.append(String.format(
+                    Locale.ROOT,
+                    "%-30s %7d %7d %7d %10d%n",
+                    k,
+                    v.getOrDefault(Outcome.PASSED, 0),
+                    v.getOrDefault(Outcome.FAILED, 0),
+                    v.getOrDefault(Outcome.SKIPPED, 0),
                     v.getOrDefault(Outcome.DIVERGENCE, 0))));
             out.append("documented divergences (ENGINE_LIMIT):").append(DIVERGENCES.isEmpty() ? " none\n" : "\n");
             DIVERGENCES.forEach(d -> out.append("  ").append(d).append('\n'));
@@ -235,6 +255,7 @@ class SpecMemoryTest {
         private final Map<String, Instance> named = new HashMap<>();
         /** Registered name -> instance, in registration order. */
         private final Map<String, Instance> registered = new LinkedHashMap<>();
+
         private ImportValues spectest;
         private Instance current;
         private boolean closed;
@@ -265,15 +286,23 @@ class SpecMemoryTest {
         private ImportValues spectest() {
             if (spectest == null) {
                 ImportValues.Builder b = ImportValues.builder();
-                b.addFunction(print("print"), print("print_i32", ValType.I32), print("print_i64", ValType.I64),
-                        print("print_f32", ValType.F32), print("print_f64", ValType.F64),
-                        print("print_i32_f32", ValType.I32, ValType.F32), print("print_f64_f64", ValType.F64, ValType.F64));
-                b.addGlobal(new ImportGlobal("spectest", "global_i32", new GlobalInstance(Value.i32(666))),
+                b.addFunction(
+                        print("print"),
+                        print("print_i32", ValType.I32),
+                        print("print_i64", ValType.I64),
+                        print("print_f32", ValType.F32),
+                        print("print_f64", ValType.F64),
+                        print("print_i32_f32", ValType.I32, ValType.F32),
+                        print("print_f64_f64", ValType.F64, ValType.F64));
+                b.addGlobal(
+                        new ImportGlobal("spectest", "global_i32", new GlobalInstance(Value.i32(666))),
                         new ImportGlobal("spectest", "global_i64", new GlobalInstance(Value.i64(666))),
                         new ImportGlobal("spectest", "global_f32", new GlobalInstance(Value.fromFloat(666.6f))),
                         new ImportGlobal("spectest", "global_f64", new GlobalInstance(Value.fromDouble(666.6))));
                 b.addMemory(new ImportMemory("spectest", "memory", newMemory(new MemoryLimits(1, 2))));
-                b.addTable(new ImportTable("spectest", "table",
+                b.addTable(new ImportTable(
+                        "spectest",
+                        "table",
                         new TableInstance(new Table(ValType.FuncRef, new TableLimits(10, 20)), Value.REF_NULL_VALUE)));
                 spectest = b.build();
             }
@@ -281,25 +310,39 @@ class SpecMemoryTest {
         }
 
         private static HostFunction print(String name, ValType... params) {
-            return new HostFunction("spectest", name, FunctionType.of(List.of(params), List.of()), (instance, args) -> null);
+            return new HostFunction(
+                    "spectest", name, FunctionType.of(List.of(params), List.of()), (instance, args) -> null);
         }
 
         private ImportValues imports() {
             ImportValues host = spectest();
             ImportValues.Builder b = ImportValues.builder();
-            b.addFunction(host.functions()).addGlobal(host.globals()).addMemory(host.memories()).addTable(host.tables());
+            b.addFunction(host.functions())
+                    .addGlobal(host.globals())
+                    .addMemory(host.memories())
+                    .addTable(host.tables());
             registered.forEach((as, inst) -> {
                 var exports = inst.module().exportSection();
                 for (int i = 0; i < exports.exportCount(); i++) {
                     Export e = exports.getExport(i);
                     String name = e.name();
                     switch (e.exportType()) {
-                        case FUNCTION -> b.addFunction(new ImportFunction(as, name, inst.exportType(name),
-                                (caller, args) -> inst.export(name).apply(args), inst));
-                        case GLOBAL -> b.addGlobal(new ImportGlobal(as, name, inst.exports().global(name)));
-                        case MEMORY -> b.addMemory(new ImportMemory(as, name, inst.exports().memory(name)));
-                        case TABLE -> b.addTable(new ImportTable(as, name, inst.exports().table(name)));
-                        default -> { } // tags: not used by the memory tests
+                        case FUNCTION ->
+                            b.addFunction(new ImportFunction(
+                                    as,
+                                    name,
+                                    inst.exportType(name),
+                                    (caller, args) -> inst.export(name).apply(args),
+                                    inst));
+                        case GLOBAL ->
+                            b.addGlobal(
+                                    new ImportGlobal(as, name, inst.exports().global(name)));
+                        case MEMORY ->
+                            b.addMemory(
+                                    new ImportMemory(as, name, inst.exports().memory(name)));
+                        case TABLE ->
+                            b.addTable(new ImportTable(as, name, inst.exports().table(name)));
+                        default -> {} // tags: not used by the memory tests
                     }
                 }
             });
@@ -355,12 +398,17 @@ class SpecMemoryTest {
                         throw new TestAbortedException("excluded: " + excluded);
                     }
                     if ("text".equals(c.get("module_type"))) {
-                        throw new TestAbortedException("text-format module (" + c.get("filename") + "): the test has no text parser");
+                        throw new TestAbortedException(
+                                "text-format module (" + c.get("filename") + "): the test has no text parser");
                     }
-                    Throwable t = expectFailure(() -> instantiate((String) c.get("filename")), "module to be rejected ("
-                            + c.get("text") + ")");
+                    Throwable t = expectFailure(
+                            () -> instantiate((String) c.get("filename")),
+                            "module to be rejected (" + c.get("text") + ")");
                     if (!(t instanceof InvalidException) && !(t instanceof MalformedException)) {
-                        fail("expected the module to be rejected as " + type.substring(7) + " (" + c.get("text") + "), got " + t, t);
+                        fail(
+                                "expected the module to be rejected as " + type.substring(7) + " (" + c.get("text")
+                                        + "), got " + t,
+                                t);
                     }
                 }
                 case "assert_unlinkable" -> {
@@ -386,8 +434,10 @@ class SpecMemoryTest {
 
         private Instance target(Map<String, Object> action) {
             Instance inst = action.get("module") != null ? named.get((String) action.get("module")) : current;
-            assertNotNull(inst, "no module" + (action.get("module") != null ? " " + action.get("module") : "")
-                    + " to act on (its instantiation failed?)");
+            assertNotNull(
+                    inst,
+                    "no module" + (action.get("module") != null ? " " + action.get("module") : "")
+                            + " to act on (its instantiation failed?)");
             return inst;
         }
 
@@ -402,8 +452,11 @@ class SpecMemoryTest {
                         return result == null ? new long[0] : result;
                     } catch (JshrewException e) {
                         if (e.code() == ErrorCode.ENGINE_LIMIT) {
-                            throw new Divergence("SegmentMemory refuses growth above " + SegmentMemory.ENGINE_MAX_PAGES
-                                    + " pages within the guest's limit (ENGINE_LIMIT, by design): " + e.getMessage(), e);
+                            throw new Divergence(
+                                    "SegmentMemory refuses growth above " + SegmentMemory.ENGINE_MAX_PAGES
+                                            + " pages within the guest's limit (ENGINE_LIMIT, by design): "
+                                            + e.getMessage(),
+                                    e);
                         }
                         throw e;
                     }
@@ -427,7 +480,9 @@ class SpecMemoryTest {
         }
 
         private static boolean isTrap(ChicoryException e) {
-            return !(e instanceof InvalidException) && !(e instanceof MalformedException) && !(e instanceof UnlinkableException);
+            return !(e instanceof InvalidException)
+                    && !(e instanceof MalformedException)
+                    && !(e instanceof UnlinkableException);
         }
 
         /** A trap is a Chicory runtime exception; a memory trap must also say so (SegmentMemory's own message). */
@@ -439,7 +494,8 @@ class SpecMemoryTest {
         }
 
         private static void requireMessage(Throwable t, String text) {
-            if (text != null && text.startsWith("out of bounds memory access")
+            if (text != null
+                    && text.startsWith("out of bounds memory access")
                     && !String.valueOf(t.getMessage()).contains("out of bounds memory access")) {
                 fail("expected \"" + text + "\", got " + t, t);
             }

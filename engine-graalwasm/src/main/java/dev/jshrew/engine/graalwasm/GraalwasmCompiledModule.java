@@ -88,15 +88,19 @@ final class GraalwasmCompiledModule implements CompiledModule {
 
     @Override
     public ModuleInstance instantiate(List<HostFunction> hostFunctions, InstanceOptions options) {
-        MemoryLimits declared = facts.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                "engine graalwasm, module " + name + ": the module defines no memory"));
+        MemoryLimits declared = facts.memory()
+                .orElseThrow(() -> new JshrewException(
+                        ErrorCode.LINK, "engine graalwasm, module " + name + ": the module defines no memory"));
         if (facts.memoryExportName().isEmpty()) {
-            throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name + ": the module exports no memory");
+            throw new JshrewException(
+                    ErrorCode.LINK, "engine graalwasm, module " + name + ": the module exports no memory");
         }
         int limit = Math.min(options.memoryLimitPages(), declared.effectiveMaximumPages());
         if (declared.initialPages() > limit) {
-            throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name + ": initial memory of "
-                    + declared.initialPages() + " pages exceeds the guest memory limit of " + limit + " pages");
+            throw new JshrewException(
+                    ErrorCode.LINK,
+                    "engine graalwasm, module " + name + ": initial memory of " + declared.initialPages()
+                            + " pages exceeds the guest memory limit of " + limit + " pages");
         }
         List<HostFunction> bound = bind(hostFunctions);
         return GraalwasmModuleInstance.create(this, prepared(limit), bound, options, declared.initialPages(), limit);
@@ -107,17 +111,25 @@ final class GraalwasmCompiledModule implements CompiledModule {
         List<HostFunction> bound = new ArrayList<>();
         for (ImportSpec spec : facts.imports()) {
             if (spec.kind() != ImportSpec.Kind.FUNCTION) {
-                throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name + ": cannot provide the "
-                        + spec.kind().name().toLowerCase(java.util.Locale.ROOT) + " import " + spec.module() + "." + spec.name());
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        "engine graalwasm, module " + name + ": cannot provide the "
+                                + spec.kind().name().toLowerCase(java.util.Locale.ROOT) + " import " + spec.module()
+                                + "." + spec.name());
             }
             HostFunction fn = hostFunctions.stream()
                     .filter(h -> h.module().equals(spec.module()) && h.name().equals(spec.name()))
                     .findFirst()
-                    .orElseThrow(() -> new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name
-                            + ": no host function for import " + spec.module() + "." + spec.name()));
+                    .orElseThrow(() -> new JshrewException(
+                            ErrorCode.LINK,
+                            "engine graalwasm, module " + name + ": no host function for import " + spec.module() + "."
+                                    + spec.name()));
             if (!spec.signature().orElseThrow().equals(fn.signature())) {
-                throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + name + ": import " + spec.module() + "."
-                        + spec.name() + " has type " + spec.signature().orElseThrow() + " but the host function has " + fn.signature());
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        "engine graalwasm, module " + name + ": import " + spec.module() + "." + spec.name()
+                                + " has type " + spec.signature().orElseThrow() + " but the host function has "
+                                + fn.signature());
             }
             bound.add(fn);
         }
@@ -131,10 +143,15 @@ final class GraalwasmCompiledModule implements CompiledModule {
     private Prepared prepare(int limitPages) {
         boolean check = !"false".equals(System.getProperty(CHECK_LOADS_AND_STORES_PROPERTY));
         try {
-            ResettableModule rewritten = ResettableModule.rewrite(name, wasm, new ResettableModule.Options(limitPages, check));
+            ResettableModule rewritten =
+                    ResettableModule.rewrite(name, wasm, new ResettableModule.Options(limitPages, check));
             if (!check) {
-                LOG.log(Level.WARNING, "engine graalwasm, module {0}: loads and stores are NOT checked against the guest''s size"
-                        + " ({1}=false, for measurements only)", name, CHECK_LOADS_AND_STORES_PROPERTY);
+                LOG.log(
+                        Level.WARNING,
+                        "engine graalwasm, module {0}: loads and stores are NOT checked against the guest''s size"
+                                + " ({1}=false, for measurements only)",
+                        name,
+                        CHECK_LOADS_AND_STORES_PROPERTY);
             }
             return new Prepared(GraalwasmEngine.source(name, rewritten.bytes()), true, null);
         } catch (UnsupportedOperationException | JshrewException e) {
@@ -142,8 +159,12 @@ final class GraalwasmCompiledModule implements CompiledModule {
                 throw j;
             }
             String why = e.getMessage();
-            LOG.log(Level.WARNING, "engine graalwasm, module {0}: cannot be reset in place ({1}); every block gets a fresh,"
-                    + " uncommitted instance", name, why);
+            LOG.log(
+                    Level.WARNING,
+                    "engine graalwasm, module {0}: cannot be reset in place ({1}); every block gets a fresh,"
+                            + " uncommitted instance",
+                    name,
+                    why);
             return new Prepared(GraalwasmEngine.source(name, facts.withMemoryMaximum(limitPages)), false, why);
         }
     }

@@ -4,8 +4,8 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
-import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
 import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 import java.lang.System.Logger.Level;
@@ -28,7 +28,10 @@ final class GraalwasmEngine implements WasmEngine {
     static final String INTERPRETED_RUNTIME = "Interpreted";
 
     /** How guest code runs. */
-    enum Mode { JIT, INTERPRETER }
+    enum Mode {
+        JIT,
+        INTERPRETER
+    }
 
     private final Mode mode;
     private final Engine polyglot;
@@ -42,7 +45,10 @@ final class GraalwasmEngine implements WasmEngine {
         this.mode = switch (modeName) {
             case "jit" -> Mode.JIT;
             case "interpreter" -> Mode.INTERPRETER;
-            default -> throw new JshrewException(ErrorCode.INPUT, "engine graalwasm: option mode must be jit or interpreter, not '" + modeName + "'");
+            default ->
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "engine graalwasm: option mode must be jit or interpreter, not '" + modeName + "'");
         };
         context.rejectUnknownOptions(GraalwasmEngineProvider.NAME);
         this.memoryProvider = context.memoryProvider();
@@ -60,9 +66,14 @@ final class GraalwasmEngine implements WasmEngine {
             built = newEngine(true);
         }
         this.polyglot = built;
-        this.runtime = mode == Mode.JIT ? name + " (Graal JIT)" : (jitAvailable ? name + " with compilation off" : name) + " (interpreter)";
-        LOG.log(Level.INFO, "engine graalwasm: GraalWasm {0} on {1}, guest memory native (wasm.UseUnsafeMemory)",
-                GraalwasmEngineProvider.graalvmVersion(), runtime);
+        this.runtime = mode == Mode.JIT
+                ? name + " (Graal JIT)"
+                : (jitAvailable ? name + " with compilation off" : name) + " (interpreter)";
+        LOG.log(
+                Level.INFO,
+                "engine graalwasm: GraalWasm {0} on {1}, guest memory native (wasm.UseUnsafeMemory)",
+                GraalwasmEngineProvider.graalvmVersion(),
+                runtime);
     }
 
     /**
@@ -73,10 +84,12 @@ final class GraalwasmEngine implements WasmEngine {
      */
     static void requireRuntime(Mode mode, String implementationName) {
         if (mode == Mode.JIT && INTERPRETED_RUNTIME.equals(implementationName)) {
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine graalwasm: the Graal JIT is not active in this JVM, and"
-                    + " GraalWasm would run interpreted (10 to 20 times slower). Run `java -jar jshrew.jar`, which relaunches itself"
-                    + " with the JIT (JVMCI, the Graal compiler and the Truffle jars on the module path), or pass -E mode=interpreter"
-                    + " to run interpreted on purpose");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE,
+                    "engine graalwasm: the Graal JIT is not active in this JVM, and"
+                            + " GraalWasm would run interpreted (10 to 20 times slower). Run `java -jar jshrew.jar`, which relaunches itself"
+                            + " with the JIT (JVMCI, the Graal compiler and the Truffle jars on the module path), or pass -E mode=interpreter"
+                            + " to run interpreted on purpose");
         }
     }
 
@@ -91,7 +104,8 @@ final class GraalwasmEngine implements WasmEngine {
         try {
             return builder.build();
         } catch (IllegalArgumentException | IllegalStateException | PolyglotException e) {
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine graalwasm cannot start: " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE, "engine graalwasm cannot start: " + e.getMessage(), e);
         }
     }
 
@@ -125,13 +139,16 @@ final class GraalwasmEngine implements WasmEngine {
     }
 
     static Source source(String moduleName, byte[] wasm) {
-        return Source.newBuilder("wasm", ByteSequence.create(wasm), moduleName).cached(true).buildLiteral();
+        return Source.newBuilder("wasm", ByteSequence.create(wasm), moduleName)
+                .cached(true)
+                .buildLiteral();
     }
 
     @Override
     public CompiledModule compile(String moduleName, byte[] wasm) {
         ensureOpen();
-        wasm = canonicalNans(moduleName, wasm); // C-66: everything below (facts, validation, reset rewrite, fallback) sees it
+        wasm = canonicalNans(
+                moduleName, wasm); // C-66: everything below (facts, validation, reset rewrite, fallback) sees it
         ModuleFacts facts = ModuleFacts.read("engine " + GraalwasmEngineProvider.NAME + ", module " + moduleName, wasm);
         // Parse and validate it with GraalWasm now, so an invalid module fails here and not at the first block.
         try (Context context = newContext()) {
@@ -140,8 +157,10 @@ final class GraalwasmEngine implements WasmEngine {
             if (e.isHostException() || e.isInternalError()) {
                 throw e;
             }
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "engine graalwasm, module " + moduleName + ": not a valid WebAssembly module: "
-                    + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    "engine graalwasm, module " + moduleName + ": not a valid WebAssembly module: " + e.getMessage(),
+                    e);
         }
         return new GraalwasmCompiledModule(this, moduleName, wasm, facts);
     }

@@ -40,13 +40,20 @@ public final class GraalwasmEngineProvider implements WasmEngineProvider {
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo(NAME, "GraalWasm (polyglot API; Graal JIT, or Truffle's interpreter with -E mode=interpreter)", graalvmVersion());
+        return new EngineInfo(
+                NAME,
+                "GraalWasm (polyglot API; Graal JIT, or Truffle's interpreter with -E mode=interpreter)",
+                graalvmVersion());
     }
 
     @Override
     public Set<EngineCapability> capabilities() {
-        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.MEMORY_ABOVE_2GIB,
-                EngineCapability.NAN_CANONICALIZATION, EngineCapability.CALL_TIMEOUT);
+        return EnumSet.of(
+                EngineCapability.FAST_RESET,
+                EngineCapability.COMMITTED_MEMORY,
+                EngineCapability.MEMORY_ABOVE_2GIB,
+                EngineCapability.NAN_CANONICALIZATION,
+                EngineCapability.CALL_TIMEOUT);
     }
 
     @Override
@@ -54,8 +61,11 @@ public final class GraalwasmEngineProvider implements WasmEngineProvider {
         try {
             Class.forName("org.graalvm.polyglot.Engine", false, GraalwasmEngineProvider.class.getClassLoader());
         } catch (ClassNotFoundException | LinkageError e) {
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine " + NAME
-                    + ": the GraalVM polyglot jars are not on the module or class path (java -jar jshrew.jar puts them there)", e);
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE,
+                    "engine " + NAME
+                            + ": the GraalVM polyglot jars are not on the module or class path (java -jar jshrew.jar puts them there)",
+                    e);
         }
         return new GraalwasmEngine(context);
     }

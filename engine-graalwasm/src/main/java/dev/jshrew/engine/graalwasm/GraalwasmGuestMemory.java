@@ -71,8 +71,10 @@ final class GraalwasmGuestMemory implements GuestMemory {
 
     private Value live() {
         if (memory == null) {
-            throw new GuestTrapException(Trap.HOST, "engine graalwasm: guest memory is not accessible to the host yet (a host"
-                    + " function called from the start function during instantiation)");
+            throw new GuestTrapException(
+                    Trap.HOST,
+                    "engine graalwasm: guest memory is not accessible to the host yet (a host"
+                            + " function called from the start function during instantiation)");
         }
         return memory;
     }

@@ -57,8 +57,13 @@ final class GraalwasmModuleInstance implements ModuleInstance {
     private boolean broken;
     private boolean closed;
 
-    private GraalwasmModuleInstance(GraalwasmCompiledModule module, GraalwasmCompiledModule.Prepared prepared, Context context,
-                                    int initialPages, int limitPages, Duration callTimeout) {
+    private GraalwasmModuleInstance(
+            GraalwasmCompiledModule module,
+            GraalwasmCompiledModule.Prepared prepared,
+            Context context,
+            int initialPages,
+            int limitPages,
+            Duration callTimeout) {
         this.module = module;
         this.callTimeout = callTimeout;
         this.prepared = prepared;
@@ -68,13 +73,18 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         this.memory = new GraalwasmGuestMemory(prepared.resettable(), initialPages);
     }
 
-    static GraalwasmModuleInstance create(GraalwasmCompiledModule module, GraalwasmCompiledModule.Prepared prepared,
-                                          List<HostFunction> imports, InstanceOptions options, int initialPages, int limitPages) {
+    static GraalwasmModuleInstance create(
+            GraalwasmCompiledModule module,
+            GraalwasmCompiledModule.Prepared prepared,
+            List<HostFunction> imports,
+            InstanceOptions options,
+            int initialPages,
+            int limitPages) {
         Context context = module.engine().newContext();
         boolean ok = false;
         try {
-            GraalwasmModuleInstance created = new GraalwasmModuleInstance(module, prepared, context, initialPages, limitPages,
-                    options.callTimeout());
+            GraalwasmModuleInstance created = new GraalwasmModuleInstance(
+                    module, prepared, context, initialPages, limitPages, options.callTimeout());
             created.instantiate(imports);
             if (prepared.resettable() && options.commitBytes() > 0) {
                 created.commit(options.commitBytes());
@@ -142,7 +152,9 @@ final class GraalwasmModuleInstance implements ModuleInstance {
             case I64 -> v.asLong();
             case F32 -> Float.floatToRawIntBits(v.asFloat());
             case F64 -> Double.doubleToRawLongBits(v.asDouble());
-            default -> throw new JshrewException(ErrorCode.LINK, "engine graalwasm: values of type " + type + " cannot cross to the host");
+            default ->
+                throw new JshrewException(
+                        ErrorCode.LINK, "engine graalwasm: values of type " + type + " cannot cross to the host");
         };
     }
 
@@ -152,7 +164,9 @@ final class GraalwasmModuleInstance implements ModuleInstance {
             case I64 -> v;
             case F32 -> Float.intBitsToFloat((int) v);
             case F64 -> Double.longBitsToDouble(v);
-            default -> throw new JshrewException(ErrorCode.LINK, "engine graalwasm: values of type " + type + " cannot cross to the host");
+            default ->
+                throw new JshrewException(
+                        ErrorCode.LINK, "engine graalwasm: values of type " + type + " cannot cross to the host");
         };
     }
 
@@ -173,12 +187,15 @@ final class GraalwasmModuleInstance implements ModuleInstance {
             long old = call(ResettableModule.GROW_PHYSICAL_EXPORT, target - physical)[0];
             long nanos = System.nanoTime() - start;
             if (old < 0) {
-                throw new JshrewException(ErrorCode.MEMORY_COMMIT_REFUSED, "engine graalwasm, module " + module.name()
-                        + ": GraalWasm could not allocate " + (bytes >> 20) + " MiB of native guest memory");
+                throw new JshrewException(
+                        ErrorCode.MEMORY_COMMIT_REFUSED,
+                        "engine graalwasm, module " + module.name() + ": GraalWasm could not allocate " + (bytes >> 20)
+                                + " MiB of native guest memory");
             }
             long rssAfter = provider.residentSetBytes();
             committedBytes = (long) memory.physicalPages() * MemoryLimits.PAGE_SIZE;
-            CommitReport report = new CommitReport(commitBytes, committedBytes, "graalwasm memory.grow+zero-fill", nanos, rssBefore, rssAfter);
+            CommitReport report = new CommitReport(
+                    commitBytes, committedBytes, "graalwasm memory.grow+zero-fill", nanos, rssBefore, rssAfter);
             LOG.log(Level.INFO, "engine graalwasm, module {0}: {1}", module.name(), report.describe());
         } else {
             committedBytes = (long) physical * MemoryLimits.PAGE_SIZE;
@@ -190,8 +207,10 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         ensureOpen();
         FunctionSignature sig = signature(export);
         if (args.length != sig.params().size()) {
-            throw new JshrewException(ErrorCode.LINK, "engine graalwasm, module " + module.name() + ": export " + export + " takes "
-                    + sig.params().size() + " argument(s), not " + args.length);
+            throw new JshrewException(
+                    ErrorCode.LINK,
+                    "engine graalwasm, module " + module.name() + ": export " + export + " takes "
+                            + sig.params().size() + " argument(s), not " + args.length);
         }
         Value fn = functions.computeIfAbsent(export, exports::getMember);
         Object[] a = new Object[args.length];
@@ -200,14 +219,18 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         }
         Value result;
         // the rewrite's own exports (reset, physical growth) are the host's work, never timed
-        boolean timed = !callTimeout.isZero() && module.facts().exportedFunction(export).isPresent();
+        boolean timed =
+                !callTimeout.isZero() && module.facts().exportedFunction(export).isPresent();
         Watchdog.Alarm alarm = timed ? Watchdog.arm(callTimeout, this::interrupt) : null;
         try {
             result = fn.execute(a);
         } catch (PolyglotException e) {
             if (alarm != null && e.isInterrupted() && alarm.fired()) {
-                throw new GuestTrapException(Trap.TIMEOUT, "engine graalwasm, module " + module.name() + ", export " + export
-                        + ": call stopped after its timeout of " + callTimeout.toMillis() + " ms", e);
+                throw new GuestTrapException(
+                        Trap.TIMEOUT,
+                        "engine graalwasm, module " + module.name() + ", export " + export
+                                + ": call stopped after its timeout of " + callTimeout.toMillis() + " ms",
+                        e);
             }
             throw Traps.translate(e, "engine graalwasm, module " + module.name() + ", export " + export);
         } finally {
@@ -232,16 +255,25 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         try {
             context.interrupt(Duration.ofSeconds(30));
         } catch (TimeoutException | PolyglotException | IllegalStateException e) {
-            LOG.log(Level.WARNING, "engine graalwasm, module {0}: interrupting a call past its timeout failed: {1}", module.name(), e.toString());
+            LOG.log(
+                    Level.WARNING,
+                    "engine graalwasm, module {0}: interrupting a call past its timeout failed: {1}",
+                    module.name(),
+                    e.toString());
         }
     }
 
     private FunctionSignature signature(String export) {
         return switch (export) {
-            case ResettableModule.GROW_PHYSICAL_EXPORT -> FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
+            case ResettableModule.GROW_PHYSICAL_EXPORT ->
+                FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
             case ResettableModule.RESET_EXPORT -> FunctionSignature.of(List.of(), List.of());
-            default -> module.facts().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                    "engine graalwasm, module " + module.name() + ": no function export '" + export + "'"));
+            default ->
+                module.facts()
+                        .exportedFunction(export)
+                        .orElseThrow(() -> new JshrewException(
+                                ErrorCode.LINK,
+                                "engine graalwasm, module " + module.name() + ": no function export '" + export + "'"));
         };
     }
 
@@ -255,14 +287,18 @@ final class GraalwasmModuleInstance implements ModuleInstance {
     public void reset() {
         ensureOpen();
         if (!prepared.resettable()) {
-            throw new UnsupportedOperationException("engine graalwasm, module " + module.name() + ": no in-place reset (" + prepared.why() + ")");
+            throw new UnsupportedOperationException(
+                    "engine graalwasm, module " + module.name() + ": no in-place reset (" + prepared.why() + ")");
         }
         try {
-            // the grow hook is how the host knows the guest's size: check it against the rewrite's own count once a block
-            int virtualPages = exports.getMember(ResettableModule.PAGES_EXPORT).getMember("value").asInt();
+            // the grow hook is how the host knows the guest's size: check it against the rewrite's own count once a
+            // block
+            int virtualPages = exports.getMember(ResettableModule.PAGES_EXPORT)
+                    .getMember("value")
+                    .asInt();
             if (virtualPages != memory.pages()) {
-                throw new IllegalStateException("engine graalwasm, module " + module.name() + ": the guest has " + virtualPages
-                        + " pages but the grow hook reported " + memory.pages());
+                throw new IllegalStateException("engine graalwasm, module " + module.name() + ": the guest has "
+                        + virtualPages + " pages but the grow hook reported " + memory.pages());
             }
             memory.resetTo(initialPages);
             call(ResettableModule.RESET_EXPORT);
@@ -282,7 +318,8 @@ final class GraalwasmModuleInstance implements ModuleInstance {
             throw new IllegalStateException("engine graalwasm, module " + module.name() + ": instance is closed");
         }
         if (broken) {
-            throw new IllegalStateException("engine graalwasm, module " + module.name() + ": instance failed to reset; close it");
+            throw new IllegalStateException(
+                    "engine graalwasm, module " + module.name() + ": instance failed to reset; close it");
         }
     }
 

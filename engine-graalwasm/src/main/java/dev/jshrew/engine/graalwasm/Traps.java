@@ -18,7 +18,7 @@ final class Traps {
         if (e.isHostException()) {
             Throwable host = e.asHostException();
             if (host instanceof RuntimeException r) {
-                return r;          // GuestTrapException, any JshrewException, or a host bug: unchanged
+                return r; // GuestTrapException, any JshrewException, or a host bug: unchanged
             }
             if (host instanceof Error err) {
                 throw err;
@@ -27,7 +27,8 @@ final class Traps {
         }
         String message = String.valueOf(e.getMessage());
         if (message.contains("could not allocate memory") || message.contains("memory instance size exceeds limit")) {
-            return new JshrewException(ErrorCode.ENGINE_LIMIT, where + ": engine graalwasm cannot provide the memory: " + message, e);
+            return new JshrewException(
+                    ErrorCode.ENGINE_LIMIT, where + ": engine graalwasm cannot provide the memory: " + message, e);
         }
         if (e.isGuestException() || e.isResourceExhausted()) {
             return new GuestTrapException(trapOf(message), where + ": " + message, e);

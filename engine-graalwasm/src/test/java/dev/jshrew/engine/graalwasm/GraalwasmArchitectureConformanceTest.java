@@ -2,5 +2,4 @@ package dev.jshrew.engine.graalwasm;
 
 import dev.jshrew.tck.ArchitectureConformanceTest;
 
-class GraalwasmArchitectureConformanceTest extends ArchitectureConformanceTest {
-}
+class GraalwasmArchitectureConformanceTest extends ArchitectureConformanceTest {}

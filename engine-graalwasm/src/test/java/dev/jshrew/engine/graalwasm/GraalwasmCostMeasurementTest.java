@@ -28,13 +28,15 @@ class GraalwasmCostMeasurementTest {
     @TempDir
     Path temp;
 
-    private static final List<Fixtures.RealBlock> BLOCKS = List.copyOf(Fixtures.realBlocks().values());
+    private static final List<Fixtures.RealBlock> BLOCKS =
+            List.copyOf(Fixtures.realBlocks().values());
 
     @Test
     void boundsChecks() {
         Harness checked = harness("checked", "true", ResetMode.FAST);
         Harness unchecked = harness("unchecked", "false", ResetMode.FAST);
-        compare("every load and store checked against the guest's size (production)", checked,
+        compare(
+                "every load and store checked against the guest's size (production)", checked,
                 "unchecked (GraalWasm's own check against the committed size only)", unchecked);
     }
 
@@ -42,14 +44,19 @@ class GraalwasmCostMeasurementTest {
     void resetVersusFresh() {
         Harness fast = harness("fast", "true", ResetMode.FAST);
         Harness fresh = harness("fresh", "true", ResetMode.FRESH);
-        compare("one instance reset in place (--reset fast)", fast, "a fresh context and instance per block (--reset fresh)", fresh);
+        compare(
+                "one instance reset in place (--reset fast)",
+                fast,
+                "a fresh context and instance per block (--reset fresh)",
+                fresh);
     }
 
     private Harness harness(String name, String checkLoadsAndStores, ResetMode mode) {
         String before = System.getProperty(GraalwasmCompiledModule.CHECK_LOADS_AND_STORES_PROPERTY);
         System.setProperty(GraalwasmCompiledModule.CHECK_LOADS_AND_STORES_PROPERTY, checkLoadsAndStores);
         try {
-            return new Harness("graalwasm", Map.of(), "spendables/spendables.wasm", temp.resolve(name), Harness.testOptions(mode));
+            return new Harness(
+                    "graalwasm", Map.of(), "spendables/spendables.wasm", temp.resolve(name), Harness.testOptions(mode));
         } finally {
             if (before == null) {
                 System.clearProperty(GraalwasmCompiledModule.CHECK_LOADS_AND_STORES_PROPERTY);
@@ -65,7 +72,8 @@ class GraalwasmCostMeasurementTest {
         long[][] runB = new long[rounds][BLOCKS.size()];
         long[][] resetA = new long[rounds][BLOCKS.size()];
         long[][] resetB = new long[rounds][BLOCKS.size()];
-        try (a; b) {
+        try (a;
+                b) {
             long height = 0;
             for (int r = 0; r < rounds; r++) {
                 for (int i = 0; i < BLOCKS.size(); i++) {
@@ -86,7 +94,8 @@ class GraalwasmCostMeasurementTest {
     private static String report(String label, String name, long[][] run, long[][] reset) {
         StringBuilder s = new StringBuilder(label + ": " + name + "\n  run per round (s):");
         for (long[] round : run) {
-            s.append(String.format(Locale.ROOT, " %.2f", java.util.Arrays.stream(round).sum() / 1e9));
+            s.append(String.format(
+                    Locale.ROOT, " %.2f", java.util.Arrays.stream(round).sum() / 1e9));
         }
         long steady = 0;
         long steadyReset = 0;
@@ -100,8 +109,12 @@ class GraalwasmCostMeasurementTest {
             steady += min;
             steadyReset += minReset;
         }
-        s.append(String.format(Locale.ROOT, "%n  steady state (sum of per-block minima over the last %d rounds): run %.3f s, reset/instantiate %.1f ms%n",
-                run.length - run.length / 2, steady / 1e9, steadyReset / 1e6));
+        s.append(String.format(
+                Locale.ROOT,
+                "%n  steady state (sum of per-block minima over the last %d rounds): run %.3f s, reset/instantiate %.1f ms%n",
+                run.length - run.length / 2,
+                steady / 1e9,
+                steadyReset / 1e6));
         return s.toString();
     }
 }

@@ -49,39 +49,48 @@ class GraalwasmEngineTest {
     }
 
     private static HostFunction hook(HostFunction.Implementation impl) {
-        return new HostFunction("env", "hook", FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32)), impl);
+        return new HostFunction(
+                "env", "hook", FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32)), impl);
     }
 
     @Test
     @DisplayName("these tests run on the Graal JIT (surefire puts GraalVM on the module path), and the engine says so")
     void jit() {
-        assertThat(((GraalwasmEngine) engine).runtime()).contains("Graal JIT").doesNotContain(GraalwasmEngine.INTERPRETED_RUNTIME);
+        assertThat(((GraalwasmEngine) engine).runtime())
+                .contains("Graal JIT")
+                .doesNotContain(GraalwasmEngine.INTERPRETED_RUNTIME);
     }
 
     @Test
     @DisplayName("without the JIT the engine refuses, unless the interpreter was asked for")
     void refusesTheInterpreterUnlessAsked() {
-        assertThatThrownBy(() -> GraalwasmEngine.requireRuntime(GraalwasmEngine.Mode.JIT, GraalwasmEngine.INTERPRETED_RUNTIME))
+        assertThatThrownBy(() ->
+                        GraalwasmEngine.requireRuntime(GraalwasmEngine.Mode.JIT, GraalwasmEngine.INTERPRETED_RUNTIME))
                 .isInstanceOfSatisfying(JshrewException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_UNAVAILABLE);
                     assertThat(e.getMessage()).contains("java -jar jshrew.jar").contains("-E mode=interpreter");
                 });
         GraalwasmEngine.requireRuntime(GraalwasmEngine.Mode.INTERPRETER, GraalwasmEngine.INTERPRETED_RUNTIME);
         GraalwasmEngine.requireRuntime(GraalwasmEngine.Mode.JIT, "GraalVM CE");
-        assertThatThrownBy(() -> new GraalwasmEngineProvider().create(EngineContext.of(Map.of("mode", "fast"), new CommittedMemoryProvider())))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
-        assertThatThrownBy(() -> new GraalwasmEngineProvider().create(EngineContext.of(Map.of("colour", "red"), new CommittedMemoryProvider())))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.getMessage()).contains("colour"));
+        assertThatThrownBy(() -> new GraalwasmEngineProvider()
+                        .create(EngineContext.of(Map.of("mode", "fast"), new CommittedMemoryProvider())))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
+        assertThatThrownBy(() -> new GraalwasmEngineProvider()
+                        .create(EngineContext.of(Map.of("colour", "red"), new CommittedMemoryProvider())))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.getMessage()).contains("colour"));
     }
 
     @Test
     @DisplayName("-E mode=interpreter runs Truffle's interpreter on purpose, even where the JIT is available")
     void interpreterOnRequest() {
-        try (WasmEngine interpreter = new GraalwasmEngineProvider().create(EngineContext.of(Map.of("mode", "interpreter"),
-                new CommittedMemoryProvider()))) {
+        try (WasmEngine interpreter = new GraalwasmEngineProvider()
+                .create(EngineContext.of(Map.of("mode", "interpreter"), new CommittedMemoryProvider()))) {
             assertThat(((GraalwasmEngine) interpreter).runtime()).contains("interpreter");
             CompiledModule module = interpreter.compile("host-calls.wasm", fixture("host-calls.wasm"));
-            try (ModuleInstance instance = module.instantiate(List.of(hook((m, a) -> new long[] {a[0] + 1})), InstanceOptions.uncommitted(65536))) {
+            try (ModuleInstance instance = module.instantiate(
+                    List.of(hook((m, a) -> new long[] {a[0] + 1})), InstanceOptions.uncommitted(65536))) {
                 assertThat(instance.call("run", 41)).containsExactly(42);
             }
         }
@@ -109,22 +118,27 @@ class GraalwasmEngineTest {
             }
             next.set(null);
             assertThat(instance.call("run", 5)).containsExactly(10);
-            assertThatThrownBy(() -> instance.call("nosuch")).isInstanceOfSatisfying(JshrewException.class,
-                    e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
+            assertThatThrownBy(() -> instance.call("nosuch"))
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
         }
     }
 
     @Test
-    @DisplayName("a committed instance: host and guest accesses past the guest's size trap, though the memory is larger")
+    @DisplayName(
+            "a committed instance: host and guest accesses past the guest's size trap, though the memory is larger")
     void virtualSize() {
         CompiledModule module = engine.compile("host-calls.wasm", fixture("host-calls.wasm"));
-        try (ModuleInstance instance = module.instantiate(List.of(hook((m, a) -> new long[] {0})), new InstanceOptions(65536, 8L << 20))) {
+        try (ModuleInstance instance =
+                module.instantiate(List.of(hook((m, a) -> new long[] {0})), new InstanceOptions(65536, 8L << 20))) {
             assertThat(instance.memoryStats().committedBytes()).isEqualTo(8L << 20);
             assertThat(instance.memory().byteSize()).isEqualTo(2 * 65536);
-            assertThatThrownBy(() -> instance.memory().read(0x20000 - 2, 4)).isInstanceOfSatisfying(GuestTrapException.class,
-                    e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
-            assertThatThrownBy(() -> instance.call("load", 0x20000)).isInstanceOfSatisfying(GuestTrapException.class,
-                    e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
+            assertThatThrownBy(() -> instance.memory().read(0x20000 - 2, 4))
+                    .isInstanceOfSatisfying(
+                            GuestTrapException.class, e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
+            assertThatThrownBy(() -> instance.call("load", 0x20000))
+                    .isInstanceOfSatisfying(
+                            GuestTrapException.class, e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
             assertThat(instance.call("grow", 1)).containsExactly(2);
             instance.memory().write(0x20000, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
             assertThat(instance.memory().read(0x20000, 9)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
@@ -136,7 +150,9 @@ class GraalwasmEngineTest {
             assertThat(instance.memoryStats().highWaterPages()).isEqualTo(2);
             assertThat(instance.call("size")).containsExactly(2);
             assertThat(instance.call("grow", 1)).containsExactly(2);
-            assertThat(instance.call("load", 0x20004)).as("the grown page is zero again").containsExactly(0);
+            assertThat(instance.call("load", 0x20004))
+                    .as("the grown page is zero again")
+                    .containsExactly(0);
         }
     }
 
@@ -158,12 +174,14 @@ class GraalwasmEngineTest {
     @Test
     @DisplayName("malformed bytes are refused at compile time as MODULE_INVALID")
     void malformed() {
-        for (byte[] bad : List.of(new byte[] {0, 'a', 's', 'm', 2, 0, 0, 0}, new byte[] {1, 2, 3},
-                new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x55})) {
-            assertThatThrownBy(() -> engine.compile("bad.wasm", bad)).isInstanceOfSatisfying(JshrewException.class, e -> {
-                assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID);
-                assertThat(e.getMessage()).contains("graalwasm").contains("bad.wasm");
-            });
+        for (byte[] bad : List.of(new byte[] {0, 'a', 's', 'm', 2, 0, 0, 0}, new byte[] {1, 2, 3}, new byte[] {
+            0, 'a', 's', 'm', 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x55
+        })) {
+            assertThatThrownBy(() -> engine.compile("bad.wasm", bad))
+                    .isInstanceOfSatisfying(JshrewException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID);
+                        assertThat(e.getMessage()).contains("graalwasm").contains("bad.wasm");
+                    });
         }
     }
 }

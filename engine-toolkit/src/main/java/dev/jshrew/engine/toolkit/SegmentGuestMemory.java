@@ -37,8 +37,10 @@ public final class SegmentGuestMemory implements GuestMemory {
      */
     public static void checkBounds(long address, long length, long size) {
         if (address < 0 || length < 0 || address + length > size) {
-            throw new GuestTrapException(Trap.MEMORY_OUT_OF_BOUNDS, "host access of " + length + " bytes at " + address
-                    + " is outside guest memory of " + size + " bytes");
+            throw new GuestTrapException(
+                    Trap.MEMORY_OUT_OF_BOUNDS,
+                    "host access of " + length + " bytes at " + address + " is outside guest memory of " + size
+                            + " bytes");
         }
     }
 

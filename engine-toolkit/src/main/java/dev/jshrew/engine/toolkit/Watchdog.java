@@ -22,8 +22,8 @@ public final class Watchdog {
     private Watchdog() {}
 
     private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().name("jshrew-call-timeout").daemon().factory());
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(
+                1, Thread.ofPlatform().name("jshrew-call-timeout").daemon().factory());
         timer.setRemoveOnCancelPolicy(true);
         return timer;
     }

@@ -24,8 +24,9 @@ class SegmentGuestMemoryTest {
     }
 
     static void assertTraps(Runnable access) {
-        assertThatThrownBy(access::run).isInstanceOfSatisfying(GuestTrapException.class,
-                e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
+        assertThatThrownBy(access::run)
+                .isInstanceOfSatisfying(
+                        GuestTrapException.class, e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
     }
 
     @Test
@@ -49,6 +50,7 @@ class SegmentGuestMemoryTest {
         assertTraps(() -> memory.write(-1, new byte[] {1}));
         assertTraps(() -> memory.read(0, -1));
         // the segment is larger than the guest's size: nothing may have reached it
-        assertThat(segment.asSlice(SIZE - 2, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).containsOnly(0);
+        assertThat(segment.asSlice(SIZE - 2, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
+                .containsOnly(0);
     }
 }

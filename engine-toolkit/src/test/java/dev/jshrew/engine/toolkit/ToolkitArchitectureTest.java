@@ -15,11 +15,15 @@ import org.junit.jupiter.api.Test;
 class ToolkitArchitectureTest {
     @Test
     void dependsOnNothingOfJshrewButApi() {
-        JavaClasses toolkit = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        JavaClasses toolkit = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("dev.jshrew.engine.toolkit");
         assertThat(toolkit).isNotEmpty();
-        noClasses().that().resideInAPackage("dev.jshrew.engine.toolkit..")
-                .should().dependOnClassesThat(resideInAPackage("dev.jshrew..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.jshrew.engine.toolkit..")
+                .should()
+                .dependOnClassesThat(resideInAPackage("dev.jshrew..")
                         .and(not(resideInAnyPackage("dev.jshrew.api..", "dev.jshrew.engine.toolkit.."))))
                 .because("engine-toolkit depends only on api")
                 .check(toolkit);

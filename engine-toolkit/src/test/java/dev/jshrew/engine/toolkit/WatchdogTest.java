@@ -54,7 +54,9 @@ class WatchdogTest {
         });
         assertThat(inStop.await(30, TimeUnit.SECONDS)).isTrue();
         alarm.close();
-        assertThat(finished).as("the stop action had finished when close returned").hasValue(1);
+        assertThat(finished)
+                .as("the stop action had finished when close returned")
+                .hasValue(1);
     }
 
     @Test

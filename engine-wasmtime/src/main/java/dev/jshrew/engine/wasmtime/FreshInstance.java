@@ -27,7 +27,8 @@ final class FreshInstance extends WasmtimeModuleInstance {
         this.prepared = prepared;
     }
 
-    static FreshInstance create(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int limitPages) {
+    static FreshInstance create(
+            WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int limitPages) {
         FreshInstance instance = new FreshInstance(module, prepared, imports, limitPages);
         instance.instantiate();
         return instance;
@@ -35,7 +36,8 @@ final class FreshInstance extends WasmtimeModuleInstance {
 
     private void instantiate() {
         try {
-            live = LiveInstance.create(module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, null));
+            live = LiveInstance.create(
+                    module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, null));
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");

@@ -34,17 +34,23 @@ final class HostImports {
     HostImports(List<ImportSpec> imports, List<HostFunction> provided, String context) {
         for (ImportSpec spec : imports) {
             if (spec.kind() != ImportSpec.Kind.FUNCTION) {
-                throw new JshrewException(ErrorCode.LINK, context + ": the module imports a " + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
-                        + " " + spec.module() + "." + spec.name() + ", which engine wasmtime is not given");
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        context + ": the module imports a " + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
+                                + " " + spec.module() + "." + spec.name() + ", which engine wasmtime is not given");
             }
-            HostFunction fn = provided.stream().filter(h -> h.module().equals(spec.module()) && h.name().equals(spec.name()))
+            HostFunction fn = provided.stream()
+                    .filter(h -> h.module().equals(spec.module()) && h.name().equals(spec.name()))
                     .findFirst()
-                    .orElseThrow(() -> new JshrewException(ErrorCode.LINK, context + ": no host function for import "
-                            + spec.module() + "." + spec.name()));
+                    .orElseThrow(() -> new JshrewException(
+                            ErrorCode.LINK,
+                            context + ": no host function for import " + spec.module() + "." + spec.name()));
             FunctionSignature declared = spec.signature().orElseThrow();
             if (!declared.equals(fn.signature())) {
-                throw new JshrewException(ErrorCode.LINK, context + ": import " + spec.module() + "." + spec.name() + " has type "
-                        + declared + " but the host function has " + fn.signature());
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        context + ": import " + spec.module() + "." + spec.name() + " has type " + declared
+                                + " but the host function has " + fn.signature());
             }
             functions.put(key(spec.module(), spec.name()), fn);
         }
@@ -59,21 +65,28 @@ final class HostImports {
      *
      * @param growHook the body of {@code jshrew.grow}, or null when the module is not the rewritten one
      */
-    List<Func> funcs(Store<Void> store, ImportType[] imports, WasmtimeModuleInstance owner, Func.Handler<Void> growHook) {
+    List<Func> funcs(
+            Store<Void> store, ImportType[] imports, WasmtimeModuleInstance owner, Func.Handler<Void> growHook) {
         List<Func> out = new ArrayList<>(imports.length);
         try {
             for (ImportType it : imports) {
-                if (growHook != null && it.module().equals(ResettableInstance.HOOK_MODULE) && it.name().equals(ResettableInstance.GROW_HOOK)) {
+                if (growHook != null
+                        && it.module().equals(ResettableInstance.HOOK_MODULE)
+                        && it.name().equals(ResettableInstance.GROW_HOOK)) {
                     out.add(new Func(store, GROW_HOOK_TYPE, growHook));
                     continue;
                 }
                 HostFunction fn = functions.get(key(it.module(), it.name()));
                 if (fn == null) {
-                    throw new JshrewException(ErrorCode.LINK, "no host function for import " + it.module() + "." + it.name());
+                    throw new JshrewException(
+                            ErrorCode.LINK, "no host function for import " + it.module() + "." + it.name());
                 }
                 List<ValueType> results = fn.signature().results();
                 HostFunction.Implementation impl = fn.implementation();
-                out.add(new Func(store, funcType(fn.signature()), (caller, params, res) -> owner.invokeHost(impl, results, params, res)));
+                out.add(new Func(
+                        store,
+                        funcType(fn.signature()),
+                        (caller, params, res) -> owner.invokeHost(impl, results, params, res)));
             }
             return out;
         } catch (RuntimeException e) { // release what was made before the failure, whatever it was
@@ -83,7 +96,8 @@ final class HostImports {
     }
 
     private static FuncType funcType(FunctionSignature signature) {
-        return new FuncType(signature.params().stream().map(HostImports::valType).toArray(Val.Type[]::new),
+        return new FuncType(
+                signature.params().stream().map(HostImports::valType).toArray(Val.Type[]::new),
                 signature.results().stream().map(HostImports::valType).toArray(Val.Type[]::new));
     }
 

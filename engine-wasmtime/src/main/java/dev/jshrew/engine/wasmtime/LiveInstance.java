@@ -70,8 +70,8 @@ final class LiveInstance {
                 externs.add(Extern.fromFunc(f));
             }
             instance = new Instance(store, module.module(), externs);
-            Memory memory = instance.getMemory(store, WasmtimeCompiledModule.MEMORY_EXPORT).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                    "the module defines no memory"));
+            Memory memory = instance.getMemory(store, WasmtimeCompiledModule.MEMORY_EXPORT)
+                    .orElseThrow(() -> new JshrewException(ErrorCode.LINK, "the module defines no memory"));
             LiveInstance live = new LiveInstance(store, imports, instance, memory);
             live.findBase();
             created = true;
@@ -122,8 +122,10 @@ final class LiveInstance {
         if (reservation == null) {
             findBase();
             if (reservation == null && physicalBytes() > 0) {
-                throw new JshrewException(ErrorCode.ENGINE_LIMIT, "engine wasmtime cannot find the base of a memory that is 2 GiB or"
-                        + " more: the binding shows memory only as a ByteBuffer, so the base is taken while it is smaller");
+                throw new JshrewException(
+                        ErrorCode.ENGINE_LIMIT,
+                        "engine wasmtime cannot find the base of a memory that is 2 GiB or"
+                                + " more: the binding shows memory only as a ByteBuffer, so the base is taken while it is smaller");
             }
         }
         return reservation == null ? MemorySegment.NULL : reservation;
@@ -139,7 +141,8 @@ final class LiveInstance {
     long[] call(String export, FunctionSignature signature, long[] args, long deadlineTicks) {
         Func f = exports.get(export);
         if (f == null) {
-            f = instance.getFunc(store, export).orElseThrow(() -> new JshrewException(ErrorCode.LINK, "no function export '" + export + "'"));
+            f = instance.getFunc(store, export)
+                    .orElseThrow(() -> new JshrewException(ErrorCode.LINK, "no function export '" + export + "'"));
             exports.put(export, f);
         }
         List<ValueType> params = signature.params();
@@ -171,8 +174,10 @@ final class LiveInstance {
             case I64 -> Val.fromI64(v);
             case F32 -> Val.fromF32(Float.intBitsToFloat((int) v));
             case F64 -> Val.fromF64(Double.longBitsToDouble(v));
-            case V128, FUNCREF, EXTERNREF -> throw new JshrewException(ErrorCode.LINK,
-                    "engine wasmtime passes only i32, i64, f32 and f64 across the host boundary, not " + type);
+            case V128, FUNCREF, EXTERNREF ->
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        "engine wasmtime passes only i32, i64, f32 and f64 across the host boundary, not " + type);
         };
     }
 
@@ -182,7 +187,9 @@ final class LiveInstance {
             case I64 -> v.i64();
             case F32 -> Float.floatToRawIntBits(v.f32());
             case F64 -> Double.doubleToRawLongBits(v.f64());
-            default -> throw new JshrewException(ErrorCode.LINK, "engine wasmtime cannot return a " + v.getType() + " to the host");
+            default ->
+                throw new JshrewException(
+                        ErrorCode.LINK, "engine wasmtime cannot return a " + v.getType() + " to the host");
         };
     }
 

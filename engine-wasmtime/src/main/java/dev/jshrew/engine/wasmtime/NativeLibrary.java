@@ -28,8 +28,11 @@ final class NativeLibrary {
         try {
             NativeLibraryLoader.init();
         } catch (RuntimeException | UnsatisfiedLinkError e) { // the binding wraps I/O failures in RuntimeException
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine wasmtime: cannot load the wasmtime JNI library for "
-                    + System.getProperty("os.name") + "/" + System.getProperty("os.arch") + ": " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE,
+                    "engine wasmtime: cannot load the wasmtime JNI library for " + System.getProperty("os.name") + "/"
+                            + System.getProperty("os.arch") + ": " + e.getMessage(),
+                    e);
         }
         loaded = true;
         deleteExtractedCopy();
@@ -40,7 +43,8 @@ final class NativeLibrary {
         if (!Files.isReadable(maps)) {
             return;
         }
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path tmp =
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
         try {
             for (String line : Files.readAllLines(maps, StandardCharsets.UTF_8)) {
                 int slash = line.indexOf('/');
@@ -49,8 +53,11 @@ final class NativeLibrary {
                 }
                 Path lib = Path.of(line.substring(slash));
                 Path name = lib.getFileName();
-                if (name != null && name.toString().startsWith(EXTRACTED_PREFIX) && name.toString().endsWith(".so")
-                        && tmp.equals(lib.getParent()) && Files.deleteIfExists(lib)) {
+                if (name != null
+                        && name.toString().startsWith(EXTRACTED_PREFIX)
+                        && name.toString().endsWith(".so")
+                        && tmp.equals(lib.getParent())
+                        && Files.deleteIfExists(lib)) {
                     LOG.log(System.Logger.Level.DEBUG, "deleted the extracted JNI library {0} (it stays mapped)", lib);
                 }
             }

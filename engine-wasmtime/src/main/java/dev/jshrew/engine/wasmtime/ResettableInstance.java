@@ -44,12 +44,18 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private int highWaterPages;
     /** Pages from 0 that are readable and writable; the rest up to the limit are PROT_NONE once armed. */
     private int openPages;
+
     private boolean armed;
     private CommitReport commit;
     /** Commits and protects wasmtime's mapping; set by {@link #start}. */
     private LinearMemoryProvider memory;
 
-    private ResettableInstance(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int initialPages, int limitPages) {
+    private ResettableInstance(
+            WasmtimeCompiledModule module,
+            PreparedModule prepared,
+            HostImports imports,
+            int initialPages,
+            int limitPages) {
         super(module, imports, limitPages);
         this.prepared = prepared;
         this.initialPages = initialPages;
@@ -57,8 +63,14 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         this.highWaterPages = initialPages;
     }
 
-    static ResettableInstance create(WasmtimeCompiledModule module, PreparedModule prepared, HostImports imports, int initialPages,
-                                     int limitPages, long commitBytes, LinearMemoryProvider memory) {
+    static ResettableInstance create(
+            WasmtimeCompiledModule module,
+            PreparedModule prepared,
+            HostImports imports,
+            int initialPages,
+            int limitPages,
+            long commitBytes,
+            LinearMemoryProvider memory) {
         ResettableInstance instance = new ResettableInstance(module, prepared, imports, initialPages, limitPages);
         boolean done = false;
         try {
@@ -75,7 +87,8 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private void start(long commitBytes, LinearMemoryProvider memory) {
         this.memory = memory;
         try {
-            live = LiveInstance.create(module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, this::growHook));
+            live = LiveInstance.create(
+                    module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, this::growHook));
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");
@@ -120,8 +133,10 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         }
         long previous = callRaw(ResettableModule.GROW_PHYSICAL_EXPORT, GROW, new long[] {pages})[0];
         if (previous < 0) {
-            throw new JshrewException(ErrorCode.ENGINE_LIMIT, context() + ": wasmtime could not grow the memory by " + pages
-                    + " pages to the guest's limit of " + limitPages + " pages");
+            throw new JshrewException(
+                    ErrorCode.ENGINE_LIMIT,
+                    context() + ": wasmtime could not grow the memory by " + pages + " pages to the guest's limit of "
+                            + limitPages + " pages");
         }
     }
 

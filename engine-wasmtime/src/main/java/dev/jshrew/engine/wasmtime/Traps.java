@@ -41,7 +41,8 @@ final class Traps {
 
     /** wasmtime 7's instantiation errors for imports (the engine checks types itself first, so these are a backstop). */
     private static boolean isLinkError(String line) {
-        return line.startsWith("incompatible import type") || line.startsWith("unknown import")
+        return line.startsWith("incompatible import type")
+                || line.startsWith("unknown import")
                 || line.matches("expected \\d+ imports, found \\d+");
     }
 

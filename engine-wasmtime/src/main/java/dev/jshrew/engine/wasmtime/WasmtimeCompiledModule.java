@@ -72,8 +72,10 @@ final class WasmtimeCompiledModule implements CompiledModule {
         try {
             return Module.fromBinary(engine.engine(), bytes);
         } catch (WasmtimeException e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "engine wasmtime, module " + name + ": not a valid WebAssembly module: "
-                    + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    "engine wasmtime, module " + name + ": not a valid WebAssembly module: " + e.getMessage(),
+                    e);
         }
     }
 
@@ -104,22 +106,26 @@ final class WasmtimeCompiledModule implements CompiledModule {
      * </ul>
      */
     byte[] patch(ModuleFacts s, OptionalInt maximumPages) {
-        ModuleFacts.Patch patch = ModuleFacts.Patch.NONE.withStartExportedAs(START_EXPORT).withMemoryExportedAs(MEMORY_EXPORT);
+        ModuleFacts.Patch patch =
+                ModuleFacts.Patch.NONE.withStartExportedAs(START_EXPORT).withMemoryExportedAs(MEMORY_EXPORT);
         if (maximumPages.isPresent()) {
             patch = patch.withMemoryMaximum(maximumPages.getAsInt());
         }
         try {
             return s.patched(patch);
         } catch (IllegalArgumentException e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "engine wasmtime, module " + name + ": " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID, "engine wasmtime, module " + name + ": " + e.getMessage(), e);
         }
     }
 
     private PreparedModule resettable(int limitPages) {
         return resettable.computeIfAbsent(limitPages, limit -> {
             ensureNotDisposed();
-            byte[] rewritten = ResettableModule.rewrite(name, wasm, new ResettableModule.Options(limit, false)).bytes();
-            ModuleFacts rewrittenFacts = ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);
+            byte[] rewritten = ResettableModule.rewrite(name, wasm, new ResettableModule.Options(limit, false))
+                    .bytes();
+            ModuleFacts rewrittenFacts =
+                    ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);
             return prepare(patch(rewrittenFacts, OptionalInt.empty()), rewrittenFacts);
         });
     }
@@ -157,15 +163,24 @@ final class WasmtimeCompiledModule implements CompiledModule {
     public ModuleInstance instantiate(List<HostFunction> hostFunctions, InstanceOptions options) {
         ensureNotDisposed();
         String context = "engine wasmtime, module " + name;
-        MemoryLimits declared = facts.memory().orElseThrow(() -> new JshrewException(ErrorCode.LINK, context + ": the module defines no memory"));
+        MemoryLimits declared = facts.memory()
+                .orElseThrow(() -> new JshrewException(ErrorCode.LINK, context + ": the module defines no memory"));
         int limit = Math.min(options.memoryLimitPages(), declared.effectiveMaximumPages());
         if (declared.initialPages() > limit) {
-            throw new JshrewException(ErrorCode.LINK, context + ": initial memory of " + declared.initialPages()
-                    + " pages exceeds the guest memory limit of " + limit + " pages");
+            throw new JshrewException(
+                    ErrorCode.LINK,
+                    context + ": initial memory of " + declared.initialPages()
+                            + " pages exceeds the guest memory limit of " + limit + " pages");
         }
         HostImports imports = new HostImports(facts.imports(), hostFunctions, context);
         WasmtimeModuleInstance instance = options.commitBytes() > 0
-                ? ResettableInstance.create(this, resettable(limit), imports, declared.initialPages(), limit, options.commitBytes(),
+                ? ResettableInstance.create(
+                        this,
+                        resettable(limit),
+                        imports,
+                        declared.initialPages(),
+                        limit,
+                        options.commitBytes(),
                         engine.memory())
                 : FreshInstance.create(this, reference(limit), imports, limit);
         if (options.hasCallTimeout()) {

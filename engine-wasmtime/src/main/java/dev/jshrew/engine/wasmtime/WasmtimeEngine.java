@@ -1,21 +1,20 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
-
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 import io.github.kawamuray.wasmtime.Config;
+import io.github.kawamuray.wasmtime.Engine;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import io.github.kawamuray.wasmtime.Engine;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -51,7 +50,8 @@ final class WasmtimeEngine implements WasmEngine {
             this.engine = new Engine(c);
         } catch (RuntimeException e) { // the binding reports native failures as plain RuntimeExceptions
             c.dispose();
-            throw new JshrewException(ErrorCode.ENGINE_UNAVAILABLE, "engine wasmtime cannot start: " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.ENGINE_UNAVAILABLE, "engine wasmtime cannot start: " + e.getMessage(), e);
         }
         this.config = c;
     }
@@ -106,7 +106,8 @@ final class WasmtimeEngine implements WasmEngine {
             throw new IllegalStateException("engine wasmtime is closed");
         }
         if (ticker == null) {
-            ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("jshrew-wasmtime-epoch").daemon().factory());
+            ticker = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("jshrew-wasmtime-epoch").daemon().factory());
             long period = EPOCH_TICK.toNanos();
             ticker.scheduleWithFixedDelay(engine::incrementEpoch, period, period, TimeUnit.NANOSECONDS);
         }

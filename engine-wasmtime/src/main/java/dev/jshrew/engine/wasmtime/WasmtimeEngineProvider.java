@@ -39,14 +39,20 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
 
     @Override
     public EngineInfo info() {
-        return new EngineInfo(NAME, "wasmtime " + WASMTIME_VERSION + " (Cranelift) via wasmtime-java " + BINDING_VERSION + " (JNI)",
+        return new EngineInfo(
+                NAME,
+                "wasmtime " + WASMTIME_VERSION + " (Cranelift) via wasmtime-java " + BINDING_VERSION + " (JNI)",
                 WASMTIME_VERSION);
     }
 
     @Override
     public Set<EngineCapability> capabilities() {
-        return EnumSet.of(EngineCapability.FAST_RESET, EngineCapability.COMMITTED_MEMORY, EngineCapability.MEMORY_ABOVE_2GIB,
-                EngineCapability.NAN_CANONICALIZATION, EngineCapability.CALL_TIMEOUT);
+        return EnumSet.of(
+                EngineCapability.FAST_RESET,
+                EngineCapability.COMMITTED_MEMORY,
+                EngineCapability.MEMORY_ABOVE_2GIB,
+                EngineCapability.NAN_CANONICALIZATION,
+                EngineCapability.CALL_TIMEOUT);
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.engine.toolkit.SegmentGuestMemory;
-
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
@@ -11,6 +9,7 @@ import dev.jshrew.api.engine.HostFunction;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
+import dev.jshrew.engine.toolkit.SegmentGuestMemory;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
@@ -39,10 +38,12 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
     final HostImports imports;
     final int limitPages;
     // Bounds-checked against the guest's size: on a committed instance the pages past it are PROT_NONE.
-    private final GuestMemory guestMemory = new SegmentGuestMemory(() -> {
-        ensureOpen();
-        return guestBytes();
-    }, this::reservation);
+    private final GuestMemory guestMemory = new SegmentGuestMemory(
+            () -> {
+                ensureOpen();
+                return guestBytes();
+            },
+            this::reservation);
     private Throwable hostFailure;
     private Duration callTimeout = Duration.ZERO;
     private long deadlineTicks;
@@ -69,8 +70,7 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
     abstract long guestBytes();
 
     /** Forgets any cached size: the guest may have grown its memory. */
-    void sizeMayHaveChanged() {
-    }
+    void sizeMayHaveChanged() {}
 
     String context() {
         return "engine wasmtime, module " + module.name();
@@ -79,11 +79,15 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
     @Override
     public final long[] call(String export, long... args) {
         ensureUsable();
-        FunctionSignature signature = module.facts().exportedFunction(export).orElseThrow(() -> new JshrewException(ErrorCode.LINK,
-                context() + ": no function export '" + export + "'"));
+        FunctionSignature signature = module.facts()
+                .exportedFunction(export)
+                .orElseThrow(
+                        () -> new JshrewException(ErrorCode.LINK, context() + ": no function export '" + export + "'"));
         if (args.length != signature.params().size()) {
-            throw new JshrewException(ErrorCode.LINK, context() + ": export '" + export + "' has type " + signature + ", called with "
-                    + args.length + " argument(s)");
+            throw new JshrewException(
+                    ErrorCode.LINK,
+                    context() + ": export '" + export + "' has type " + signature + ", called with " + args.length
+                            + " argument(s)");
         }
         return callRaw(export, signature, args, deadlineTicks);
     }
@@ -99,8 +103,11 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             if (ticks > 0 && Traps.isInterrupt(e)) {
-                throw new GuestTrapException(Trap.TIMEOUT, context() + ", export " + export + ": call stopped after its timeout of "
-                        + callTimeout.toMillis() + " ms", e);
+                throw new GuestTrapException(
+                        Trap.TIMEOUT,
+                        context() + ", export " + export + ": call stopped after its timeout of "
+                                + callTimeout.toMillis() + " ms",
+                        e);
             }
             throw Traps.translate(e, context());
         } finally {
@@ -130,7 +137,8 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
             }
             long[] out = impl.call(guestMemory, args);
             if (out.length != results.length) {
-                throw new IllegalStateException("host function returned " + out.length + " value(s), its type has " + results.length);
+                throw new IllegalStateException(
+                        "host function returned " + out.length + " value(s), its type has " + results.length);
             }
             for (int i = 0; i < out.length; i++) {
                 results[i] = LiveInstance.toVal(resultTypes.get(i), out[i]);

@@ -1,8 +1,8 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.EngineRegistry;
@@ -51,11 +51,14 @@ public final class BlockTimingMain {
             for (int round = 0; round < rounds; round++) {
                 Path db = Files.createTempDirectory("jshrew-blocktiming");
                 try (KeyValueStore store = Harness.rocksdb().open(db, Map.of());
-                     Indexer indexer = new Indexer(module, Hashes.sha256(wasm), store, new RunOptions(65536, commit, reset), s -> { })) {
+                        Indexer indexer = new Indexer(
+                                module, Hashes.sha256(wasm), store, new RunOptions(65536, commit, reset), s -> {})) {
                     for (var block : blocks.values()) {
                         BlockResult r = indexer.indexBlock(block.height(), block.bytes());
-                        runMs.computeIfAbsent(block.height(), h -> new ArrayList<>()).add(r.runNanos() / 1e6);
-                        resetMs.computeIfAbsent(block.height(), h -> new ArrayList<>()).add(r.resetNanos() / 1e6);
+                        runMs.computeIfAbsent(block.height(), h -> new ArrayList<>())
+                                .add(r.runNanos() / 1e6);
+                        resetMs.computeIfAbsent(block.height(), h -> new ArrayList<>())
+                                .add(r.resetNanos() / 1e6);
                     }
                 } finally {
                     deleteTree(db);
@@ -64,15 +67,26 @@ public final class BlockTimingMain {
         }
         double first = 0;
         double steady = 0;
-        System.out.printf(Locale.ROOT, "%s, reset %s, %d rounds: per block run ms (round 1 | median of rounds 2..%d), reset ms (median of rounds 2..)%n",
-                engineName, reset, rounds, rounds);
+        System.out.printf(
+                Locale.ROOT,
+                "%s, reset %s, %d rounds: per block run ms (round 1 | median of rounds 2..%d), reset ms (median of rounds 2..)%n",
+                engineName,
+                reset,
+                rounds,
+                rounds);
         for (var e : runMs.entrySet()) {
             List<Double> v = e.getValue();
             double m = median(v.subList(1, v.size()));
             first += v.get(0);
             steady += m;
             List<Double> rs = resetMs.get(e.getKey());
-            System.out.printf(Locale.ROOT, "  %7d  %8.1f | %8.1f   reset %6.2f%n", e.getKey(), v.get(0), m, median(rs.subList(1, rs.size())));
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %7d  %8.1f | %8.1f   reset %6.2f%n",
+                    e.getKey(),
+                    v.get(0),
+                    m,
+                    median(rs.subList(1, rs.size())));
         }
         System.out.printf(Locale.ROOT, "  total    %8.1f | %8.1f%n", first, steady);
     }

@@ -34,9 +34,10 @@ public final class CommitTimingMain {
         int rounds = Integer.parseInt(args[0]);
         CommitStrategy strategy = CommitStrategy.parse(args.length > 1 ? args[1] : "auto");
         long size = 4L << 30;
-        try (WasmEngine engine = new WasmtimeEngineProvider().create(EngineContext.of(Map.of(), new CommittedMemoryProvider(strategy)))) {
+        try (WasmEngine engine = new WasmtimeEngineProvider()
+                .create(EngineContext.of(Map.of(), new CommittedMemoryProvider(strategy)))) {
             CompiledModule module = engine.compile("spendables.wasm", Fixtures.guest("spendables/spendables.wasm"));
-            var imports = new dev.jshrew.host.abi.MetashrewAbi(new dev.jshrew.host.abi.CallContext(), s -> { })
+            var imports = new dev.jshrew.host.abi.MetashrewAbi(new dev.jshrew.host.abi.CallContext(), s -> {})
                     .bind(module.imports(), module.name());
             for (int round = 0; round < rounds; round++) {
                 for (int k = 0; k < 2; k++) {
@@ -46,14 +47,19 @@ public final class CommitTimingMain {
                     if (wasmtime) {
                         try (ModuleInstance i = module.instantiate(imports, new InstanceOptions(65536, size))) {
                             double s = (System.nanoTime() - t) / 1e9;
-                            long base = ((WasmtimeModuleInstance) i).reservation().address();
+                            long base =
+                                    ((WasmtimeModuleInstance) i).reservation().address();
                             report("wasmtime mapping", s, rssKiB() - rss, anonHugePagesKiB(base, base + size));
                         }
                     } else {
                         try (LinearMemory m = new CommittedMemoryProvider(strategy).reserve(size, size)) {
                             double s = (System.nanoTime() - t) / 1e9;
                             MemorySegment seg = m.segment();
-                            report("FFM mapping     ", s, rssKiB() - rss, anonHugePagesKiB(seg.address(), seg.address() + size));
+                            report(
+                                    "FFM mapping     ",
+                                    s,
+                                    rssKiB() - rss,
+                                    anonHugePagesKiB(seg.address(), seg.address() + size));
                         }
                     }
                 }
@@ -62,7 +68,13 @@ public final class CommitTimingMain {
     }
 
     private static void report(String what, double seconds, long rssKiB, long ahpKiB) {
-        System.out.printf(Locale.ROOT, "%s: %.2f s, RSS %+d MiB, AnonHugePages %d MiB%n", what, seconds, rssKiB >> 10, ahpKiB >> 10);
+        System.out.printf(
+                Locale.ROOT,
+                "%s: %.2f s, RSS %+d MiB, AnonHugePages %d MiB%n",
+                what,
+                seconds,
+                rssKiB >> 10,
+                ahpKiB >> 10);
     }
 
     static long rssKiB() throws IOException {

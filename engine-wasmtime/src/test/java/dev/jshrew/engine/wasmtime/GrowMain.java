@@ -1,8 +1,8 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
@@ -31,12 +31,19 @@ public final class GrowMain {
         int steps = Integer.parseInt(args[1]);
         long commit = MemorySize.parse(args[2]);
         byte[] wasm = Fixtures.guest("wat/grow.wasm");
-        byte[] block = ByteBuffer.allocate(84).order(ByteOrder.LITTLE_ENDIAN).putInt(80, steps).array();
+        byte[] block = ByteBuffer.allocate(84)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(80, steps)
+                .array();
         Path db = Files.createTempDirectory("jshrew-grow");
         try (WasmEngine engine = EngineRegistry.load().create("wasmtime", Map.of(), new CommittedMemoryProvider());
-             var store = Harness.rocksdb().open(db, Map.of());
-             Indexer indexer = new Indexer(engine.compile("grow.wasm", wasm), Hashes.sha256(wasm), store,
-                     new RunOptions(limit, commit, ResetMode.FAST), s -> { })) {
+                var store = Harness.rocksdb().open(db, Map.of());
+                Indexer indexer = new Indexer(
+                        engine.compile("grow.wasm", wasm),
+                        Hashes.sha256(wasm),
+                        store,
+                        new RunOptions(limit, commit, ResetMode.FAST),
+                        s -> {})) {
             indexer.indexBlock(0, block);
             System.out.println(Hashes.hex(store.get("grow".getBytes(StandardCharsets.US_ASCII), 0)));
         } catch (JshrewException e) {

@@ -22,9 +22,11 @@ public final class HostCallTimingMain {
     private HostCallTimingMain() {}
 
     public static void main(String[] args) {
-        try (WasmEngine engine = new WasmtimeEngineProvider().create(EngineContext.of(Map.of(), new CommittedMemoryProvider()))) {
+        try (WasmEngine engine =
+                new WasmtimeEngineProvider().create(EngineContext.of(Map.of(), new CommittedMemoryProvider()))) {
             CompiledModule module = engine.compile("engine.wasm", WasmtimeEngineTest.wasm("engine.wasm"));
-            try (ModuleInstance i = module.instantiate(WasmtimeEngineTest.host(), new InstanceOptions(65536, 8 << 20))) {
+            try (ModuleInstance i =
+                    module.instantiate(WasmtimeEngineTest.host(), new InstanceOptions(65536, 8 << 20))) {
                 int n = 50_000;
                 for (int round = 0; round < 5; round++) {
                     long t0 = System.nanoTime();
@@ -36,7 +38,11 @@ public final class HostCallTimingMain {
                         i.call("callhost", 5);
                     }
                     long t2 = System.nanoTime();
-                    System.out.printf(Locale.ROOT, "call %.2f us, call with one host call %.2f us%n", (t1 - t0) / 1e3 / n, (t2 - t1) / 1e3 / n);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "call %.2f us, call with one host call %.2f us%n",
+                            (t1 - t0) / 1e3 / n,
+                            (t2 - t1) / 1e3 / n);
                 }
             }
         }

@@ -1,10 +1,10 @@
 package dev.jshrew.engine.wasmtime;
 
-import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.WasmEngine;
+import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.tck.Fixtures;
@@ -33,13 +33,19 @@ public final class ResetTimingMain {
         String engineName = args[0];
         long commit = MemorySize.parse(args[1]);
         int repeats = Integer.parseInt(args[2]);
-        int[] mibs = Arrays.stream(args, 3, args.length).mapToInt(Integer::parseInt).toArray();
+        int[] mibs =
+                Arrays.stream(args, 3, args.length).mapToInt(Integer::parseInt).toArray();
         try (WasmEngine engine = EngineRegistry.load().create(engineName, Map.of(), new CommittedMemoryProvider())) {
             CompiledModule module = engine.compile("dirty.wasm", Fixtures.guest("wat/dirty.wasm"));
             long t0 = System.nanoTime();
             ModuleInstance committed = module.instantiate(List.of(), new InstanceOptions(65536, commit));
-            System.out.printf(Locale.ROOT, "%s: instantiation with %d MiB committed: %.2f s, committed %d MiB%n", engineName, commit >> 20,
-                    (System.nanoTime() - t0) / 1e9, committed.memoryStats().committedBytes() >> 20);
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: instantiation with %d MiB committed: %.2f s, committed %d MiB%n",
+                    engineName,
+                    commit >> 20,
+                    (System.nanoTime() - t0) / 1e9,
+                    committed.memoryStats().committedBytes() >> 20);
             try (committed) {
                 for (int mib : mibs) {
                     double[] reset = new double[repeats];
@@ -70,8 +76,16 @@ public final class ResetTimingMain {
                         afterFresh[r] = (c - b) / 1e6;
                     }
                     instance.close();
-                    System.out.printf(Locale.ROOT, "%s %5d MiB: reset %8.3f ms (then dirty %8.2f ms) | fresh %8.3f ms (then dirty %8.2f ms)  [median of %d]%n",
-                            engineName, mib, median(reset), median(afterReset), median(fresh), median(afterFresh), repeats);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s %5d MiB: reset %8.3f ms (then dirty %8.2f ms) | fresh %8.3f ms (then dirty %8.2f ms)  [median of %d]%n",
+                            engineName,
+                            mib,
+                            median(reset),
+                            median(afterReset),
+                            median(fresh),
+                            median(afterFresh),
+                            repeats);
                 }
             }
         }

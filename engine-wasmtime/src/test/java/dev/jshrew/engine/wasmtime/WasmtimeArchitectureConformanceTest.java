@@ -2,5 +2,4 @@ package dev.jshrew.engine.wasmtime;
 
 import dev.jshrew.tck.ArchitectureConformanceTest;
 
-class WasmtimeArchitectureConformanceTest extends ArchitectureConformanceTest {
-}
+class WasmtimeArchitectureConformanceTest extends ArchitectureConformanceTest {}

@@ -16,8 +16,8 @@ import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.engine.WasmEngine;
-import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
+import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -48,6 +48,7 @@ class WasmtimeEngineTest {
 
     /** What the test host function does for an argument: 1 throws a JshrewException, 2 an unrelated exception. */
     static final JshrewException HOST_FAILURE = new JshrewException(ErrorCode.GUEST_ABI, "host says no");
+
     static final IllegalStateException HOST_BUG = new IllegalStateException("host bug");
 
     @BeforeAll
@@ -145,8 +146,9 @@ class WasmtimeEngineTest {
             assertThat(trap(() -> i.call("copy", 0, end - 8, 16))).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
             i.call("fill", end - 16, 16);
             assertThat(i.call("load", end - 4)).containsExactly(0x77777777);
-            assertThatThrownBy(() -> i.memory().read(end - 2, 4)).isInstanceOfSatisfying(GuestTrapException.class,
-                    e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
+            assertThatThrownBy(() -> i.memory().read(end - 2, 4))
+                    .isInstanceOfSatisfying(
+                            GuestTrapException.class, e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
             // grow one page: it is usable at once
             assertThat(i.call("grow", 1)).containsExactly(1);
             i.call("fill", end, 1L << 16);
@@ -163,7 +165,8 @@ class WasmtimeEngineTest {
             assertThat(trap(() -> i.call("unreachable"))).isEqualTo(Trap.UNREACHABLE);
             assertThat(trap(() -> i.call("div", 1, 0))).isEqualTo(Trap.INTEGER_DIVIDE_BY_ZERO);
             assertThat(trap(() -> i.call("div", Integer.MIN_VALUE, -1))).isEqualTo(Trap.INTEGER_OVERFLOW);
-            assertThat(trap(() -> i.call("trunc", Float.floatToRawIntBits(Float.NaN)))).isEqualTo(Trap.BAD_CONVERSION_TO_INTEGER);
+            assertThat(trap(() -> i.call("trunc", Float.floatToRawIntBits(Float.NaN))))
+                    .isEqualTo(Trap.BAD_CONVERSION_TO_INTEGER);
             assertThat(trap(() -> i.call("indirect", 0))).isEqualTo(Trap.INDIRECT_CALL_TYPE_MISMATCH);
             assertThat(trap(() -> i.call("indirect", 1))).isEqualTo(Trap.UNINITIALIZED_ELEMENT);
             assertThat(trap(() -> i.call("indirect", 2))).isEqualTo(Trap.TABLE_OUT_OF_BOUNDS);
@@ -175,11 +178,13 @@ class WasmtimeEngineTest {
 
     @ParameterizedTest(name = "committed={0}")
     @ValueSource(booleans = {false, true})
-    @DisplayName("a host function's exception reaches the caller unchanged (the same object), and the instance stays usable")
+    @DisplayName(
+            "a host function's exception reaches the caller unchanged (the same object), and the instance stays usable")
     void hostExceptions(boolean committed) {
         CompiledModule module = engine.compile("engine.wasm", wasm("engine.wasm"));
         try (ModuleInstance i = instance(module, host(), 65536, committed)) {
-            assertThat(i.call("callhost", 5)).containsExactly(0x7268_736A + 5); // "jshr" little-endian, from the data segment
+            assertThat(i.call("callhost", 5))
+                    .containsExactly(0x7268_736A + 5); // "jshr" little-endian, from the data segment
             assertThatThrownBy(() -> i.call("callhost", 1)).isSameAs(HOST_FAILURE);
             assertThatThrownBy(() -> i.call("callhost", 2)).isSameAs(HOST_BUG);
             assertThat(i.call("callhost", 3)).containsExactly(0x7268_736A + 3);
@@ -202,17 +207,21 @@ class WasmtimeEngineTest {
 
     @ParameterizedTest(name = "committed={0}")
     @ValueSource(booleans = {false, true})
-    @DisplayName("traps while instantiating keep their kind: start function (unreachable), data segment (out of bounds)")
+    @DisplayName(
+            "traps while instantiating keep their kind: start function (unreachable), data segment (out of bounds)")
     void instantiationTraps(boolean committed) {
         CompiledModule startTrap = engine.compile("start-trap.wasm", wasm("start-trap.wasm"));
-        assertThat(trap(() -> instance(startTrap, List.of(), 65536, committed).close())).isEqualTo(Trap.UNREACHABLE);
+        assertThat(trap(() -> instance(startTrap, List.of(), 65536, committed).close()))
+                .isEqualTo(Trap.UNREACHABLE);
         CompiledModule dataOob = engine.compile("data-oob.wasm", wasm("data-oob.wasm"));
-        assertThat(trap(() -> instance(dataOob, List.of(), 65536, committed).close())).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
+        assertThat(trap(() -> instance(dataOob, List.of(), 65536, committed).close()))
+                .isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
     }
 
     @ParameterizedTest(name = "committed={0}")
     @ValueSource(booleans = {false, true})
-    @DisplayName("reset: memory, size, globals and the start function's growth are those of a fresh instance; pages past the size trap again")
+    @DisplayName(
+            "reset: memory, size, globals and the start function's growth are those of a fresh instance; pages past the size trap again")
     void reset(boolean committed) {
         assertThat(fastReset()).isTrue();
         CompiledModule module = engine.compile("start-grow.wasm", wasm("start-grow.wasm"));
@@ -241,7 +250,8 @@ class WasmtimeEngineTest {
     @DisplayName("a memory of 0 pages: every access traps until the guest grows it, and again after a reset")
     void emptyMemory(boolean committed) {
         CompiledModule startTrap = engine.compile("empty-start.wasm", wasm("empty-start.wasm"));
-        assertThat(trap(() -> instance(startTrap, List.of(), 65536, committed).close())).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
+        assertThat(trap(() -> instance(startTrap, List.of(), 65536, committed).close()))
+                .isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
         CompiledModule module = engine.compile("empty.wasm", wasm("empty.wasm"));
         try (ModuleInstance i = instance(module, List.of(), 65536, committed)) {
             for (int round = 0; round < 2; round++) {
@@ -260,8 +270,9 @@ class WasmtimeEngineTest {
     @DisplayName("a memory that starts at 2 GiB is refused at instantiation with ENGINE_LIMIT (documented limit)")
     void memoryStartingAtTwoGiB(boolean committed) {
         CompiledModule module = engine.compile("big-initial.wasm", wasm("big-initial.wasm"));
-        assertThatThrownBy(() -> instance(module, List.of(), 65536, committed).close()).isInstanceOfSatisfying(JshrewException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT));
+        assertThatThrownBy(() -> instance(module, List.of(), 65536, committed).close())
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.ENGINE_LIMIT));
     }
 
     static long rssKiB() throws IOException {
@@ -324,10 +335,12 @@ class WasmtimeEngineTest {
         assertThatThrownBy(() -> memory.readInt(0)).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> i.call("nosuch")).isInstanceOf(IllegalStateException.class);
         try (ModuleInstance j = instance(module, host(), 65536, false)) {
-            assertThatThrownBy(() -> j.call("nosuch")).isInstanceOfSatisfying(JshrewException.class,
-                    e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
-            assertThatThrownBy(() -> j.call("grow")).isInstanceOfSatisfying(JshrewException.class,
-                    e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
+            assertThatThrownBy(() -> j.call("nosuch"))
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
+            assertThatThrownBy(() -> j.call("grow"))
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
         }
     }
 
@@ -335,26 +348,34 @@ class WasmtimeEngineTest {
     @DisplayName("a mistyped or missing host function does not link")
     void linking() {
         CompiledModule module = engine.compile("engine.wasm", wasm("engine.wasm"));
-        assertThatThrownBy(() -> instance(module, List.of(), 65536, false)).isInstanceOfSatisfying(JshrewException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
-        var wrong = List.of(new HostFunction("env", "host", FunctionSignature.of(List.of(), List.of()), (m, a) -> new long[0]));
-        assertThatThrownBy(() -> instance(module, wrong, 65536, false)).isInstanceOfSatisfying(JshrewException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
+        assertThatThrownBy(() -> instance(module, List.of(), 65536, false))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
+        var wrong = List.of(
+                new HostFunction("env", "host", FunctionSignature.of(List.of(), List.of()), (m, a) -> new long[0]));
+        assertThatThrownBy(() -> instance(module, wrong, 65536, false))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LINK));
     }
 
     @Test
-    @DisplayName("the patch caps the declared maximum, hoists the start function and exports the memory, and still validates")
+    @DisplayName(
+            "the patch caps the declared maximum, hoists the start function and exports the memory, and still validates")
     void patch() {
-        WasmtimeCompiledModule original = (WasmtimeCompiledModule) engine.compile("start-grow.wasm", wasm("start-grow.wasm"));
+        WasmtimeCompiledModule original =
+                (WasmtimeCompiledModule) engine.compile("start-grow.wasm", wasm("start-grow.wasm"));
         ModuleFacts facts = original.facts();
         assertThat(facts.hasStart()).isTrue();
         byte[] patched = original.patch(facts, OptionalInt.of(40));
         ModuleFacts again = ModuleFacts.read("patched", patched);
         assertThat(again.hasStart()).isFalse();
-        assertThat(again.exportedFunction(WasmtimeCompiledModule.START_EXPORT)).hasValue(FunctionSignature.of(List.of(), List.of()));
+        assertThat(again.exportedFunction(WasmtimeCompiledModule.START_EXPORT))
+                .hasValue(FunctionSignature.of(List.of(), List.of()));
         assertThat(again.memory().orElseThrow().maximumPages()).hasValue(40);
         assertThat(again.exportedFunction("grow")).isEqualTo(facts.exportedFunction("grow"));
-        assertThat(original.patch(again, OptionalInt.of(40))).as("patching again changes nothing").isEqualTo(patched);
+        assertThat(original.patch(again, OptionalInt.of(40)))
+                .as("patching again changes nothing")
+                .isEqualTo(patched);
         CompiledModule compiled = engine.compile("patched.wasm", patched);
         assertThat(compiled.memory().orElseThrow().maximumPages()).hasValue(40);
     }
@@ -362,20 +383,23 @@ class WasmtimeEngineTest {
     @Test
     @DisplayName("bad bytes are MODULE_INVALID naming engine and module")
     void invalid() {
-        assertThatThrownBy(() -> engine.compile("junk.wasm", "(module)".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
+        assertThatThrownBy(() ->
+                        engine.compile("junk.wasm", "(module)".getBytes(java.nio.charset.StandardCharsets.US_ASCII)))
                 .isInstanceOfSatisfying(JshrewException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID);
                     assertThat(e.getMessage()).contains("wasmtime").contains("junk.wasm");
                 });
         byte[] truncated = java.util.Arrays.copyOf(wasm("engine.wasm"), 60);
-        assertThatThrownBy(() -> engine.compile("truncated.wasm", truncated)).isInstanceOfSatisfying(JshrewException.class,
-                e -> assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID));
+        assertThatThrownBy(() -> engine.compile("truncated.wasm", truncated))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODULE_INVALID));
     }
 
     @Test
     @DisplayName("the binding's extracted JNI library is deleted once loaded")
     void nativeLibraryCopyDeleted() throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path tmp =
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
         for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
             int slash = line.indexOf('/');
             if (slash >= 0 && line.contains("libwasmtime_jni_")) {

@@ -24,12 +24,19 @@ class WasmtimeMemoryDeterminismTest {
 
     static String child(String xmx, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx" + xmx, "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "-Xmx" + xmx,
+                "--enable-native-access=ALL-UNNAMED",
                 "-Djshrew.shared.dir=" + System.getProperty("jshrew.shared.dir", "../shared"),
-                "-cp", System.getProperty("java.class.path"), GrowMain.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                GrowMain.class.getName()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();

@@ -10,7 +10,6 @@ import dev.jshrew.api.engine.ImportSpec;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +35,8 @@ public final class MetashrewAbi {
     private static final FunctionSignature I32_TO_VOID = sig(List.of(ValueType.I32), List.of());
     private static final FunctionSignature I32_TO_I32 = sig(List.of(ValueType.I32), List.of(ValueType.I32));
     private static final FunctionSignature I32_I32_TO_VOID = sig(List.of(ValueType.I32, ValueType.I32), List.of());
-    private static final FunctionSignature ABORT = sig(List.of(ValueType.I32, ValueType.I32, ValueType.I32, ValueType.I32), List.of());
+    private static final FunctionSignature ABORT =
+            sig(List.of(ValueType.I32, ValueType.I32, ValueType.I32, ValueType.I32), List.of());
 
     /** The exact wasm type of each host import (C-02). */
     public static final Map<String, FunctionSignature> SIGNATURES = Map.of(
@@ -79,20 +79,27 @@ public final class MetashrewAbi {
         List<HostFunction> functions = new ArrayList<>();
         for (ImportSpec spec : imports) {
             if (spec.kind() != ImportSpec.Kind.FUNCTION) {
-                throw new JshrewException(ErrorCode.LINK, "module " + moduleName + " imports " + spec.kind().name().toLowerCase(java.util.Locale.ROOT)
-                        + " " + spec.module() + "." + spec.name() + ", which a metashrew host does not provide");
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        "module " + moduleName + " imports "
+                                + spec.kind().name().toLowerCase(java.util.Locale.ROOT) + " " + spec.module() + "."
+                                + spec.name() + ", which a metashrew host does not provide");
             }
             FunctionSignature declared = spec.signature().orElseThrow();
             FunctionSignature expected = MODULE.equals(spec.module()) ? SIGNATURES.get(spec.name()) : null;
             if (expected == null) {
                 functions.add(new HostFunction(spec.module(), spec.name(), declared, (m, a) -> {
-                    throw new GuestTrapException(Trap.UNKNOWN_IMPORT, "called import " + spec.module() + "." + spec.name() + ", which the host does not provide");
+                    throw new GuestTrapException(
+                            Trap.UNKNOWN_IMPORT,
+                            "called import " + spec.module() + "." + spec.name() + ", which the host does not provide");
                 }));
                 continue;
             }
             if (!expected.equals(declared)) {
-                throw new JshrewException(ErrorCode.LINK, "module " + moduleName + " imports " + MODULE + "." + spec.name()
-                        + " with type " + declared + " but the host provides " + expected);
+                throw new JshrewException(
+                        ErrorCode.LINK,
+                        "module " + moduleName + " imports " + MODULE + "." + spec.name() + " with type " + declared
+                                + " but the host provides " + expected);
             }
             functions.add(new HostFunction(MODULE, spec.name(), expected, implementation(spec.name())));
         }
@@ -185,10 +192,12 @@ public final class MetashrewAbi {
             return NONE;
         }
         try {
-            String text = StandardCharsets.UTF_8.newDecoder()
+            String text = StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
             log.accept(text);
         } catch (CharacterCodingException e) {
             // Invalid UTF-8 is ignored silently, as in the original (C-11).
@@ -216,8 +225,10 @@ public final class MetashrewAbi {
 
     private static void checkWrite(GuestMemory memory, long ptr, long length, String function) {
         if (ptr < 0 || ptr + length > memory.byteSize()) {
-            throw new GuestTrapException(Trap.MEMORY_OUT_OF_BOUNDS, function + " would write " + length + " bytes at "
-                    + ptr + ", outside guest memory of " + memory.byteSize() + " bytes");
+            throw new GuestTrapException(
+                    Trap.MEMORY_OUT_OF_BOUNDS,
+                    function + " would write " + length + " bytes at " + ptr + ", outside guest memory of "
+                            + memory.byteSize() + " bytes");
         }
     }
 }

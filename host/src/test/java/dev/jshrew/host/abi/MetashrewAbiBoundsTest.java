@@ -40,18 +40,26 @@ class MetashrewAbiBoundsTest {
 
         @Override
         public int readInt(long address) {
-            return java.nio.ByteBuffer.wrap(bytes, (int) address, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt();
+            return java.nio.ByteBuffer.wrap(bytes, (int) address, 4)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .getInt();
         }
 
         @Override
         public void writeInt(long address, int value) {
-            java.nio.ByteBuffer.wrap(bytes, (int) address, 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(value);
+            java.nio.ByteBuffer.wrap(bytes, (int) address, 4)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putInt(value);
         }
     }
 
     static HostFunction.Implementation function(CallContext context, String name) {
-        var spec = new ImportSpec(MetashrewAbi.MODULE, name, ImportSpec.Kind.FUNCTION, Optional.of(MetashrewAbi.SIGNATURES.get(name)));
-        return new MetashrewAbi(context, s -> { }).bind(java.util.List.of(spec), "test.wasm").get(0).implementation();
+        var spec = new ImportSpec(
+                MetashrewAbi.MODULE, name, ImportSpec.Kind.FUNCTION, Optional.of(MetashrewAbi.SIGNATURES.get(name)));
+        return new MetashrewAbi(context, s -> {})
+                .bind(java.util.List.of(spec), "test.wasm")
+                .get(0)
+                .implementation();
     }
 
     @Test
@@ -86,7 +94,8 @@ class MetashrewAbiBoundsTest {
         Unchecked fresh = new Unchecked();
         fresh.writeInt(0x100 - 4, 1);
         assertThatThrownBy(() -> get.call(fresh, new long[] {0x100, SIZE - value.length + 1}))
-                .isInstanceOfSatisfying(GuestTrapException.class, e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
+                .isInstanceOfSatisfying(
+                        GuestTrapException.class, e -> assertThat(e.trap()).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS));
         assertThat(Arrays.copyOfRange(fresh.bytes, SIZE - 8, SIZE + 64)).containsOnly(0);
     }
 }

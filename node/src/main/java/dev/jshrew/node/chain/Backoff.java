@@ -58,7 +58,8 @@ public record Backoff(Duration initial, Duration max) {
      * @param stopped checked after a failure: when true, gives up with {@link InterruptedException}
      * @throws InterruptedException when stopped, or interrupted while sleeping
      */
-    public <T> T retry(System.Logger log, String what, Supplier<T> call, BooleanSupplier stopped) throws InterruptedException {
+    public <T> T retry(System.Logger log, String what, Supplier<T> call, BooleanSupplier stopped)
+            throws InterruptedException {
         for (int attempt = 1; ; attempt++) {
             try {
                 return call.get();
@@ -67,7 +68,13 @@ public record Backoff(Duration initial, Duration max) {
                     throw new InterruptedException("stopped");
                 }
                 Duration wait = delay(what, attempt);
-                log.log(Level.WARNING, "{0} failed (attempt {1}): {2}; retrying in {3,number,#} ms", what, attempt, e.getMessage(), wait.toMillis());
+                log.log(
+                        Level.WARNING,
+                        "{0} failed (attempt {1}): {2}; retrying in {3,number,#} ms",
+                        what,
+                        attempt,
+                        e.getMessage(),
+                        wait.toMillis());
                 Thread.sleep(wait.toMillis());
             }
         }

@@ -63,7 +63,8 @@ public final class BitcoindAuth {
     public Optional<String> header() {
         if (cookieFile != null) {
             try {
-                String cookie = Files.readString(cookieFile, StandardCharsets.UTF_8).strip();
+                String cookie =
+                        Files.readString(cookieFile, StandardCharsets.UTF_8).strip();
                 return Optional.of(basic(cookie));
             } catch (IOException e) {
                 throw new SourceException("cannot read the bitcoind cookie file " + cookieFile + ": " + e, e);

@@ -46,16 +46,26 @@ public final class BitcoindClient implements ChainSource {
         this.url = withoutUserInfo(url);
         this.auth = auth;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(connectTimeout)
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
     }
 
     private static URI withoutUserInfo(URI url) {
-        if (url.getScheme() == null || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
+        if (url.getScheme() == null
+                || !(url.getScheme().equals("http") || url.getScheme().equals("https"))) {
             throw new IllegalArgumentException("--daemon-rpc-url must be http:// or https://, not " + url);
         }
         try {
-            return new URI(url.getScheme(), null, url.getHost(), url.getPort(), url.getPath() == null || url.getPath().isEmpty() ? "/" : url.getPath(),
-                    url.getQuery(), null);
+            return new URI(
+                    url.getScheme(),
+                    null,
+                    url.getHost(),
+                    url.getPort(),
+                    url.getPath() == null || url.getPath().isEmpty() ? "/" : url.getPath(),
+                    url.getQuery(),
+                    null);
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException("bad --daemon-rpc-url " + url + ": " + e.getMessage(), e);
         }
@@ -125,18 +135,21 @@ public final class BitcoindClient implements ChainSource {
 
     /** {@code getblock [hash, 0]}: the raw block. */
     public byte[] getBlock(byte[] hash) {
-        JsonNode result = call("getblock", JSON.createArrayNode().add(Hashes.hex(hash)).add(0));
+        JsonNode result =
+                call("getblock", JSON.createArrayNode().add(Hashes.hex(hash)).add(0));
         return hex("getblock", result, -1);
     }
 
     private static byte[] hex(String method, JsonNode result, int length) {
         if (!result.isTextual()) {
-            throw new SourceException("bitcoind " + method + " returned " + abbreviate(result.toString()) + ", not a hex string");
+            throw new SourceException(
+                    "bitcoind " + method + " returned " + abbreviate(result.toString()) + ", not a hex string");
         }
         try {
             byte[] bytes = HexFormat.of().parseHex(result.asText());
             if (length >= 0 && bytes.length != length) {
-                throw new SourceException("bitcoind " + method + " returned " + bytes.length + " bytes, expected " + length);
+                throw new SourceException(
+                        "bitcoind " + method + " returned " + bytes.length + " bytes, expected " + length);
             }
             return bytes;
         } catch (IllegalArgumentException e) {
@@ -150,7 +163,8 @@ public final class BitcoindClient implements ChainSource {
         request.put("jsonrpc", "2.0");
         request.put("method", method);
         request.set("params", params);
-        HttpRequest.Builder builder = HttpRequest.newBuilder(url).timeout(requestTimeout)
+        HttpRequest.Builder builder = HttpRequest.newBuilder(url)
+                .timeout(requestTimeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
         auth.header().ifPresent(h -> builder.header("Authorization", h));
@@ -169,20 +183,26 @@ public final class BitcoindClient implements ChainSource {
             } catch (IOException e) {
                 // the status says enough
             }
-            throw new SourceException("bitcoind " + method + ": HTTP " + response.statusCode() + " (check --auth or --rpc-cookie-file)");
+            throw new SourceException(
+                    "bitcoind " + method + ": HTTP " + response.statusCode() + " (check --auth or --rpc-cookie-file)");
         }
         JsonNode body;
         try (InputStream in = response.body()) {
             body = JSON.readTree(in);
         } catch (IOException e) {
-            throw new SourceException("bitcoind " + method + ": HTTP " + response.statusCode() + " with a body that is not JSON: " + e.getMessage(), e);
+            throw new SourceException(
+                    "bitcoind " + method + ": HTTP " + response.statusCode() + " with a body that is not JSON: "
+                            + e.getMessage(),
+                    e);
         }
         if (body == null || !body.isObject()) {
-            throw new SourceException("bitcoind " + method + ": HTTP " + response.statusCode() + ", not a JSON-RPC response");
+            throw new SourceException(
+                    "bitcoind " + method + ": HTTP " + response.statusCode() + ", not a JSON-RPC response");
         }
         JsonNode error = body.get("error");
         if (error != null && !error.isNull()) {
-            throw new RpcErrorException(method, error.path("code").asInt(0), error.path("message").asText(error.toString()));
+            throw new RpcErrorException(
+                    method, error.path("code").asInt(0), error.path("message").asText(error.toString()));
         }
         JsonNode result = body.get("result");
         if (result == null || result.isNull()) {

@@ -50,7 +50,9 @@ public class FixedChainSource<T> implements ChainSource {
 
     @Override
     public long blocksBetween(long from, long toExclusive, long best) {
-        return from >= toExclusive ? 0 : entries.subMap(from, true, toExclusive, false).size();
+        return from >= toExclusive
+                ? 0
+                : entries.subMap(from, true, toExclusive, false).size();
     }
 
     @Override

@@ -1,8 +1,7 @@
 package dev.jshrew.node.metrics;
 
-import dev.jshrew.node.sync.SyncListener;
-
 import dev.jshrew.host.BlockResult;
+import dev.jshrew.node.sync.SyncListener;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -53,24 +52,65 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
      * @param initialTip the tip at startup (-1: none)
      */
     public NodeMetrics(LongSupplier committedBytes, long initialTip) {
-        tip = Gauge.builder().name("jshrew_tip_height").help("the indexed tip height (-1: none)").register(registry);
+        tip = Gauge.builder()
+                .name("jshrew_tip_height")
+                .help("the indexed tip height (-1: none)")
+                .register(registry);
         tip.set(initialTip);
-        run = Histogram.builder().name("jshrew_block_run_seconds").help("time in the guest (_start) per block").classicOnly().register(registry);
-        reset = Histogram.builder().name("jshrew_block_reset_seconds").help("time to get a pristine instance per block").classicOnly().register(registry);
-        commit = Histogram.builder().name("jshrew_block_commit_seconds").help("storage commit time per block").classicOnly().register(registry);
-        lastBlock = Gauge.builder().name("jshrew_last_block_seconds").help("reset + run + commit time of the last block").register(registry);
-        pages = Gauge.builder().name("jshrew_guest_memory_pages").help("the indexing guest's memory high-water mark in the last block, in 64 KiB pages").register(registry);
-        GaugeWithCallback.builder().name("jshrew_committed_memory_bytes").help("guest memory committed physically by the indexer and view instances")
-                .callback(cb -> cb.call(committedBytes.getAsLong())).register(registry);
-        blocks = Counter.builder().name("jshrew_blocks_indexed").help("blocks indexed by this process").register(registry);
-        reorgs = Counter.builder().name("jshrew_reorgs").help("reorgs handled (rollbacks)").register(registry);
-        failures = Counter.builder().name("jshrew_block_failures").help("failed block runs (retried)").register(registry);
-        rpc = Counter.builder().name("jshrew_rpc_requests").help("JSON-RPC calls").labelNames("method", "outcome").register(registry);
+        run = Histogram.builder()
+                .name("jshrew_block_run_seconds")
+                .help("time in the guest (_start) per block")
+                .classicOnly()
+                .register(registry);
+        reset = Histogram.builder()
+                .name("jshrew_block_reset_seconds")
+                .help("time to get a pristine instance per block")
+                .classicOnly()
+                .register(registry);
+        commit = Histogram.builder()
+                .name("jshrew_block_commit_seconds")
+                .help("storage commit time per block")
+                .classicOnly()
+                .register(registry);
+        lastBlock = Gauge.builder()
+                .name("jshrew_last_block_seconds")
+                .help("reset + run + commit time of the last block")
+                .register(registry);
+        pages = Gauge.builder()
+                .name("jshrew_guest_memory_pages")
+                .help("the indexing guest's memory high-water mark in the last block, in 64 KiB pages")
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("jshrew_committed_memory_bytes")
+                .help("guest memory committed physically by the indexer and view instances")
+                .callback(cb -> cb.call(committedBytes.getAsLong()))
+                .register(registry);
+        blocks = Counter.builder()
+                .name("jshrew_blocks_indexed")
+                .help("blocks indexed by this process")
+                .register(registry);
+        reorgs = Counter.builder()
+                .name("jshrew_reorgs")
+                .help("reorgs handled (rollbacks)")
+                .register(registry);
+        failures = Counter.builder()
+                .name("jshrew_block_failures")
+                .help("failed block runs (retried)")
+                .register(registry);
+        rpc = Counter.builder()
+                .name("jshrew_rpc_requests")
+                .help("JSON-RPC calls")
+                .labelNames("method", "outcome")
+                .register(registry);
     }
 
     /** Serves {@code /metrics} on {@code host:port} (0: any free port). */
     public NodeMetrics serve(String host, int port) throws IOException {
-        server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+        server = HTTPServer.builder()
+                .hostname(host)
+                .port(port)
+                .registry(registry)
+                .buildAndStart();
         LOG.log(Level.INFO, "serving Prometheus metrics on http://{0}:{1,number,#}/metrics", host, server.getPort());
         return this;
     }

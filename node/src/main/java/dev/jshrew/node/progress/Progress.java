@@ -1,9 +1,8 @@
 package dev.jshrew.node.progress;
 
-import dev.jshrew.node.sync.SyncListener;
-
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.Hashes;
+import dev.jshrew.node.sync.SyncListener;
 import java.io.PrintStream;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -27,7 +26,12 @@ public abstract sealed class Progress implements SyncListener, AutoCloseable per
     public abstract void close();
 
     /** How progress is shown. */
-    public enum Mode { AUTO, BAR, LOG, OFF }
+    public enum Mode {
+        AUTO,
+        BAR,
+        LOG,
+        OFF
+    }
 
     /**
      * @param mode {@code AUTO} picks {@code BAR} when stderr's console is a terminal
@@ -41,9 +45,16 @@ public abstract sealed class Progress implements SyncListener, AutoCloseable per
     }
 
     static String blockLine(BlockResult r) {
-        return String.format(Locale.ROOT, "indexed %d %s: %d keys, run %.1f ms, reset %.1f ms, commit %.1f ms, memory %d pages",
-                r.height(), Hashes.hex(r.blockHash()), r.pairs(), r.runNanos() / 1e6, r.resetNanos() / 1e6,
-                r.commitNanos() / 1e6, r.highWaterPages());
+        return String.format(
+                Locale.ROOT,
+                "indexed %d %s: %d keys, run %.1f ms, reset %.1f ms, commit %.1f ms, memory %d pages",
+                r.height(),
+                Hashes.hex(r.blockHash()),
+                r.pairs(),
+                r.runNanos() / 1e6,
+                r.resetNanos() / 1e6,
+                r.commitNanos() / 1e6,
+                r.highWaterPages());
     }
 
     static String eta(double seconds) {
@@ -81,9 +92,16 @@ public abstract sealed class Progress implements SyncListener, AutoCloseable per
             if (periodic && now - lastLine >= intervalNanos) {
                 lastLine = now;
                 double rate = done / ((now - started) / 1e9);
-                LOG.log(Level.INFO, String.format(Locale.ROOT, "progress: height %d, %d blocks, %.2f blocks/s, %s left, ETA %s",
-                        result.height(), done, rate, remaining < 0 ? "?" : Long.toString(remaining),
-                        remaining < 0 ? "unknown" : eta(remaining / rate)));
+                LOG.log(
+                        Level.INFO,
+                        String.format(
+                                Locale.ROOT,
+                                "progress: height %d, %d blocks, %.2f blocks/s, %s left, ETA %s",
+                                result.height(),
+                                done,
+                                rate,
+                                remaining < 0 ? "?" : Long.toString(remaining),
+                                remaining < 0 ? "unknown" : eta(remaining / rate)));
             }
         }
 
@@ -103,9 +121,14 @@ public abstract sealed class Progress implements SyncListener, AutoCloseable per
 
         @Override
         public void starting(long from, long remaining) {
-            bar = new ProgressBarBuilder().setTaskName("indexing").setInitialMax(Math.max(remaining, 0))
-                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(500)
-                    .setConsumer(new ConsoleProgressBarConsumer(err)).setUnit(" blocks", 1).showSpeed()
+            bar = new ProgressBarBuilder()
+                    .setTaskName("indexing")
+                    .setInitialMax(Math.max(remaining, 0))
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                    .setUpdateIntervalMillis(500)
+                    .setConsumer(new ConsoleProgressBarConsumer(err))
+                    .setUnit(" blocks", 1)
+                    .showSpeed()
                     .build();
             bar.setExtraMessage(" from " + from);
         }

@@ -1,8 +1,5 @@
 package dev.jshrew.node.rpc;
 
-import dev.jshrew.node.sync.ChainState;
-import dev.jshrew.node.sync.Sync;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +13,7 @@ import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.StateRoot;
+import dev.jshrew.node.sync.ChainState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
@@ -138,7 +136,10 @@ public final class JsonRpc {
         } catch (JshrewException e) {
             observer.accept(method, false);
             LOG.log(Level.WARNING, "{0} failed: {1}", method, e.getMessage());
-            return error(id, SERVER_ERROR, (e.code() == ErrorCode.STORAGE ? "Storage error: " : "Generic error: ") + e.getMessage());
+            return error(
+                    id,
+                    SERVER_ERROR,
+                    (e.code() == ErrorCode.STORAGE ? "Storage error: " : "Generic error: ") + e.getMessage());
         } catch (RuntimeException e) {
             observer.accept(method, false);
             LOG.log(Level.ERROR, "{0} failed unexpectedly: {1}", method, e);
@@ -203,7 +204,9 @@ public final class JsonRpc {
         }
         String head = text.contains(":") ? text.substring(0, text.indexOf(':')) : text;
         String digits = head.startsWith("+") ? head.substring(1) : head;
-        if (digits.isEmpty() || digits.length() > 10 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+        if (digits.isEmpty()
+                || digits.length() > 10
+                || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
                 || Long.parseLong(digits) > 0xFFFF_FFFFL) {
             throw new RpcError("Serialization error: Invalid height: " + text);
         }
@@ -232,7 +235,8 @@ public final class JsonRpc {
         return state.read(() -> {
             long height = height(params.get(3));
             if (height >= 0xFFFF_FFFFL) {
-                throw new RpcError("Serialization error: Invalid height: " + height + " (a preview indexes at height + 1)");
+                throw new RpcError(
+                        "Serialization error: Invalid height: " + height + " (a preview indexes at height + 1)");
             }
             try {
                 return result(views.with(r -> r.preview(block, function, input, height)));
@@ -258,7 +262,8 @@ public final class JsonRpc {
         JsonNode p = params.get(0);
         long height = p != null && p.isIntegralNumber() ? p.asLong() : 0;
         ChainIndex chain = state.chain();
-        return state.read(() -> chain.blockHash(height).map(JsonRpc::result)
+        return state.read(() -> chain.blockHash(height)
+                .map(JsonRpc::result)
                 .orElseThrow(() -> new RpcError("Storage error: Block hash not found for height " + height)));
     }
 

@@ -28,6 +28,7 @@ public final class RpcServer implements AutoCloseable {
 
     /** A rejected body is read and discarded up to this many times the limit (or {@link #MIN_DRAIN_BYTES}). */
     static final int DRAIN_FACTOR = 8;
+
     static final long MIN_DRAIN_BYTES = 16L << 20;
 
     private final Server server;
@@ -57,7 +58,9 @@ public final class RpcServer implements AutoCloseable {
                 byte[] answer;
                 if (!"POST".equals(request.getMethod())) {
                     response.setStatus(405);
-                    answer = JsonRpc.errorBody(JsonRpc.INVALID_REQUEST, "Invalid Request: JSON-RPC needs POST, not " + request.getMethod());
+                    answer = JsonRpc.errorBody(
+                            JsonRpc.INVALID_REQUEST,
+                            "Invalid Request: JSON-RPC needs POST, not " + request.getMethod());
                 } else {
                     long declared = request.getLength();
                     byte[] body = null;
@@ -78,7 +81,9 @@ public final class RpcServer implements AutoCloseable {
                             // say so, or a client may reuse it and get nothing back.
                             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
                         }
-                        answer = JsonRpc.errorBody(JsonRpc.INVALID_REQUEST, "Invalid Request: body larger than " + maxBodyBytes + " bytes");
+                        answer = JsonRpc.errorBody(
+                                JsonRpc.INVALID_REQUEST,
+                                "Invalid Request: body larger than " + maxBodyBytes + " bytes");
                     } else {
                         answer = rpc.handle(body);
                     }

@@ -57,7 +57,9 @@ public final class ViewPool implements AutoCloseable {
             throw new JshrewException(ErrorCode.INPUT, "interrupted while waiting for a view instance", e);
         }
         if (runner == null) {
-            throw new JshrewException(ErrorCode.INPUT, "all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
         }
         try {
             return call.apply(runner);

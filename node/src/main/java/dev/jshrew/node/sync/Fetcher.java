@@ -2,8 +2,6 @@ package dev.jshrew.node.sync;
 
 import dev.jshrew.node.chain.Backoff;
 import dev.jshrew.node.chain.ChainSource;
-
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;

@@ -1,17 +1,16 @@
 package dev.jshrew.node.sync;
 
-import dev.jshrew.node.chain.ChainSource;
-import dev.jshrew.node.chain.SourceException;
-
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.ChainIndex;
-import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.CrashPoint;
+import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.bitcoin.BlockHeader;
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.chain.SourceException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Arrays;
@@ -86,15 +85,24 @@ public final class Sync {
         long tip = state.tip();
         long next = startHeight(tip, options.startBlock());
         if (tip >= 0 && options.startBlock() > tip + 1) {
-            LOG.log(Level.INFO, "--start-block {0} is above the indexed tip {1}: heights {2}…{3} are skipped",
-                    options.startBlock(), tip, tip + 1, options.startBlock() - 1);
+            LOG.log(
+                    Level.INFO,
+                    "--start-block {0} is above the indexed tip {1}: heights {2}…{3} are skipped",
+                    options.startBlock(),
+                    tip,
+                    tip + 1,
+                    options.startBlock() - 1);
         }
         if (next >= exitAt) {
             LOG.log(Level.INFO, "nothing to do: the next height {0} is at or above --exit-at {1}", next, exitAt);
             listener.finished(tip);
             return 0;
         }
-        LOG.log(Level.INFO, "syncing from {0} at height {1}{2}", source.describe(), next,
+        LOG.log(
+                Level.INFO,
+                "syncing from {0} at height {1}{2}",
+                source.describe(),
+                next,
                 exitAt == Long.MAX_VALUE ? "" : " until " + (exitAt - 1));
         long indexed = 0;
         int failures = 0;
@@ -103,12 +111,16 @@ public final class Sync {
         listener.starting(next, source.live() ? -1 : source.blocksBetween(next, exitAt, source.bestHeight()));
         try {
             while (!stopped) {
-                Fetcher.Item item = fetcher.poll(Duration.ofMillis(Math.min(200, options.pollInterval().toMillis())));
+                Fetcher.Item item = fetcher.poll(
+                        Duration.ofMillis(Math.min(200, options.pollInterval().toMillis())));
                 if (item == null) {
                     if (fetcher.finished()) {
                         break;
                     }
-                    if (source.live() && fetcher.caughtUp() && System.nanoTime() - lastTipCheck >= options.pollInterval().toNanos()) {
+                    if (source.live()
+                            && fetcher.caughtUp()
+                            && System.nanoTime() - lastTipCheck
+                                    >= options.pollInterval().toNanos()) {
                         lastTipCheck = System.nanoTime();
                         checkTip();
                     }
@@ -137,8 +149,13 @@ public final class Sync {
                     }
                     failures++;
                     Duration delay = options.backoff().delay("block " + height, failures);
-                    LOG.log(Level.WARNING, "block {0} failed (attempt {1}), fetching and running it again in {2,number,#} ms: {3}",
-                            height, failures, delay.toMillis(), e.getMessage());
+                    LOG.log(
+                            Level.WARNING,
+                            "block {0} failed (attempt {1}), fetching and running it again in {2,number,#} ms: {3}",
+                            height,
+                            failures,
+                            delay.toMillis(),
+                            e.getMessage());
                     listener.blockFailed(height, e, delay);
                     fetcher.close();
                     Thread.sleep(delay.toMillis());
@@ -173,8 +190,12 @@ public final class Sync {
         byte[] bytes = block.block();
         byte[] actual = bytes.length >= BlockHeader.SIZE ? BlockHeader.hash(bytes) : null;
         if (actual == null || !Arrays.equals(actual, block.hash())) {
-            LOG.log(Level.WARNING, "rejected block {0}: its header hashes to {1}, but bitcoind gave {2} for that height; fetching it again",
-                    height, actual == null ? "(no 80-byte header)" : Hashes.hex(actual), Hashes.hex(block.hash()));
+            LOG.log(
+                    Level.WARNING,
+                    "rejected block {0}: its header hashes to {1}, but bitcoind gave {2} for that height; fetching it again",
+                    height,
+                    actual == null ? "(no 80-byte header)" : Hashes.hex(actual),
+                    Hashes.hex(block.hash()));
             fetcher.close();
             Thread.sleep(options.backoff().delay("rejected " + height, 1).toMillis());
             fetcher = newFetcher(height);
@@ -182,8 +203,13 @@ public final class Sync {
         }
         Optional<byte[]> previous = height == 0 ? Optional.empty() : chain.blockHash(height - 1);
         if (previous.isPresent() && !Arrays.equals(previous.get(), BlockHeader.previousHash(bytes))) {
-            LOG.log(Level.WARNING, "block {0} {1} does not connect to previous block {2} (its previous hash is {3}): reorg",
-                    height, Hashes.hex(actual), Hashes.hex(previous.get()), Hashes.hex(BlockHeader.previousHash(bytes)));
+            LOG.log(
+                    Level.WARNING,
+                    "block {0} {1} does not connect to previous block {2} (its previous hash is {3}): reorg",
+                    height,
+                    Hashes.hex(actual),
+                    Hashes.hex(previous.get()),
+                    Hashes.hex(BlockHeader.previousHash(bytes)));
             reorg(height - 1);
             return false;
         }
@@ -208,8 +234,12 @@ public final class Sync {
             return;
         }
         if (remote.isEmpty() || !Arrays.equals(remote.get(), stored.get())) {
-            LOG.log(Level.WARNING, "the indexed tip {0} {1} is no longer bitcoind''s block at that height ({2}): reorg",
-                    tip, Hashes.hex(stored.get()), remote.map(Hashes::hex).orElse("none"));
+            LOG.log(
+                    Level.WARNING,
+                    "the indexed tip {0} {1} is no longer bitcoind''s block at that height ({2}): reorg",
+                    tip,
+                    Hashes.hex(stored.get()),
+                    remote.map(Hashes::hex).orElse("none"));
             reorg(tip);
         }
     }
@@ -232,9 +262,11 @@ public final class Sync {
     private long forkPoint(long from) throws InterruptedException {
         for (long h = from; h >= 0; h--) {
             if (from - h >= options.maxReorgDepth()) {
-                throw new JshrewException(ErrorCode.INPUT, "reorg deeper than --max-reorg-depth " + options.maxReorgDepth()
-                        + ": no stored block from " + (from - options.maxReorgDepth() + 1) + " to " + from
-                        + " is on bitcoind's chain; refusing to roll back to a height that is not a common ancestor");
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "reorg deeper than --max-reorg-depth " + options.maxReorgDepth()
+                                + ": no stored block from " + (from - options.maxReorgDepth() + 1) + " to " + from
+                                + " is on bitcoind's chain; refusing to roll back to a height that is not a common ancestor");
             }
             Optional<byte[]> stored = chain.blockHash(h);
             if (stored.isEmpty()) {

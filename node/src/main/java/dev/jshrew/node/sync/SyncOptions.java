@@ -1,7 +1,6 @@
 package dev.jshrew.node.sync;
 
 import dev.jshrew.node.chain.Backoff;
-
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -18,8 +17,13 @@ import java.util.OptionalLong;
  * @param pollInterval how often a caught-up node asks bitcoind for new blocks and checks its tip's hash
  * @param backoff the retry schedule for transient source failures and failed blocks
  */
-public record SyncOptions(long startBlock, OptionalLong exitAt, int maxReorgDepth, int pipelineSize, Duration pollInterval,
-                          Backoff backoff) {
+public record SyncOptions(
+        long startBlock,
+        OptionalLong exitAt,
+        int maxReorgDepth,
+        int pipelineSize,
+        Duration pollInterval,
+        Backoff backoff) {
     public SyncOptions {
         if (startBlock < 0 || startBlock > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("--start-block must be a u32, not " + startBlock);

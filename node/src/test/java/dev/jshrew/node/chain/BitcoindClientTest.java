@@ -24,32 +24,44 @@ class BitcoindClientTest {
 
     @Test
     void callsAndAnswersLikeBitcoind() throws Exception {
-        RegtestChain chain = RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes()).extend(2, "a", RegtestChain.sharedAndUnique("a"));
+        RegtestChain chain = RegtestChain.startingWith(
+                        Fixtures.realBlocks().get(0L).bytes())
+                .extend(2, "a", RegtestChain.sharedAndUnique("a"));
         try (FakeBitcoind fake = new FakeBitcoind().serve(chain)) {
             BitcoindClient rpc = new BitcoindClient(fake.url(), BitcoindAuth.none());
             assertThat(rpc.getBlockCount()).isEqualTo(2);
             assertThat(rpc.getBlockHash(1)).get().isEqualTo(chain.hash(1));
             assertThat(rpc.getBlockHash(3)).isEmpty(); // -8: above the tip is an answer, not a failure
             assertThat(rpc.getBlock(chain.hash(2))).isEqualTo(chain.block(2));
-            assertThatThrownBy(() -> rpc.getBlock(new byte[32])).isInstanceOf(BitcoindClient.RpcErrorException.class).hasMessageContaining("-5");
+            assertThatThrownBy(() -> rpc.getBlock(new byte[32]))
+                    .isInstanceOf(BitcoindClient.RpcErrorException.class)
+                    .hasMessageContaining("-5");
             fake.failNext("getblockcount", 1);
-            assertThatThrownBy(rpc::getBlockCount).isInstanceOf(SourceException.class).hasMessageContaining("HTTP 503");
-            assertThat(fake.calls("getblock").getLast().params()).isEqualTo("[\"" + dev.jshrew.host.Hashes.hex(new byte[32]) + "\",0]");
+            assertThatThrownBy(rpc::getBlockCount)
+                    .isInstanceOf(SourceException.class)
+                    .hasMessageContaining("HTTP 503");
+            assertThat(fake.calls("getblock").getLast().params())
+                    .isEqualTo("[\"" + dev.jshrew.host.Hashes.hex(new byte[32]) + "\",0]");
         }
     }
 
     @Test
     void credentialsFromAuthTheUrlOrACookieFile() throws Exception {
-        RegtestChain chain = RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes());
+        RegtestChain chain =
+                RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes());
         try (FakeBitcoind fake = new FakeBitcoind().serve(chain)) {
             fake.requireAuth(basic("u:p"));
             assertThatThrownBy(() -> new BitcoindClient(fake.url(), BitcoindAuth.none()).getBlockCount())
-                    .isInstanceOf(SourceException.class).hasMessageContaining("HTTP 401");
-            assertThat(new BitcoindClient(fake.url(), BitcoindAuth.of("u:p", null, fake.url())).getBlockCount()).isZero();
+                    .isInstanceOf(SourceException.class)
+                    .hasMessageContaining("HTTP 401");
+            assertThat(new BitcoindClient(fake.url(), BitcoindAuth.of("u:p", null, fake.url())).getBlockCount())
+                    .isZero();
             URI withUser = URI.create(fake.url().toString().replace("http://", "http://u:p@"));
-            assertThat(new BitcoindClient(withUser, BitcoindAuth.of(null, null, withUser)).getBlockCount()).isZero();
+            assertThat(new BitcoindClient(withUser, BitcoindAuth.of(null, null, withUser)).getBlockCount())
+                    .isZero();
             fake.requireAuth("Bearer tok");
-            assertThat(new BitcoindClient(fake.url(), BitcoindAuth.of("tok", null, fake.url())).getBlockCount()).isZero();
+            assertThat(new BitcoindClient(fake.url(), BitcoindAuth.of("tok", null, fake.url())).getBlockCount())
+                    .isZero();
             // A cookie file is re-read on every request: bitcoind writes a new one when it restarts.
             Path cookie = Files.writeString(temp.resolve(".cookie"), "__cookie__:aa\n");
             BitcoindClient byCookie = new BitcoindClient(fake.url(), BitcoindAuth.of(null, cookie, fake.url()));

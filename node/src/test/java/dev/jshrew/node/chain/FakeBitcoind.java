@@ -93,7 +93,9 @@ public final class FakeBitcoind implements AutoCloseable {
 
     /** The next {@code count} {@code getblock} calls for the block at {@code height} return another block's bytes. */
     public void serveWrongBlock(long height, int count) {
-        wrongBlocks.computeIfAbsent(Long.toString(height), m -> new AtomicInteger()).addAndGet(count);
+        wrongBlocks
+                .computeIfAbsent(Long.toString(height), m -> new AtomicInteger())
+                .addAndGet(count);
     }
 
     /** Slows every {@code getblock} down. */
@@ -111,7 +113,8 @@ public final class FakeBitcoind implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (requiredAuth != null && !requiredAuth.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            if (requiredAuth != null
+                    && !requiredAuth.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 send(exchange, 401, new byte[0], "text/html");
                 return;
             }
@@ -122,7 +125,11 @@ public final class FakeBitcoind implements AutoCloseable {
             calls.add(new Call(System.nanoTime(), method, params.toString()));
             AtomicInteger fail = failures.get(method);
             if (fail != null && fail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                send(exchange, 503, "<html>work queue depth exceeded</html>".getBytes(StandardCharsets.UTF_8), "text/html");
+                send(
+                        exchange,
+                        503,
+                        "<html>work queue depth exceeded</html>".getBytes(StandardCharsets.UTF_8),
+                        "text/html");
                 return;
             }
             NavigableMap<Long, byte[]> active = chain;

@@ -84,7 +84,12 @@ public final class RegtestChain {
     public static byte[] p2pkh(String seed) {
         byte[] hash = java.util.Arrays.copyOf(Hashes.sha256(seed.getBytes(StandardCharsets.UTF_8)), 20);
         ByteBuffer b = ByteBuffer.allocate(25);
-        b.put((byte) 0x76).put((byte) 0xa9).put((byte) 0x14).put(hash).put((byte) 0x88).put((byte) 0xac);
+        b.put((byte) 0x76)
+                .put((byte) 0xa9)
+                .put((byte) 0x14)
+                .put(hash)
+                .put((byte) 0x88)
+                .put((byte) 0xac);
         return b.array();
     }
 
@@ -124,7 +129,10 @@ public final class RegtestChain {
         out.writeBytes(le32(-1));
         varint(out, outputs.size());
         for (Output o : outputs) {
-            out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(o.value()).array());
+            out.writeBytes(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(o.value())
+                    .array());
             varint(out, o.script().length);
             out.writeBytes(o.script());
         }

@@ -23,8 +23,12 @@ public final class RpcClient {
     public record Answer(int status, JsonNode body) {}
 
     public Answer post(byte[] body) throws Exception {
-        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(url).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = http.send(
+                HttpRequest.newBuilder(url)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
         return new Answer(r.statusCode(), JSON.readTree(r.body()));
     }
 

@@ -1,17 +1,16 @@
 package dev.jshrew.node.sync;
 
-import dev.jshrew.node.chain.Backoff;
-import dev.jshrew.node.chain.BitcoindAuth;
-import dev.jshrew.node.chain.BitcoindClient;
-import dev.jshrew.node.chain.FakeBitcoind;
-import dev.jshrew.node.chain.RegtestChain;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.host.Hashes;
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.BitcoindAuth;
+import dev.jshrew.node.chain.BitcoindClient;
+import dev.jshrew.node.chain.FakeBitcoind;
+import dev.jshrew.node.chain.RegtestChain;
 import dev.jshrew.tck.Fixtures;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +56,8 @@ class SyncTest {
 
     /** What a node that only ever saw {@code chain} (heights 0…tip) has. */
     List<String> cleanSummary(RegtestChain c) throws Exception {
-        try (FakeBitcoind fake = new FakeBitcoind().serve(c); TestNode clean = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(c);
+                TestNode clean = node(TestNode.SPENDABLES)) {
             clean.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 0, c.size());
             return clean.chainSummary(c.tip() + 3);
         }
@@ -69,13 +69,16 @@ class SyncTest {
     }
 
     static List<Long> requestedHeights(FakeBitcoind fake) {
-        return fake.calls("getblockhash").stream().map(c -> Long.parseLong(c.params().replaceAll("[\\[\\]]", ""))).toList();
+        return fake.calls("getblockhash").stream()
+                .map(c -> Long.parseLong(c.params().replaceAll("[\\[\\]]", "")))
+                .toList();
     }
 
     @Test
     void exitAtIndexesExactlyZeroToEMinusOneAndNeverFetchesE() throws Exception {
         RegtestChain a = chain(genesis, 9, "a");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             long done = n.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 0, 6);
             assertThat(done).isEqualTo(6);
             assertThat(n.store.tip()).hasValue(5);
@@ -86,7 +89,8 @@ class SyncTest {
             assertThat(requestedHeights(fake)).allMatch(h -> h < 6);
             // Already at exit-at: returns at once, fetching nothing.
             int calls = fake.calls().size();
-            assertThat(n.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 0, 6)).isZero();
+            assertThat(n.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 0, 6))
+                    .isZero();
             assertThat(fake.calls()).hasSize(calls);
         }
     }
@@ -94,7 +98,8 @@ class SyncTest {
     @Test
     void resumesAboveTheTipAndSkipsToAHigherStartBlock() throws Exception {
         RegtestChain a = chain(genesis, 11, "a");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             BitcoindClient rpc = new BitcoindClient(fake.url(), BitcoindAuth.none());
             n.sync(rpc, 0, 1);
             assertThat(n.store.tip()).hasValue(0);
@@ -122,7 +127,8 @@ class SyncTest {
         assertThat(Arrays.copyOfRange(segwit.bytes(), 80 + 3 + 4, 80 + 3 + 6)).containsExactly(0, 1);
         NavigableMap<Long, byte[]> served = new TreeMap<>();
         served.put(840243L, segwit.bytes());
-        try (FakeBitcoind fake = new FakeBitcoind().serve(served); TestNode n = new TestNode(TestNode.ECHO, "echo.wasm", temp.resolve("echo"))) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(served);
+                TestNode n = new TestNode(TestNode.ECHO, "echo.wasm", temp.resolve("echo"))) {
             n.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 840243, 840244);
             byte[] input = n.store.blockWrites(840243).get("i".getBytes(StandardCharsets.US_ASCII));
             ByteArrayOutputStream expected = new ByteArrayOutputStream();
@@ -136,12 +142,25 @@ class SyncTest {
     @Test
     void transientFailuresAreRetriedWithExponentialBackoffWithoutSkippingAHeight() throws Exception {
         RegtestChain a = chain(genesis, 5, "a");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             fake.failNext("getblockcount", 4);
             fake.failNext("getblock", 2);
             long initial = 50;
-            var options = new SyncOptions(0, OptionalLong.of(6), 100, 4, Duration.ofMillis(40), Backoff.startingAt(Duration.ofMillis(initial)));
-            new Sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), n.indexer, n.state, options, new SyncListener() {}).run();
+            var options = new SyncOptions(
+                    0,
+                    OptionalLong.of(6),
+                    100,
+                    4,
+                    Duration.ofMillis(40),
+                    Backoff.startingAt(Duration.ofMillis(initial)));
+            new Sync(
+                            new BitcoindClient(fake.url(), BitcoindAuth.none()),
+                            n.indexer,
+                            n.state,
+                            options,
+                            new SyncListener() {})
+                    .run();
             List<FakeBitcoind.Call> counts = fake.calls("getblockcount");
             assertThat(counts.size()).isGreaterThanOrEqualTo(5);
             // Four failures, then success: sleeps of about 50, 100, 200, 400 ms (+ at most 5 ms jitter).
@@ -158,10 +177,13 @@ class SyncTest {
     @Test
     void aBlockThatIsNotBitcoindsBlockForItsHeightIsRejectedAndFetchedAgain() throws Exception {
         RegtestChain a = chain(genesis, 5, "a");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             fake.serveWrongBlock(3, 2);
             n.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 0, 6);
-            long fetchesOf3 = fake.calls("getblock").stream().filter(c -> c.params().contains(Hashes.hex(a.hash(3)))).count();
+            long fetchesOf3 = fake.calls("getblock").stream()
+                    .filter(c -> c.params().contains(Hashes.hex(a.hash(3))))
+                    .count();
             assertThat(fetchesOf3).isGreaterThanOrEqualTo(3);
             assertSameAsClean(n, a);
         }
@@ -177,10 +199,16 @@ class SyncTest {
         for (int h = 0; h <= 3; h++) {
             bad.put((long) h, h == 3 ? broken : a.block(h));
         }
-        try (FakeBitcoind fake = new FakeBitcoind().serve(bad); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(bad);
+                TestNode n = node(TestNode.SPENDABLES)) {
             n.startLive(new BitcoindClient(fake.url(), BitcoindAuth.none()), TestNode.options(0, 6L));
-            TestNode.await("two failed runs of block 3", () -> fake.calls("getblock").stream()
-                    .filter(c -> c.params().contains(Hashes.hex(dev.jshrew.host.bitcoin.BlockHeader.hash(broken)))).count() >= 2);
+            TestNode.await(
+                    "two failed runs of block 3",
+                    () -> fake.calls("getblock").stream()
+                                    .filter(c -> c.params()
+                                            .contains(Hashes.hex(dev.jshrew.host.bitcoin.BlockHeader.hash(broken))))
+                                    .count()
+                            >= 2);
             assertThat(n.store.tip()).hasValue(2);
             fake.serve(a); // bitcoind now has the good block 3 (and 4, 5)
             TestNode.await("tip 5", () -> n.store.tip().orElse(-1) == 5);
@@ -193,15 +221,18 @@ class SyncTest {
     void aLongerBranchIsDetectedByPreviousHashRolledBackToTheForkAndReindexed() throws Exception {
         RegtestChain a = chain(genesis, 8, "a");
         RegtestChain b = chain(a.prefix(4), 7, "b");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             BitcoindClient rpc = new BitcoindClient(fake.url(), BitcoindAuth.none());
             n.sync(rpc, 0, 9);
             assertThat(n.store.tip()).hasValue(8);
             fake.serve(b);
             int before = fake.calls("getblockhash").size();
             n.sync(rpc, 0, 12);
-            // Block 9 of b does not connect to a's 8 (C-49); the walk compares 8, 7, 6, 5 (mismatch) and 4 (match), then
-            // re-indexes. The fetcher that ran ahead from 9 may still ask for 10, 11, … while the walk runs: only heights
+            // Block 9 of b does not connect to a's 8 (C-49); the walk compares 8, 7, 6, 5 (mismatch) and 4 (match),
+            // then
+            // re-indexes. The fetcher that ran ahead from 9 may still ask for 10, 11, … while the walk runs: only
+            // heights
             // at or below the old tip come from the walk (and from the new fetcher, once the walk has ended).
             List<Long> requested = requestedHeights(fake);
             List<Long> after = requested.subList(before, requested.size());
@@ -214,7 +245,8 @@ class SyncTest {
     @Test
     void aShorterOrEqualBranchIsDetectedAtTheTipAndRolledBackCompletely() throws Exception {
         RegtestChain a = chain(genesis, 8, "a");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             BitcoindClient rpc = new BitcoindClient(fake.url(), BitcoindAuth.none());
             n.startLive(rpc, TestNode.options(0, null));
             TestNode.await("tip 8", () -> n.store.tip().orElse(-1) == 8);
@@ -234,15 +266,27 @@ class SyncTest {
                     assertThat(n.outputCount(RegtestChain.p2pkh("a/" + h), v)).isZero();
                 }
             }
-            assertThat(n.outputCount(new byte[] {0x51}, 100)).isEqualTo(opTrueAt5).isEqualTo(5);
+            assertThat(n.outputCount(new byte[] {0x51}, 100))
+                    .isEqualTo(opTrueAt5)
+                    .isEqualTo(5);
 
             // Then a competing branch from 5 (longer), and one of the same length forking lower, at 3.
             RegtestChain b = chain(a.prefix(5), 4, "b");
             fake.serve(b);
-            TestNode.await("tip b/9", () -> n.store.blockHash(9).map(x -> Arrays.equals(x, b.hash(9))).orElse(false));
+            TestNode.await(
+                    "tip b/9",
+                    () -> n.store
+                            .blockHash(9)
+                            .map(x -> Arrays.equals(x, b.hash(9)))
+                            .orElse(false));
             RegtestChain c = chain(a.prefix(3), 6, "c");
             fake.serve(c);
-            TestNode.await("tip c/9", () -> n.store.blockHash(9).map(x -> Arrays.equals(x, c.hash(9))).orElse(false));
+            TestNode.await(
+                    "tip c/9",
+                    () -> n.store
+                            .blockHash(9)
+                            .map(x -> Arrays.equals(x, c.hash(9)))
+                            .orElse(false));
             n.stopLive();
             assertSameAsClean(n, c);
             assertViewsEqual(n, c, List.of("a", "b", "c"));
@@ -251,7 +295,8 @@ class SyncTest {
 
     /** C-47: every view at every height equals that of a node that only saw {@code chain}. */
     void assertViewsEqual(TestNode n, RegtestChain chain, List<String> branches) throws Exception {
-        try (FakeBitcoind fake = new FakeBitcoind().serve(chain); TestNode clean = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(chain);
+                TestNode clean = node(TestNode.SPENDABLES)) {
             clean.sync(new BitcoindClient(fake.url(), BitcoindAuth.none()), 0, chain.size());
             List<byte[]> scripts = new ArrayList<>();
             scripts.add(new byte[] {0x51});
@@ -262,10 +307,13 @@ class SyncTest {
             }
             for (long v = 0; v <= chain.tip() + 1; v++) {
                 for (byte[] s : scripts) {
-                    assertThat(n.view("outputsbyscript", s, v)).as("outputsbyscript at " + v).isEqualTo(clean.view("outputsbyscript", s, v));
+                    assertThat(n.view("outputsbyscript", s, v))
+                            .as("outputsbyscript at " + v)
+                            .isEqualTo(clean.view("outputsbyscript", s, v));
                 }
                 assertThat(n.view("stats", TestNode.u32(v), v)).isEqualTo(clean.view("stats", TestNode.u32(v), v));
-                assertThat(n.view("blockhash", TestNode.u32(v), v)).isEqualTo(clean.view("blockhash", TestNode.u32(v), v));
+                assertThat(n.view("blockhash", TestNode.u32(v), v))
+                        .isEqualTo(clean.view("blockhash", TestNode.u32(v), v));
             }
         }
     }
@@ -279,7 +327,8 @@ class SyncTest {
         }
         RegtestChain a = genesis.extend(1, "a", h -> many).extend(1, "a", RegtestChain.sharedAndUnique("a"));
         RegtestChain b = chain(genesis, 3, "b");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             BitcoindClient rpc = new BitcoindClient(fake.url(), BitcoindAuth.none());
             n.sync(rpc, 0, 3);
             NavigableMap<byte[], byte[]> orphaned = n.store.blockWrites(1);
@@ -302,14 +351,17 @@ class SyncTest {
     void aReorgDeeperThanTheLimitStopsWithAnErrorAndRollsNothingBack() throws Exception {
         RegtestChain a = chain(genesis, 8, "a");
         RegtestChain b = chain(a.prefix(2), 8, "b");
-        try (FakeBitcoind fake = new FakeBitcoind().serve(a); TestNode n = node(TestNode.SPENDABLES)) {
+        try (FakeBitcoind fake = new FakeBitcoind().serve(a);
+                TestNode n = node(TestNode.SPENDABLES)) {
             BitcoindClient rpc = new BitcoindClient(fake.url(), BitcoindAuth.none());
             n.sync(rpc, 0, 9);
             List<String> before = n.chainSummary(8);
             fake.serve(b);
-            var options = new SyncOptions(0, OptionalLong.of(11), 3, 4, Duration.ofMillis(40), Backoff.startingAt(Duration.ofMillis(20)));
+            var options = new SyncOptions(
+                    0, OptionalLong.of(11), 3, 4, Duration.ofMillis(40), Backoff.startingAt(Duration.ofMillis(20)));
             Sync sync = new Sync(rpc, n.indexer, n.state, options, new SyncListener() {});
-            assertThatThrownBy(sync::run).isInstanceOf(JshrewException.class)
+            assertThatThrownBy(sync::run)
+                    .isInstanceOf(JshrewException.class)
                     .satisfies(e -> assertThat(((JshrewException) e).code()).isEqualTo(ErrorCode.INPUT))
                     .hasMessageContaining("reorg deeper than --max-reorg-depth 3");
             assertThat(n.chainSummary(8)).isEqualTo(before);

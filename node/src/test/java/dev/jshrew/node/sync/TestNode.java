@@ -1,18 +1,15 @@
 package dev.jshrew.node.sync;
 
-import dev.jshrew.node.chain.Backoff;
-import dev.jshrew.node.chain.ChainSource;
-import dev.jshrew.node.rpc.ViewPool;
-
 import dev.jshrew.api.storage.KeyValueStore;
-import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.StateRoot;
-import dev.jshrew.host.ViewRunner;
 import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.node.chain.Backoff;
+import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.rpc.ViewPool;
 import dev.jshrew.tck.Fixtures;
 import dev.jshrew.tck.Harness;
 import java.nio.ByteBuffer;
@@ -61,7 +58,9 @@ public final class TestNode implements AutoCloseable {
      *     (call $flush (i32.const 16))))
      * </pre>
      */
-    static final byte[] ECHO = HexFormat.of().parseHex("0061736d01000000010c036000017f60017f0060000002330303656e760a5f5f686f73745f6c656e000003656e760c5f5f6c6f61645f696e707574000103656e76075f5f666c7573680001030201020503010040071302066d656d6f72790200065f737461727400030a7a017801017f100021004110410a3a0000411141013a0000411241e9003a00004113410a3a00004114200041ff0071418001723a00004115200041077641ff0071418001723a000041162000410e7641ff0071418001723a00004117200041157641ff00713a000041181001410c200041086a360200411010020b");
+    static final byte[] ECHO = HexFormat.of()
+            .parseHex(
+                    "0061736d01000000010c036000017f60017f0060000002330303656e760a5f5f686f73745f6c656e000003656e760c5f5f6c6f61645f696e707574000103656e76075f5f666c7573680001030201020503010040071302066d656d6f72790200065f737461727400030a7a017801017f100021004110410a3a0000411141013a0000411241e9003a00004113410a3a00004114200041ff0071418001723a00004115200041077641ff0071418001723a000041162000410e7641ff0071418001723a00004117200041157641ff00713a000041181001410c200041086a360200411010020b");
 
     final IndexerHost host;
     public final KeyValueStore store;
@@ -78,9 +77,12 @@ public final class TestNode implements AutoCloseable {
     }
 
     public TestNode(byte[] wasm, String name, Path db) {
-        host = IndexerHost.builder().engine("chicory", Map.of(), new CommittedMemoryProvider())
-                .module(name.substring(name.lastIndexOf('/') + 1), wasm).store(db)
-                .runOptions(Harness.testOptions(ResetMode.FAST)).open();
+        host = IndexerHost.builder()
+                .engine("chicory", Map.of(), new CommittedMemoryProvider())
+                .module(name.substring(name.lastIndexOf('/') + 1), wasm)
+                .store(db)
+                .runOptions(Harness.testOptions(ResetMode.FAST))
+                .open();
         store = host.store();
         indexer = host.newIndexer(guestLog::add);
         state = new ChainState(store);
@@ -88,8 +90,13 @@ public final class TestNode implements AutoCloseable {
     }
 
     public static SyncOptions options(long start, Long exitAt) {
-        return new SyncOptions(start, exitAt == null ? OptionalLong.empty() : OptionalLong.of(exitAt), 100, 4,
-                Duration.ofMillis(40), Backoff.startingAt(Duration.ofMillis(20)));
+        return new SyncOptions(
+                start,
+                exitAt == null ? OptionalLong.empty() : OptionalLong.of(exitAt),
+                100,
+                4,
+                Duration.ofMillis(40),
+                Backoff.startingAt(Duration.ofMillis(20)));
     }
 
     /** Syncs until exit-at. */
@@ -147,19 +154,24 @@ public final class TestNode implements AutoCloseable {
         List<String> out = new ArrayList<>();
         for (long h = 0; h <= upTo; h++) {
             var hash = store.blockHash(h);
-            out.add(h + " " + hash.map(Hashes::hex).orElse("-") + " " + store.stateRoot(h).map(Hashes::hex).orElse("-") + " "
+            out.add(h + " " + hash.map(Hashes::hex).orElse("-") + " "
+                    + store.stateRoot(h).map(Hashes::hex).orElse("-") + " "
                     + (hash.isPresent() ? Hashes.hex(StateRoot.digest(store.blockWrites(h))) : "-"));
         }
         return out;
     }
 
     static byte[] u32(long v) {
-        return ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v).array();
+        return ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt((int) v)
+                .array();
     }
 
     @Override
     public void close() {
-        try (host; views) {
+        try (host;
+                views) {
             if (live != null && live.isAlive()) {
                 liveSync.stop();
                 try {

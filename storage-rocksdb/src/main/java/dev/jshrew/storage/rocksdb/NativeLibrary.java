@@ -37,9 +37,12 @@ final class NativeLibrary {
             RocksDB.loadLibrary();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             // NativeLibraryLoader reports a platform without a bundled library as a plain RuntimeException.
-            throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory
-                    + ": the RocksDB native library cannot be loaded on " + System.getProperty("os.name") + "/"
-                    + System.getProperty("os.arch") + ": " + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.STORAGE,
+                    "rocksdb store " + directory
+                            + ": the RocksDB native library cannot be loaded on " + System.getProperty("os.name") + "/"
+                            + System.getProperty("os.arch") + ": " + e.getMessage(),
+                    e);
         }
         loaded = true;
         for (Path copy : extractedCopies()) {
@@ -61,13 +64,15 @@ final class NativeLibrary {
         if (!Files.isReadable(maps)) {
             return List.of();
         }
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+        Path tmp =
+                Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
         try {
             return Files.readAllLines(maps).stream()
                     .map(line -> line.indexOf('/') < 0 ? null : line.substring(line.indexOf('/')))
                     .filter(p -> p != null && !p.endsWith(" (deleted)"))
                     .map(Path::of)
-                    .filter(p -> tmp.equals(p.getParent()) && EXTRACTED.matcher(p.getFileName().toString()).matches())
+                    .filter(p -> tmp.equals(p.getParent())
+                            && EXTRACTED.matcher(p.getFileName().toString()).matches())
                     .distinct()
                     .filter(Files::exists)
                     .toList();

@@ -33,8 +33,13 @@ import org.rocksdb.WriteOptions;
  * @param syncWrite write options with {@code sync=true}: every write reaches the disk before it returns
  * @param natives everything above, in creation order
  */
-record OpenedDb(RocksDB db, ColumnFamilyHandle versions, ColumnFamilyHandle blocks, ColumnFamilyHandle meta,
-        WriteOptions syncWrite, NativeResources natives) {
+record OpenedDb(
+        RocksDB db,
+        ColumnFamilyHandle versions,
+        ColumnFamilyHandle blocks,
+        ColumnFamilyHandle meta,
+        WriteOptions syncWrite,
+        NativeResources natives) {
 
     static final String VERSIONS = "versions";
     static final String BLOCKS = "blocks";
@@ -49,8 +54,8 @@ record OpenedDb(RocksDB db, ColumnFamilyHandle versions, ColumnFamilyHandle bloc
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory + ": cannot create the directory: "
-                    + e, e);
+            throw new JshrewException(
+                    ErrorCode.STORAGE, "rocksdb store " + directory + ": cannot create the directory: " + e, e);
         }
         // Not every RocksJava class loads the native library in its static initializer (LRUCache does not).
         NativeLibrary.load(directory);

@@ -33,8 +33,10 @@ record RocksDbSettings(long blockCacheBytes, long writeBufferBytes, int backgrou
         Objects.requireNonNull(options, "options");
         for (String key : options.keySet()) {
             if (!KNOWN.contains(key)) {
-                throw new JshrewException(ErrorCode.INPUT, "unknown option storage.rocksdb." + key
-                        + " (known: " + String.join(", ", new TreeSet<>(KNOWN)) + ")");
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "unknown option storage.rocksdb." + key + " (known: " + String.join(", ", new TreeSet<>(KNOWN))
+                                + ")");
             }
         }
         return new RocksDbSettings(
@@ -52,12 +54,13 @@ record RocksDbSettings(long blockCacheBytes, long writeBufferBytes, int backgrou
         try {
             value = Long.parseLong(text.strip());
         } catch (NumberFormatException e) {
-            throw new JshrewException(ErrorCode.INPUT, "option storage.rocksdb." + key + " is not a number: '"
-                    + text + "'", e);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "option storage.rocksdb." + key + " is not a number: '" + text + "'", e);
         }
         if (value < min || value > max) {
-            throw new JshrewException(ErrorCode.INPUT, "option storage.rocksdb." + key + " = " + value
-                    + " is outside [" + min + ", " + max + "]");
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "option storage.rocksdb." + key + " = " + value + " is outside [" + min + ", " + max + "]");
         }
         return value;
     }

@@ -65,7 +65,10 @@ final class RocksDbStore implements KeyValueStore {
             long tip = checkLayout(directory, opened);
             RocksDbStore store = new RocksDbStore(directory, opened, tip);
             ready = true;
-            LOG.log(System.Logger.Level.INFO, "opened rocksdb store {0} at tip {1}", directory,
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "opened rocksdb store {0} at tip {1}",
+                    directory,
                     tip == NO_TIP ? "none" : Long.toString(tip));
             return store;
         } finally {
@@ -82,9 +85,11 @@ final class RocksDbStore implements KeyValueStore {
             if (layout == null) {
                 opened.db().put(opened.meta(), opened.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(LAYOUT_VERSION));
             } else if (layout.length != Integer.BYTES || StoreKeys.getInt(layout, 0) != LAYOUT_VERSION) {
-                throw new JshrewException(ErrorCode.STORAGE, "rocksdb store " + directory
-                        + ": unsupported layout version " + Arrays.toString(layout) + ", this build reads "
-                        + LAYOUT_VERSION);
+                throw new JshrewException(
+                        ErrorCode.STORAGE,
+                        "rocksdb store " + directory
+                                + ": unsupported layout version " + Arrays.toString(layout) + ", this build reads "
+                                + LAYOUT_VERSION);
             }
             byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
             return tip == null ? NO_TIP : StoreKeys.getLong(tip, 0);
@@ -139,8 +144,8 @@ final class RocksDbStore implements KeyValueStore {
         written("commit block " + height, () -> {
             long current = tip;
             if (current != NO_TIP && height <= current) {
-                throw new IllegalArgumentException("block " + height + " is not above the tip " + current
-                        + " of " + directory + ": roll back first");
+                throw new IllegalArgumentException("block " + height + " is not above the tip " + current + " of "
+                        + directory + ": roll back first");
             }
             // Nothing reaches the database before db.write: an exception while the batch is built writes nothing.
             try (WriteBatch batch = new WriteBatch()) {
@@ -167,14 +172,20 @@ final class RocksDbStore implements KeyValueStore {
 
     @Override
     public Optional<byte[]> blockHash(long height) {
-        return guarded("read the hash of block " + height,
-                () -> height < 0 ? Optional.empty() : Optional.ofNullable(db.get(opened.meta(), StoreKeys.hash(height))));
+        return guarded(
+                "read the hash of block " + height,
+                () -> height < 0
+                        ? Optional.empty()
+                        : Optional.ofNullable(db.get(opened.meta(), StoreKeys.hash(height))));
     }
 
     @Override
     public Optional<byte[]> stateRoot(long height) {
-        return guarded("read the state root of block " + height,
-                () -> height < 0 ? Optional.empty() : Optional.ofNullable(db.get(opened.meta(), StoreKeys.root(height))));
+        return guarded(
+                "read the state root of block " + height,
+                () -> height < 0
+                        ? Optional.empty()
+                        : Optional.ofNullable(db.get(opened.meta(), StoreKeys.root(height))));
     }
 
     @Override
@@ -202,7 +213,11 @@ final class RocksDbStore implements KeyValueStore {
             NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
             if (height >= 0) {
                 // height + 1 may wrap to Long.MIN_VALUE; as an unsigned u64 that is still the next height.
-                RangeScan.forEach(db, opened.blocks(), StoreKeys.u64(height), StoreKeys.u64(height + 1),
+                RangeScan.forEach(
+                        db,
+                        opened.blocks(),
+                        StoreKeys.u64(height),
+                        StoreKeys.u64(height + 1),
                         it -> writes.put(StoreKeys.blockEntryKey(it.key()), it.value()));
             }
             return writes;
@@ -218,7 +233,11 @@ final class RocksDbStore implements KeyValueStore {
             }
             long newTip = new Rollback(db, opened).run(height);
             tip = newTip;
-            LOG.log(System.Logger.Level.INFO, "rocksdb store {0}: rolled back from {1} to {2}", directory, current,
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "rocksdb store {0}: rolled back from {1} to {2}",
+                    directory,
+                    current,
                     newTip == NO_TIP ? "none" : Long.toString(newTip));
         });
     }

@@ -43,9 +43,17 @@ final class Rollback {
                 batch.delete(opened.versions(), StoreKeys.versionOfBlockEntry(indexKey));
                 batch.delete(opened.blocks(), indexKey);
             });
-            RangeScan.forEach(db, opened.meta(), StoreKeys.hash(firstRemoved), HASH_END,
+            RangeScan.forEach(
+                    db,
+                    opened.meta(),
+                    StoreKeys.hash(firstRemoved),
+                    HASH_END,
                     entry -> batch.delete(opened.meta(), entry.key()));
-            RangeScan.forEach(db, opened.meta(), StoreKeys.root(firstRemoved), ROOT_END,
+            RangeScan.forEach(
+                    db,
+                    opened.meta(),
+                    StoreKeys.root(firstRemoved),
+                    ROOT_END,
                     entry -> batch.delete(opened.meta(), entry.key()));
             // Every committed block has a hash entry, and the batch above leaves those at or below the height,
             // so the highest of them is the new tip.

@@ -24,7 +24,8 @@ final class StorageFailure {
         } else {
             code = status.getCode() + "/" + status.getSubCode();
         }
-        return new JshrewException(ErrorCode.STORAGE,
+        return new JshrewException(
+                ErrorCode.STORAGE,
                 "rocksdb store " + directory + ": " + action + " failed (status " + code + "): " + cause.getMessage(),
                 cause);
     }

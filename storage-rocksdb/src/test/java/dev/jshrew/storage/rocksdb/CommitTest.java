@@ -9,8 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jshrew.api.storage.BlockCommit;
-import dev.jshrew.api.storage.KeyValueStore;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -19,7 +17,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Block commits: atomicity, ordering rules, the block index, hashes, roots and metadata. */
 class CommitTest extends OpenStoreTest {
@@ -48,8 +45,10 @@ class CommitTest extends OpenStoreTest {
     void heightAtOrBelowTipIsRejectedAndChangesNothing() {
         store.commitBlock(block(5, "k", "five"));
 
-        assertThatThrownBy(() -> store.commitBlock(block(5, "k", "again"))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.commitBlock(block(3, "k", "three"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.commitBlock(block(5, "k", "again")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.commitBlock(block(3, "k", "three")))
+                .isInstanceOf(IllegalArgumentException.class);
 
         assertThat(store.tip()).hasValue(5);
         assertThat(read(store, "k", 5)).isEqualTo("five");
@@ -73,7 +72,8 @@ class CommitTest extends OpenStoreTest {
         assertThat(read(store, "x", 767_430)).isEqualTo("only");
         assertThat(store.blockHash(83_637)).isEmpty();
         assertThat(store.blockWrites(83_637)).isEmpty();
-        assertThat(store.stateRootAtOrBelow(767_429)).hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(83_636)));
+        assertThat(store.stateRootAtOrBelow(767_429))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(83_636)));
     }
 
     @Test
@@ -118,8 +118,18 @@ class CommitTest extends OpenStoreTest {
 
     @Test
     void blockWritesAreSortedByUnsignedBytesWhateverTheInputOrder() {
-        List<byte[]> keys = List.of(b(""), b("\0"), b("\0\0"), b("\u0001"), b("\u007f"), b("\u0080"), b("\u00ff"),
-                b("a"), b("a\0"), b("a\u00ff"), b("b"));
+        List<byte[]> keys = List.of(
+                b(""),
+                b("\0"),
+                b("\0\0"),
+                b("\u0001"),
+                b("\u007f"),
+                b("\u0080"),
+                b("\u00ff"),
+                b("a"),
+                b("a\0"),
+                b("a\u00ff"),
+                b("b"));
         // Signed order puts 0x80..0xFF first: the store must not depend on the caller's comparator.
         NavigableMap<byte[], byte[]> signed = new TreeMap<>(Arrays::compare);
         for (byte[] key : keys) {
@@ -158,22 +168,28 @@ class CommitTest extends OpenStoreTest {
 
         assertThat(store.stateRootAtOrBelow(-1)).isEmpty();
         assertThat(store.stateRootAtOrBelow(9)).isEmpty();
-        assertThat(store.stateRootAtOrBelow(10)).hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(10)));
-        assertThat(store.stateRootAtOrBelow(15)).hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(10)));
-        assertThat(store.stateRootAtOrBelow(20)).hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(20)));
-        assertThat(store.stateRootAtOrBelow(Long.MAX_VALUE)).hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(20)));
+        assertThat(store.stateRootAtOrBelow(10))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(10)));
+        assertThat(store.stateRootAtOrBelow(15))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(10)));
+        assertThat(store.stateRootAtOrBelow(20))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(20)));
+        assertThat(store.stateRootAtOrBelow(Long.MAX_VALUE))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(20)));
         assertThat(store.stateRoot(15)).isEmpty();
     }
 
     @Test
     void metadataIsCommittedWithItsBlockAndSeparateFromVersionedKeys() {
         assertThat(store.meta("indexer")).isEmpty();
-        store.commitBlock(withMeta(block(3, "indexer", "guest value"),
+        store.commitBlock(withMeta(
+                block(3, "indexer", "guest value"),
                 Map.of("indexer", b("sha256:abc"), "ünïcode/名前", b("x"), "", b("empty name"))));
         store.commitBlock(withMeta(block(4), Map.of("indexer", b("sha256:def"))));
 
         assertThat(store.meta("indexer")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("sha256:def")));
-        assertThat(store.meta("ünïcode/名前")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("x")));
+        assertThat(store.meta("ünïcode/名前"))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(b("x")));
         assertThat(store.meta("")).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("empty name")));
         assertThat(store.meta("indexe")).isEmpty();
         assertThat(read(store, "indexer", 4)).isEqualTo("guest value");

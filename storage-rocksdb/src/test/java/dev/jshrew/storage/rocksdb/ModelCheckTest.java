@@ -22,8 +22,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelCheckTest {
     /** Keys chosen to collide under naive encodings: prefixes of each other, zero and 0xFF bytes, separators. */
-    private static final List<byte[]> KEYS = List.of(b(""), b("\0"), b("\0\0"), b("a"), b("a\0"), b("a\0\0"),
-            b("a\0\0\0\0\0\0\0\1"), b("a/"), b("a/0"), b("a/length"), b("\u00ff"), b("\u00ff\u00ff"), b("b"));
+    private static final List<byte[]> KEYS = List.of(
+            b(""),
+            b("\0"),
+            b("\0\0"),
+            b("a"),
+            b("a\0"),
+            b("a\0\0"),
+            b("a\0\0\0\0\0\0\0\1"),
+            b("a/"),
+            b("a/0"),
+            b("a/length"),
+            b("\u00ff"),
+            b("\u00ff\u00ff"),
+            b("b"));
+
     private static final long SEED = 0x6A736872L;
     private static final int STEPS = 160;
 
@@ -83,16 +96,20 @@ class ModelCheckTest {
             }
             NavigableMap<byte[], byte[]> block = model.get(h);
             NavigableMap<byte[], byte[]> dump = store.blockWrites(h);
-            assertThat(dump.keySet()).as(context + " dump of " + h)
+            assertThat(dump.keySet())
+                    .as(context + " dump of " + h)
                     .containsExactlyElementsOf(block == null ? List.of() : block.keySet());
             if (block != null) {
                 for (Map.Entry<byte[], byte[]> e : block.entrySet()) {
                     assertThat(dump.get(e.getKey())).as(context).isEqualTo(e.getValue());
                 }
             }
-            assertThat(store.blockHash(h).isPresent()).as(context + " hash of " + h).isEqualTo(block != null);
+            assertThat(store.blockHash(h).isPresent())
+                    .as(context + " hash of " + h)
+                    .isEqualTo(block != null);
             Map.Entry<Long, NavigableMap<byte[], byte[]>> floor = h < 0 ? null : model.floorEntry(h);
-            assertThat(store.stateRootAtOrBelow(h).orElse(null)).as(context + " root at or below " + h)
+            assertThat(store.stateRootAtOrBelow(h).orElse(null))
+                    .as(context + " root at or below " + h)
                     .isEqualTo(floor == null ? null : TestData.rootOf(floor.getKey()));
         }
     }
@@ -101,7 +118,8 @@ class ModelCheckTest {
         if (height < 0) {
             return new byte[0];
         }
-        for (NavigableMap<byte[], byte[]> writes : model.headMap(height, true).descendingMap().values()) {
+        for (NavigableMap<byte[], byte[]> writes :
+                model.headMap(height, true).descendingMap().values()) {
             byte[] value = writes.get(key);
             if (value != null) {
                 return value;

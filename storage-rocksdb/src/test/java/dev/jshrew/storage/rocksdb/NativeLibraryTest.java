@@ -20,7 +20,8 @@ class NativeLibraryTest extends OpenStoreTest {
         // Surefire's JVM loads the library from the jar like the CLI does: a temporary copy, now unlinked.
         assertThat(mapped).isNotEmpty().allMatch(line -> line.endsWith(" (deleted)"), "mapped from an unlinked file");
         assertThat(NativeLibrary.extractedCopies()).isEmpty();
-        assertThat(mapped.getFirst()).containsPattern(NativeLibrary.EXTRACTED.pattern().replace("\\.so", "\\.so \\(deleted\\)"));
+        assertThat(mapped.getFirst())
+                .containsPattern(NativeLibrary.EXTRACTED.pattern().replace("\\.so", "\\.so \\(deleted\\)"));
         assertThat(TestData.s(store.get(TestData.b("k"), 0))).isEqualTo("v");
     }
 }

@@ -42,7 +42,11 @@ class RocksDbStorageProviderTest {
 
     @Test
     void moduleInfoProvidesWhatTheServicesFileLists() throws IOException, URISyntaxException {
-        Path classes = Path.of(RocksDbStorageProvider.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(RocksDbStorageProvider.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
         ModuleDescriptor descriptor;
         try (InputStream in = Files.newInputStream(classes.resolve("module-info.class"))) {
             descriptor = ModuleDescriptor.read(in);
@@ -51,10 +55,11 @@ class RocksDbStorageProviderTest {
                 .filter(p -> p.service().equals(StorageProvider.class.getName()))
                 .flatMap(p -> p.providers().stream())
                 .collect(Collectors.toSet());
-        Set<String> fromServices = Files.readAllLines(
-                        classes.resolve("META-INF/services/" + StorageProvider.class.getName()))
-                .stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
-                .collect(Collectors.toSet());
+        Set<String> fromServices =
+                Files.readAllLines(classes.resolve("META-INF/services/" + StorageProvider.class.getName())).stream()
+                        .map(String::strip)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+                        .collect(Collectors.toSet());
         assertThat(descriptor.name()).isEqualTo("dev.jshrew.storage.rocksdb");
         assertThat(descriptor.exports()).isEmpty();
         assertThat(fromModule).isEqualTo(fromServices).containsExactly(RocksDbStorageProvider.class.getName());
@@ -63,20 +68,24 @@ class RocksDbStorageProviderTest {
     @Test
     void acceptsEmptyAndKnownOptions() {
         new RocksDbStorageProvider().open(dir.resolve("a"), Map.of()).close();
-        new RocksDbStorageProvider().open(dir.resolve("b"),
-                Map.of("block-cache-mb", "8", "write-buffer-mb", "4", "background-jobs", "1")).close();
+        new RocksDbStorageProvider()
+                .open(dir.resolve("b"), Map.of("block-cache-mb", "8", "write-buffer-mb", "4", "background-jobs", "1"))
+                .close();
     }
 
     @Test
     void badOptionsAreInputErrors() {
         RocksDbStorageProvider provider = new RocksDbStorageProvider();
         assertThatThrownBy(() -> provider.open(dir, Map.of("block-cache", "8")))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT))
                 .hasMessageContaining("block-cache");
         assertThatThrownBy(() -> provider.open(dir, Map.of("write-buffer-mb", "lots")))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
         assertThatThrownBy(() -> provider.open(dir, Map.of("background-jobs", "0")))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
         // Nothing was created for a rejected configuration.
         assertThat(dir.resolve("CURRENT")).doesNotExist();
     }
@@ -99,7 +108,8 @@ class RocksDbStorageProviderTest {
     void directoryThatIsAFileIsAStorageError() throws IOException {
         Path file = Files.writeString(dir.resolve("file"), "not a directory");
         assertThatThrownBy(() -> TestData.open(file))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
                 .hasMessageContaining(file.toString());
     }
 

@@ -7,12 +7,9 @@ import static dev.jshrew.storage.rocksdb.TestData.rootOf;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.storage.BlockCommit;
-import dev.jshrew.api.storage.KeyValueStore;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.NavigableMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Rollback (spec §4): atomic, complete, no key-count limit. */
 class RollbackTest extends OpenStoreTest {
@@ -49,7 +46,8 @@ class RollbackTest extends OpenStoreTest {
         assertThat(store.tip()).hasValue(10);
         assertThat(read(store, "k", 1000)).isEqualTo("k@10");
         assertThat(read(store, "new", 1000)).isEmpty();
-        assertThat(store.stateRootAtOrBelow(1000)).hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(10)));
+        assertThat(store.stateRootAtOrBelow(1000))
+                .hasValueSatisfying(r -> assertThat(r).isEqualTo(rootOf(10)));
     }
 
     @Test
@@ -153,7 +151,9 @@ class RollbackTest extends OpenStoreTest {
         assertThat(store.blockWrites(12)).isEmpty();
         assertThat(store.blockWrites(13)).isEmpty();
         assertThat(store.blockWrites(10)).hasSize(base);
-        assertThat(rollbackMillis).as("rollback of 150,000 keys took %d ms", rollbackMillis).isLessThan(10_000);
+        assertThat(rollbackMillis)
+                .as("rollback of 150,000 keys took %d ms", rollbackMillis)
+                .isLessThan(10_000);
     }
 
     private static NavigableMap<byte[], byte[]> keys(int from, int to, String value) {

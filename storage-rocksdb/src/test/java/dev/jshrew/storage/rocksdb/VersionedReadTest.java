@@ -6,15 +6,12 @@ import static dev.jshrew.storage.rocksdb.TestData.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.storage.BlockCommit;
-import dev.jshrew.api.storage.KeyValueStore;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Height-versioned reads (spec S-1..S-5, C-34..C-37). */
 class VersionedReadTest extends OpenStoreTest {
@@ -58,8 +55,8 @@ class VersionedReadTest extends OpenStoreTest {
     @Test
     void keysWithAwkwardBytesAreIndependent() {
         // C-37: '/', 0x00, bytes >= 0x80, the empty key; and the original's own suffixes as plain keys.
-        List<String> keys = List.of("", "\0", "\0\0", "\u00ff", "\u00ff\u00ff", "/", "a/0", "a/length", "a",
-                "\u0080", "\u00fe\u00ff\0");
+        List<String> keys = List.of(
+                "", "\0", "\0\0", "\u00ff", "\u00ff\u00ff", "/", "a/0", "a/length", "a", "\u0080", "\u00fe\u00ff\0");
         NavigableMap<byte[], byte[]> first = BlockCommit.newWriteMap();
         NavigableMap<byte[], byte[]> second = BlockCommit.newWriteMap();
         for (int i = 0; i < keys.size(); i++) {
@@ -75,7 +72,8 @@ class VersionedReadTest extends OpenStoreTest {
             String key = keys.get(i);
             assertThat(read(store, key, 0)).as("key %s at 0", hex(key)).isEmpty();
             assertThat(read(store, key, 1)).as("key %s at 1", hex(key)).isEqualTo("first-" + i);
-            assertThat(read(store, key, 2)).as("key %s at 2", hex(key))
+            assertThat(read(store, key, 2))
+                    .as("key %s at 2", hex(key))
                     .isEqualTo(i % 2 == 0 ? "second-" + i : "first-" + i);
         }
     }
@@ -101,8 +99,8 @@ class VersionedReadTest extends OpenStoreTest {
         expected.put(a0, new String[] {"", "", "a0@2", "a0@2", "a0@4", "a0@4", "a0@4", "a0@4"});
         expected.put(a00, new String[] {"", "", "", "a00@3", "a00@3", "a00@3", "a00@3", "a00@3"});
         expected.put(aLooksLikeHeight3, new String[] {"", "", "", "a-h3@3", "a-h3@3", "a-h3@3", "a-h3@6", "a-h3@6"});
-        expected.put(aLooksLikeVersion, new String[] {"", "", "fake@2", "fake@2", "fake@2", "fake@2", "fake@2",
-            "fake@2"});
+        expected.put(
+                aLooksLikeVersion, new String[] {"", "", "fake@2", "fake@2", "fake@2", "fake@2", "fake@2", "fake@2"});
         expected.put("a\0\0\0", new String[] {"", "", "", "", "", "", "", ""});
         expected.put("", new String[] {"", "", "", "", "", "", "", ""});
         expected.forEach((key, values) -> {

@@ -123,8 +123,8 @@ final class BodyRewriter {
     }
 
     private static Refused refuse(String who, String what, boolean undo) {
-        return new Refused(who + " uses " + what + ", which in-place reset " + (undo ? "cannot undo" : "does not support")
-                + "; use --reset fresh");
+        return new Refused(who + " uses " + what + ", which in-place reset "
+                + (undo ? "cannot undo" : "does not support") + "; use --reset fresh");
     }
 
     private void rewriteCode(WasmReader r, WasmWriter out, Scratch scratch, String who) {
@@ -137,7 +137,8 @@ final class BodyRewriter {
             int at = r.pos();
             int op = r.u8();
             switch (op) {
-                // no immediates: unreachable, nop, else, return, drop, select, ref.is_null, numeric (incl. sign extension)
+                // no immediates: unreachable, nop, else, return, drop, select, ref.is_null, numeric (incl. sign
+                // extension)
                 case 0x00, 0x01, 0x05, 0x0F, 0x1A, 0x1B, 0xD1 -> out.u8(op);
                 case 0x02, 0x03, 0x04 -> {
                     blockType(r, who);
@@ -277,8 +278,13 @@ final class BodyRewriter {
         }
         int code = (int) (bt & 0x7F);
         switch (code) {
-            case 0x40, ParsedModule.I32, ParsedModule.I64, ParsedModule.F32, ParsedModule.F64, ParsedModule.FUNCREF,
-                 ParsedModule.EXTERNREF -> { }
+            case 0x40,
+                    ParsedModule.I32,
+                    ParsedModule.I64,
+                    ParsedModule.F32,
+                    ParsedModule.F64,
+                    ParsedModule.FUNCREF,
+                    ParsedModule.EXTERNREF -> {}
             case ParsedModule.V128 -> throw refuse(who, "SIMD (a v128 block type)", false);
             default -> {
                 if (code >= 0x63 && code <= 0x74) {
@@ -302,9 +308,32 @@ final class BodyRewriter {
 
     /** Access size in bytes and value type of the stored value (0 for loads), per opcode 0x28..0x3E. */
     private static final int[] SIZE = {4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4, 4, 8, 4, 8, 1, 2, 1, 2, 4};
-    private static final int[] STORED = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            ParsedModule.I32, ParsedModule.I64, ParsedModule.F32, ParsedModule.F64,
-            ParsedModule.I32, ParsedModule.I32, ParsedModule.I64, ParsedModule.I64, ParsedModule.I64};
+
+    private static final int[] STORED = {
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+        ParsedModule.I32,
+        ParsedModule.I64,
+        ParsedModule.F32,
+        ParsedModule.F64,
+        ParsedModule.I32,
+        ParsedModule.I32,
+        ParsedModule.I64,
+        ParsedModule.I64,
+        ParsedModule.I64
+    };
 
     private void loadStore(WasmReader r, WasmWriter out, int at, int op, Scratch scratch, String who) {
         int align = r.u32();
@@ -324,20 +353,20 @@ final class BodyRewriter {
             out.u8(0x21).u32(value); // local.set value
         }
         int addr = scratch.addr();
-        out.u8(0x22).u32(addr);                       // local.tee addr
-        out.u8(0xAD);                                 // i64.extend_i32_u
-        out.u8(0x42).s64(offset + SIZE[op - 0x28]);   // i64.const offset+size
-        out.u8(0x7C);                                 // i64.add
+        out.u8(0x22).u32(addr); // local.tee addr
+        out.u8(0xAD); // i64.extend_i32_u
+        out.u8(0x42).s64(offset + SIZE[op - 0x28]); // i64.const offset+size
+        out.u8(0x7C); // i64.add
         out.u8(0x23).u32(layout.virtualBytesGlobal()); // global.get virtual bytes
-        out.u8(0x56);                                 // i64.gt_u
-        out.u8(0x04).u8(0x40);                        // if
-        out.u8(0x10).u32(layout.oobFunction());       //   call oob (traps)
-        out.u8(0x0B);                                 // end
-        out.u8(0x20).u32(addr);                       // local.get addr
+        out.u8(0x56); // i64.gt_u
+        out.u8(0x04).u8(0x40); // if
+        out.u8(0x10).u32(layout.oobFunction()); //   call oob (traps)
+        out.u8(0x0B); // end
+        out.u8(0x20).u32(addr); // local.get addr
         if (value >= 0) {
-            out.u8(0x20).u32(value);                  // local.get value
+            out.u8(0x20).u32(value); // local.get value
         }
-        copy(out, m.wasm, at, end);                   // the original load/store
+        copy(out, m.wasm, at, end); // the original load/store
     }
 
     private void prefixFC(WasmReader r, WasmWriter out, int at, String who) {
@@ -409,8 +438,9 @@ final class BodyRewriter {
                 tableIndex(r, who);
                 copy(out, m.wasm, at, r.pos());
             }
-            default -> throw new Malformed(subPos, who + ": unknown or unsupported instruction 0xFC "
-                    + Integer.toUnsignedString(sub));
+            default ->
+                throw new Malformed(
+                        subPos, who + ": unknown or unsupported instruction 0xFC " + Integer.toUnsignedString(sub));
         }
     }
 

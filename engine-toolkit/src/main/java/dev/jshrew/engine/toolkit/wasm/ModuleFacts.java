@@ -72,8 +72,11 @@ public final class ModuleFacts {
         this.functionExports = Map.copyOf(exported);
         this.memoryExportName = Optional.ofNullable(memoryExport);
         this.memory = m.hasMemory
-                ? Optional.of(new MemoryLimits(m.memInitial, m.memMax < 0 || m.memMax >= MemoryLimits.MAX_PAGES
-                        ? OptionalInt.empty() : OptionalInt.of((int) m.memMax)))
+                ? Optional.of(new MemoryLimits(
+                        m.memInitial,
+                        m.memMax < 0 || m.memMax >= MemoryLimits.MAX_PAGES
+                                ? OptionalInt.empty()
+                                : OptionalInt.of((int) m.memMax)))
                 : Optional.empty();
     }
 
@@ -91,9 +94,13 @@ public final class ModuleFacts {
         try {
             return new ModuleFacts(ParsedModule.parseInterface(wasm.clone()));
         } catch (Malformed e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, context + ": cannot read the module: malformed or"
-                    + " unsupported WebAssembly at offset " + e.offset + " (0x" + Integer.toHexString(e.offset) + "): "
-                    + e.getMessage(), e);
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    context + ": cannot read the module: malformed or"
+                            + " unsupported WebAssembly at offset " + e.offset + " (0x" + Integer.toHexString(e.offset)
+                            + "): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -155,7 +162,8 @@ public final class ModuleFacts {
         if (hoistStart) {
             String name = patch.startExport().orElseThrow();
             if (export(name) != null) {
-                throw new IllegalArgumentException("the module has a start function and already exports the name " + name);
+                throw new IllegalArgumentException(
+                        "the module has a start function and already exports the name " + name);
             }
             added.add(new ParsedModule.Export(name, EXPORT_FUNCTION, m.start));
         }
@@ -165,14 +173,16 @@ public final class ModuleFacts {
             if (existing == null) {
                 added.add(new ParsedModule.Export(name, EXPORT_MEMORY, m.memImports));
             } else if (existing.kind() != EXPORT_MEMORY) {
-                throw new IllegalArgumentException("the module exports the name " + name + " as something else than a memory");
+                throw new IllegalArgumentException(
+                        "the module exports the name " + name + " as something else than a memory");
             }
         }
         WasmWriter out = new WasmWriter(m.wasm.length + 64);
         out.bytes(m.wasm, 0, 8);
         boolean exportsWritten = added.isEmpty();
         for (ParsedModule.Section s : m.sections) {
-            if (!exportsWritten && s.id() != ParsedModule.SEC_CUSTOM
+            if (!exportsWritten
+                    && s.id() != ParsedModule.SEC_CUSTOM
                     && ParsedModule.orderOf(s.id()) > ParsedModule.orderOf(ParsedModule.SEC_EXPORT)) {
                 out.u8(ParsedModule.SEC_EXPORT).sized(exportSection(added));
                 exportsWritten = true;
@@ -181,7 +191,8 @@ public final class ModuleFacts {
                 out.u8(ParsedModule.SEC_EXPORT).sized(exportSection(added));
                 exportsWritten = true;
             } else if (s.id() == ParsedModule.SEC_MEMORY && capMemory) {
-                out.u8(ParsedModule.SEC_MEMORY).sized(memorySection(patch.memoryMaximumPages().getAsInt()));
+                out.u8(ParsedModule.SEC_MEMORY)
+                        .sized(memorySection(patch.memoryMaximumPages().getAsInt()));
             } else if (!(s.id() == ParsedModule.SEC_START && hoistStart)) {
                 out.bytes(m.wasm, s.header(), s.end() - s.header());
             }
@@ -214,7 +225,8 @@ public final class ModuleFacts {
 
     private WasmWriter memorySection(int maximumPages) {
         long declared = m.memMax < 0 ? MemoryLimits.MAX_PAGES : m.memMax;
-        return new WasmWriter(16).u32(1).u8(m.memFlags | 1).u32(m.memInitial).u32((int) Math.min(declared, maximumPages));
+        return new WasmWriter(16).u32(1).u8(m.memFlags | 1).u32(m.memInitial).u32((int)
+                Math.min(declared, maximumPages));
     }
 
     /**
@@ -240,8 +252,8 @@ public final class ModuleFacts {
                 throw new IllegalArgumentException("memory maximum out of range: " + memoryMaximumPages.getAsInt());
             }
             if (startExport.isPresent() && startExport.equals(memoryExport)) {
-                throw new IllegalArgumentException("the start function and the memory cannot share the export name "
-                        + startExport.orElseThrow());
+                throw new IllegalArgumentException(
+                        "the start function and the memory cannot share the export name " + startExport.orElseThrow());
             }
         }
 

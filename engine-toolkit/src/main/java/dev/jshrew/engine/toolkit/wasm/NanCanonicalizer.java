@@ -53,7 +53,6 @@ public final class NanCanonicalizer {
     /** The canonical f64 NaN (positive, quiet, no payload). */
     public static final long CANONICAL_F64 = 0x7FF8_0000_0000_0000L;
 
-
     /** What a site produces. */
     private static final int KIND_F32 = 1, KIND_F64 = 2, KIND_F32X4 = 3, KIND_F64X2 = 4;
 
@@ -109,12 +108,14 @@ public final class NanCanonicalizer {
     private static final Map<Integer, Integer> SIMD_SITE = new HashMap<>();
 
     static {
-        for (int sub : new int[] {0x67, 0x68, 0x69, 0x6A, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0x5E, 0x105, 0x106,
-                0x10D, 0x10E}) { // f32x4 ceil floor trunc nearest sqrt add sub mul div min max, demote_f64x2_zero, relaxed
+        for (int sub : new int[] {
+            0x67, 0x68, 0x69, 0x6A, 0xE3, 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9, 0x5E, 0x105, 0x106, 0x10D, 0x10E
+        }) { // f32x4 ceil floor trunc nearest sqrt add sub mul div min max, demote_f64x2_zero, relaxed
             SIMD_SITE.put(sub, KIND_F32X4);
         }
-        for (int sub : new int[] {0x74, 0x75, 0x7A, 0x94, 0xEF, 0xF0, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0x5F, 0x107, 0x108,
-                0x10F, 0x110}) { // f64x2 ceil floor trunc nearest sqrt add sub mul div min max, promote_low_f32x4, relaxed
+        for (int sub : new int[] {
+            0x74, 0x75, 0x7A, 0x94, 0xEF, 0xF0, 0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0x5F, 0x107, 0x108, 0x10F, 0x110
+        }) { // f64x2 ceil floor trunc nearest sqrt add sub mul div min max, promote_low_f32x4, relaxed
             SIMD_SITE.put(sub, KIND_F64X2);
         }
     }
@@ -135,8 +136,10 @@ public final class NanCanonicalizer {
         try {
             return run(wasm).bytes();
         } catch (Malformed e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": malformed WebAssembly at offset "
-                    + e.offset + " (0x" + Integer.toHexString(e.offset) + "): " + e.getMessage());
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    "module " + moduleName + ": malformed WebAssembly at offset " + e.offset + " (0x"
+                            + Integer.toHexString(e.offset) + "): " + e.getMessage());
         } catch (Refused e) {
             throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": " + e.getMessage());
         }
@@ -171,8 +174,8 @@ public final class NanCanonicalizer {
         int firstBody = s.pos();
         int declared = funcTypes.size();
         if (bodies != declared) {
-            throw new Malformed(code.start(), "function and code section counts differ (" + declared + " vs "
-                    + bodies + ")");
+            throw new Malformed(
+                    code.start(), "function and code section counts differ (" + declared + " vs " + bodies + ")");
         }
         WasmWriter newCode = null;
         int sites = 0, checks = 0, functions = 0;
@@ -182,8 +185,10 @@ public final class NanCanonicalizer {
             WasmReader b = s.slice(len);
             int type = funcTypes.get(i);
             if (type < 0 || type >= paramCounts.size()) {
-                throw new Malformed(code.start(), "function " + (funcImports + i) + ": type index "
-                        + Integer.toUnsignedString(type) + " out of range");
+                throw new Malformed(
+                        code.start(),
+                        "function " + (funcImports + i) + ": type index " + Integer.toUnsignedString(type)
+                                + " out of range");
             }
             Body body = new Body(wasm, b, paramCounts.get(type), funcImports + i, m, elide);
             byte[] rewritten = body.rewrite();
@@ -231,7 +236,9 @@ public final class NanCanonicalizer {
         } catch (Malformed e) {
             return false; // engines ignore a custom section they cannot read; so does this pass
         }
-        return name.startsWith(".debug_") || name.equals("sourceMappingURL") || name.equals("external_debug_info")
+        return name.startsWith(".debug_")
+                || name.equals("sourceMappingURL")
+                || name.equals("external_debug_info")
                 || name.startsWith("metadata.code.");
     }
 
@@ -367,28 +374,28 @@ public final class NanCanonicalizer {
             switch (kind) {
                 case KIND_F32 -> {
                     int t = f32 >= 0 ? f32 : (f32 = scratch(F32));
-                    out.u8(0x22).u32(t);                                    // local.tee $t
-                    out.u8(0x43).bytes(le(CANONICAL_F32, 4));                // f32.const canonical
-                    out.u8(0x20).u32(t).u8(0x20).u32(t).u8(0x5B);           // local.get $t, local.get $t, f32.eq
-                    out.u8(0x1B);                                           // select: $t if $t == $t, else canonical
+                    out.u8(0x22).u32(t); // local.tee $t
+                    out.u8(0x43).bytes(le(CANONICAL_F32, 4)); // f32.const canonical
+                    out.u8(0x20).u32(t).u8(0x20).u32(t).u8(0x5B); // local.get $t, local.get $t, f32.eq
+                    out.u8(0x1B); // select: $t if $t == $t, else canonical
                 }
                 case KIND_F64 -> {
                     int t = f64 >= 0 ? f64 : (f64 = scratch(F64));
                     out.u8(0x22).u32(t);
                     out.u8(0x44).bytes(le(CANONICAL_F64, 8));
-                    out.u8(0x20).u32(t).u8(0x20).u32(t).u8(0x61);           // f64.eq
+                    out.u8(0x20).u32(t).u8(0x20).u32(t).u8(0x61); // f64.eq
                     out.u8(0x1B);
                 }
                 default -> {
                     int t = v128 >= 0 ? v128 : (v128 = scratch(V128));
                     out.u8(0x22).u32(t);
-                    out.u8(0xFD).u32(0x0C);                                 // v128.const canonical lanes
+                    out.u8(0xFD).u32(0x0C); // v128.const canonical lanes
                     for (int lane = 0; lane < (kind == KIND_F32X4 ? 4 : 2); lane++) {
                         out.bytes(kind == KIND_F32X4 ? le(CANONICAL_F32, 4) : le(CANONICAL_F64, 8));
                     }
                     out.u8(0x20).u32(t).u8(0x20).u32(t);
-                    out.u8(0xFD).u32(kind == KIND_F32X4 ? 0x41 : 0x47);    // f32x4.eq / f64x2.eq: all ones where not NaN
-                    out.u8(0xFD).u32(0x52);                                 // v128.bitselect($t, canonical, mask)
+                    out.u8(0xFD).u32(kind == KIND_F32X4 ? 0x41 : 0x47); // f32x4.eq / f64x2.eq: all ones where not NaN
+                    out.u8(0xFD).u32(0x52); // v128.bitselect($t, canonical, mask)
                 }
             }
         }
@@ -415,7 +422,7 @@ public final class NanCanonicalizer {
                     continue;
                 }
                 switch (op) {
-                    case 0x00, 0x01, 0x05, 0x0A, 0x0F, 0x19, 0x1A, 0x1B, 0xD1 -> { }
+                    case 0x00, 0x01, 0x05, 0x0A, 0x0F, 0x19, 0x1A, 0x1B, 0xD1 -> {}
                     case 0x02, 0x03, 0x04, 0x06 -> { // block, loop, if, try
                         blockType();
                         depth++;
@@ -440,7 +447,8 @@ public final class NanCanonicalizer {
                     case 0x0B -> {
                         if (depth == 0) {
                             if (!r.atEnd()) {
-                                throw new Malformed(r.pos(), who() + ": " + r.remaining() + " bytes after the final 'end'");
+                                throw new Malformed(
+                                        r.pos(), who() + ": " + r.remaining() + " bytes after the final 'end'");
                             }
                             return;
                         }
@@ -453,8 +461,10 @@ public final class NanCanonicalizer {
                         }
                         depth--;
                     }
-                    // one index: catch, throw, rethrow, br, br_if, call, return_call, local.*, global.*, table.get/set, ref.func
-                    case 0x07, 0x08, 0x09, 0x0C, 0x0D, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2 -> r.u32();
+                    // one index: catch, throw, rethrow, br, br_if, call, return_call, local.*, global.*, table.get/set,
+                    // ref.func
+                    case 0x07, 0x08, 0x09, 0x0C, 0x0D, 0x10, 0x12, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xD2 ->
+                        r.u32();
                     case 0x0E -> {
                         int n = r.count();
                         for (int i = 0; i <= n; i++) {
@@ -482,8 +492,8 @@ public final class NanCanonicalizer {
                     case 0xFE -> prefixFE();
                     case 0x14 -> throw refuse("typed function references (call_ref)");
                     case 0x15 -> throw refuse("typed function references (return_call_ref)");
-                    case 0xD3, 0xD4, 0xD5, 0xD6 -> throw refuse("GC / typed function references (opcode 0x"
-                            + Integer.toHexString(op) + ")");
+                    case 0xD3, 0xD4, 0xD5, 0xD6 ->
+                        throw refuse("GC / typed function references (opcode 0x" + Integer.toHexString(op) + ")");
                     case 0xFB -> throw refuse("GC instructions (0xFB prefix)");
                     default -> {
                         if (op >= 0x28 && op <= 0x3E) {
@@ -539,13 +549,17 @@ public final class NanCanonicalizer {
             int subPos = r.pos();
             int sub = r.u32();
             switch (sub) {
-                case 0, 1, 2, 3, 4, 5, 6, 7 -> { } // trunc_sat
-                case 8, 10, 12, 14 -> { // memory.init seg mem, memory.copy dst src, table.init seg table, table.copy dst src
+                case 0, 1, 2, 3, 4, 5, 6, 7 -> {} // trunc_sat
+                case 8,
+                        10,
+                        12,
+                        14 -> { // memory.init seg mem, memory.copy dst src, table.init seg table, table.copy dst src
                     r.u32();
                     r.u32();
                 }
                 case 9, 11, 13, 15, 16, 17 -> r.u32(); // data.drop, memory.fill, elem.drop, table.grow/size/fill
-                default -> throw new Malformed(subPos, who() + ": unknown instruction 0xFC " + Integer.toUnsignedString(sub));
+                default ->
+                    throw new Malformed(subPos, who() + ": unknown instruction 0xFC " + Integer.toUnsignedString(sub));
             }
         }
 

@@ -27,13 +27,37 @@ import java.util.Map;
  * Malformed bytes (and, for the interface, what it cannot represent) throw {@link Malformed}.
  */
 final class ParsedModule {
-    static final int SEC_CUSTOM = 0, SEC_TYPE = 1, SEC_IMPORT = 2, SEC_FUNCTION = 3, SEC_TABLE = 4, SEC_MEMORY = 5,
-            SEC_GLOBAL = 6, SEC_EXPORT = 7, SEC_START = 8, SEC_ELEMENT = 9, SEC_CODE = 10, SEC_DATA = 11,
-            SEC_DATA_COUNT = 12, SEC_TAG = 13;
+    static final int SEC_CUSTOM = 0,
+            SEC_TYPE = 1,
+            SEC_IMPORT = 2,
+            SEC_FUNCTION = 3,
+            SEC_TABLE = 4,
+            SEC_MEMORY = 5,
+            SEC_GLOBAL = 6,
+            SEC_EXPORT = 7,
+            SEC_START = 8,
+            SEC_ELEMENT = 9,
+            SEC_CODE = 10,
+            SEC_DATA = 11,
+            SEC_DATA_COUNT = 12,
+            SEC_TAG = 13;
 
     /** Canonical order of the non-custom sections (the tag section sits between memory and global). */
-    static final int[] ORDER = {SEC_TYPE, SEC_IMPORT, SEC_FUNCTION, SEC_TABLE, SEC_MEMORY, SEC_TAG, SEC_GLOBAL,
-            SEC_EXPORT, SEC_START, SEC_ELEMENT, SEC_DATA_COUNT, SEC_CODE, SEC_DATA};
+    static final int[] ORDER = {
+        SEC_TYPE,
+        SEC_IMPORT,
+        SEC_FUNCTION,
+        SEC_TABLE,
+        SEC_MEMORY,
+        SEC_TAG,
+        SEC_GLOBAL,
+        SEC_EXPORT,
+        SEC_START,
+        SEC_ELEMENT,
+        SEC_DATA_COUNT,
+        SEC_CODE,
+        SEC_DATA
+    };
 
     static final int I32 = 0x7F, I64 = 0x7E, F32 = 0x7D, F64 = 0x7C, V128 = 0x7B, FUNCREF = 0x70, EXTERNREF = 0x6F;
 
@@ -45,7 +69,11 @@ final class ParsedModule {
 
     record Export(String name, int kind, int index) {}
 
-    enum Mode { ACTIVE, PASSIVE, DECLARATIVE }
+    enum Mode {
+        ACTIVE,
+        PASSIVE,
+        DECLARATIVE
+    }
 
     /** What a parse is for: it decides which sections are decoded, what is refused and how refusals end. */
     enum Purpose {
@@ -137,6 +165,7 @@ final class ParsedModule {
     private final boolean forRewrite;
     /** Whether this parse is for the NaN pass ({@link Purpose#NAN_PASS}). */
     private final boolean nanPass;
+
     private final Purpose purpose;
     /** Every section, custom ones included, in binary order. */
     final List<Section> sections = new ArrayList<>();
@@ -144,6 +173,7 @@ final class ParsedModule {
     final List<FunctionSignature> types = new ArrayList<>();
     /** Parameter counts per type index. */
     final List<Integer> typeParamCounts = new ArrayList<>();
+
     byte[] typeEntries = new byte[0];
     final List<Import> imports = new ArrayList<>();
     byte[] importEntries = new byte[0];
@@ -151,18 +181,22 @@ final class ParsedModule {
     int globalImports;
     /** Imported memories (only with {@link #parseInterface}: the rewrite refuses them). */
     int memImports;
+
     final List<Integer> funcTypes = new ArrayList<>();
     final List<Table> tables = new ArrayList<>();
     boolean hasMemory;
     /** The limits flags of the module's own memory (bit 0: has a maximum, bit 1: shared). */
     int memFlags;
+
     int memInitial;
     /** The declared maximum, or -1. */
     long memMax = -1;
+
     final List<Global> globals = new ArrayList<>();
     final List<Export> exports = new ArrayList<>();
     /** The start function (original index), or -1. */
     int start = -1;
+
     final List<Element> elements = new ArrayList<>();
     int dataCount = -1;
     final List<Body> bodies = new ArrayList<>();
@@ -170,6 +204,7 @@ final class ParsedModule {
     final List<Custom> customs = new ArrayList<>();
     /** Function names from the name section (original indices), for messages; read when a message first needs one. */
     private Map<Integer, String> functionNames;
+
     final java.util.Set<Integer> present = new java.util.HashSet<>();
 
     private ParsedModule(byte[] wasm, Purpose purpose) {
@@ -292,7 +327,9 @@ final class ParsedModule {
                 }
                 case SEC_TABLE -> parseTables(s);
                 case SEC_MEMORY -> parseMemories(s);
-                case SEC_TAG -> throw new Refused("uses exception handling (tag section), which in-place reset does not support; use --reset fresh");
+                case SEC_TAG ->
+                    throw new Refused(
+                            "uses exception handling (tag section), which in-place reset does not support; use --reset fresh");
                 case SEC_GLOBAL -> parseGlobals(s);
                 case SEC_EXPORT -> parseExports(s);
                 case SEC_START -> start = s.count();
@@ -317,26 +354,31 @@ final class ParsedModule {
             return; // the pass checks what it uses, as it uses it
         }
         if (funcTypes.size() != Math.max(codeCount, 0)) {
-            throw new Malformed(wasm.length, "function and code section counts differ (" + funcTypes.size() + " vs "
-                    + Math.max(codeCount, 0) + ")");
+            throw new Malformed(
+                    wasm.length,
+                    "function and code section counts differ (" + funcTypes.size() + " vs " + Math.max(codeCount, 0)
+                            + ")");
         }
         if (dataCount >= 0 && dataCount != data.size()) {
             throw new Malformed(wasm.length, "data count " + dataCount + " but " + data.size() + " data segments");
         }
         for (int t : funcTypes) {
             if (t < 0 || t >= typeParamCounts.size()) {
-                throw new Malformed(wasm.length, "function type index " + Integer.toUnsignedString(t) + " out of range");
+                throw new Malformed(
+                        wasm.length, "function type index " + Integer.toUnsignedString(t) + " out of range");
             }
         }
         for (Import i : imports) {
             if (i.kind() == 0x00 && i.typeIndex() >= typeParamCounts.size()) {
-                throw new Malformed(wasm.length, "import " + i.module() + "." + i.name() + ": type index " + i.typeIndex()
-                        + " out of range");
+                throw new Malformed(
+                        wasm.length,
+                        "import " + i.module() + "." + i.name() + ": type index " + i.typeIndex() + " out of range");
             }
         }
         for (Export e : exports) {
             if (e.kind() == 0 && e.index() >= functionCount()) {
-                throw new Malformed(wasm.length, "export '" + e.name() + "' names function " + e.index() + ", out of range");
+                throw new Malformed(
+                        wasm.length, "export '" + e.name() + "' names function " + e.index() + ", out of range");
             }
         }
         if (start >= 0 && start >= functionCount()) {
@@ -345,12 +387,12 @@ final class ParsedModule {
     }
 
     /** The sections {@link #parseInterface} decodes; it only frames the others. */
-    private static final java.util.Set<Integer> INTERFACE_SECTIONS = java.util.Set.of(SEC_TYPE, SEC_IMPORT, SEC_FUNCTION,
-            SEC_MEMORY, SEC_EXPORT, SEC_START, SEC_CODE);
+    private static final java.util.Set<Integer> INTERFACE_SECTIONS =
+            java.util.Set.of(SEC_TYPE, SEC_IMPORT, SEC_FUNCTION, SEC_MEMORY, SEC_EXPORT, SEC_START, SEC_CODE);
 
     /** The sections {@link #parseForNanPass} decodes; it only frames the others. */
-    private static final java.util.Set<Integer> NAN_PASS_SECTIONS = java.util.Set.of(SEC_TYPE, SEC_IMPORT,
-            SEC_FUNCTION);
+    private static final java.util.Set<Integer> NAN_PASS_SECTIONS =
+            java.util.Set.of(SEC_TYPE, SEC_IMPORT, SEC_FUNCTION);
 
     /** Position of a non-custom section id in {@link #ORDER}, or -1 for an unknown id. */
     static int orderOf(int id) {
@@ -370,11 +412,17 @@ final class ParsedModule {
             case I32, I64, F32, F64, FUNCREF, EXTERNREF -> {
                 return t;
             }
-            case V128 -> throw new Refused(where + " uses SIMD (v128), which in-place reset does not support; use --reset fresh");
-            case 0x63, 0x64 -> throw new Refused(where + " uses typed function references / GC types, which in-place reset does not support; use --reset fresh");
+            case V128 ->
+                throw new Refused(
+                        where + " uses SIMD (v128), which in-place reset does not support; use --reset fresh");
+            case 0x63, 0x64 ->
+                throw new Refused(
+                        where
+                                + " uses typed function references / GC types, which in-place reset does not support; use --reset fresh");
             default -> {
                 if (t >= 0x65 && t <= 0x74) {
-                    throw new Refused(where + " uses a GC reference type (0x" + Integer.toHexString(t) + "), which in-place reset does not support; use --reset fresh");
+                    throw new Refused(where + " uses a GC reference type (0x" + Integer.toHexString(t)
+                            + "), which in-place reset does not support; use --reset fresh");
                 }
                 throw new Malformed(pos, "bad value type 0x" + Integer.toHexString(t));
             }
@@ -413,8 +461,8 @@ final class ParsedModule {
             }
             default -> {
                 if (t == 0x63 || t == 0x64 || (t >= 0x65 && t <= 0x74)) {
-                    throw new Refused(where + " uses a typed function reference or GC type (0x"
-                            + Integer.toHexString(t) + ")" + Purpose.NAN_PASS.unsupported);
+                    throw new Refused(where + " uses a typed function reference or GC type (0x" + Integer.toHexString(t)
+                            + ")" + Purpose.NAN_PASS.unsupported);
                 }
                 throw new Malformed(pos, where + ": bad value type 0x" + Integer.toHexString(t));
             }
@@ -455,10 +503,11 @@ final class ParsedModule {
             if (form != 0x60) {
                 if (purpose != Purpose.INTERFACE
                         && (form == 0x4E || form == 0x4F || form == 0x50 || form == 0x5E || form == 0x5F)) {
-                    throw new Refused("type " + i + " is a GC type (0x" + Integer.toHexString(form) + ")"
-                            + purpose.unsupported);
+                    throw new Refused(
+                            "type " + i + " is a GC type (0x" + Integer.toHexString(form) + ")" + purpose.unsupported);
                 }
-                throw new Malformed(formPos, "type " + i + ": expected a function type (0x60), got 0x" + Integer.toHexString(form));
+                throw new Malformed(
+                        formPos, "type " + i + ": expected a function type (0x60), got 0x" + Integer.toHexString(form));
             }
             int params = s.count();
             List<ValueType> paramTypes = new ArrayList<>(Math.min(params, 64));
@@ -510,19 +559,23 @@ final class ParsedModule {
                 }
                 case 0x01 -> {
                     if (forRewrite) {
-                        throw new Refused("imports a table (" + what + "), which in-place reset cannot restore; use --reset fresh");
+                        throw new Refused("imports a table (" + what
+                                + "), which in-place reset cannot restore; use --reset fresh");
                     }
                     int typePos = s.pos();
                     int t = valueType(s, "import " + what);
                     if (t != FUNCREF && t != EXTERNREF) {
-                        throw new Malformed(typePos, "import " + what + ": expected a reference type, got 0x" + Integer.toHexString(t));
+                        throw new Malformed(
+                                typePos,
+                                "import " + what + ": expected a reference type, got 0x" + Integer.toHexString(t));
                     }
                     tableLimits(s, "import " + what);
                     imports.add(new Import(module, name, kind, -1));
                 }
                 case 0x02 -> {
                     if (forRewrite) {
-                        throw new Refused("imports its memory (" + what + "), which in-place reset does not support; use --reset fresh");
+                        throw new Refused("imports its memory (" + what
+                                + "), which in-place reset does not support; use --reset fresh");
                     }
                     memoryLimits(s);
                     imports.add(new Import(module, name, kind, -1));
@@ -532,7 +585,8 @@ final class ParsedModule {
                     valueType(s, "import " + what);
                     int mut = s.u8();
                     if (mut == 1 && forRewrite) {
-                        throw new Refused("imports a mutable global (" + what + "), which in-place reset cannot restore; use --reset fresh");
+                        throw new Refused("imports a mutable global (" + what
+                                + "), which in-place reset cannot restore; use --reset fresh");
                     } else if (mut > 1) {
                         throw new Malformed(s.pos() - 1, "bad global mutability " + mut);
                     }
@@ -541,7 +595,8 @@ final class ParsedModule {
                 }
                 case 0x04 -> {
                     if (forRewrite) {
-                        throw new Refused("imports a tag (" + what + "): exception handling, which in-place reset does not support; use --reset fresh");
+                        throw new Refused("imports a tag (" + what
+                                + "): exception handling, which in-place reset does not support; use --reset fresh");
                     }
                     int attributePos = s.pos();
                     if (s.u8() != 0) {
@@ -601,7 +656,9 @@ final class ParsedModule {
         for (int i = 0; i < n; i++) {
             int start = s.pos();
             if (s.peek() == 0x40) {
-                throw new Refused("table " + i + " has an initialiser expression (typed function references), which in-place reset does not support; use --reset fresh");
+                throw new Refused(
+                        "table " + i
+                                + " has an initialiser expression (typed function references), which in-place reset does not support; use --reset fresh");
             }
             int rt = refType(s, "table " + i);
             tableLimits(s, "table " + i);
@@ -624,7 +681,8 @@ final class ParsedModule {
             }
             case 0x04, 0x05 -> {
                 if (forRewrite) {
-                    throw new Refused(where + " is a 64-bit table, which in-place reset does not support; use --reset fresh");
+                    throw new Refused(
+                            where + " is a 64-bit table, which in-place reset does not support; use --reset fresh");
                 }
                 throw new Malformed(flagsPos, where + ": 64-bit tables are not supported");
             }
@@ -637,7 +695,8 @@ final class ParsedModule {
         int n = s.count();
         if (n > 1 || (n == 1 && memImports > 0)) {
             if (forRewrite) {
-                throw new Refused("defines " + n + " memories (multiple memories), which in-place reset does not support; use --reset fresh");
+                throw new Refused("defines " + n
+                        + " memories (multiple memories), which in-place reset does not support; use --reset fresh");
             }
             throw new Malformed(countPos, "more than one memory (multiple memories are not supported)");
         }
@@ -660,18 +719,21 @@ final class ParsedModule {
         int flags = s.u8();
         if ((flags & 0x08) != 0) {
             if (forRewrite) {
-                throw new Refused("declares a custom page size, which in-place reset does not support; use --reset fresh");
+                throw new Refused(
+                        "declares a custom page size, which in-place reset does not support; use --reset fresh");
             }
             throw new Malformed(flagsPos, "custom page sizes are not supported");
         }
         if ((flags & 0x04) != 0) {
             if (forRewrite) {
-                throw new Refused("declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh");
+                throw new Refused(
+                        "declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh");
             }
             throw new Malformed(flagsPos, "64-bit memories are not supported");
         }
         if ((flags & 0x02) != 0 && forRewrite) {
-            throw new Refused("declares a shared memory (threads), which in-place reset does not support; use --reset fresh");
+            throw new Refused(
+                    "declares a shared memory (threads), which in-place reset does not support; use --reset fresh");
         }
         if (flags > 3) {
             throw new Malformed(flagsPos, "bad memory limits flags 0x" + Integer.toHexString(flags));
@@ -720,7 +782,8 @@ final class ParsedModule {
                 throw new Malformed(pos, "bad export kind " + kind);
             }
             if (kind == 4 && forRewrite) {
-                throw new Refused("exports a tag (exception handling), which in-place reset does not support; use --reset fresh");
+                throw new Refused(
+                        "exports a tag (exception handling), which in-place reset does not support; use --reset fresh");
             }
             int index = s.count();
             if (!names.add(name)) {
@@ -796,7 +859,8 @@ final class ParsedModule {
                     mode = Mode.ACTIVE;
                     int mem = s.count();
                     if (mem != 0) {
-                        throw new Refused(where + " targets memory " + mem + " (multiple memories), which in-place reset does not support; use --reset fresh");
+                        throw new Refused(where + " targets memory " + mem
+                                + " (multiple memories), which in-place reset does not support; use --reset fresh");
                     }
                     offset = constExpr(s, where);
                 }
@@ -830,9 +894,17 @@ final class ParsedModule {
                 case 0xD0 -> out.u8(op).u8(heapType(s, where));
                 case 0xD2 -> out.u8(op).u32(renumber(s.count()));
                 case 0x6A, 0x6B, 0x6C, 0x7C, 0x7D, 0x7E -> out.u8(op);
-                case 0xFD -> throw new Refused(where + " uses SIMD (v128.const), which in-place reset does not support; use --reset fresh");
-                case 0xFB -> throw new Refused(where + " uses a GC instruction, which in-place reset does not support; use --reset fresh");
-                default -> throw new Malformed(pos, where + ": opcode 0x" + Integer.toHexString(op) + " is not allowed in a constant expression");
+                case 0xFD ->
+                    throw new Refused(where
+                            + " uses SIMD (v128.const), which in-place reset does not support; use --reset fresh");
+                case 0xFB ->
+                    throw new Refused(
+                            where + " uses a GC instruction, which in-place reset does not support; use --reset fresh");
+                default ->
+                    throw new Malformed(
+                            pos,
+                            where + ": opcode 0x" + Integer.toHexString(op)
+                                    + " is not allowed in a constant expression");
             }
         }
     }
@@ -845,7 +917,9 @@ final class ParsedModule {
             return s.u8();
         }
         if (t >= 0x65 && t <= 0x74 || t < 0x40 || (t & 0x80) != 0) {
-            throw new Refused(where + " uses a GC / typed reference heap type, which in-place reset does not support; use --reset fresh");
+            throw new Refused(
+                    where
+                            + " uses a GC / typed reference heap type, which in-place reset does not support; use --reset fresh");
         }
         throw new Malformed(pos, "bad heap type 0x" + Integer.toHexString(t));
     }

@@ -83,8 +83,14 @@ public final class ResettableModule {
         this(bytes, initialPages, limitPages, -1, false, false, -1);
     }
 
-    ResettableModule(byte[] bytes, int initialPages, int limitPages, int declaredMaximumPages, boolean checksLoadsAndStores,
-                     boolean hasStartFunction, int originalSize) {
+    ResettableModule(
+            byte[] bytes,
+            int initialPages,
+            int limitPages,
+            int declaredMaximumPages,
+            boolean checksLoadsAndStores,
+            boolean hasStartFunction,
+            int originalSize) {
         this.bytes = Objects.requireNonNull(bytes);
         this.initialPages = initialPages;
         this.limitPages = limitPages;

@@ -52,6 +52,7 @@ final class Rewriter implements BodyRewriter.Layout {
 
     /** Added functions from index {@link #vgrowFunc} on: type and body (body filled in when built). */
     private final List<int[]> addedTypes = new ArrayList<>();
+
     private final List<byte[]> addedBodies = new ArrayList<>();
     private final List<String> addedNames = new ArrayList<>();
     private final Map<Integer, Integer> initHelpers = new HashMap<>();
@@ -132,16 +133,20 @@ final class Rewriter implements BodyRewriter.Layout {
                 limit = (int) Math.min(limit, m.memMax);
             }
             if (m.memInitial > limit) {
-                throw new JshrewException(ErrorCode.ENGINE_LIMIT, "module " + moduleName + ": its memory starts at "
-                        + m.memInitial + " pages, above the guest limit of " + limit + " pages");
+                throw new JshrewException(
+                        ErrorCode.ENGINE_LIMIT,
+                        "module " + moduleName + ": its memory starts at " + m.memInitial
+                                + " pages, above the guest limit of " + limit + " pages");
             }
             Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores());
             byte[] out = rw.build();
-            return new ResettableModule(out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(),
-                    m.start >= 0, wasm.length);
+            return new ResettableModule(
+                    out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(), m.start >= 0, wasm.length);
         } catch (Malformed e) {
-            throw new JshrewException(ErrorCode.MODULE_INVALID, "module " + moduleName + ": malformed WebAssembly at offset "
-                    + e.offset + " (0x" + Integer.toHexString(e.offset) + "): " + e.getMessage());
+            throw new JshrewException(
+                    ErrorCode.MODULE_INVALID,
+                    "module " + moduleName + ": malformed WebAssembly at offset " + e.offset + " (0x"
+                            + Integer.toHexString(e.offset) + "): " + e.getMessage());
         } catch (Refused e) {
             throw new ResettableModule.Unsupported("module " + moduleName + ": " + e.getMessage());
         }
@@ -149,8 +154,10 @@ final class Rewriter implements BodyRewriter.Layout {
 
     private static void checkSupported(ParsedModule m) {
         for (ParsedModule.Export e : m.exports) {
-            if (e.name().equals(ResettableModule.RESET_EXPORT) || e.name().equals(ResettableModule.GROW_PHYSICAL_EXPORT)
-                    || e.name().equals(ResettableModule.PAGES_EXPORT) || e.name().equals(ResettableModule.HIGH_WATER_EXPORT)) {
+            if (e.name().equals(ResettableModule.RESET_EXPORT)
+                    || e.name().equals(ResettableModule.GROW_PHYSICAL_EXPORT)
+                    || e.name().equals(ResettableModule.PAGES_EXPORT)
+                    || e.name().equals(ResettableModule.HIGH_WATER_EXPORT)) {
                 throw new Refused("already exports '" + e.name() + "', a name the rewrite adds; use --reset fresh");
             }
         }
@@ -213,7 +220,16 @@ final class Rewriter implements BodyRewriter.Layout {
                 WasmWriter w = new WasmWriter();
                 w.u32(0);
                 checkRange(w, 0, 2);
-                w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(8).u32(emptyData).u8(0);
+                w.u8(0x20)
+                        .u32(0)
+                        .u8(0x20)
+                        .u32(1)
+                        .u8(0x20)
+                        .u32(2)
+                        .u8(0xFC)
+                        .u32(8)
+                        .u32(emptyData)
+                        .u8(0);
                 w.u8(0x0B);
                 setBody(droppedInitHelper, w.toByteArray());
             }
@@ -225,9 +241,27 @@ final class Rewriter implements BodyRewriter.Layout {
             w.u32(0);
             checkRange(w, 0, 2);
             w.u8(0x23).u32(flag).u8(0x04).u8(0x40);
-            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(8).u32(emptyData).u8(0);
+            w.u8(0x20)
+                    .u32(0)
+                    .u8(0x20)
+                    .u32(1)
+                    .u8(0x20)
+                    .u32(2)
+                    .u8(0xFC)
+                    .u32(8)
+                    .u32(emptyData)
+                    .u8(0);
             w.u8(0x05);
-            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(8).u32(seg).u8(0);
+            w.u8(0x20)
+                    .u32(0)
+                    .u8(0x20)
+                    .u32(1)
+                    .u8(0x20)
+                    .u32(2)
+                    .u8(0xFC)
+                    .u32(8)
+                    .u32(seg)
+                    .u8(0);
             w.u8(0x0B);
             w.u8(0x0B);
             setBody(f, w.toByteArray());
@@ -253,9 +287,27 @@ final class Rewriter implements BodyRewriter.Layout {
             WasmWriter w = new WasmWriter();
             w.u32(0);
             w.u8(0x23).u32(flag).u8(0x04).u8(0x40);
-            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(12).u32(emptyElementFor(segment)).u32(table);
+            w.u8(0x20)
+                    .u32(0)
+                    .u8(0x20)
+                    .u32(1)
+                    .u8(0x20)
+                    .u32(2)
+                    .u8(0xFC)
+                    .u32(12)
+                    .u32(emptyElementFor(segment))
+                    .u32(table);
             w.u8(0x05);
-            w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(12).u32(segment).u32(table);
+            w.u8(0x20)
+                    .u32(0)
+                    .u8(0x20)
+                    .u32(1)
+                    .u8(0x20)
+                    .u32(2)
+                    .u8(0xFC)
+                    .u32(12)
+                    .u32(segment)
+                    .u32(table);
             w.u8(0x0B);
             w.u8(0x0B);
             setBody(f, w.toByteArray());
@@ -281,8 +333,8 @@ final class Rewriter implements BodyRewriter.Layout {
      */
     private void checkRange(WasmWriter w, int a, int n) {
         w.u8(0x20).u32(a).u8(0xAD).u8(0x20).u32(n).u8(0xAD).u8(0x7C); // i64(a) + i64(n)
-        w.u8(0x23).u32(bytesGlobal).u8(0x56);                          // > virtual bytes
-        w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B);            // if call $oob end
+        w.u8(0x23).u32(bytesGlobal).u8(0x56); // > virtual bytes
+        w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B); // if call $oob end
     }
 
     // ---- building ----
@@ -298,15 +350,39 @@ final class Rewriter implements BodyRewriter.Layout {
             setBody(oobFunc, oobBody());
             setBody(fillFunc, fillBody());
             setBody(copyFunc, copyBody());
-            setBody(growPhysicalFunc, new WasmWriter().u32(0).u8(0x20).u32(0).u8(0x40).u8(0).u8(0x0B).toByteArray());
+            setBody(
+                    growPhysicalFunc,
+                    new WasmWriter()
+                            .u32(0)
+                            .u8(0x20)
+                            .u32(0)
+                            .u8(0x40)
+                            .u8(0)
+                            .u8(0x0B)
+                            .toByteArray());
         } else { // a module without memory (tables and globals only): the memory helpers are never called
             setBody(vgrowFunc, new WasmWriter().u32(0).u8(0x41).s32(-1).u8(0x0B).toByteArray());
             setBody(oobFunc, new WasmWriter().u32(0).u8(0x00).u8(0x0B).toByteArray());
             setBody(fillFunc, new WasmWriter().u32(0).u8(0x00).u8(0x0B).toByteArray());
             setBody(copyFunc, new WasmWriter().u32(0).u8(0x00).u8(0x0B).toByteArray());
             // grow_physical(0) = 0 (the size), anything else -1, like memory.grow on a 0-page memory with no room
-            setBody(growPhysicalFunc, new WasmWriter().u32(0).u8(0x20).u32(0).u8(0x45)
-                    .u8(0x04).u8(0x7F).u8(0x41).s32(0).u8(0x05).u8(0x41).s32(-1).u8(0x0B).u8(0x0B).toByteArray());
+            setBody(
+                    growPhysicalFunc,
+                    new WasmWriter()
+                            .u32(0)
+                            .u8(0x20)
+                            .u32(0)
+                            .u8(0x45)
+                            .u8(0x04)
+                            .u8(0x7F)
+                            .u8(0x41)
+                            .s32(0)
+                            .u8(0x05)
+                            .u8(0x41)
+                            .s32(-1)
+                            .u8(0x0B)
+                            .u8(0x0B)
+                            .toByteArray());
         }
         setBody(resetFunc, resetBody());
 
@@ -343,7 +419,8 @@ final class Rewriter implements BodyRewriter.Layout {
                 continue;
             }
             byte[] content = c.content();
-            if (c.name().startsWith(".debug_") || c.name().equals("sourceMappingURL")
+            if (c.name().startsWith(".debug_")
+                    || c.name().equals("sourceMappingURL")
                     || c.name().equals("external_debug_info")) {
                 continue; // code offsets changed: debug information would be wrong
             }
@@ -362,17 +439,20 @@ final class Rewriter implements BodyRewriter.Layout {
     private WasmWriter typeSection() {
         WasmWriter s = new WasmWriter(m.typeEntries.length + 32);
         s.u32(typeBase + 4).bytes(m.typeEntries);
-        s.u8(0x60).u32(1).u8(0x7F).u32(1).u8(0x7F);             // (i32) -> i32
-        s.u8(0x60).u32(0).u32(0);                               // () -> ()
-        s.u8(0x60).u32(2).u8(0x7F).u8(0x7F).u32(0);             // (i32 i32) -> ()
-        s.u8(0x60).u32(3).u8(0x7F).u8(0x7F).u8(0x7F).u32(0);    // (i32 i32 i32) -> ()
+        s.u8(0x60).u32(1).u8(0x7F).u32(1).u8(0x7F); // (i32) -> i32
+        s.u8(0x60).u32(0).u32(0); // () -> ()
+        s.u8(0x60).u32(2).u8(0x7F).u8(0x7F).u32(0); // (i32 i32) -> ()
+        s.u8(0x60).u32(3).u8(0x7F).u8(0x7F).u8(0x7F).u32(0); // (i32 i32 i32) -> ()
         return s;
     }
 
     private WasmWriter importSection() {
         WasmWriter s = new WasmWriter(m.importEntries.length + 32);
         s.u32(m.imports.size() + 1).bytes(m.importEntries);
-        s.name(ResettableModule.HOOK_MODULE).name(ResettableModule.GROW_HOOK).u8(0x00).u32(typeBase + TYPE_II_V);
+        s.name(ResettableModule.HOOK_MODULE)
+                .name(ResettableModule.GROW_HOOK)
+                .u8(0x00)
+                .u32(typeBase + TYPE_II_V);
         return s;
     }
 
@@ -410,11 +490,11 @@ final class Rewriter implements BodyRewriter.Layout {
         for (ParsedModule.Global g : m.globals) {
             s.u8(g.valType()).u8(g.mutable() ? 1 : 0).bytes(g.init());
         }
-        s.u8(0x7F).u8(1).u8(0x41).s32(m.memInitial).u8(0x0B);                 // pages
-        s.u8(0x7F).u8(1).u8(0x41).s32(m.memInitial).u8(0x0B);                 // high water
-        s.u8(0x7E).u8(1).u8(0x42).s64((long) m.memInitial << 16).u8(0x0B);    // virtual bytes
+        s.u8(0x7F).u8(1).u8(0x41).s32(m.memInitial).u8(0x0B); // pages
+        s.u8(0x7F).u8(1).u8(0x41).s32(m.memInitial).u8(0x0B); // high water
+        s.u8(0x7E).u8(1).u8(0x42).s64((long) m.memInitial << 16).u8(0x0B); // virtual bytes
         for (int i = 0; i < dataFlag.size() + elemFlag.size(); i++) {
-            s.u8(0x7F).u8(1).u8(0x41).s32(0).u8(0x0B);                        // dropped flags
+            s.u8(0x7F).u8(1).u8(0x41).s32(0).u8(0x0B); // dropped flags
         }
         return s;
     }
@@ -530,7 +610,16 @@ final class Rewriter implements BodyRewriter.Layout {
         // within the limit; the guest must never see -1 for an allowed growth)
         w.u8(0x20).u32(2).u8(0x3F).u8(0).u8(0x4B);
         w.u8(0x04).u8(0x40);
-        w.u8(0x20).u32(2).u8(0x3F).u8(0).u8(0x6B).u8(0x40).u8(0).u8(0x41).s32(-1).u8(0x46);
+        w.u8(0x20)
+                .u32(2)
+                .u8(0x3F)
+                .u8(0)
+                .u8(0x6B)
+                .u8(0x40)
+                .u8(0)
+                .u8(0x41)
+                .s32(-1)
+                .u8(0x46);
         w.u8(0x04).u8(0x40).u8(0x00).u8(0x0B);
         w.u8(0x0B);
         // pages = new; bytes = new << 16
@@ -541,7 +630,15 @@ final class Rewriter implements BodyRewriter.Layout {
         w.u8(0x04).u8(0x40).u8(0x20).u32(2).u8(0x24).u32(highWaterGlobal).u8(0x0B);
         // if new >u old: call jshrew.grow(old, new)
         w.u8(0x20).u32(2).u8(0x20).u32(1).u8(0x4B);
-        w.u8(0x04).u8(0x40).u8(0x20).u32(1).u8(0x20).u32(2).u8(0x10).u32(hookFunc).u8(0x0B);
+        w.u8(0x04)
+                .u8(0x40)
+                .u8(0x20)
+                .u32(1)
+                .u8(0x20)
+                .u32(2)
+                .u8(0x10)
+                .u32(hookFunc)
+                .u8(0x0B);
         w.u8(0x20).u32(1);
         w.u8(0x0B);
         return w.toByteArray();
@@ -569,8 +666,26 @@ final class Rewriter implements BodyRewriter.Layout {
     private byte[] copyBody() {
         WasmWriter w = new WasmWriter();
         w.u32(0);
-        w.u8(0x20).u32(0).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x23).u32(bytesGlobal).u8(0x56);
-        w.u8(0x20).u32(1).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x23).u32(bytesGlobal).u8(0x56);
+        w.u8(0x20)
+                .u32(0)
+                .u8(0xAD)
+                .u8(0x20)
+                .u32(2)
+                .u8(0xAD)
+                .u8(0x7C)
+                .u8(0x23)
+                .u32(bytesGlobal)
+                .u8(0x56);
+        w.u8(0x20)
+                .u32(1)
+                .u8(0xAD)
+                .u8(0x20)
+                .u32(2)
+                .u8(0xAD)
+                .u8(0x7C)
+                .u8(0x23)
+                .u32(bytesGlobal)
+                .u8(0x56);
         w.u8(0x72);
         w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B);
         w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(10).u8(0).u8(0);
@@ -597,12 +712,43 @@ final class Rewriter implements BodyRewriter.Layout {
         // zero [0, highWater * 64 KiB), in two fills when that is 2 GiB or more (a length must fit an i32)
         w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(HALF_PAGES).u8(0x4F);
         w.u8(0x04).u8(0x40);
-        w.u8(0x41).s32(0).u8(0x41).s32(0).u8(0x41).s32(0x8000_0000).u8(0xFC).u32(11).u8(0);
-        w.u8(0x41).s32(0x8000_0000).u8(0x41).s32(0)
-                .u8(0x23).u32(highWaterGlobal).u8(0x41).s32(HALF_PAGES).u8(0x6B).u8(0x41).s32(16).u8(0x74)
-                .u8(0xFC).u32(11).u8(0);
+        w.u8(0x41)
+                .s32(0)
+                .u8(0x41)
+                .s32(0)
+                .u8(0x41)
+                .s32(0x8000_0000)
+                .u8(0xFC)
+                .u32(11)
+                .u8(0);
+        w.u8(0x41)
+                .s32(0x8000_0000)
+                .u8(0x41)
+                .s32(0)
+                .u8(0x23)
+                .u32(highWaterGlobal)
+                .u8(0x41)
+                .s32(HALF_PAGES)
+                .u8(0x6B)
+                .u8(0x41)
+                .s32(16)
+                .u8(0x74)
+                .u8(0xFC)
+                .u32(11)
+                .u8(0);
         w.u8(0x05);
-        w.u8(0x41).s32(0).u8(0x41).s32(0).u8(0x23).u32(highWaterGlobal).u8(0x41).s32(16).u8(0x74).u8(0xFC).u32(11).u8(0);
+        w.u8(0x41)
+                .s32(0)
+                .u8(0x41)
+                .s32(0)
+                .u8(0x23)
+                .u32(highWaterGlobal)
+                .u8(0x41)
+                .s32(16)
+                .u8(0x74)
+                .u8(0xFC)
+                .u32(11)
+                .u8(0);
         w.u8(0x0B);
         // virtual size and high water back to the initial pages (the grow hook is not called)
         w.u8(0x41).s32(m.memInitial).u8(0x24).u32(pagesGlobal);
@@ -621,13 +767,29 @@ final class Rewriter implements BodyRewriter.Layout {
         }
         // tables: all null, then the active element segments again, in order; passive segments undropped
         for (int t = 0; t < m.tables.size(); t++) {
-            w.u8(0x41).s32(0).u8(0xD0).u8(m.tables.get(t).refType()).u8(0xFC).u32(16).u32(t).u8(0xFC).u32(17).u32(t);
+            w.u8(0x41)
+                    .s32(0)
+                    .u8(0xD0)
+                    .u8(m.tables.get(t).refType())
+                    .u8(0xFC)
+                    .u32(16)
+                    .u32(t)
+                    .u8(0xFC)
+                    .u32(17)
+                    .u32(t);
         }
         for (int i = 0; i < m.elements.size(); i++) {
             Element e = m.elements.get(i);
             if (e.mode() == Mode.ACTIVE) {
                 w.bytes(e.offset(), 0, e.offset().length - 1);
-                w.u8(0x41).s32(0).u8(0x41).s32(e.length()).u8(0xFC).u32(12).u32(elemCopy.get(i)).u32(e.table());
+                w.u8(0x41)
+                        .s32(0)
+                        .u8(0x41)
+                        .s32(e.length())
+                        .u8(0xFC)
+                        .u32(12)
+                        .u32(elemCopy.get(i))
+                        .u32(e.table());
             } else if (e.mode() == Mode.PASSIVE) {
                 w.u8(0x41).s32(0).u8(0x24).u32(elemFlag.get(i));
             }
@@ -640,7 +802,14 @@ final class Rewriter implements BodyRewriter.Layout {
                     continue; // invalid anyway: the engine rejects the module
                 }
                 w.bytes(d.offset(), 0, d.offset().length - 1);
-                w.u8(0x41).s32(0).u8(0x41).s32(d.payload().length).u8(0xFC).u32(8).u32(dataCopy.get(i)).u8(0);
+                w.u8(0x41)
+                        .s32(0)
+                        .u8(0x41)
+                        .s32(d.payload().length)
+                        .u8(0xFC)
+                        .u32(8)
+                        .u32(dataCopy.get(i))
+                        .u8(0);
             } else {
                 w.u8(0x41).s32(0).u8(0x24).u32(dataFlag.get(i));
             }

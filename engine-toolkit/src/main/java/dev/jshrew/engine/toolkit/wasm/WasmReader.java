@@ -1,9 +1,9 @@
 package dev.jshrew.engine.toolkit.wasm;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 
 /**
  * A cursor over WebAssembly binary bytes: fixed bytes, LEB128 integers and names, strict about overlong or
@@ -27,8 +27,10 @@ final class WasmReader {
     /** A reader over {@code [pos, pos + length)}; this reader skips past it. */
     WasmReader slice(int length) {
         if (length < 0 || length > end - pos) {
-            throw new Malformed(pos, "length " + Integer.toUnsignedString(length) + " runs past the end (" + (end - pos)
-                    + " bytes left)");
+            throw new Malformed(
+                    pos,
+                    "length " + Integer.toUnsignedString(length) + " runs past the end (" + (end - pos)
+                            + " bytes left)");
         }
         WasmReader r = new WasmReader(bytes, pos, pos + length);
         pos += length;
@@ -71,8 +73,9 @@ final class WasmReader {
 
     byte[] bytes(int n) {
         if (n < 0 || n > end - pos) {
-            throw new Malformed(pos, "length " + Integer.toUnsignedString(n) + " runs past the end (" + (end - pos)
-                    + " bytes left)");
+            throw new Malformed(
+                    pos,
+                    "length " + Integer.toUnsignedString(n) + " runs past the end (" + (end - pos) + " bytes left)");
         }
         byte[] out = new byte[n];
         System.arraycopy(bytes, pos, out, 0, n);
@@ -169,10 +172,12 @@ final class WasmReader {
         int start = pos;
         byte[] raw = bytes(n);
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new Malformed(start, "name is not valid UTF-8");
         }

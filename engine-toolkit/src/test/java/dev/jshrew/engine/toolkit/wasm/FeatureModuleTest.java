@@ -48,49 +48,72 @@ class FeatureModuleTest {
     static Instance instantiate(byte[] wasm, Engine engine, List<int[]> hooks) {
         WasmModule module = GuestRunner.parse(wasm);
         List<HostFunction> fns = new ArrayList<>();
-        fns.add(new HostFunction("env", "__host_len", FunctionType.of(List.of(), List.of(ValType.I32)), (i, a) -> new long[] {0}));
+        fns.add(new HostFunction(
+                "env", "__host_len", FunctionType.of(List.of(), List.of(ValType.I32)), (i, a) -> new long[] {0}));
         fns.add(new HostFunction("env", "__log", FunctionType.of(List.of(ValType.I32), List.of()), (i, a) -> null));
         if (hooks != null) {
-            fns.add(new HostFunction("jshrew", "grow", FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()), (i, a) -> {
-                hooks.add(new int[] {(int) a[0], (int) a[1]});
-                return null;
-            }));
+            fns.add(new HostFunction(
+                    "jshrew", "grow", FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()), (i, a) -> {
+                        hooks.add(new int[] {(int) a[0], (int) a[1]});
+                        return null;
+                    }));
         }
-        ImportValues imports = ImportValues.builder().withFunctions(new ArrayList<>(fns))
-                .addGlobal(new ImportGlobal("env", "base", new GlobalInstance(Value.i32(0x800)))).build();
-        return Instance.builder(module).withImportValues(imports).withMachineFactory(GuestRunner.machines(module, engine))
-                .withMemoryFactory(ByteArrayMemory::new).withStart(false).build();
+        ImportValues imports = ImportValues.builder()
+                .withFunctions(new ArrayList<>(fns))
+                .addGlobal(new ImportGlobal("env", "base", new GlobalInstance(Value.i32(0x800))))
+                .build();
+        return Instance.builder(module)
+                .withImportValues(imports)
+                .withMachineFactory(GuestRunner.machines(module, engine))
+                .withMemoryFactory(ByteArrayMemory::new)
+                .withStart(false)
+                .build();
     }
 
     @ParameterizedTest
     @CsvSource({"INTERPRETER,true", "INTERPRETER,false", "COMPILER,true", "COMPILER,false"})
     void resetInstanceComputesTheFreshDigestEveryTime(Engine engine, boolean check) {
-        ResettableModule rw = ResettableModule.rewrite("features.wasm", FEATURES, new ResettableModule.Options(65536, check));
+        ResettableModule rw =
+                ResettableModule.rewrite("features.wasm", FEATURES, new ResettableModule.Options(65536, check));
         assertEquals(8, rw.limitPages());
         assertTrue(rw.hasStartFunction());
         long expected = instantiate(FEATURES, engine, null).export("run").apply()[0];
 
         Instance fresh = instantiate(FEATURES, engine, null);
         assertEquals(expected, fresh.export("run").apply()[0]);
-        assertEquals("memory-out-of-bounds", GuestRunner.classify(assertThrows(RuntimeException.class, () -> fresh.export("run").apply())),
+        assertEquals(
+                "memory-out-of-bounds",
+                GuestRunner.classify(assertThrows(
+                        RuntimeException.class, () -> fresh.export("run").apply())),
                 "a second run without reset sees the dirtied state (its passive segment is dropped)");
-        assertThrows(RuntimeException.class, () -> fresh.export("init_passive").apply(), "dropped passive data segment");
-        assertThrows(RuntimeException.class, () -> fresh.export("init_elem").apply(), "dropped passive element segment");
+        assertThrows(
+                RuntimeException.class, () -> fresh.export("init_passive").apply(), "dropped passive data segment");
+        assertThrows(
+                RuntimeException.class, () -> fresh.export("init_elem").apply(), "dropped passive element segment");
 
         List<int[]> hooks = new ArrayList<>();
         Instance reset = instantiate(rw.bytes(), engine, hooks);
-        reset.export(ResettableModule.GROW_PHYSICAL_EXPORT).apply(rw.limitPages() - reset.memory().pages());
+        reset.export(ResettableModule.GROW_PHYSICAL_EXPORT)
+                .apply(rw.limitPages() - reset.memory().pages());
         assertEquals(8, reset.memory().pages());
         for (int i = 0; i < 5; i++) {
             assertEquals(expected, reset.export("run").apply()[0], "run #" + i);
             assertEquals(3, reset.export("size").apply()[0]);
             assertEquals(42, reset.memory().readInt(0x10000));
-            String oob = GuestRunner.classify(assertThrows(RuntimeException.class, () -> reset.export("init_passive").apply()));
-            assertEquals(GuestRunner.classify(assertThrows(RuntimeException.class, () -> fresh.export("init_passive").apply())), oob);
+            String oob = GuestRunner.classify(assertThrows(
+                    RuntimeException.class, () -> reset.export("init_passive").apply()));
+            assertEquals(
+                    GuestRunner.classify(assertThrows(
+                            RuntimeException.class,
+                            () -> fresh.export("init_passive").apply())),
+                    oob);
             assertEquals("memory-out-of-bounds", oob);
-            String table = GuestRunner.classify(assertThrows(RuntimeException.class, () -> reset.export("init_elem").apply()));
+            String table = GuestRunner.classify(assertThrows(
+                    RuntimeException.class, () -> reset.export("init_elem").apply()));
             assertEquals("table-out-of-bounds", table);
-            assertEquals(3, reset.exports().global(ResettableModule.HIGH_WATER_EXPORT).getValue());
+            assertEquals(
+                    3,
+                    reset.exports().global(ResettableModule.HIGH_WATER_EXPORT).getValue());
             reset.export(ResettableModule.RESET_EXPORT).apply();
             assertEquals(1, reset.export("size").apply()[0]);
             assertEquals(0, reset.memory().readInt(0x10000), "the grown page was zeroed");
@@ -101,7 +124,8 @@ class FeatureModuleTest {
 
     @Test
     void nameSectionIsRenumbered() {
-        ResettableModule rw = ResettableModule.rewrite("features.wasm", FEATURES, new ResettableModule.Options(8, false));
+        ResettableModule rw =
+                ResettableModule.rewrite("features.wasm", FEATURES, new ResettableModule.Options(8, false));
         NameCustomSection before = GuestRunner.parse(FEATURES).nameSection();
         NameCustomSection after = GuestRunner.parse(rw.bytes()).nameSection();
         int imports = 2;

@@ -30,7 +30,10 @@ import java.util.function.Function;
  * module that is the exported virtual page count, not the physical memory).
  */
 abstract class GuestRunner implements AutoCloseable {
-    enum Engine { INTERPRETER, COMPILER }
+    enum Engine {
+        INTERPRETER,
+        COMPILER
+    }
 
     /** Drops the instance; never throws. */
     @Override
@@ -44,7 +47,8 @@ abstract class GuestRunner implements AutoCloseable {
 
         @Override
         public String toString() {
-            return result + " " + flushed.size() + " items" + (flushed.isEmpty() ? "" : " first=" + abbreviate(flushed.getFirst()));
+            return result + " " + flushed.size() + " items"
+                    + (flushed.isEmpty() ? "" : " first=" + abbreviate(flushed.getFirst()));
         }
 
         private static String abbreviate(String s) {
@@ -65,6 +69,7 @@ abstract class GuestRunner implements AutoCloseable {
     final Map<String, byte[]> store = new LinkedHashMap<>();
     /** Grow hook calls (old, new) in order; only the rewritten module calls it. */
     final List<int[]> hookCalls = new ArrayList<>();
+
     final List<String> logs = new ArrayList<>();
 
     private int height;
@@ -199,22 +204,29 @@ abstract class GuestRunner implements AutoCloseable {
         fns.add(fn("other", "unknown", List.of(), List.of(), a -> {
             throw new HostTrap("unknown import other.unknown");
         }));
-        fns.add(fn(ResettableModule.HOOK_MODULE, ResettableModule.GROW_HOOK, List.of(ValType.I32, ValType.I32), List.of(), a -> {
-            hookCalls.add(new int[] {(int) a[0], (int) a[1]});
-            return null;
-        }));
+        fns.add(fn(
+                ResettableModule.HOOK_MODULE,
+                ResettableModule.GROW_HOOK,
+                List.of(ValType.I32, ValType.I32),
+                List.of(),
+                a -> {
+                    hookCalls.add(new int[] {(int) a[0], (int) a[1]});
+                    return null;
+                }));
         // only what the module imports (Chicory refuses nothing extra, but keep the set minimal)
         List<HostFunction> wanted = new ArrayList<>();
         for (int i = 0; i < module.importSection().importCount(); i++) {
             var imp = module.importSection().getImport(i);
-            fns.stream().filter(f -> f.module().equals(imp.module()) && f.name().equals(imp.name())).findFirst()
+            fns.stream()
+                    .filter(f -> f.module().equals(imp.module()) && f.name().equals(imp.name()))
+                    .findFirst()
                     .ifPresent(wanted::add);
         }
         return ImportValues.builder().withFunctions(new ArrayList<>(wanted)).build();
     }
 
-    private static HostFunction fn(String module, String name, List<ValType> params, List<ValType> results,
-                                   Function<long[], long[]> body) {
+    private static HostFunction fn(
+            String module, String name, List<ValType> params, List<ValType> results, Function<long[], long[]> body) {
         return new HostFunction(module, name, FunctionType.of(params, results), (inst, args) -> body.apply(args));
     }
 
@@ -303,15 +315,19 @@ abstract class GuestRunner implements AutoCloseable {
             this.machines = machines(module, engine);
             this.imports = imports(module);
             var declared = module.memorySection().orElseThrow().getMemory(0).limits();
-            this.limits = limitPages < 0 ? null : new MemoryLimits(declared.initialPages(),
-                    Math.min(limitPages, declared.maximumPages()));
+            this.limits = limitPages < 0
+                    ? null
+                    : new MemoryLimits(declared.initialPages(), Math.min(limitPages, declared.maximumPages()));
         }
 
         @Override
         protected void prepare() {
             instance = null;
-            Instance.Builder b = Instance.builder(module).withImportValues(imports).withMachineFactory(machines)
-                    .withMemoryFactory(ByteArrayMemory::new).withStart(false);
+            Instance.Builder b = Instance.builder(module)
+                    .withImportValues(imports)
+                    .withMachineFactory(machines)
+                    .withMemoryFactory(ByteArrayMemory::new)
+                    .withStart(false);
             if (limits != null) {
                 b.withMemoryLimits(limits);
             }
@@ -345,12 +361,16 @@ abstract class GuestRunner implements AutoCloseable {
         Reset(ResettableModule rewritten, Engine engine, boolean growPhysical) {
             this.rewritten = rewritten;
             WasmModule module = parse(rewritten.bytes());
-            this.instance = Instance.builder(module).withImportValues(imports(module))
-                    .withMachineFactory(machines(module, engine)).withMemoryFactory(ByteArrayMemory::new)
-                    .withStart(false).build();
+            this.instance = Instance.builder(module)
+                    .withImportValues(imports(module))
+                    .withMachineFactory(machines(module, engine))
+                    .withMemoryFactory(ByteArrayMemory::new)
+                    .withStart(false)
+                    .build();
             if (growPhysical) {
                 int physical = instance.memory().pages();
-                long old = instance.export(ResettableModule.GROW_PHYSICAL_EXPORT).apply(rewritten.limitPages() - physical)[0];
+                long old = instance.export(ResettableModule.GROW_PHYSICAL_EXPORT)
+                        .apply(rewritten.limitPages() - physical)[0];
                 if ((int) old != physical) {
                     throw new IllegalStateException("physical grow to " + rewritten.limitPages() + " failed: " + old);
                 }
@@ -358,11 +378,14 @@ abstract class GuestRunner implements AutoCloseable {
         }
 
         int pages() {
-            return (int) instance.exports().global(ResettableModule.PAGES_EXPORT).getValue();
+            return (int)
+                    instance.exports().global(ResettableModule.PAGES_EXPORT).getValue();
         }
 
         int highWater() {
-            return (int) instance.exports().global(ResettableModule.HIGH_WATER_EXPORT).getValue();
+            return (int) instance.exports()
+                    .global(ResettableModule.HIGH_WATER_EXPORT)
+                    .getValue();
         }
 
         void reset() {
@@ -393,7 +416,6 @@ abstract class GuestRunner implements AutoCloseable {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

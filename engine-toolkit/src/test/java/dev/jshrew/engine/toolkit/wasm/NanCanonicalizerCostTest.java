@@ -38,7 +38,9 @@ class NanCanonicalizerCostTest {
 
     private static Instance instantiate(byte[] wasm, Engine engine) {
         WasmModule module = GuestRunner.parse(wasm);
-        return Instance.builder(module).withMachineFactory(GuestRunner.machines(module, engine)).build();
+        return Instance.builder(module)
+                .withMachineFactory(GuestRunner.machines(module, engine))
+                .build();
     }
 
     @Test
@@ -46,8 +48,10 @@ class NanCanonicalizerCostTest {
         byte[] loop = FeatureModuleTest.resource("nan-loop.wasm");
         NanCanonicalizer.Result all = NanCanonicalizer.run(loop, false);
         NanCanonicalizer.Result elided = NanCanonicalizer.run(loop, true);
-        REPORT.line("nan-loop.wasm: %d sites; %d checks without the next-instruction rule, %d with it (per iteration: 3 float"
-                + " operations, 3 or 2 checks)", elided.sites(), all.checks(), elided.checks());
+        REPORT.line(
+                "nan-loop.wasm: %d sites; %d checks without the next-instruction rule, %d with it (per iteration: 3 float"
+                        + " operations, 3 or 2 checks)",
+                elided.sites(), all.checks(), elided.checks());
         for (Engine engine : Engine.values()) {
             int n = engine == Engine.COMPILER ? 20_000_000 : 1_000_000;
             int warmup = engine == Engine.COMPILER ? 8 : 2;
@@ -59,9 +63,18 @@ class NanCanonicalizerCostTest {
                 double after = time(instantiate(elided.bytes(), engine), export, n, warmup, runs, r2);
                 assertEquals(r0[0], r1[0], "no NaN in the loop: the same result");
                 assertEquals(r0[0], r2[0], "no NaN in the loop: the same result");
-                REPORT.line("chicory %s, %s(%d): original %.1f ms (%.2f ns/iteration); every check %.1f ms (%+.0f %%);"
-                                + " with the rule %.1f ms (%+.0f %%)", engine.name().toLowerCase(java.util.Locale.ROOT), export, n,
-                        before, before * 1e6 / n, every, 100 * (every - before) / before, after, 100 * (after - before) / before);
+                REPORT.line(
+                        "chicory %s, %s(%d): original %.1f ms (%.2f ns/iteration); every check %.1f ms (%+.0f %%);"
+                                + " with the rule %.1f ms (%+.0f %%)",
+                        engine.name().toLowerCase(java.util.Locale.ROOT),
+                        export,
+                        n,
+                        before,
+                        before * 1e6 / n,
+                        every,
+                        100 * (every - before) / before,
+                        after,
+                        100 * (after - before) / before);
                 assertTrue(after < before * 20, "sanity");
             }
         }
@@ -73,11 +86,14 @@ class NanCanonicalizerCostTest {
             assertSame(spendables, NanCanonicalizer.canonicalize("spendables.wasm", spendables));
             times.add(System.nanoTime() - t0);
         }
-        REPORT.line("spendables.wasm (%d bytes): no NaN-producing instruction, returned unchanged (same code, same speed);"
-                + " the pass reads it in %.2f ms (median of 30, first %.1f ms)", spendables.length, MeasurementReport.medianMillis(times), times.getFirst() / 1e6);
+        REPORT.line(
+                "spendables.wasm (%d bytes): no NaN-producing instruction, returned unchanged (same code, same speed);"
+                        + " the pass reads it in %.2f ms (median of 30, first %.1f ms)",
+                spendables.length, MeasurementReport.medianMillis(times), times.getFirst() / 1e6);
         byte[] nan = RewriteFixtures.guest("wat/nan.wasm");
         NanCanonicalizer.Result r = NanCanonicalizer.run(nan);
-        REPORT.line("nan.wasm: %d -> %d bytes (%d sites, %d checks)", nan.length, r.bytes().length, r.sites(), r.checks());
+        REPORT.line(
+                "nan.wasm: %d -> %d bytes (%d sites, %d checks)", nan.length, r.bytes().length, r.sites(), r.checks());
         REPORT.save("nan-measurements.txt");
     }
 }

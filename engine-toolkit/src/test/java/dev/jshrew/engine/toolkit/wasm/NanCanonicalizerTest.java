@@ -2,7 +2,6 @@ package dev.jshrew.engine.toolkit.wasm;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -90,16 +89,53 @@ class NanCanonicalizerTest {
 
     /** Key "exact" of nan.wat: the same on every engine, with or without canonicalisation. */
     static byte[] expectedExact() {
-        return le(0x4070_0000, 0x8000_0000, 0x8000_0000, 0x8000_0000, 0x0000_0000, 0x8000_0000, 0x8000_0000, 0x8000_0000,
-                0x8000_0000, 0x4000_0000, 0xBF80_0000, 0x7F80_0000, 0xFF80_0000, 0x3FC0_0000,
-                0x7FC5_4321, 0xFFC1_2345, 0xFFC1_2345, 0x7FC5_4321, 0xFFC5_4321, 0x7FC1_2345, 0xFFC5_4321, 0x7FC1_2345,
-                0xFFC5_4321, 0xFFC5_4321,
-                0x400E_0000_0000_0000L, 0x8000_0000_0000_0000L, 0x8000_0000_0000_0000L, 0x8000_0000_0000_0000L, 0L,
-                0x8000_0000_0000_0000L, 0x8000_0000_0000_0000L, 0x8000_0000_0000_0000L, 0x8000_0000_0000_0000L,
-                0x4000_0000_0000_0000L, 0xBFF0_0000_0000_0000L, 0x7FF0_0000_0000_0000L, 0xFFF0_0000_0000_0000L,
+        return le(
+                0x4070_0000,
+                0x8000_0000,
+                0x8000_0000,
+                0x8000_0000,
+                0x0000_0000,
+                0x8000_0000,
+                0x8000_0000,
+                0x8000_0000,
+                0x8000_0000,
+                0x4000_0000,
+                0xBF80_0000,
+                0x7F80_0000,
+                0xFF80_0000,
+                0x3FC0_0000,
+                0x7FC5_4321,
+                0xFFC1_2345,
+                0xFFC1_2345,
+                0x7FC5_4321,
+                0xFFC5_4321,
+                0x7FC1_2345,
+                0xFFC5_4321,
+                0x7FC1_2345,
+                0xFFC5_4321,
+                0xFFC5_4321,
+                0x400E_0000_0000_0000L,
+                0x8000_0000_0000_0000L,
+                0x8000_0000_0000_0000L,
+                0x8000_0000_0000_0000L,
+                0L,
+                0x8000_0000_0000_0000L,
+                0x8000_0000_0000_0000L,
+                0x8000_0000_0000_0000L,
+                0x8000_0000_0000_0000L,
+                0x4000_0000_0000_0000L,
+                0xBFF0_0000_0000_0000L,
+                0x7FF0_0000_0000_0000L,
+                0xFFF0_0000_0000_0000L,
                 0x4002_0000_0000_0000L,
-                0x7FF8_0000_8765_4321L, 0xFFF8_0000_1234_5678L, 0xFFF8_0000_1234_5678L, 0x7FF8_0000_8765_4321L,
-                0xFFF8_0000_8765_4321L, 0x7FF8_0000_1234_5678L, 0xFFF8_0000_8765_4321L, 0x7FF8_0000_1234_5678L);
+                0x7FF8_0000_8765_4321L,
+                0xFFF8_0000_1234_5678L,
+                0xFFF8_0000_1234_5678L,
+                0x7FF8_0000_8765_4321L,
+                0xFFF8_0000_8765_4321L,
+                0x7FF8_0000_1234_5678L,
+                0xFFF8_0000_8765_4321L,
+                0x7FF8_0000_1234_5678L);
     }
 
     private static String hex(byte[] b) {
@@ -143,9 +179,10 @@ class NanCanonicalizerTest {
     @EnumSource(Engine.class)
     void composesWithTheResetRewrite(Engine engine) {
         byte[] canonical = NanCanonicalizer.canonicalize("nan.wasm", NAN);
-        List<Block> blocks = List.of(new Block(0, new byte[80]), new Block(1, new byte[80]), new Block(2, new byte[80]));
-        List<GuestRunner.Outcome> outcomes = RewriteFixtures.assertResetEqualsFresh("nan.wasm", canonical,
-                new ResettableModule.Options(16, true), engine, blocks);
+        List<Block> blocks =
+                List.of(new Block(0, new byte[80]), new Block(1, new byte[80]), new Block(2, new byte[80]));
+        List<GuestRunner.Outcome> outcomes = RewriteFixtures.assertResetEqualsFresh(
+                "nan.wasm", canonical, new ResettableModule.Options(16, true), engine, blocks);
         outcomes.forEach(o -> assertFlushed(o, expectedNan(), expectedExact()));
     }
 
@@ -192,9 +229,34 @@ class NanCanonicalizerTest {
     @ParameterizedTest
     @EnumSource(Engine.class)
     void tryTable(Engine engine) {
-        // (func (export "f") (result f32) (block (try_table (catch_all 0) (throw $t))) (f32.div (f32.const 0) (f32.const 0)))
-        byte[] body = {0x00, 0x02, 0x40, 0x1F, 0x40, 0x01, 0x02, 0x00, 0x08, 0x00, 0x0B, 0x0B,
-                0x43, 0, 0, 0, 0, 0x43, 0, 0, 0, 0, (byte) 0x95, 0x0B};
+        // (func (export "f") (result f32) (block (try_table (catch_all 0) (throw $t))) (f32.div (f32.const 0)
+        // (f32.const 0)))
+        byte[] body = {
+            0x00,
+            0x02,
+            0x40,
+            0x1F,
+            0x40,
+            0x01,
+            0x02,
+            0x00,
+            0x08,
+            0x00,
+            0x0B,
+            0x0B,
+            0x43,
+            0,
+            0,
+            0,
+            0,
+            0x43,
+            0,
+            0,
+            0,
+            0,
+            (byte) 0x95,
+            0x0B
+        };
         ByteArrayOutputStream m = module();
         section(m, 1, new byte[] {0x02, 0x60, 0x00, 0x01, 0x7D, 0x60, 0x00, 0x00});
         section(m, 3, new byte[] {0x01, 0x00});
@@ -204,7 +266,8 @@ class NanCanonicalizerTest {
         byte[] original = m.toByteArray();
         NanCanonicalizer.Result r = NanCanonicalizer.run(original);
         assertEquals(1, r.checks());
-        assertEquals(C32, Float.floatToRawIntBits(Float.intBitsToFloat((int) instantiate(r.bytes(), engine).export("f").apply()[0])));
+        assertEquals(C32, Float.floatToRawIntBits(Float.intBitsToFloat((int)
+                instantiate(r.bytes(), engine).export("f").apply()[0])));
     }
 
     @Test
@@ -220,7 +283,8 @@ class NanCanonicalizerTest {
         assertTrue(hex(simd.bytes()).contains("fd74" + "2202" + "fd0c" + lanes64 + "2002" + "2002" + "fd47" + "fd52"));
 
         NanCanonicalizer.Result relaxed = NanCanonicalizer.run(FeatureModuleTest.resource("nan-relaxed.wasm"));
-        assertEquals(8, relaxed.checks()); // (Chicory does not know relaxed SIMD; wabt's wasm-validate accepts the result)
+        assertEquals(
+                8, relaxed.checks()); // (Chicory does not know relaxed SIMD; wabt's wasm-validate accepts the result)
         assertEquals(8, NanCanonicalizer.run(relaxed.bytes()).sites(), "the result decodes again");
 
         NanCanonicalizer.Result eh = NanCanonicalizer.run(FeatureModuleTest.resource("nan-exceptions.wasm"));
@@ -230,9 +294,11 @@ class NanCanonicalizerTest {
 
     @Test
     void scalarCheckIsInline() {
-        byte[] out = NanCanonicalizer.run(FeatureModuleTest.resource("nan-loop.wasm")).bytes();
+        byte[] out = NanCanonicalizer.run(FeatureModuleTest.resource("nan-loop.wasm"))
+                .bytes();
         // f64.add (a0), local.tee 3, f64.const canonical, local.get 3 x2, f64.eq, select
-        assertTrue(hex(out).contains("a0" + "2203" + "44" + "000000000000f87f" + "2003" + "2003" + "61" + "1b"), hex(out));
+        assertTrue(
+                hex(out).contains("a0" + "2203" + "44" + "000000000000f87f" + "2003" + "2003" + "61" + "1b"), hex(out));
         // f32: f32.add (92), local.tee 3, f32.const canonical, local.get 3 x2, f32.eq, select
         assertTrue(hex(out).contains("92" + "2203" + "43" + "0000c07f" + "2003" + "2003" + "5b" + "1b"), hex(out));
     }
@@ -241,9 +307,12 @@ class NanCanonicalizerTest {
         Path dir = RewriteFixtures.repo().resolve("guests/wat");
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> all = files.filter(p -> p.toString().endsWith(".wasm"))
-                    .filter(p -> !p.getFileName().toString().startsWith("nan") && !p.getFileName().toString().equals("malformed.wasm"))
-                    .sorted().toList();
-            return Stream.concat(all.stream(), Stream.of(RewriteFixtures.repo().resolve("guests/spendables/spendables.wasm")));
+                    .filter(p -> !p.getFileName().toString().startsWith("nan")
+                            && !p.getFileName().toString().equals("malformed.wasm"))
+                    .sorted()
+                    .toList();
+            return Stream.concat(
+                    all.stream(), Stream.of(RewriteFixtures.repo().resolve("guests/spendables/spendables.wasm")));
         }
     }
 
@@ -264,18 +333,26 @@ class NanCanonicalizerTest {
         byte[] features = FeatureModuleTest.resource("features.wasm");
         byte[] canonical = NanCanonicalizer.canonicalize("features.wasm", features);
         assertNotSame(features, canonical);
-        assertEquals(FeatureModuleTest.instantiate(features, engine, null).export("run").apply()[0],
-                FeatureModuleTest.instantiate(canonical, engine, null).export("run").apply()[0]);
+        assertEquals(
+                FeatureModuleTest.instantiate(features, engine, null)
+                        .export("run")
+                        .apply()[0],
+                FeatureModuleTest.instantiate(canonical, engine, null)
+                        .export("run")
+                        .apply()[0]);
         // and the canonicalised module still goes through the reset rewrite
         ResettableModule.rewrite("features.wasm", canonical, new ResettableModule.Options(65536, false));
     }
 
     @Test
     void customSectionsWithCodeOffsetsAreDroppedOnlyWhenTheCodeChanged() {
-        byte[] extra = concat(custom(".debug_info", new byte[] {1, 2, 3}), custom("keep", new byte[] {4}),
+        byte[] extra = concat(
+                custom(".debug_info", new byte[] {1, 2, 3}),
+                custom("keep", new byte[] {4}),
                 custom("metadata.code.branch_hint", new byte[] {0}));
         byte[] canonical = NanCanonicalizer.canonicalize("nan.wasm", concat(NAN, extra));
-        assertArrayEquals(concat(NanCanonicalizer.canonicalize("nan.wasm", NAN), custom("keep", new byte[] {4})), canonical);
+        assertArrayEquals(
+                concat(NanCanonicalizer.canonicalize("nan.wasm", NAN), custom("keep", new byte[] {4})), canonical);
         byte[] probe = concat(RewriteFixtures.guest("wat/probe.wasm"), extra);
         assertSame(probe, NanCanonicalizer.canonicalize("probe.wasm", probe));
     }
@@ -286,23 +363,31 @@ class NanCanonicalizerTest {
         byte[] gc = simpleModule(new byte[] {0x00, (byte) 0xFB, 0x00, 0x00, 0x0B}, "gcfn");
         JshrewException e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("gc.wasm", gc));
         assertEquals(ErrorCode.MODULE_INVALID, e.code());
-        assertEquals("module gc.wasm: function 0 (gcfn) uses GC instructions (0xFB prefix), which NaN canonicalisation does not support",
+        assertEquals(
+                "module gc.wasm: function 0 (gcfn) uses GC instructions (0xFB prefix), which NaN canonicalisation does not support",
                 e.getMessage());
         // a local of type (ref null func)
         byte[] typed = simpleModule(new byte[] {0x01, 0x01, 0x63, 0x70, 0x0B}, null);
         e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("typed.wasm", typed));
-        assertEquals("module typed.wasm: function 0 uses a typed function reference or GC type (0x63), which NaN canonicalisation"
-                + " does not support", e.getMessage());
+        assertEquals(
+                "module typed.wasm: function 0 uses a typed function reference or GC type (0x63), which NaN canonicalisation"
+                        + " does not support",
+                e.getMessage());
     }
 
     @Test
     void refusesMalformedBytesWithTheOffset() {
-        JshrewException e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("bad.wasm",
-                "not a wasm module".getBytes(StandardCharsets.US_ASCII)));
+        JshrewException e = assertThrows(
+                JshrewException.class,
+                () -> NanCanonicalizer.canonicalize(
+                        "bad.wasm", "not a wasm module".getBytes(StandardCharsets.US_ASCII)));
         assertEquals(ErrorCode.MODULE_INVALID, e.code());
-        assertEquals("module bad.wasm: malformed WebAssembly at offset 0 (0x0): bad magic (not a WebAssembly binary)", e.getMessage());
+        assertEquals(
+                "module bad.wasm: malformed WebAssembly at offset 0 (0x0): bad magic (not a WebAssembly binary)",
+                e.getMessage());
 
-        byte[] truncated = simpleModule(new byte[] {0x00, 0x43, 0, 0, (byte) 0x80, 0x3F, (byte) 0x91}, null); // no 'end'
+        byte[] truncated =
+                simpleModule(new byte[] {0x00, 0x43, 0, 0, (byte) 0x80, 0x3F, (byte) 0x91}, null); // no 'end'
         e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("cut.wasm", truncated));
         assertTrue(e.getMessage().startsWith("module cut.wasm: malformed WebAssembly at offset "), e.getMessage());
         assertTrue(e.getMessage().endsWith("function 0: body ends without 'end'"), e.getMessage());
@@ -335,17 +420,18 @@ class NanCanonicalizerTest {
 
         ByteArrayOutputStream gc = module();
         section(gc, 1, new byte[] {0x01, 0x5F, 0x00});
-        JshrewException e = assertThrows(JshrewException.class,
-                () -> NanCanonicalizer.canonicalize("gc-type.wasm", gc.toByteArray()));
-        assertEquals("module gc-type.wasm: type 0 is a GC type (0x5f), which NaN canonicalisation does not support",
+        JshrewException e = assertThrows(
+                JshrewException.class, () -> NanCanonicalizer.canonicalize("gc-type.wasm", gc.toByteArray()));
+        assertEquals(
+                "module gc-type.wasm: type 0 is a GC type (0x5f), which NaN canonicalisation does not support",
                 e.getMessage());
 
         ByteArrayOutputStream twice = module();
         section(twice, 10, new byte[] {0x00});
         section(twice, 10, new byte[] {0x00});
         e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("twice.wasm", twice.toByteArray()));
-        assertEquals("module twice.wasm: malformed WebAssembly at offset 11 (0xb): duplicate code section",
-                e.getMessage());
+        assertEquals(
+                "module twice.wasm: malformed WebAssembly at offset 11 (0xb): duplicate code section", e.getMessage());
     }
 
     // ---- hand-made modules ----

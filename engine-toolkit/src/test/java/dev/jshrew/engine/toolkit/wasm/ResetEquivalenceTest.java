@@ -1,6 +1,5 @@
 package dev.jshrew.engine.toolkit.wasm;
 
-import dev.jshrew.tck.Script;
 import static dev.jshrew.engine.toolkit.wasm.RewriteFixtures.assertResetEqualsFresh;
 import static dev.jshrew.engine.toolkit.wasm.RewriteFixtures.headerAnd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jshrew.engine.toolkit.wasm.GuestRunner.Engine;
 import dev.jshrew.engine.toolkit.wasm.GuestRunner.Outcome;
 import dev.jshrew.engine.toolkit.wasm.RewriteFixtures.Block;
+import dev.jshrew.tck.Script;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,14 +29,27 @@ class ResetEquivalenceTest {
             int trap = i % 11 == 5 ? 1 : 0;
             blocks.add(new Block(i, headerAnd(i, (byte) grow, (byte) trap)));
         }
-        List<Outcome> outcomes = assertResetEqualsFresh("state.wasm", RewriteFixtures.guest("wat/state.wasm"),
-                new ResettableModule.Options(1024, true), engine, blocks);
-        long traps = outcomes.stream().filter(o -> o.result().equals("trap:memory-out-of-bounds")).count();
+        List<Outcome> outcomes = assertResetEqualsFresh(
+                "state.wasm",
+                RewriteFixtures.guest("wat/state.wasm"),
+                new ResettableModule.Options(1024, true),
+                engine,
+                blocks);
+        long traps = outcomes.stream()
+                .filter(o -> o.result().equals("trap:memory-out-of-bounds"))
+                .count();
         long ok = outcomes.stream().filter(o -> o.result().equals("ok")).count();
         assertEquals(11, traps, "blocks 5, 16, 27, ... store just past memory.size and must trap as out of bounds");
         assertEquals(109, ok);
-        // every block sees pristine state: the same observation (apart from memory.size after growth, which is pristine too)
-        assertEquals(1, outcomes.stream().filter(o -> o.result().equals("ok")).map(o -> o.flushed().get(1)).distinct().count(),
+        // every block sees pristine state: the same observation (apart from memory.size after growth, which is pristine
+        // too)
+        assertEquals(
+                1,
+                outcomes.stream()
+                        .filter(o -> o.result().equals("ok"))
+                        .map(o -> o.flushed().get(1))
+                        .distinct()
+                        .count(),
                 "every successful block observes the same pristine state");
     }
 
@@ -50,19 +63,30 @@ class ResetEquivalenceTest {
         // the real blocks once (the large ones are expensive: all of them unchecked, two checked), then small ones
         // with a large one every tenth block to reach the count
         blocks.addAll(mode.check ? real.subList(0, 4) : real);
-        List<Block> small = real.stream().filter(b -> b.payload().length < 10_000).toList();
+        List<Block> small =
+                real.stream().filter(b -> b.payload().length < 10_000).toList();
         for (int i = 0; blocks.size() < mode.invocations; i++) {
-            blocks.add(i % 10 == 9 && !mode.check ? real.get(2 + (i / 10) % (real.size() - 2)) : small.get(i % small.size()));
+            blocks.add(
+                    i % 10 == 9 && !mode.check
+                            ? real.get(2 + (i / 10) % (real.size() - 2))
+                            : small.get(i % small.size()));
         }
         long t0 = System.nanoTime();
-        List<Outcome> outcomes = assertResetEqualsFresh("spendables.wasm", RewriteFixtures.guest("spendables/spendables.wasm"),
-                new ResettableModule.Options(2048, mode.check), Engine.COMPILER, blocks);
-        System.out.printf("spendables %s: %d invocations reset≡fresh in %.1f s%n", mode, blocks.size(), (System.nanoTime() - t0) / 1e9);
+        List<Outcome> outcomes = assertResetEqualsFresh(
+                "spendables.wasm",
+                RewriteFixtures.guest("spendables/spendables.wasm"),
+                new ResettableModule.Options(2048, mode.check),
+                Engine.COMPILER,
+                blocks);
+        System.out.printf(
+                "spendables %s: %d invocations reset≡fresh in %.1f s%n",
+                mode, blocks.size(), (System.nanoTime() - t0) / 1e9);
         assertTrue(outcomes.stream().allMatch(o -> o.result().equals("ok")), "every block indexes");
     }
 
     enum Mode {
-        UNCHECKED(false, 100), CHECKED_LOADS_AND_STORES(true, 40);
+        UNCHECKED(false, 100),
+        CHECKED_LOADS_AND_STORES(true, 40);
 
         final boolean check;
         final int invocations;
@@ -92,7 +116,7 @@ class ResetEquivalenceTest {
                 s.store(0x20000 + (i % 5 == 0 ? 0 : 0x10000)); // just past the 2 initial pages, or one page further
             }
             if (i % 13 == 6) {
-                s.fill(0x1FFFF, 2);  // memory.fill crossing the virtual end
+                s.fill(0x1FFFF, 2); // memory.fill crossing the virtual end
             }
             if (i % 13 == 9) {
                 s.poke(0x1FFFE, new byte[] {9, 9, 9}); // memory.copy crossing the virtual end
@@ -102,9 +126,16 @@ class ResetEquivalenceTest {
             }
             blocks.add(new Block(1000 + i, s.block(i)));
         }
-        List<Outcome> outcomes = assertResetEqualsFresh("probe.wasm", RewriteFixtures.guest("wat/probe.wasm"),
-                new ResettableModule.Options(512, true), engine, blocks);
-        assertTrue(outcomes.stream().filter(o -> o.result().equals("trap:memory-out-of-bounds")).count() >= 5);
+        List<Outcome> outcomes = assertResetEqualsFresh(
+                "probe.wasm",
+                RewriteFixtures.guest("wat/probe.wasm"),
+                new ResettableModule.Options(512, true),
+                engine,
+                blocks);
+        assertTrue(outcomes.stream()
+                        .filter(o -> o.result().equals("trap:memory-out-of-bounds"))
+                        .count()
+                >= 5);
         assertTrue(outcomes.stream().filter(o -> o.result().equals("ok")).count() >= 35);
     }
 
@@ -118,10 +149,11 @@ class ResetEquivalenceTest {
     @EnumSource(Engine.class)
     void dropInit(Engine engine) {
         byte[] original = RewriteFixtures.guest("wat/drop-init.wasm");
-        ResettableModule rewritten = ResettableModule.rewrite("drop-init.wasm", original, new ResettableModule.Options(16, true));
+        ResettableModule rewritten =
+                ResettableModule.rewrite("drop-init.wasm", original, new ResettableModule.Options(16, true));
         int[] modes = {0, 1, 0, 2, 0, 0, 1, 1, 2, 2, 0, 1, 2, 0};
         try (GuestRunner.Fresh fresh = new GuestRunner.Fresh(original, engine, rewritten.limitPages());
-             GuestRunner.Reset reset = new GuestRunner.Reset(rewritten, engine, true)) {
+                GuestRunner.Reset reset = new GuestRunner.Reset(rewritten, engine, true)) {
             for (int i = 0; i < modes.length; i++) {
                 byte[] payload = headerAnd(i, (byte) modes[i]);
                 Outcome expected = fresh.run(i, payload);
@@ -129,8 +161,14 @@ class ResetEquivalenceTest {
                 if (modes[i] != 2) {
                     assertEquals(expected, actual, "block " + i + " mode " + modes[i]);
                 }
-                assertEquals(modes[i] == 0 ? "ok" : "trap:memory-out-of-bounds", actual.result(), "block " + i + " mode " + modes[i]);
-                assertEquals(List.of("696e6974", "50"), actual.flushed(), "the flush before the trap saw the passive segment");
+                assertEquals(
+                        modes[i] == 0 ? "ok" : "trap:memory-out-of-bounds",
+                        actual.result(),
+                        "block " + i + " mode " + modes[i]);
+                assertEquals(
+                        List.of("696e6974", "50"),
+                        actual.flushed(),
+                        "the flush before the trap saw the passive segment");
             }
         }
     }
@@ -143,8 +181,12 @@ class ResetEquivalenceTest {
         for (int i = 0; i < 4; i++) {
             blocks.add(new Block(i, headerAnd(i, (byte) 0, (byte) 0, (byte) 0, (byte) 0)));
         }
-        List<Outcome> outcomes = assertResetEqualsFresh("grow.wasm", RewriteFixtures.guest("wat/grow.wasm"),
-                new ResettableModule.Options(1601, true), engine, blocks);
+        List<Outcome> outcomes = assertResetEqualsFresh(
+                "grow.wasm",
+                RewriteFixtures.guest("wat/grow.wasm"),
+                new ResettableModule.Options(1601, true),
+                engine,
+                blocks);
         // done = 2 steps, size = 1601, fail = -1
         String value = outcomes.getFirst().flushed().get(1);
         assertTrue(value.startsWith("02000000" + "41060000" + "ffffffff"), value);

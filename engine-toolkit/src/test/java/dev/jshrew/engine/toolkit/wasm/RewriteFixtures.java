@@ -20,12 +20,16 @@ final class RewriteFixtures {
     record Block(int height, byte[] payload) {}
 
     static Path repo() {
-        return Path.of(System.getProperty("jshrew.repo.dir", "..")).toAbsolutePath().normalize();
+        return Path.of(System.getProperty("jshrew.repo.dir", ".."))
+                .toAbsolutePath()
+                .normalize();
     }
 
     static Path shared() {
         String configured = System.getProperty("jshrew.shared.dir");
-        return (configured != null ? Path.of(configured) : repo().resolve("../shared")).toAbsolutePath().normalize();
+        return (configured != null ? Path.of(configured) : repo().resolve("../shared"))
+                .toAbsolutePath()
+                .normalize();
     }
 
     static byte[] guest(String relative) {
@@ -41,10 +45,13 @@ final class RewriteFixtures {
         Path dir = shared().resolve("data/blocks");
         try (Stream<Path> files = Files.list(dir)) {
             List<Block> blocks = new ArrayList<>();
-            for (Path f : files.filter(p -> p.getFileName().toString().matches("mainnet-\\d+\\.hex")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("mainnet-\\d+\\.hex"))
+                    .sorted()
+                    .toList()) {
                 String name = f.getFileName().toString();
                 int height = Integer.parseInt(name.substring("mainnet-".length(), name.length() - ".hex".length()));
-                blocks.add(new Block(height, HexFormat.of().parseHex(Files.readString(f).strip())));
+                blocks.add(new Block(
+                        height, HexFormat.of().parseHex(Files.readString(f).strip())));
             }
             return blocks;
         } catch (IOException e) {
@@ -66,12 +73,16 @@ final class RewriteFixtures {
      * reset between blocks) and asserts they flush and trap identically, block by block. Also checks after every
      * reset that the virtual size is back to the initial pages. Returns the outcomes.
      */
-    static List<GuestRunner.Outcome> assertResetEqualsFresh(String name, byte[] original, ResettableModule.Options options,
-                                                             GuestRunner.Engine engine, List<Block> blocks) {
+    static List<GuestRunner.Outcome> assertResetEqualsFresh(
+            String name,
+            byte[] original,
+            ResettableModule.Options options,
+            GuestRunner.Engine engine,
+            List<Block> blocks) {
         ResettableModule rewritten = ResettableModule.rewrite(name, original, options);
         List<GuestRunner.Outcome> outcomes = new ArrayList<>();
         try (GuestRunner.Fresh fresh = new GuestRunner.Fresh(original, engine, rewritten.limitPages());
-             GuestRunner.Reset reset = new GuestRunner.Reset(rewritten, engine, true)) {
+                GuestRunner.Reset reset = new GuestRunner.Reset(rewritten, engine, true)) {
             int i = 0;
             for (Block b : blocks) {
                 GuestRunner.Outcome expected = fresh.run(b.height(), b.payload());

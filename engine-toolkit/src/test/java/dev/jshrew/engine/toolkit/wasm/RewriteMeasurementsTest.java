@@ -34,9 +34,16 @@ class RewriteMeasurementsTest {
                 times.add(System.nanoTime() - t0);
             }
             int size = rw.bytes().length;
-            REPORT.line("rewrite spendables.wasm (%d bytes), checkLoadsAndStores=%s: first %.1f ms, median of 30 %.2f ms; "
-                            + "%d -> %d bytes (+%.1f %%)", spendables.length, check, times.getFirst() / 1e6, MeasurementReport.medianMillis(times),
-                    spendables.length, size, 100.0 * (size - spendables.length) / spendables.length);
+            REPORT.line(
+                    "rewrite spendables.wasm (%d bytes), checkLoadsAndStores=%s: first %.1f ms, median of 30 %.2f ms; "
+                            + "%d -> %d bytes (+%.1f %%)",
+                    spendables.length,
+                    check,
+                    times.getFirst() / 1e6,
+                    MeasurementReport.medianMillis(times),
+                    spendables.length,
+                    size,
+                    100.0 * (size - spendables.length) / spendables.length);
             assertTrue(MeasurementReport.medianMillis(times) < 1000);
         }
 
@@ -46,7 +53,7 @@ class RewriteMeasurementsTest {
         for (Engine engine : Engine.values()) {
             WasmModule original = GuestRunner.parse(grow);
             try (GuestRunner.Reset reset = new GuestRunner.Reset(rw, engine, true);
-                 GuestRunner.Fresh fresh = new GuestRunner.Fresh(grow, engine, 1601)) {
+                    GuestRunner.Fresh fresh = new GuestRunner.Fresh(grow, engine, 1601)) {
                 var machines = GuestRunner.machines(original, engine);
                 var imports = fresh.imports(original);
                 List<Long> resets = new ArrayList<>();
@@ -59,8 +66,12 @@ class RewriteMeasurementsTest {
                     GuestRunner.Outcome f = fresh.run(i, block);
                     freshBlocks.add(System.nanoTime() - t0);
                     t0 = System.nanoTime();
-                    Instance.builder(original).withImportValues(imports).withMachineFactory(machines)
-                            .withMemoryFactory(ByteArrayMemory::new).withStart(false).build();
+                    Instance.builder(original)
+                            .withImportValues(imports)
+                            .withMachineFactory(machines)
+                            .withMemoryFactory(ByteArrayMemory::new)
+                            .withStart(false)
+                            .build();
                     instantiations.add(System.nanoTime() - t0);
 
                     t0 = System.nanoTime();
@@ -73,20 +84,26 @@ class RewriteMeasurementsTest {
                     resets.add(System.nanoTime() - t0);
                     reset.blocks = 0; // already reset: the next run must not reset again
                 }
-                REPORT.line("chicory %s, 100 MiB high water (1601 pages): in-place reset median %.2f ms (min %.2f); fresh "
+                REPORT.line(
+                        "chicory %s, 100 MiB high water (1601 pages): in-place reset median %.2f ms (min %.2f); fresh "
                                 + "instantiation median %.2f ms (memory allocated lazily by the guest's own grows); whole "
-                                + "block: fresh %.1f ms vs reset %.1f ms (medians of 8)", engine, MeasurementReport.medianMillis(resets),
-                        resets.stream().mapToLong(Long::longValue).min().orElseThrow() / 1e6, MeasurementReport.medianMillis(instantiations),
-                        MeasurementReport.medianMillis(freshBlocks), MeasurementReport.medianMillis(resetBlocks));
+                                + "block: fresh %.1f ms vs reset %.1f ms (medians of 8)",
+                        engine,
+                        MeasurementReport.medianMillis(resets),
+                        resets.stream().mapToLong(Long::longValue).min().orElseThrow() / 1e6,
+                        MeasurementReport.medianMillis(instantiations),
+                        MeasurementReport.medianMillis(freshBlocks),
+                        MeasurementReport.medianMillis(resetBlocks));
             }
         }
 
         // spendables: reset after a real block vs a fresh instantiation (17 initial pages + data segments)
-        ResettableModule sp = ResettableModule.rewrite("spendables.wasm", spendables, new ResettableModule.Options(2048, false));
+        ResettableModule sp =
+                ResettableModule.rewrite("spendables.wasm", spendables, new ResettableModule.Options(2048, false));
         var blocks = RewriteFixtures.realBlocks();
         var big = blocks.stream().filter(b -> b.height() == 840243).findFirst().orElse(blocks.getLast());
         try (GuestRunner.Reset reset = new GuestRunner.Reset(sp, Engine.COMPILER, true);
-             GuestRunner.Fresh fresh = new GuestRunner.Fresh(spendables, Engine.COMPILER, 2048)) {
+                GuestRunner.Fresh fresh = new GuestRunner.Fresh(spendables, Engine.COMPILER, 2048)) {
             WasmModule original = GuestRunner.parse(spendables);
             var machines = GuestRunner.machines(original, Engine.COMPILER);
             var imports = fresh.imports(original);
@@ -101,12 +118,22 @@ class RewriteMeasurementsTest {
                 resets.add(System.nanoTime() - t0);
                 reset.blocks = 0;
                 t0 = System.nanoTime();
-                Instance.builder(original).withImportValues(imports).withMachineFactory(machines)
-                        .withMemoryFactory(ByteArrayMemory::new).withStart(false).build();
+                Instance.builder(original)
+                        .withImportValues(imports)
+                        .withMachineFactory(machines)
+                        .withMemoryFactory(ByteArrayMemory::new)
+                        .withStart(false)
+                        .build();
                 instantiations.add(System.nanoTime() - t0);
             }
-            REPORT.line("chicory COMPILER, spendables after block %d (high water %d pages = %.1f MiB): in-place reset median "
-                    + "%.2f ms; fresh instantiation median %.2f ms", big.height(), hw, hw / 16.0, MeasurementReport.medianMillis(resets), MeasurementReport.medianMillis(instantiations));
+            REPORT.line(
+                    "chicory COMPILER, spendables after block %d (high water %d pages = %.1f MiB): in-place reset median "
+                            + "%.2f ms; fresh instantiation median %.2f ms",
+                    big.height(),
+                    hw,
+                    hw / 16.0,
+                    MeasurementReport.medianMillis(resets),
+                    MeasurementReport.medianMillis(instantiations));
         }
         REPORT.save("rewrite-measurements.txt");
         assertTrue(REPORT.lineCount() >= 4);

@@ -24,17 +24,19 @@ class RewriteRefusalTest {
 
     /** The .wat sources and built modules are in src/test/resources/rewrite (see build.sh there). */
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "refuse-simd.wasm|function 0 uses SIMD (0xFD prefix), which in-place reset does not support; use --reset fresh",
-            "refuse-table-grow.wasm|function 0 uses table.grow, which in-place reset cannot undo; use --reset fresh",
-            "refuse-multi-memory.wasm|defines 2 memories (multiple memories), which in-place reset does not support; use --reset fresh",
-            "refuse-atomics.wasm|function 0 uses threads/atomics (0xFE prefix), which in-place reset does not support; use --reset fresh",
-            "refuse-shared-memory.wasm|declares a shared memory (threads), which in-place reset does not support; use --reset fresh",
-            "refuse-memory64.wasm|declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh",
-            "refuse-exceptions.wasm|function 0 uses exception handling (try), which in-place reset does not support; use --reset fresh",
-            "refuse-imported-memory.wasm|imports its memory (env.memory), which in-place reset does not support; use --reset fresh",
-            "refuse-export-collision.wasm|already exports '__jshrew_reset', a name the rewrite adds; use --reset fresh",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "refuse-simd.wasm|function 0 uses SIMD (0xFD prefix), which in-place reset does not support; use --reset fresh",
+                "refuse-table-grow.wasm|function 0 uses table.grow, which in-place reset cannot undo; use --reset fresh",
+                "refuse-multi-memory.wasm|defines 2 memories (multiple memories), which in-place reset does not support; use --reset fresh",
+                "refuse-atomics.wasm|function 0 uses threads/atomics (0xFE prefix), which in-place reset does not support; use --reset fresh",
+                "refuse-shared-memory.wasm|declares a shared memory (threads), which in-place reset does not support; use --reset fresh",
+                "refuse-memory64.wasm|declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh",
+                "refuse-exceptions.wasm|function 0 uses exception handling (try), which in-place reset does not support; use --reset fresh",
+                "refuse-imported-memory.wasm|imports its memory (env.memory), which in-place reset does not support; use --reset fresh",
+                "refuse-export-collision.wasm|already exports '__jshrew_reset', a name the rewrite adds; use --reset fresh",
+            })
     void refusesWithAClearMessage(String file, String message) {
         JshrewException e = refused(file, FeatureModuleTest.resource(file));
         assertEquals(ErrorCode.MODULE_INVALID, e.code());
@@ -78,7 +80,8 @@ class RewriteRefusalTest {
     /** A module with one memory (1 page) and one function {@code () -> ()} whose code (without the final end) is given. */
     private static byte[] oneFunction(int... code) {
         byte[] body = cat(b(0x00), b(code), b(0x0B));
-        return cat(HEADER,
+        return cat(
+                HEADER,
                 section(1, b(0x01, 0x60, 0x00, 0x00)),
                 section(3, b(0x01, 0x00)),
                 section(5, b(0x01, 0x00, 0x01)),
@@ -98,20 +101,23 @@ class RewriteRefusalTest {
     void simdInABodyIsRefusedWithTheFunctionIndex() {
         // i32.const 0; i8x16.splat (0xFD 15); drop
         JshrewException e = refused("simd", oneFunction(0x41, 0x00, 0xFD, 0x0F, 0x1A));
-        assertEquals("module simd: function 0 uses SIMD (0xFD prefix), which in-place reset does not support; use --reset fresh",
+        assertEquals(
+                "module simd: function 0 uses SIMD (0xFD prefix), which in-place reset does not support; use --reset fresh",
                 e.getMessage());
     }
 
     @Test
     void tableGrowIsRefused() {
         byte[] body = cat(b(0x00), b(0xD0, 0x70, 0x41, 0x01, 0xFC, 0x0F, 0x00, 0x1A), b(0x0B));
-        byte[] wasm = cat(HEADER,
+        byte[] wasm = cat(
+                HEADER,
                 section(1, b(0x01, 0x60, 0x00, 0x00)),
                 section(3, b(0x01, 0x00)),
                 section(4, b(0x01, 0x70, 0x00, 0x01)),
                 section(5, b(0x01, 0x00, 0x01)),
                 section(10, cat(b(0x01), leb(body.length), body)));
-        assertEquals("module tg: function 0 uses table.grow, which in-place reset cannot undo; use --reset fresh",
+        assertEquals(
+                "module tg: function 0 uses table.grow, which in-place reset cannot undo; use --reset fresh",
                 refused("tg", wasm).getMessage());
     }
 
@@ -129,12 +135,21 @@ class RewriteRefusalTest {
         assertEquals(0, rw.initialPages());
         assertEquals(0, rw.limitPages());
         var instance = com.dylibso.chicory.runtime.Instance.builder(GuestRunner.parse(rw.bytes()))
-                .withImportValues(com.dylibso.chicory.runtime.ImportValues.builder().addFunction(
-                        new com.dylibso.chicory.runtime.HostFunction("jshrew", "grow", com.dylibso.chicory.wasm.types.FunctionType.of(
-                                java.util.List.of(com.dylibso.chicory.wasm.types.ValType.I32, com.dylibso.chicory.wasm.types.ValType.I32),
-                                java.util.List.of()), (i, a) -> null)).build()).build();
+                .withImportValues(com.dylibso.chicory.runtime.ImportValues.builder()
+                        .addFunction(new com.dylibso.chicory.runtime.HostFunction(
+                                "jshrew",
+                                "grow",
+                                com.dylibso.chicory.wasm.types.FunctionType.of(
+                                        java.util.List.of(
+                                                com.dylibso.chicory.wasm.types.ValType.I32,
+                                                com.dylibso.chicory.wasm.types.ValType.I32),
+                                        java.util.List.of()),
+                                (i, a) -> null))
+                        .build())
+                .build();
         assertEquals(0, instance.export(ResettableModule.GROW_PHYSICAL_EXPORT).apply(0)[0]);
-        assertEquals(-1, (int) instance.export(ResettableModule.GROW_PHYSICAL_EXPORT).apply(1)[0]);
+        assertEquals(
+                -1, (int) instance.export(ResettableModule.GROW_PHYSICAL_EXPORT).apply(1)[0]);
         instance.export(ResettableModule.RESET_EXPORT).apply();
     }
 
@@ -147,7 +162,8 @@ class RewriteRefusalTest {
     @Test
     void initialPagesAboveTheLimitAreAnEngineLimit() {
         byte[] wasm = cat(HEADER, section(5, b(0x01, 0x00, 0x11)));
-        JshrewException e = assertThrows(JshrewException.class,
+        JshrewException e = assertThrows(
+                JshrewException.class,
                 () -> ResettableModule.rewrite("big", wasm, new ResettableModule.Options(16, false)));
         assertEquals(ErrorCode.ENGINE_LIMIT, e.code());
         assertEquals("module big: its memory starts at 17 pages, above the guest limit of 16 pages", e.getMessage());
@@ -165,24 +181,38 @@ class RewriteRefusalTest {
 
         // a section size LEB128 of 6 bytes
         e = refused("leb", cat(HEADER, b(0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00)));
-        assertEquals("module leb: malformed WebAssembly at offset 9 (0x9): u32 LEB128 longer than 5 bytes", e.getMessage());
+        assertEquals(
+                "module leb: malformed WebAssembly at offset 9 (0x9): u32 LEB128 longer than 5 bytes", e.getMessage());
 
         // an unknown opcode inside a body: offset of the opcode in the module
         byte[] bad = oneFunction(0x01, 0xFF);
         e = refused("opcode", bad);
         int at = bad.length - 2;
-        assertEquals("module opcode: malformed WebAssembly at offset " + at + " (0x" + Integer.toHexString(at)
-                + "): function 0: unknown opcode 0xff", e.getMessage());
+        assertEquals(
+                "module opcode: malformed WebAssembly at offset " + at + " (0x" + Integer.toHexString(at)
+                        + "): function 0: unknown opcode 0xff",
+                e.getMessage());
 
         // code after the function's final end
         byte[] body = b(0x00, 0x0B, 0x01);
-        e = refused("trailing", cat(HEADER, section(1, b(0x01, 0x60, 0x00, 0x00)), section(3, b(0x01, 0x00)),
-                section(5, b(0x01, 0x00, 0x01)), section(10, cat(b(0x01), leb(body.length), body))));
+        e = refused(
+                "trailing",
+                cat(
+                        HEADER,
+                        section(1, b(0x01, 0x60, 0x00, 0x00)),
+                        section(3, b(0x01, 0x00)),
+                        section(5, b(0x01, 0x00, 0x01)),
+                        section(10, cat(b(0x01), leb(body.length), body))));
         assertTrue(e.getMessage().contains("1 bytes after the final 'end'"), e.getMessage());
 
         // function and code counts differ
-        e = refused("counts", cat(HEADER, section(1, b(0x01, 0x60, 0x00, 0x00)), section(3, b(0x01, 0x00)),
-                section(5, b(0x01, 0x00, 0x01))));
+        e = refused(
+                "counts",
+                cat(
+                        HEADER,
+                        section(1, b(0x01, 0x60, 0x00, 0x00)),
+                        section(3, b(0x01, 0x00)),
+                        section(5, b(0x01, 0x00, 0x01))));
         assertTrue(e.getMessage().contains("function and code section counts differ"), e.getMessage());
 
         // sections out of order
@@ -209,7 +239,8 @@ class RewriteRefusalTest {
     void randomCorruptionsFailCleanly() {
         // flipped bytes anywhere: either a rewrite or MODULE_INVALID / ENGINE_LIMIT, never another exception
         java.util.Random random = new java.util.Random(42);
-        for (byte[] original : new byte[][] {FeatureModuleTest.resource("features.wasm"), RewriteFixtures.guest("wat/state.wasm")}) {
+        for (byte[] original :
+                new byte[][] {FeatureModuleTest.resource("features.wasm"), RewriteFixtures.guest("wat/state.wasm")}) {
             for (int i = 0; i < 3000; i++) {
                 byte[] mutated = original.clone();
                 for (int k = 1 + random.nextInt(3); k > 0; k--) {
@@ -218,7 +249,8 @@ class RewriteRefusalTest {
                 try {
                     ResettableModule.rewrite("mutant", mutated, OPTIONS);
                 } catch (JshrewException e) {
-                    assertTrue(e.code() == ErrorCode.MODULE_INVALID || e.code() == ErrorCode.ENGINE_LIMIT, e.getMessage());
+                    assertTrue(
+                            e.code() == ErrorCode.MODULE_INVALID || e.code() == ErrorCode.ENGINE_LIMIT, e.getMessage());
                 }
             }
         }

@@ -59,7 +59,14 @@ class SpecRewriteTest {
             "data.9.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global",
             "data.10.wasm", "Chicory 1.7.5 accepts a data offset reading a defined global");
 
-    enum Count { PASSED, REPLAYED, REFUSED_MODULES, SKIPPED, DIVERGENT, FAILED }
+    enum Count {
+        PASSED,
+        REPLAYED,
+        REFUSED_MODULES,
+        SKIPPED,
+        DIVERGENT,
+        FAILED
+    }
 
     @TestFactory
     Stream<DynamicTest> officialMemorySpecTestsOnRewrittenModules() {
@@ -135,7 +142,8 @@ class SpecRewriteTest {
         void replay() {
             if (current != null && currentRw != null && !group.isEmpty()) {
                 current.export(ResettableModule.RESET_EXPORT).apply();
-                assertEquals(currentRw.initialPages(), (int) current.exports().global(ResettableModule.PAGES_EXPORT).getValue());
+                assertEquals(currentRw.initialPages(), (int)
+                        current.exports().global(ResettableModule.PAGES_EXPORT).getValue());
                 for (Map<String, Object> c : group) {
                     try {
                         run(c, true);
@@ -153,7 +161,8 @@ class SpecRewriteTest {
 
         ImportValues imports() {
             ImportValues.Builder b = ImportValues.builder();
-            for (String name : List.of("print", "print_i32", "print_i64", "print_f32", "print_f64", "print_i32_f32", "print_f64_f64")) {
+            for (String name : List.of(
+                    "print", "print_i32", "print_i64", "print_f32", "print_f64", "print_i32_f32", "print_f64_f64")) {
                 List<ValType> params = switch (name) {
                     case "print_i32" -> List.of(ValType.I32);
                     case "print_i64" -> List.of(ValType.I64);
@@ -165,22 +174,33 @@ class SpecRewriteTest {
                 };
                 b.addFunction(new HostFunction("spectest", name, FunctionType.of(params, List.of()), (i, a) -> null));
             }
-            b.addGlobal(new ImportGlobal("spectest", "global_i32", new GlobalInstance(Value.i32(666))),
+            b.addGlobal(
+                    new ImportGlobal("spectest", "global_i32", new GlobalInstance(Value.i32(666))),
                     new ImportGlobal("spectest", "global_i64", new GlobalInstance(Value.i64(666))),
                     new ImportGlobal("spectest", "global_f32", new GlobalInstance(Value.fromFloat(666.6f))),
                     new ImportGlobal("spectest", "global_f64", new GlobalInstance(Value.fromDouble(666.6))));
-            b.addFunction(new HostFunction(ResettableModule.HOOK_MODULE, ResettableModule.GROW_HOOK,
-                    FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()), (i, a) -> null));
+            b.addFunction(new HostFunction(
+                    ResettableModule.HOOK_MODULE,
+                    ResettableModule.GROW_HOOK,
+                    FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()),
+                    (i, a) -> null));
             registered.forEach((as, inst) -> {
                 var exports = inst.module().exportSection();
                 for (int i = 0; i < exports.exportCount(); i++) {
                     Export e = exports.getExport(i);
                     String name = e.name();
                     switch (e.exportType()) {
-                        case FUNCTION -> b.addFunction(new ImportFunction(as, name, inst.exportType(name),
-                                (caller, args) -> inst.export(name).apply(args), inst));
-                        case GLOBAL -> b.addGlobal(new ImportGlobal(as, name, inst.exports().global(name)));
-                        default -> { } // memories/tables: importing modules are refused by the rewrite anyway
+                        case FUNCTION ->
+                            b.addFunction(new ImportFunction(
+                                    as,
+                                    name,
+                                    inst.exportType(name),
+                                    (caller, args) -> inst.export(name).apply(args),
+                                    inst));
+                        case GLOBAL ->
+                            b.addGlobal(
+                                    new ImportGlobal(as, name, inst.exports().global(name)));
+                        default -> {} // memories/tables: importing modules are refused by the rewrite anyway
                     }
                 }
             });
@@ -197,8 +217,12 @@ class SpecRewriteTest {
                 throw new Refused(e);
             }
             WasmModule module = Parser.parse(rw.bytes());
-            Instance inst = Instance.builder(module).withImportValues(imports()).withMachineFactory(InterpreterMachine::new)
-                    .withMemoryFactory(ByteArrayMemory::new).withStart(false).build();
+            Instance inst = Instance.builder(module)
+                    .withImportValues(imports())
+                    .withMachineFactory(InterpreterMachine::new)
+                    .withMemoryFactory(ByteArrayMemory::new)
+                    .withStart(false)
+                    .build();
             if (growPhysical && inst.memory() != null) {
                 int physical = inst.memory().pages();
                 int target = Math.min(rw.limitPages(), Math.min(physical + 3, Memory.RUNTIME_MAX_PAGES));
@@ -264,11 +288,14 @@ class SpecRewriteTest {
                         case "assert_return" -> SpecSuite.assertResults(c, perform(inst, action));
                         case "assert_trap" -> {
                             Throwable t = failure(() -> perform(inst, action));
-                            if (!(t instanceof ChicoryException) || t instanceof InvalidException || t instanceof MalformedException) {
+                            if (!(t instanceof ChicoryException)
+                                    || t instanceof InvalidException
+                                    || t instanceof MalformedException) {
                                 throw new AssertionError("expected a trap (" + c.get("text") + "), got " + t, t);
                             }
                             String text = (String) c.get("text");
-                            if (text.startsWith("out of bounds memory access") && !String.valueOf(t.getMessage()).contains(text)) {
+                            if (text.startsWith("out of bounds memory access")
+                                    && !String.valueOf(t.getMessage()).contains(text)) {
                                 throw new AssertionError("expected \"" + text + "\", got " + t, t);
                             }
                         }
@@ -286,10 +313,13 @@ class SpecRewriteTest {
                         throw new Skip(EXCLUDED.get(c.get("filename")));
                     }
                     Throwable t = failure(() -> instantiate((String) c.get("filename"), false));
-                    boolean rejected = t instanceof InvalidException || t instanceof MalformedException
-                            || t instanceof Refused || t instanceof JshrewException j && j.code() == ErrorCode.MODULE_INVALID;
+                    boolean rejected = t instanceof InvalidException
+                            || t instanceof MalformedException
+                            || t instanceof Refused
+                            || t instanceof JshrewException j && j.code() == ErrorCode.MODULE_INVALID;
                     if (!rejected) {
-                        throw new AssertionError("expected the module to be rejected (" + c.get("text") + "), got " + t, t);
+                        throw new AssertionError(
+                                "expected the module to be rejected (" + c.get("text") + "), got " + t, t);
                     }
                     count(Count.PASSED);
                 }
@@ -343,7 +373,8 @@ class SpecRewriteTest {
                 return r == null ? new long[0] : r;
             } catch (ChicoryException e) {
                 // a growth within the limit past what Chicory can address: the rewrite traps rather than return -1
-                if (String.valueOf(e.getMessage()).contains("unreachable") && inst.memory().pages() <= Memory.RUNTIME_MAX_PAGES
+                if (String.valueOf(e.getMessage()).contains("unreachable")
+                        && inst.memory().pages() <= Memory.RUNTIME_MAX_PAGES
                         && field.contains("grow")) {
                     throw new Divergent("growth beyond Chicory's " + Memory.RUNTIME_MAX_PAGES + " pages", e);
                 }

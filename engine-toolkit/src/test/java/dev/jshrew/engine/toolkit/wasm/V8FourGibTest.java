@@ -31,15 +31,23 @@ class V8FourGibTest {
         Path unchecked = dir.resolve("unchecked.wasm");
         Path script = dir.resolve("v8-check.mjs");
         byte[] wasm = FeatureModuleTest.resource("v8-check.wasm");
-        Files.write(checked, ResettableModule.rewrite("v8-check.wasm", wasm, new ResettableModule.Options(65536, true)).bytes());
-        Files.write(unchecked, ResettableModule.rewrite("v8-check.wasm", wasm, new ResettableModule.Options(65536, false)).bytes());
+        Files.write(
+                checked,
+                ResettableModule.rewrite("v8-check.wasm", wasm, new ResettableModule.Options(65536, true))
+                        .bytes());
+        Files.write(
+                unchecked,
+                ResettableModule.rewrite("v8-check.wasm", wasm, new ResettableModule.Options(65536, false))
+                        .bytes());
         Files.write(script, FeatureModuleTest.resource("v8-check.mjs"));
         Process p;
         try {
             p = new ProcessBuilder("node", script.toString(), checked.toString(), unchecked.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
-            Assumptions.assumeTrue(false, "V8FourGibTest skipped, reason: node is not installed (" + e.getMessage() + ")");
+            Assumptions.assumeTrue(
+                    false, "V8FourGibTest skipped, reason: node is not installed (" + e.getMessage() + ")");
             return;
         }
         boolean done = p.waitFor(120, TimeUnit.SECONDS);
@@ -47,7 +55,8 @@ class V8FourGibTest {
         if (!done) {
             p.destroyForcibly();
         }
-        Assumptions.assumeFalse(output.contains("Out of memory") || output.contains("RangeError"),
+        Assumptions.assumeFalse(
+                output.contains("Out of memory") || output.contains("RangeError"),
                 "V8FourGibTest skipped, reason: V8 could not reserve 4 GiB here: " + output);
         System.out.print(output);
         Map<String, String> got = new LinkedHashMap<>();

@@ -18,7 +18,8 @@ class WasmCodecTest {
 
     @Test
     void unsignedRoundTrips() {
-        for (long v : new long[] {0, 1, 63, 64, 127, 128, 16383, 16384, 65536, 0x7FFF_FFFFL, 0x8000_0000L, 0xFFFF_FFFFL}) {
+        for (long v :
+                new long[] {0, 1, 63, 64, 127, 128, 16383, 16384, 65536, 0x7FFF_FFFFL, 0x8000_0000L, 0xFFFF_FFFFL}) {
             byte[] enc = new WasmWriter().u32((int) v).toByteArray();
             WasmReader r = new WasmReader(enc);
             assertEquals(v, Integer.toUnsignedLong(r.u32()), "u32 " + v);
@@ -28,8 +29,21 @@ class WasmCodecTest {
 
     @Test
     void signedRoundTrips() {
-        for (long v : new long[] {0, 1, -1, 63, -64, 64, -65, Integer.MAX_VALUE, Integer.MIN_VALUE, 0xFFFF_FFFFL,
-                Long.MAX_VALUE, Long.MIN_VALUE, -0x8000_0000L}) {
+        for (long v : new long[] {
+            0,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            -65,
+            Integer.MAX_VALUE,
+            Integer.MIN_VALUE,
+            0xFFFF_FFFFL,
+            Long.MAX_VALUE,
+            Long.MIN_VALUE,
+            -0x8000_0000L
+        }) {
             byte[] enc = new WasmWriter().s64(v).toByteArray();
             assertEquals(v, new WasmReader(enc).signed(64), "s64 " + v);
             if (v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE) {
@@ -54,9 +68,11 @@ class WasmCodecTest {
         assertEquals(Integer.MIN_VALUE, new WasmReader(bytes(0x80, 0x80, 0x80, 0x80, 0x78)).signed(32));
         assertEquals(Integer.MAX_VALUE, new WasmReader(bytes(0xFF, 0xFF, 0xFF, 0xFF, 0x07)).signed(32));
         // s64: 10th byte
-        assertThrows(WasmReader.Malformed.class,
+        assertThrows(
+                WasmReader.Malformed.class,
                 () -> new WasmReader(bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02)).signed(64));
-        assertEquals(Long.MIN_VALUE,
+        assertEquals(
+                Long.MIN_VALUE,
                 new WasmReader(bytes(0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7F)).signed(64));
         // truncated
         assertThrows(WasmReader.Malformed.class, () -> new WasmReader(bytes(0x80)).u32());
