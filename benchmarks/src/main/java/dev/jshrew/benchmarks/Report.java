@@ -24,7 +24,8 @@ import org.knowm.xchart.style.Styler;
  * Turns the JMH JSON results of a run directory (and an optional {@code v8-baseline.json}) into {@code RESULTS.md}
  * (tables) and {@code chart.png} (startup commit vs per-block reset, per engine).
  *
- * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.jshrew.benchmarks.Report benchmarks/results/DIR "machine, date"}
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.jshrew.benchmarks.Report benchmarks/results/DIR
+ * "machine, date"}
  */
 public final class Report {
     record Result(
@@ -102,8 +103,8 @@ public final class Report {
     }
 
     private static void commitTables(List<Result> results, StringBuilder md) {
-        md.append(
-                "## Startup commit (single shot per fork)\n\n| what | size | ms: mean (min–max, forks) |\n|---|---|---|\n");
+        md.append("## Startup commit (single shot per fork)\n\n| what | size | ms: mean (min–max, "
+                + "forks) |\n|---|---|---|\n");
         for (Result r : results) {
             if (r.benchmark().equals("CommitBenchmark.commit")) {
                 md.append(String.format(
@@ -131,8 +132,8 @@ public final class Report {
 
     private static void resetTable(List<Result> results, StringBuilder md) {
         md.append("## Per-block reset vs high-water (µs, mean of single shots)\n\n")
-                .append(
-                        "| engine | high-water MiB | reset (fast) | fresh instantiation | memset floor | fresh / reset | reset / floor |\n|---|---|---|---|---|---|---|\n");
+                .append("| engine | high-water MiB | reset (fast) | fresh instantiation | "
+                        + "memset floor | fresh / reset | reset / floor |\n|---|---|---|---|---|---|---|\n");
         Map<String, Double> floor = new TreeMap<>();
         for (Result r : results) {
             if (r.benchmark().equals("ResetBenchmark.memsetFloor")) {
@@ -175,8 +176,8 @@ public final class Report {
     }
 
     private static void blockTable(List<Result> results, Map<String, Double> v8, StringBuilder md) {
-        md.append(
-                "## One real block (840243) through the Rust indexer, steady state (ms/op, incl. reset and RocksDB commit)\n\n| engine | ms/op | ± |\n|---|---|---|\n");
+        md.append("## One real block (840243) through the Rust indexer, steady state (ms/op, "
+                + "incl. reset and RocksDB commit)\n\n| engine | ms/op | ± |\n|---|---|---|\n");
         for (Result r : results) {
             if (r.benchmark().equals("BlockBenchmark.indexBlock")) {
                 md.append(

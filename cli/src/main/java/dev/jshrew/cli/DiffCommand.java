@@ -24,11 +24,14 @@ import picocli.CommandLine.Option;
 @Command(
         name = "diff",
         description = {
-            "Report the first block and key where two indexings differ (rockshrew-diff, implemented). Exit 0: no difference; 1: a difference.",
+            "Report the first block and key where two indexings differ (rockshrew-diff, "
+                    + "implemented). Exit 0: no difference; 1: a difference.",
             "Two databases:  diff --db1 DIR --db2 DIR [--from H] [--to H]",
             "Two indexers, or one indexer on two engines, over the same blocks:",
-            "                diff --indexer A.wasm [--engine E] [-E K=V] [--indexer2 B.wasm] [--engine2 E2] [--engine2-option K=V]",
-            "                     (--blocks PATH | --daemon-rpc-url URL …) [--start-block H] [--exit-at H] [--work-dir DIR]"
+            "                diff --indexer A.wasm [--engine E] [-E K=V] [--indexer2 B.wasm] "
+                    + "[--engine2 E2] [--engine2-option K=V]",
+            "                     (--blocks PATH | --daemon-rpc-url URL …) [--start-block H] "
+                    + "[--exit-at H] [--work-dir DIR]"
         })
 final class DiffCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger("jshrew.diff");

@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 @Command(
         name = "dump",
-        description =
-                "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote (sorted by unsigned key bytes), then `sha256 DIGEST`.")
+        description = "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote "
+                + "(sorted by unsigned key bytes), then `sha256 DIGEST`.")
 final class DumpCommand implements Callable<Integer> {
     @Option(names = "--db", required = true, paramLabel = "DIR")
     Path db;

@@ -41,16 +41,16 @@ final class EngineArgs {
     @Option(
             names = "--memory-commit",
             paramLabel = "SIZE|off",
-            description =
-                    "guest memory to commit physically at startup (default: the guest memory limit, 4g); off commits nothing")
+            description = "guest memory to commit physically at startup (default: the guest memory "
+                    + "limit, 4g); off commits nothing")
     String memoryCommit;
 
     @Option(
             names = "--reset",
             paramLabel = "fast|fresh",
             defaultValue = "fast",
-            description =
-                    "between blocks: fast (in-place reset of the committed instance) or fresh (new, uncommitted instance per block: the reference behaviour)")
+            description = "between blocks: fast (in-place reset of the committed instance) or fresh "
+                    + "(new, uncommitted instance per block: the reference behaviour)")
     String reset;
 
     @Option(

@@ -52,7 +52,8 @@ final class GraalLauncher {
         List<String> command = command(home, args);
         LOG.log(
                 Level.INFO,
-                "graalwasm: relaunching the JVM with GraalWasm on the module path and the Graal JIT (JVMCI, Graal compiler)");
+                "graalwasm: relaunching the JVM with GraalWasm on the module path and the Graal "
+                        + "JIT (JVMCI, Graal compiler)");
         LOG.log(Level.DEBUG, "graalwasm: {0}", String.join(" ", command));
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();

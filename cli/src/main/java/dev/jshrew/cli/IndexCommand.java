@@ -11,8 +11,10 @@ import picocli.CommandLine.Option;
 @Command(
         name = "index",
         description = {
-            "Index blocks into the database in ascending height: from block files (--blocks), or following bitcoind (--daemon-rpc-url) with reorg handling.",
-            "Heights already indexed are skipped, so a rerun resumes. With bitcoind it runs until --exit-at (or a stop signal)."
+            "Index blocks into the database in ascending height: from block files (--blocks), "
+                    + "or following bitcoind (--daemon-rpc-url) with reorg handling.",
+            "Heights already indexed are skipped, so a rerun resumes. With bitcoind it runs "
+                    + "until --exit-at (or a stop signal)."
         })
 final class IndexCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger("jshrew.index");

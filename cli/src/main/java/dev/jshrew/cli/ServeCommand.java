@@ -15,9 +15,12 @@ import picocli.CommandLine.Option;
 @Command(
         name = "serve",
         description = {
-            "Index and serve at the same time (rockshrew-mono): follow bitcoind (--daemon-rpc-url) or index block files (--blocks),",
-            "and answer metashrew's JSON-RPC (metashrew_view, _preview, _height, _getblockhash, _stateroot, _snapshot) over HTTP.",
-            "Views run on their own instances (--view-workers), never on the indexing one. Stops at --exit-at or on SIGTERM."
+            "Index and serve at the same time (rockshrew-mono): follow bitcoind "
+                    + "(--daemon-rpc-url) or index block files (--blocks),",
+            "and answer metashrew's JSON-RPC (metashrew_view, _preview, _height, _getblockhash, "
+                    + "_stateroot, _snapshot) over HTTP.",
+            "Views run on their own instances (--view-workers), never on the indexing one. "
+                    + "Stops at --exit-at or on SIGTERM."
         })
 final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = System.getLogger("jshrew.serve");
@@ -46,16 +49,16 @@ final class ServeCommand implements Callable<Integer> {
             names = "--view-workers",
             paramLabel = "N",
             defaultValue = "2",
-            description =
-                    "view instances, i.e. views and previews that run at once (default 2); each commits --memory-commit")
+            description = "view instances, i.e. views and previews that run at once (default 2); each "
+                    + "commits --memory-commit")
     int viewWorkers;
 
     @Option(
             names = "--view-timeout",
             paramLabel = "DURATION",
             defaultValue = "60s",
-            description =
-                    "longest a view (or each stage of a preview) may run before it fails with an error, freeing its worker (default 60s; 0: no limit). Indexing never times out")
+            description = "longest a view (or each stage of a preview) may run before it fails with "
+                    + "an error, freeing its worker (default 60s; 0: no limit). Indexing never times out")
     String viewTimeout;
 
     @Option(

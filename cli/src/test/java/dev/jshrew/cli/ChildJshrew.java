@@ -55,7 +55,10 @@ final class ChildJshrew implements AutoCloseable {
         });
     }
 
-    /** Waits until stderr has a line matching {@code regex} and returns the match (group 1 if any); fails if the process exits first. */
+    /**
+     * Waits until stderr has a line matching {@code regex} and returns the match (group 1 if any); fails if the process
+     * exits first.
+     */
     String awaitErr(String regex, long seconds) throws InterruptedException {
         Pattern p = Pattern.compile(regex, Pattern.MULTILINE);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

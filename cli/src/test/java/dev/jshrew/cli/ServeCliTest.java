@@ -186,8 +186,8 @@ class ServeCliTest {
                         .body();
                 assertThat(metrics)
                         .containsPattern("(?m)^jshrew_tip_height 15(\\.0)?$")
-                        .containsPattern(
-                                "(?m)^jshrew_committed_memory_bytes 2\\.01326592E8$|(?m)^jshrew_committed_memory_bytes 201326592(\\.0)?$")
+                        .containsPattern("(?m)^jshrew_committed_memory_bytes "
+                                + "2\\.01326592E8$|(?m)^jshrew_committed_memory_bytes 201326592(\\.0)?$")
                         .containsPattern("(?m)^jshrew_block_run_seconds_count \\d+")
                         .containsPattern("(?m)^jshrew_block_reset_seconds_count \\d+")
                         .containsPattern("(?m)^jshrew_reorgs_total 1(\\.0)?$")

@@ -60,9 +60,8 @@ class ViewTimeoutCliTest {
                 "300ms");
         assertThat(spin.code()).as(spin.err()).isEqualTo(ErrorCode.TRAP.exitCode());
         assertThat(spin.err())
-                .contains(
-                        "engine chicory, module spin.wasm, view at height 0: Failed to execute view function 'spin_calls':"
-                                + " stopped after the view timeout of 0.3 s (--view-timeout)");
+                .contains("engine chicory, module spin.wasm, view at height 0: Failed to execute "
+                        + "view function 'spin_calls':" + " stopped after the view timeout of 0.3 s (--view-timeout)");
         CliTest.Run quick = CliTest.jshrew(
                 "view",
                 "--engine",

@@ -119,7 +119,10 @@ public final class IndexerHost implements AutoCloseable {
         return first;
     }
 
-    /** What to wire. Engine, memory provider, module and store are required; run options default to {@link RunOptions#defaults()}. */
+    /**
+     * What to wire. Engine, memory provider, module and store are required; run options default to {@link
+     * RunOptions#defaults()}.
+     */
     public static final class Builder {
         private String engineName;
         private Map<String, String> engineOptions = Map.of();
@@ -197,8 +200,8 @@ public final class IndexerHost implements AutoCloseable {
                 return new IndexerHost(engine, store, module, Hashes.sha256(wasm), options);
             } catch (RuntimeException e) {
                 try (engine;
-                        KeyValueStore s = store) {
-                    // closes what was opened
+                        KeyValueStore _ = store) {
+                    // closes the store, if it was opened, then the engine
                 } catch (RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }

@@ -213,7 +213,8 @@ public final class CommittedMemoryProvider implements LinearMemoryProvider {
                     ErrorCode.MEMORY_COMMIT_REFUSED,
                     String.format(
                             Locale.ROOT,
-                            "cannot reserve %d MiB of address space for guest memory: %s (ulimit -v? strict overcommit?)",
+                            "cannot reserve %d MiB of address space for guest memory: %s "
+                                    + "(ulimit -v? strict overcommit?)",
                             mapLen >> 20,
                             e.getMessage()),
                     e);

@@ -59,8 +59,8 @@ class MemoryBudgetTest {
                 .isInstanceOfSatisfying(JshrewException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MEMORY_COMMIT_REFUSED);
                     assertThat(e.getMessage())
-                            .startsWith(
-                                    "cannot commit 4096 MiB of guest memory: cgroup memory.max allows 2048 MiB (1 MiB in use) at ")
+                            .startsWith("cannot commit 4096 MiB of guest memory: cgroup memory.max "
+                                    + "allows 2048 MiB (1 MiB in use) at ")
                             .contains("jshrew.slice/indexer.service")
                             .contains("--memory-commit");
                 });

@@ -86,8 +86,8 @@ public final class Fixtures {
         Path dir = sharedDir().resolve("data/blocks");
         try {
             String readme = Files.readString(dir.resolve("README.md"));
-            Matcher row = Pattern.compile(
-                            "\\|\\s*(mainnet-\\d+\\.hex)\\s*\\|\\s*(\\d+)\\s*\\|\\s*\\d+\\s*\\|\\s*([0-9a-f]{64})\\s*\\|")
+            Matcher row = Pattern.compile("\\|\\s*(mainnet-\\d+\\.hex)\\s*\\|\\s*(\\d+)\\s*\\|"
+                            + "\\s*\\d+\\s*\\|\\s*([0-9a-f]{64})\\s*\\|")
                     .matcher(readme);
             NavigableMap<Long, RealBlock> blocks = new TreeMap<>();
             while (row.find()) {

@@ -7,7 +7,10 @@ public enum EngineCapability {
      * Without it, {@code reset()} throws {@link UnsupportedOperationException} and the host re-instantiates.
      */
     FAST_RESET,
-    /** Guest memory is reserved and physically committed up front through {@link dev.jshrew.api.memory.LinearMemoryProvider}. */
+    /**
+     * Guest memory is reserved and physically committed up front through {@link
+     * dev.jshrew.api.memory.LinearMemoryProvider}.
+     */
     COMMITTED_MEMORY,
     /**
      * Guest memory can grow past 32767 pages (2 GiB) up to 65536 pages (4 GiB). Without it, a grow past the

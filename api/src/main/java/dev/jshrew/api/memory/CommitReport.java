@@ -7,7 +7,8 @@ import java.util.Locale;
  *
  * @param requestedBytes bytes asked for
  * @param committedBytes bytes verified resident after the commit (0 when nothing was asked)
- * @param strategy how it was done, e.g. {@code hugepage+populate_write}, {@code map_populate}, {@code touch}, {@code none}
+ * @param strategy how it was done, e.g. {@code hugepage+populate_write}, {@code map_populate}, {@code touch}, {@code
+ * none}
  * @param nanos wall time of the commit
  * @param rssBeforeBytes process RSS before
  * @param rssAfterBytes process RSS after

@@ -126,7 +126,9 @@ final class SegmentMemory implements Memory {
         return initialPages;
     }
 
-    /** What Chicory may assume this memory can reach (import matching uses it); {@link #grow} enforces the guest limit. */
+    /**
+     * What Chicory may assume this memory can reach (import matching uses it); {@link #grow} enforces the guest limit.
+     */
     @Override
     public int maximumPages() {
         return Math.min(limitPages, ENGINE_MAX_PAGES);

@@ -349,7 +349,10 @@ class SpecMemoryTest {
             return b.build();
         }
 
-        /** Parse, compile (in compiler mode) and instantiate; the start function runs, an export {@code _start} does not. */
+        /**
+         * Parse, compile (in compiler mode) and instantiate; the start function runs, an export {@code _start} does
+         * not.
+         */
         Instance instantiate(String filename) throws IOException {
             byte[] wasm = Files.readAllBytes(dir.resolve(filename));
             WasmModule module = Parser.parse(wasm);

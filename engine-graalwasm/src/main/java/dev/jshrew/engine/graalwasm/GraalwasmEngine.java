@@ -87,8 +87,10 @@ final class GraalwasmEngine implements WasmEngine {
             throw new JshrewException(
                     ErrorCode.ENGINE_UNAVAILABLE,
                     "engine graalwasm: the Graal JIT is not active in this JVM, and"
-                            + " GraalWasm would run interpreted (10 to 20 times slower). Run `java -jar jshrew.jar`, which relaunches itself"
-                            + " with the JIT (JVMCI, the Graal compiler and the Truffle jars on the module path), or pass -E mode=interpreter"
+                            + " GraalWasm would run interpreted (10 to 20 times slower). Run "
+                            + "`java -jar jshrew.jar`, which relaunches itself"
+                            + " with the JIT (JVMCI, the Graal compiler and the Truffle jars on "
+                            + "the module path), or pass -E mode=interpreter"
                             + " to run interpreted on purpose");
         }
     }

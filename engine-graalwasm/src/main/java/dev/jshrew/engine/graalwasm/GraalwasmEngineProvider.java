@@ -63,14 +63,17 @@ public final class GraalwasmEngineProvider implements WasmEngineProvider {
         } catch (ClassNotFoundException | LinkageError e) {
             throw new JshrewException(
                     ErrorCode.ENGINE_UNAVAILABLE,
-                    "engine " + NAME
-                            + ": the GraalVM polyglot jars are not on the module or class path (java -jar jshrew.jar puts them there)",
+                    "engine " + NAME + ": the GraalVM polyglot jars are not on the module or class path "
+                            + "(java -jar jshrew.jar puts them there)",
                     e);
         }
         return new GraalwasmEngine(context);
     }
 
-    /** The GraalVM release the module was built against, from a resource filtered at build time (no GraalVM class loaded). */
+    /**
+     * The GraalVM release the module was built against, from a resource filtered at build time (no GraalVM class
+     * loaded).
+     */
     static String graalvmVersion() {
         try (InputStream in = GraalwasmEngineProvider.class.getResourceAsStream("graalwasm.properties")) {
             if (in != null) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * of the rounds (steady state, robust to a loaded machine).
  *
  * <pre>
- * ./mvnw -o -pl engine-graalwasm test -Dtest=GraalwasmCostMeasurementTest -Djshrew.measure=true -Dsurefire.failIfNoSpecifiedTests=false
+ * ./mvnw -o -pl engine-graalwasm test -Dtest=GraalwasmCostMeasurementTest -Djshrew.measure=true
+ * -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  */
 @EnabledIfSystemProperty(named = "jshrew.measure", matches = "true")
@@ -111,7 +112,8 @@ class GraalwasmCostMeasurementTest {
         }
         s.append(String.format(
                 Locale.ROOT,
-                "%n  steady state (sum of per-block minima over the last %d rounds): run %.3f s, reset/instantiate %.1f ms%n",
+                "%n  steady state (sum of per-block minima over the last %d rounds): run %.3f "
+                        + "s, reset/instantiate %.1f ms%n",
                 run.length - run.length / 2,
                 steady / 1e9,
                 steadyReset / 1e6));

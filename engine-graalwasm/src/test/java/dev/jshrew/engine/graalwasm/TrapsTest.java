@@ -9,9 +9,8 @@ import org.junit.jupiter.api.Test;
 class TrapsTest {
     @Test
     void trapMessages() {
-        assertThat(
-                        Traps.trapOf(
-                                "4-byte memory access at address 0x00000001FFFFFFFE (8589934590) is out-of-bounds (memory size 8388608 bytes)."))
+        assertThat(Traps.trapOf("4-byte memory access at address 0x00000001FFFFFFFE "
+                        + "(8589934590) is out-of-bounds (memory size 8388608 bytes)."))
                 .isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
         assertThat(Traps.trapOf("out of bounds memory access")).isEqualTo(Trap.MEMORY_OUT_OF_BOUNDS);
         assertThat(Traps.trapOf("unreachable")).isEqualTo(Trap.UNREACHABLE);

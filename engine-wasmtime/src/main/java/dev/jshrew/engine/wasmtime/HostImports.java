@@ -29,7 +29,8 @@ final class HostImports {
     private final Map<String, HostFunction> functions = new HashMap<>();
 
     /**
-     * @throws JshrewException {@link ErrorCode#LINK} for a missing or mistyped function import, or a non-function import
+     * @throws JshrewException {@link ErrorCode#LINK} for a missing or mistyped function import, or a non-function
+     * import
      */
     HostImports(List<ImportSpec> imports, List<HostFunction> provided, String context) {
         for (ImportSpec spec : imports) {

@@ -125,7 +125,8 @@ final class LiveInstance {
                 throw new JshrewException(
                         ErrorCode.ENGINE_LIMIT,
                         "engine wasmtime cannot find the base of a memory that is 2 GiB or"
-                                + " more: the binding shows memory only as a ByteBuffer, so the base is taken while it is smaller");
+                                + " more: the binding shows memory only as a ByteBuffer, so the "
+                                + "base is taken while it is smaller");
             }
         }
         return reservation == null ? MemorySegment.NULL : reservation;

@@ -39,7 +39,9 @@ final class Traps {
         return firstLine(String.valueOf(e.getMessage())).contains("interrupt");
     }
 
-    /** wasmtime 7's instantiation errors for imports (the engine checks types itself first, so these are a backstop). */
+    /**
+     * wasmtime 7's instantiation errors for imports (the engine checks types itself first, so these are a backstop).
+     */
     private static boolean isLinkError(String line) {
         return line.startsWith("incompatible import type")
                 || line.startsWith("unknown import")

@@ -94,7 +94,8 @@ final class WasmtimeCompiledModule implements CompiledModule {
     /**
      * The module with changes that no guest can observe:
      * <ul>
-     *   <li>with {@code maximumPages} present, its memory's declared maximum becomes {@code min(declared, maximumPages)}:
+     *   <li>with {@code maximumPages} present, its memory's declared maximum becomes {@code min(declared,
+     * maximumPages)}:
      *       the binding has no store limits, and this is how {@code memory.grow} past the configured guest limit
      *       returns -1 on a plain instance, exactly as past a declared maximum;</li>
      *   <li>the start section is removed and the start function exported as {@link #START_EXPORT}, so the engine

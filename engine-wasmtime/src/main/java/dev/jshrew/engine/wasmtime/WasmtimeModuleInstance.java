@@ -162,7 +162,9 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         return guestMemory;
     }
 
-    /** The guest's memory for the host, checked by the {@link SegmentGuestMemory} view against {@link #guestBytes()}. */
+    /**
+     * The guest's memory for the host, checked by the {@link SegmentGuestMemory} view against {@link #guestBytes()}.
+     */
     final MemorySegment reservation() {
         ensureOpen();
         return live().reservation();

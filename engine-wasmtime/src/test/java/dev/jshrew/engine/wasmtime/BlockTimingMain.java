@@ -30,8 +30,10 @@ import java.util.Map;
  * the steady state. Not a test: run it by hand, once per engine.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -Xmx1g -cp "cli/target/jshrew.jar:engine-wasmtime/target/test-classes:tck/target/classes" \
- *   -Djshrew.shared.dir=../shared dev.jshrew.engine.wasmtime.BlockTimingMain wasmtime 5 fast 256m   # ENGINE ROUNDS RESET COMMIT
+ * java --enable-native-access=ALL-UNNAMED -Xmx1g -cp
+ * "cli/target/jshrew.jar:engine-wasmtime/target/test-classes:tck/target/classes" \
+ *   -Djshrew.shared.dir=../shared dev.jshrew.engine.wasmtime.BlockTimingMain wasmtime 5 fast 256m   # ENGINE ROUNDS
+ * RESET COMMIT
  * </pre>
  */
 public final class BlockTimingMain {
@@ -69,7 +71,8 @@ public final class BlockTimingMain {
         double steady = 0;
         System.out.printf(
                 Locale.ROOT,
-                "%s, reset %s, %d rounds: per block run ms (round 1 | median of rounds 2..%d), reset ms (median of rounds 2..)%n",
+                "%s, reset %s, %d rounds: per block run ms (round 1 | median of rounds 2..%d), "
+                        + "reset ms (median of rounds 2..)%n",
                 engineName,
                 reset,
                 rounds,

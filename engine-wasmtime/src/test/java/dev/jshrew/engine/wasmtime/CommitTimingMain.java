@@ -23,7 +23,8 @@ import java.util.Map;
  * RSS rise and {@code AnonHugePages} of the range. Not a test: run it by hand.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -Xmx256m -cp "$(cat /tmp/cp.txt):engine-wasmtime/target/classes:engine-wasmtime/target/test-classes" \
+ * java --enable-native-access=ALL-UNNAMED -Xmx256m -cp "$(cat
+ * /tmp/cp.txt):engine-wasmtime/target/classes:engine-wasmtime/target/test-classes" \
  *   dev.jshrew.engine.wasmtime.CommitTimingMain 4 hugepage+populate_write      # ROUNDS STRATEGY
  * </pre>
  */

@@ -14,7 +14,8 @@ import java.util.Map;
  * host function once ({@code callhost}), so the difference is one guest-to-host round trip. Not a test.
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp "$(cat /tmp/cp.txt):engine-wasmtime/target/classes:engine-wasmtime/target/test-classes" \
+ * java --enable-native-access=ALL-UNNAMED -cp "$(cat
+ * /tmp/cp.txt):engine-wasmtime/target/classes:engine-wasmtime/target/test-classes" \
  *   dev.jshrew.engine.wasmtime.HostCallTimingMain
  * </pre>
  */

@@ -22,7 +22,8 @@ import java.util.Map;
  *
  * <pre>
  * ./mvnw -q -o -pl engine-wasmtime dependency:build-classpath -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
- * java --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$(cat /tmp/cp.txt):engine-wasmtime/target/classes:engine-wasmtime/target/test-classes" \
+ * java --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$(cat
+ * /tmp/cp.txt):engine-wasmtime/target/classes:engine-wasmtime/target/test-classes" \
  *   dev.jshrew.engine.wasmtime.ResetTimingMain wasmtime 4g 15 1 16 128 1024     # ENGINE COMMIT REPEATS MIB...
  * </pre>
  */
@@ -78,7 +79,8 @@ public final class ResetTimingMain {
                     instance.close();
                     System.out.printf(
                             Locale.ROOT,
-                            "%s %5d MiB: reset %8.3f ms (then dirty %8.2f ms) | fresh %8.3f ms (then dirty %8.2f ms)  [median of %d]%n",
+                            "%s %5d MiB: reset %8.3f ms (then dirty %8.2f ms) | fresh %8.3f ms "
+                                    + "(then dirty %8.2f ms)  [median of %d]%n",
                             engineName,
                             mib,
                             median(reset),

@@ -220,8 +220,8 @@ class WasmtimeEngineTest {
 
     @ParameterizedTest(name = "committed={0}")
     @ValueSource(booleans = {false, true})
-    @DisplayName(
-            "reset: memory, size, globals and the start function's growth are those of a fresh instance; pages past the size trap again")
+    @DisplayName("reset: memory, size, globals and the start function's growth are those of a fresh "
+            + "instance; pages past the size trap again")
     void reset(boolean committed) {
         assertThat(fastReset()).isTrue();
         CompiledModule module = engine.compile("start-grow.wasm", wasm("start-grow.wasm"));
@@ -359,8 +359,8 @@ class WasmtimeEngineTest {
     }
 
     @Test
-    @DisplayName(
-            "the patch caps the declared maximum, hoists the start function and exports the memory, and still validates")
+    @DisplayName("the patch caps the declared maximum, hoists the start function and exports the "
+            + "memory, and still validates")
     void patch() {
         WasmtimeCompiledModule original =
                 (WasmtimeCompiledModule) engine.compile("start-grow.wasm", wasm("start-grow.wasm"));

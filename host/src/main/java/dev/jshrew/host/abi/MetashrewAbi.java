@@ -132,7 +132,10 @@ public final class MetashrewAbi {
         return NONE;
     }
 
-    /** Reads the buffer at {@code ptr} (length word at ptr-4), or null when it is invalid (§1.2, with unsigned pointers). */
+    /**
+     * Reads the buffer at {@code ptr} (length word at ptr-4), or null when it is invalid (§1.2, with unsigned
+     * pointers).
+     */
     public static byte[] readBuffer(GuestMemory memory, long ptr) {
         long size = memory.byteSize();
         if (ptr < 4 || ptr > size) {

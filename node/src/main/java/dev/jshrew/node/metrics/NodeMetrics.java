@@ -24,10 +24,14 @@ import java.util.function.LongSupplier;
  *   <tr><td>{@code jshrew_block_reset_seconds}</td><td>histogram: time to get a pristine instance per block</td></tr>
  *   <tr><td>{@code jshrew_block_commit_seconds}</td><td>histogram: storage commit time per block</td></tr>
  *   <tr><td>{@code jshrew_last_block_seconds}</td><td>gauge: run + reset + commit of the last block</td></tr>
- *   <tr><td>{@code jshrew_committed_memory_bytes}</td><td>gauge: guest memory committed by the indexer and the view instances</td></tr>
- *   <tr><td>{@code jshrew_guest_memory_pages}</td><td>gauge: the indexing guest's high-water mark in the last block</td></tr>
- *   <tr><td>{@code jshrew_blocks_indexed_total}, {@code jshrew_reorgs_total}, {@code jshrew_block_failures_total}</td><td>counters</td></tr>
- *   <tr><td>{@code jshrew_rpc_requests_total{method,outcome}}</td><td>counter: JSON-RPC calls by method and ok/error</td></tr>
+ *   <tr><td>{@code jshrew_committed_memory_bytes}</td><td>gauge: guest memory committed by the indexer and the view
+ * instances</td></tr>
+ *   <tr><td>{@code jshrew_guest_memory_pages}</td><td>gauge: the indexing guest's high-water mark in the last
+ * block</td></tr>
+ *   <tr><td>{@code jshrew_blocks_indexed_total}, {@code jshrew_reorgs_total}, {@code
+ * jshrew_block_failures_total}</td><td>counters</td></tr>
+ *   <tr><td>{@code jshrew_rpc_requests_total{method,outcome}}</td><td>counter: JSON-RPC calls by method and
+ * ok/error</td></tr>
  * </table>
  * Thread-safe.
  */

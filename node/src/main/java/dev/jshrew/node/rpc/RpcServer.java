@@ -19,7 +19,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The JSON-RPC endpoint over HTTP (Jetty 12, core handler API, no servlets): {@code POST} any path with a JSON body
  * of at most {@code maxBodyBytes}. Every answer that reaches the handler is a JSON-RPC body: a body over the limit
  * gets {@code -32600} (HTTP 200, like every other JSON-RPC error; the body is read and discarded up to
- * {@link #DRAIN_FACTOR} times the limit so the client receives the answer, beyond that the connection is closed), another HTTP method gets HTTP 405 with a
+ * {@link #DRAIN_FACTOR} times the limit so the client receives the answer, beyond that the connection is closed),
+ * another HTTP method gets HTTP 405 with a
  * {@code -32600} body. Requests run on a bounded thread pool; the views they call are further bounded by the
  * {@link ViewPool}. {@link #close()} stops accepting, lets requests in flight finish (up to 5 s) and frees the port.
  */

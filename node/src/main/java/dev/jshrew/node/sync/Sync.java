@@ -192,7 +192,8 @@ public final class Sync {
         if (actual == null || !Arrays.equals(actual, block.hash())) {
             LOG.log(
                     Level.WARNING,
-                    "rejected block {0}: its header hashes to {1}, but bitcoind gave {2} for that height; fetching it again",
+                    "rejected block {0}: its header hashes to {1}, but bitcoind gave {2} for "
+                            + "that height; fetching it again",
                     height,
                     actual == null ? "(no 80-byte header)" : Hashes.hex(actual),
                     Hashes.hex(block.hash()));
@@ -266,7 +267,8 @@ public final class Sync {
                         ErrorCode.INPUT,
                         "reorg deeper than --max-reorg-depth " + options.maxReorgDepth()
                                 + ": no stored block from " + (from - options.maxReorgDepth() + 1) + " to " + from
-                                + " is on bitcoind's chain; refusing to roll back to a height that is not a common ancestor");
+                                + " is on bitcoind's chain; refusing to roll back to a height "
+                                + "that is not a common ancestor");
             }
             Optional<byte[]> stored = chain.blockHash(h);
             if (stored.isEmpty()) {

@@ -236,8 +236,8 @@ class JsonRpcTest {
         RpcClient.Answer unknown = rpc.post("{\"id\":\"abc\",\"jsonrpc\":\"2.0\",\"method\":\"nope\",\"params\":[]}");
         assertThat(unknown.status()).isEqualTo(200);
         assertThat(unknown.body().toString())
-                .isEqualTo(
-                        "{\"error\":{\"code\":-32000,\"message\":\"Generic error: Method not found\"},\"id\":\"abc\",\"jsonrpc\":\"2.0\"}");
+                .isEqualTo("{\"error\":{\"code\":-32000,\"message\":\"Generic error: Method not "
+                        + "found\"},\"id\":\"abc\",\"jsonrpc\":\"2.0\"}");
         assertThat(rpc.post("{\"id\":7,\"jsonrpc\":\"2.0\",\"method\":\"metashrew_height\",\"params\":[]}")
                         .body()
                         .toString())

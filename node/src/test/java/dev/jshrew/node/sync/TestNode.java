@@ -50,8 +50,10 @@ public final class TestNode implements AutoCloseable {
      *     (i32.store8 (i32.const 16) (i32.const 0x0a)) (i32.store8 (i32.const 17) (i32.const 0x01))
      *     (i32.store8 (i32.const 18) (i32.const 0x69)) (i32.store8 (i32.const 19) (i32.const 0x0a))
      *     (i32.store8 (i32.const 20) (i32.or (i32.and (local.get $n) (i32.const 0x7f)) (i32.const 0x80)))
-     *     (i32.store8 (i32.const 21) (i32.or (i32.and (i32.shr_u (local.get $n) (i32.const 7)) (i32.const 0x7f)) (i32.const 0x80)))
-     *     (i32.store8 (i32.const 22) (i32.or (i32.and (i32.shr_u (local.get $n) (i32.const 14)) (i32.const 0x7f)) (i32.const 0x80)))
+     *     (i32.store8 (i32.const 21) (i32.or (i32.and (i32.shr_u (local.get $n) (i32.const 7)) (i32.const 0x7f))
+     * (i32.const 0x80)))
+     *     (i32.store8 (i32.const 22) (i32.or (i32.and (i32.shr_u (local.get $n) (i32.const 14)) (i32.const 0x7f))
+     * (i32.const 0x80)))
      *     (i32.store8 (i32.const 23) (i32.and (i32.shr_u (local.get $n) (i32.const 21)) (i32.const 0x7f)))
      *     (call $load (i32.const 24))
      *     (i32.store (i32.const 12) (i32.add (local.get $n) (i32.const 8)))
@@ -59,8 +61,11 @@ public final class TestNode implements AutoCloseable {
      * </pre>
      */
     static final byte[] ECHO = HexFormat.of()
-            .parseHex(
-                    "0061736d01000000010c036000017f60017f0060000002330303656e760a5f5f686f73745f6c656e000003656e760c5f5f6c6f61645f696e707574000103656e76075f5f666c7573680001030201020503010040071302066d656d6f72790200065f737461727400030a7a017801017f100021004110410a3a0000411141013a0000411241e9003a00004113410a3a00004114200041ff0071418001723a00004115200041077641ff0071418001723a000041162000410e7641ff0071418001723a00004117200041157641ff00713a000041181001410c200041086a360200411010020b");
+            .parseHex("0061736d01000000010c036000017f60017f0060000002330303656e760a5f5f686f73745f6c656e000003656e760c5f"
+                    + "5f6c6f61645f696e707574000103656e76075f5f666c7573680001030201020503010040071302066d656d6f72790200"
+                    + "065f737461727400030a7a017801017f100021004110410a3a0000411141013a0000411241e9003a00004113410a3a00"
+                    + "004114200041ff0071418001723a00004115200041077641ff0071418001723a000041162000410e7641ff0071418001"
+                    + "723a00004117200041157641ff00713a000041181001410c200041086a360200411010020b");
 
     final IndexerHost host;
     public final KeyValueStore store;

@@ -37,7 +37,10 @@ final class BodyRewriter {
         /** The global flag of a passive data segment, or -1 for an active one (always dropped after instantiation). */
         int dataDroppedGlobal(int segment);
 
-        /** The function replacing {@code table.init seg table} for a passive segment, or -1 for an active/declarative one. */
+        /**
+         * The function replacing {@code table.init seg table} for a passive segment, or -1 for an active/declarative
+         * one.
+         */
         int tableInitFunction(int segment, int table);
 
         /** The global flag of a passive element segment, or -1 for an active/declarative one. */

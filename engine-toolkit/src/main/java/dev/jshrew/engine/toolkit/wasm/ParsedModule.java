@@ -328,8 +328,8 @@ final class ParsedModule {
                 case SEC_TABLE -> parseTables(s);
                 case SEC_MEMORY -> parseMemories(s);
                 case SEC_TAG ->
-                    throw new Refused(
-                            "uses exception handling (tag section), which in-place reset does not support; use --reset fresh");
+                    throw new Refused("uses exception handling (tag section), which in-place reset does "
+                            + "not support; use --reset fresh");
                 case SEC_GLOBAL -> parseGlobals(s);
                 case SEC_EXPORT -> parseExports(s);
                 case SEC_START -> start = s.count();
@@ -416,9 +416,8 @@ final class ParsedModule {
                 throw new Refused(
                         where + " uses SIMD (v128), which in-place reset does not support; use --reset fresh");
             case 0x63, 0x64 ->
-                throw new Refused(
-                        where
-                                + " uses typed function references / GC types, which in-place reset does not support; use --reset fresh");
+                throw new Refused(where + " uses typed function references / GC types, which in-place "
+                        + "reset does not support; use --reset fresh");
             default -> {
                 if (t >= 0x65 && t <= 0x74) {
                     throw new Refused(where + " uses a GC reference type (0x" + Integer.toHexString(t)
@@ -656,9 +655,8 @@ final class ParsedModule {
         for (int i = 0; i < n; i++) {
             int start = s.pos();
             if (s.peek() == 0x40) {
-                throw new Refused(
-                        "table " + i
-                                + " has an initialiser expression (typed function references), which in-place reset does not support; use --reset fresh");
+                throw new Refused("table " + i + " has an initialiser expression (typed function references), "
+                        + "which in-place reset does not support; use --reset fresh");
             }
             int rt = refType(s, "table " + i);
             tableLimits(s, "table " + i);
@@ -726,8 +724,8 @@ final class ParsedModule {
         }
         if ((flags & 0x04) != 0) {
             if (forRewrite) {
-                throw new Refused(
-                        "declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh");
+                throw new Refused("declares a 64-bit memory (memory64), which in-place reset does not "
+                        + "support; use --reset fresh");
             }
             throw new Malformed(flagsPos, "64-bit memories are not supported");
         }
@@ -917,9 +915,8 @@ final class ParsedModule {
             return s.u8();
         }
         if (t >= 0x65 && t <= 0x74 || t < 0x40 || (t & 0x80) != 0) {
-            throw new Refused(
-                    where
-                            + " uses a GC / typed reference heap type, which in-place reset does not support; use --reset fresh");
+            throw new Refused(where + " uses a GC / typed reference heap type, which in-place reset "
+                    + "does not support; use --reset fresh");
         }
         throw new Malformed(pos, "bad heap type 0x" + Integer.toHexString(t));
     }

@@ -13,7 +13,8 @@ import java.util.Objects;
  *   <li>{@code memory.size} reads, and {@code memory.grow} moves, a virtual page count (exported global
  *       {@link #PAGES_EXPORT}); a grow within the guest's limit always succeeds (the pages exist), one beyond it
  *       returns -1; a grow past the current physical size (e.g. in a start function, before the engine grew the
- *       memory) really grows it first; every successful grow that raises the count calls the import {@link #HOOK_MODULE}.{@link
+ *       memory) really grows it first; every successful grow that raises the count calls the import {@link
+ * #HOOK_MODULE}.{@link
  *       #GROW_HOOK} {@code (oldPages, newPages)} so an engine can open the pages (e.g. {@code mprotect}) before
  *       the guest touches them. The high-water mark is exported as {@link #HIGH_WATER_EXPORT}.</li>
  *   <li>The declared memory becomes {@code (memory initialPages)} with no maximum (the physical growth needs

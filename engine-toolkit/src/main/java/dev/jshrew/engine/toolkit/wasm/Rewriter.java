@@ -17,7 +17,8 @@ import java.util.Objects;
  * The rewrite behind {@link ResettableModule#rewrite}. Layout of the rewritten module (every addition is appended,
  * so only function indices move):
  * <ul>
- *   <li>types: the module's, then {@code (i32)->i32}, {@code ()->()}, {@code (i32 i32)->()}, {@code (i32 i32 i32)->()};</li>
+ *   <li>types: the module's, then {@code (i32)->i32}, {@code ()->()}, {@code (i32 i32)->()}, {@code (i32 i32
+ * i32)->()};</li>
  *   <li>imports: the module's, then {@code jshrew.grow}; it takes function index {@code F} (the number of the module's
  *       function imports), so every defined function moves up by one;</li>
  *   <li>functions: the module's (rewritten), then {@code $vgrow}, {@code $oob}, {@code $fill}, {@code $copy},

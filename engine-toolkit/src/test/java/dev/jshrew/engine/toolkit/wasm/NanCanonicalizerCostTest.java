@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 class NanCanonicalizerCostTest {
     private static final MeasurementReport REPORT = new MeasurementReport();
 
-    /** Median wall time in ms of {@code export(n)} over {@code runs} calls after {@code warmup} calls; the last result. */
+    /**
+     * Median wall time in ms of {@code export(n)} over {@code runs} calls after {@code warmup} calls; the last result.
+     */
     private static double time(Instance instance, String export, int n, int warmup, int runs, long[] result) {
         for (int i = 0; i < warmup; i++) {
             result[0] = instance.export(export).apply(n)[0];
@@ -49,8 +51,8 @@ class NanCanonicalizerCostTest {
         NanCanonicalizer.Result all = NanCanonicalizer.run(loop, false);
         NanCanonicalizer.Result elided = NanCanonicalizer.run(loop, true);
         REPORT.line(
-                "nan-loop.wasm: %d sites; %d checks without the next-instruction rule, %d with it (per iteration: 3 float"
-                        + " operations, 3 or 2 checks)",
+                "nan-loop.wasm: %d sites; %d checks without the next-instruction rule, %d with "
+                        + "it (per iteration: 3 float" + " operations, 3 or 2 checks)",
                 elided.sites(), all.checks(), elided.checks());
         for (Engine engine : Engine.values()) {
             int n = engine == Engine.COMPILER ? 20_000_000 : 1_000_000;

@@ -364,14 +364,15 @@ class NanCanonicalizerTest {
         JshrewException e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("gc.wasm", gc));
         assertEquals(ErrorCode.MODULE_INVALID, e.code());
         assertEquals(
-                "module gc.wasm: function 0 (gcfn) uses GC instructions (0xFB prefix), which NaN canonicalisation does not support",
+                "module gc.wasm: function 0 (gcfn) uses GC instructions (0xFB prefix), which "
+                        + "NaN canonicalisation does not support",
                 e.getMessage());
         // a local of type (ref null func)
         byte[] typed = simpleModule(new byte[] {0x01, 0x01, 0x63, 0x70, 0x0B}, null);
         e = assertThrows(JshrewException.class, () -> NanCanonicalizer.canonicalize("typed.wasm", typed));
         assertEquals(
-                "module typed.wasm: function 0 uses a typed function reference or GC type (0x63), which NaN canonicalisation"
-                        + " does not support",
+                "module typed.wasm: function 0 uses a typed function reference or GC type "
+                        + "(0x63), which NaN canonicalisation" + " does not support",
                 e.getMessage());
     }
 

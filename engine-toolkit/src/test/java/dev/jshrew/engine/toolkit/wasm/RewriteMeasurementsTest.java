@@ -86,7 +86,8 @@ class RewriteMeasurementsTest {
                 }
                 REPORT.line(
                         "chicory %s, 100 MiB high water (1601 pages): in-place reset median %.2f ms (min %.2f); fresh "
-                                + "instantiation median %.2f ms (memory allocated lazily by the guest's own grows); whole "
+                                + "instantiation median %.2f ms (memory allocated lazily by the "
+                                + "guest's own grows); whole "
                                 + "block: fresh %.1f ms vs reset %.1f ms (medians of 8)",
                         engine,
                         MeasurementReport.medianMillis(resets),
@@ -127,8 +128,8 @@ class RewriteMeasurementsTest {
                 instantiations.add(System.nanoTime() - t0);
             }
             REPORT.line(
-                    "chicory COMPILER, spendables after block %d (high water %d pages = %.1f MiB): in-place reset median "
-                            + "%.2f ms; fresh instantiation median %.2f ms",
+                    "chicory COMPILER, spendables after block %d (high water %d pages = %.1f "
+                            + "MiB): in-place reset median " + "%.2f ms; fresh instantiation median %.2f ms",
                     big.height(),
                     hw,
                     hw / 16.0,

@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Modules the rewrite refuses, and malformed bytes: MODULE_INVALID with a message naming module, function and cause. */
+/**
+ * Modules the rewrite refuses, and malformed bytes: MODULE_INVALID with a message naming module, function and cause.
+ */
 class RewriteRefusalTest {
     private static final ResettableModule.Options OPTIONS = new ResettableModule.Options(65536, false);
 
@@ -27,15 +29,24 @@ class RewriteRefusalTest {
     @CsvSource(
             delimiter = '|',
             value = {
-                "refuse-simd.wasm|function 0 uses SIMD (0xFD prefix), which in-place reset does not support; use --reset fresh",
-                "refuse-table-grow.wasm|function 0 uses table.grow, which in-place reset cannot undo; use --reset fresh",
-                "refuse-multi-memory.wasm|defines 2 memories (multiple memories), which in-place reset does not support; use --reset fresh",
-                "refuse-atomics.wasm|function 0 uses threads/atomics (0xFE prefix), which in-place reset does not support; use --reset fresh",
-                "refuse-shared-memory.wasm|declares a shared memory (threads), which in-place reset does not support; use --reset fresh",
-                "refuse-memory64.wasm|declares a 64-bit memory (memory64), which in-place reset does not support; use --reset fresh",
-                "refuse-exceptions.wasm|function 0 uses exception handling (try), which in-place reset does not support; use --reset fresh",
-                "refuse-imported-memory.wasm|imports its memory (env.memory), which in-place reset does not support; use --reset fresh",
-                "refuse-export-collision.wasm|already exports '__jshrew_reset', a name the rewrite adds; use --reset fresh",
+                "refuse-simd.wasm|function 0 uses SIMD (0xFD prefix), which in-place reset does "
+                        + "not support; use --reset fresh",
+                "refuse-table-grow.wasm|function 0 uses table.grow, which in-place reset cannot "
+                        + "undo; use --reset fresh",
+                "refuse-multi-memory.wasm|defines 2 memories (multiple memories), which "
+                        + "in-place reset does not support; use --reset fresh",
+                "refuse-atomics.wasm|function 0 uses threads/atomics (0xFE prefix), which "
+                        + "in-place reset does not support; use --reset fresh",
+                "refuse-shared-memory.wasm|declares a shared memory (threads), which in-place "
+                        + "reset does not support; use --reset fresh",
+                "refuse-memory64.wasm|declares a 64-bit memory (memory64), which in-place reset "
+                        + "does not support; use --reset fresh",
+                "refuse-exceptions.wasm|function 0 uses exception handling (try), which "
+                        + "in-place reset does not support; use --reset fresh",
+                "refuse-imported-memory.wasm|imports its memory (env.memory), which in-place "
+                        + "reset does not support; use --reset fresh",
+                "refuse-export-collision.wasm|already exports '__jshrew_reset', a name the "
+                        + "rewrite adds; use --reset fresh",
             })
     void refusesWithAClearMessage(String file, String message) {
         JshrewException e = refused(file, FeatureModuleTest.resource(file));
@@ -77,7 +88,9 @@ class RewriteRefusalTest {
 
     private static final byte[] HEADER = b(0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00);
 
-    /** A module with one memory (1 page) and one function {@code () -> ()} whose code (without the final end) is given. */
+    /**
+     * A module with one memory (1 page) and one function {@code () -> ()} whose code (without the final end) is given.
+     */
     private static byte[] oneFunction(int... code) {
         byte[] body = cat(b(0x00), b(code), b(0x0B));
         return cat(
@@ -102,7 +115,8 @@ class RewriteRefusalTest {
         // i32.const 0; i8x16.splat (0xFD 15); drop
         JshrewException e = refused("simd", oneFunction(0x41, 0x00, 0xFD, 0x0F, 0x1A));
         assertEquals(
-                "module simd: function 0 uses SIMD (0xFD prefix), which in-place reset does not support; use --reset fresh",
+                "module simd: function 0 uses SIMD (0xFD prefix), which in-place reset does not "
+                        + "support; use --reset fresh",
                 e.getMessage());
     }
 
