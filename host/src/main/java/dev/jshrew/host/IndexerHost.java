@@ -110,6 +110,18 @@ public final class IndexerHost implements AutoCloseable {
         }
     }
 
+    /** Closes {@code resource} (if any) after {@code failure}, keeping a failure of the close as suppressed. */
+    private static void closeQuietly(AutoCloseable resource, RuntimeException failure) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+
     private static RuntimeException chain(RuntimeException first, Exception next) {
         RuntimeException r = next instanceof RuntimeException re ? re : new IllegalStateException(next);
         if (first == null) {
@@ -196,12 +208,8 @@ public final class IndexerHost implements AutoCloseable {
                 CompiledModule module = engine.compile(moduleName, wasm);
                 return new IndexerHost(engine, store, module, Hashes.sha256(wasm), options);
             } catch (RuntimeException e) {
-                try (engine;
-                        KeyValueStore s = store) {
-                    // closes what was opened
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+                closeQuietly(store, e);
+                closeQuietly(engine, e);
                 throw e;
             }
         }
