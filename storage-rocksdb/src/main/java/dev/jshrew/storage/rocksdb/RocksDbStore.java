@@ -50,6 +50,8 @@ final class RocksDbStore implements KeyValueStore {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     /** One writer at a time, so the tip check and the batch that moves the tip cannot interleave. */
     private final ReentrantLock writer = new ReentrantLock();
+    /** The recorded tip this open found above the store's tip ({@link #NO_TIP}: none): blocks were lost. */
+    private long tipWentBackFrom = NO_TIP;
     /** The committed tip, {@link #NO_TIP} for none; it changes only after the batch that moves it is durable. */
     private volatile long tip;
 
@@ -95,6 +97,7 @@ final class RocksDbStore implements KeyValueStore {
         OptionalLong recorded = tipRecord.read();
         long current = tip;
         if (recorded.isPresent() && recorded.getAsLong() > current) {
+            tipWentBackFrom = recorded.getAsLong();
             LOG.log(
                     System.Logger.Level.WARNING,
                     "rocksdb store {0}: the tip went back from {1} to {2} since the last run: committed blocks were"
@@ -107,6 +110,11 @@ final class RocksDbStore implements KeyValueStore {
         if (recorded.isEmpty() || recorded.getAsLong() != current) {
             recordTip(current);
         }
+    }
+
+    /** The tip recorded by an earlier run when this (writing) open found a lower one; empty otherwise. */
+    OptionalLong tipWentBackFrom() {
+        return tipWentBackFrom == NO_TIP ? OptionalLong.empty() : OptionalLong.of(tipWentBackFrom);
     }
 
     /** Records the tip outside the WAL; a failure is logged, never fatal (the commit itself is durable). */

@@ -87,6 +87,13 @@ final class StoreDirectory {
             throw StorageFailure.of(
                     directory, "read the column families (damaged or missing CURRENT/MANIFEST; nothing was changed)", e);
         }
+        // RocksJava returns an empty list (no exception) when CURRENT or the MANIFEST cannot be read.
+        if (names.isEmpty()) {
+            throw failure(
+                    directory,
+                    "damaged or missing CURRENT/MANIFEST: no column family could be read from them; nothing was"
+                            + " changed");
+        }
         Set<String> found = new TreeSet<>();
         for (byte[] name : names) {
             found.add(new String(name, StandardCharsets.UTF_8));
@@ -94,8 +101,8 @@ final class StoreDirectory {
         if (!found.equals(FAMILIES)) {
             throw failure(
                     directory,
-                    "not a jshrew database: a RocksDB database with the column families " + found + ", not "
-                            + new TreeSet<>(FAMILIES) + "; nothing was changed");
+                    "not a jshrew database (or a damaged one): the column families read from CURRENT/MANIFEST are "
+                            + found + ", not " + new TreeSet<>(FAMILIES) + "; nothing was changed");
         }
     }
 
