@@ -28,7 +28,8 @@ final class DirectorySnapshot {
             for (Path p : (Iterable<Path>) paths::iterator) {
                 String name = root.relativize(p).toString();
                 if (Files.isDirectory(p)) {
-                    entries.put(name + "/", "dir " + Files.getLastModifiedTime(p).toMillis());
+                    entries.put(
+                            name + "/", "dir " + Files.getLastModifiedTime(p).toMillis());
                 } else {
                     entries.put(
                             name,

@@ -245,7 +245,8 @@ class ReadOnlyCliTest {
                     command, "--engine", "chicory", "--indexer", otherModule.toString(), "--db", db.toString()));
             args.addAll(
                     command.equals("index")
-                            ? List.of("--blocks", repo().resolve("sample/blocks").toString())
+                            ? List.of(
+                                    "--blocks", repo().resolve("sample/blocks").toString())
                             : List.of("--function", "blockhash", "--input", u32hex(83636)));
             args.addAll(List.of("--memory-commit", "off"));
             Run r = jshrew(args.toArray(String[]::new));

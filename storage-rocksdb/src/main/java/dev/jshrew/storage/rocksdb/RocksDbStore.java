@@ -44,6 +44,7 @@ final class RocksDbStore implements KeyValueStore {
     private final OpenedDb opened;
     /** The tip kept outside the WAL; {@code null} for a read-only store, which writes nothing. */
     private final TipRecord tipRecord;
+
     private final RocksDB db;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Shared by every call, exclusive for {@link #close()}: no native handle is freed under a running call. */

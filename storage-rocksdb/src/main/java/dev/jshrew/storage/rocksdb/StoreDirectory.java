@@ -85,7 +85,9 @@ final class StoreDirectory {
             names = RocksDB.listColumnFamilies(options, directory.toString());
         } catch (RocksDBException e) {
             throw StorageFailure.of(
-                    directory, "read the column families (damaged or missing CURRENT/MANIFEST; nothing was changed)", e);
+                    directory,
+                    "read the column families (damaged or missing CURRENT/MANIFEST; nothing was changed)",
+                    e);
         }
         // RocksJava returns an empty list (no exception) when CURRENT or the MANIFEST cannot be read.
         if (names.isEmpty()) {

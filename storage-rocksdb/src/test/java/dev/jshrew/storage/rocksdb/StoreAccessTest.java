@@ -84,7 +84,8 @@ class StoreAccessTest {
     void readOnlyOfAMissingDirectoryFailsAndCreatesNothing() {
         Path dir = temp.resolve("missing");
         assertThatThrownBy(() -> open(dir, Access.READ_ONLY))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
                 .hasMessageContaining("does not exist");
         assertThat(dir).doesNotExist();
         Path nested = temp.resolve("a/b/c");
@@ -97,7 +98,8 @@ class StoreAccessTest {
         Path dir = Files.createDirectory(temp.resolve("empty"));
         Map<String, String> before = DirectorySnapshot.of(dir);
         assertThatThrownBy(() -> open(dir, Access.READ_ONLY))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
                 .hasMessageContaining("empty");
         assertThat(DirectorySnapshot.of(dir)).isEqualTo(before);
     }
@@ -192,7 +194,8 @@ class StoreAccessTest {
     void missingManifestIsRefused() throws Exception {
         Path dir = storeWithSstAndWal();
         try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("MANIFEST-")).toList()) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("MANIFEST-"))
+                    .toList()) {
                 Files.delete(p);
             }
         }
@@ -212,7 +215,8 @@ class StoreAccessTest {
     @Test
     void corruptedManifestIsRefused() throws Exception {
         Path dir = storeWithSstAndWal();
-        String manifest = Files.readString(dir.resolve("CURRENT"), StandardCharsets.US_ASCII).strip();
+        String manifest = Files.readString(dir.resolve("CURRENT"), StandardCharsets.US_ASCII)
+                .strip();
         Files.write(dir.resolve(manifest), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         refusedUnchanged(dir, "CURRENT/MANIFEST");
     }
@@ -236,8 +240,7 @@ class StoreAccessTest {
                 descriptors.add(new ColumnFamilyDescriptor(f.getBytes(StandardCharsets.US_ASCII)));
             }
             List<ColumnFamilyHandle> handles = new ArrayList<>();
-            try (DBOptions options =
-                            new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
+            try (DBOptions options = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true);
                     RocksDB db = RocksDB.open(options, dir.toString(), descriptors, handles)) {
                 db.put(handles.get(0), "k".getBytes(StandardCharsets.US_ASCII), new byte[1]);
                 handles.forEach(ColumnFamilyHandle::close);
@@ -305,7 +308,9 @@ class StoreAccessTest {
         }
         try (KeyValueStore s = open(dir, Access.READ_ONLY)) {
             assertThat(s.tip()).hasValue(2);
-            assertThat(((RocksDbStore) s).tipWentBackFrom()).as("a reader compares nothing").isEmpty();
+            assertThat(((RocksDbStore) s).tipWentBackFrom())
+                    .as("a reader compares nothing")
+                    .isEmpty();
         }
         assertThat(dir.resolve(TipRecord.NAME)).hasContent("4");
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
