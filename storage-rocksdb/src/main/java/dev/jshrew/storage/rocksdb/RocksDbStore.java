@@ -325,6 +325,18 @@ final class RocksDbStore implements KeyValueStore {
         }
         lifecycle.writeLock().lock();
         try {
+            if (tipRecord != null) {
+                try {
+                    tipRecord.close();
+                } catch (IOException e) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "rocksdb store {0}: closing {1}: {2}",
+                            directory,
+                            TipRecord.NAME,
+                            e.toString());
+                }
+            }
             opened.natives().releaseAll();
         } catch (RocksDBException e) {
             throw StorageFailure.of(directory, "close", e);

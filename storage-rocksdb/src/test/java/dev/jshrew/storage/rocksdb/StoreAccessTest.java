@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -222,6 +223,33 @@ class StoreAccessTest {
     }
 
     @Test
+    void aMissingOrTruncatedTableFileFailsAReaderAndChangesNothing() throws Exception {
+        for (boolean truncate : new boolean[] {false, true}) {
+            Path dir = storeWithSstAndWal();
+            Path table = files(dir, ".sst").get(0);
+            if (truncate) {
+                Files.write(table, Arrays.copyOf(Files.readAllBytes(table), 100));
+            } else {
+                Files.delete(table);
+            }
+            Map<String, String> before = DirectorySnapshot.of(dir);
+            assertThatThrownBy(() -> {
+                        try (KeyValueStore s = open(dir, Access.READ_ONLY)) {
+                            for (int h = 0; h < 5; h++) {
+                                s.blockWrites(h);
+                                read(s, "k", h);
+                            }
+                        }
+                    })
+                    .as(truncate ? "truncated" : "missing")
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE));
+            assertThat(DirectorySnapshot.of(dir)).isEqualTo(before);
+            deleteTree(dir);
+        }
+    }
+
+    @Test
     void aForeignRocksDbIsRefused() throws Exception {
         NativeLibrary.load(temp);
         Path plain = temp.resolve("plain");
@@ -261,7 +289,7 @@ class StoreAccessTest {
         refusedUnchanged(onlyDirectory.getParent(), "not a jshrew database");
 
         Path tipOnly = Files.createDirectory(temp.resolve("tip-only"));
-        Files.writeString(tipOnly.resolve(TipRecord.NAME), "12");
+        Files.writeString(tipOnly.resolve(TipRecord.NAME), "00000000000000000012\n");
         refusedUnchanged(tipOnly, "not a jshrew database");
     }
 
@@ -276,7 +304,13 @@ class StoreAccessTest {
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
             assertThat(s.tip()).hasValue(4);
         }
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("4");
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(4);
+        // An unreadable record counts as none, and is rewritten.
+        Files.writeString(dir.resolve(TipRecord.NAME), "garbage");
+        try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
+            assertThat(((RocksDbStore) s).tipWentBackFrom()).isEmpty();
+        }
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(4);
     }
 
     @Test
@@ -302,7 +336,7 @@ class StoreAccessTest {
     @Test
     void aTipThatWentBackIsReportedOnceAtTheNextWritingOpen() throws Exception {
         Path dir = storeWithSstAndWal();
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("4");
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(4);
         for (Path log : files(dir, ".log")) {
             Files.delete(log);
         }
@@ -312,28 +346,29 @@ class StoreAccessTest {
                     .as("a reader compares nothing")
                     .isEmpty();
         }
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("4");
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(4);
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
             assertThat(s.tip()).hasValue(2);
             assertThat(((RocksDbStore) s).tipWentBackFrom()).hasValue(4);
         }
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("2");
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(2);
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
             assertThat(((RocksDbStore) s).tipWentBackFrom()).as("reported once").isEmpty();
             s.commitBlock(block(3, "k", "again"));
         }
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("3");
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(3);
 
         // A rollback lowers the tip on purpose: nothing to report afterwards.
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
             s.rollbackTo(0);
         }
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("0");
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).hasValue(0);
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
             assertThat(((RocksDbStore) s).tipWentBackFrom()).isEmpty();
             s.rollbackTo(-1);
         }
-        assertThat(dir.resolve(TipRecord.NAME)).hasContent("none");
+        assertThat(dir.resolve(TipRecord.NAME)).hasSize(TipRecord.WIDTH);
+        assertThat(TipRecord.parse(dir.resolve(TipRecord.NAME))).isEmpty();
         try (KeyValueStore s = open(dir, Access.READ_WRITE)) {
             assertThat(((RocksDbStore) s).tipWentBackFrom()).isEmpty();
         }
