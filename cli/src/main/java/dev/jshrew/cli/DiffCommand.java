@@ -114,13 +114,9 @@ final class DiffCommand implements Callable<Integer> {
         if (db1 == null || db2 == null) {
             throw new JshrewException(ErrorCode.INPUT, "--db1 and --db2 go together");
         }
-        for (Path p : new Path[] {db1, db2}) {
-            if (!Files.isDirectory(p)) {
-                throw new JshrewException(ErrorCode.INPUT, "no database at " + p);
-            }
-        }
-        try (KeyValueStore a = EngineArgs.openStore(db1);
-                KeyValueStore b = EngineArgs.openStore(db2)) {
+        // Read-only: a missing or foreign directory is a STORAGE error, and nothing in either is written.
+        try (KeyValueStore a = EngineArgs.openStoreReadOnly(db1);
+                KeyValueStore b = EngineArgs.openStoreReadOnly(db2)) {
             long last = to != null ? to : Math.max(a.tip().orElse(-1), b.tip().orElse(-1));
             return Diff.stores(a, b, from, last);
         }

@@ -26,7 +26,7 @@ final class DumpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (KeyValueStore store = EngineArgs.openStore(db)) {
+        try (KeyValueStore store = EngineArgs.openStoreReadOnly(db)) {
             if (store.blockHash(height).isEmpty()) {
                 throw new JshrewException(
                         ErrorCode.INPUT,

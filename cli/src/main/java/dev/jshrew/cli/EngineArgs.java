@@ -5,6 +5,7 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
@@ -118,12 +119,17 @@ final class EngineArgs {
         return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode, viewTimeout);
     }
 
-    /** Engine, module and store wired with these options: what {@code index}, {@code serve} and {@code view} run on. */
+    /** Engine, module and a writable store wired with these options: what {@code index} and {@code serve} run on. */
     IndexerHost openHost(RunOptions options) {
+        return openHost(options, StorageProvider.Access.READ_WRITE);
+    }
+
+    /** Engine, module and store wired with these options; {@code view} opens the store read-only. */
+    IndexerHost openHost(RunOptions options, StorageProvider.Access access) {
         return IndexerHost.builder()
                 .engine(engine, engineOptions, new CommittedMemoryProvider())
                 .module(indexer.getFileName().toString(), moduleBytes())
-                .store(db)
+                .store(db, access)
                 .runOptions(options)
                 .open();
     }
@@ -136,7 +142,8 @@ final class EngineArgs {
         }
     }
 
-    static KeyValueStore openStore(Path db) {
-        return Storages.open(db);
+    /** Opens {@code db} read-only, for the commands that only read ({@code dump}, {@code diff --db1/--db2}). */
+    static KeyValueStore openStoreReadOnly(Path db) {
+        return Storages.open(db, StorageProvider.Access.READ_ONLY);
     }
 }

@@ -2,6 +2,7 @@ package dev.jshrew.cli;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.storage.StorageProvider;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.IndexerHost;
 import java.util.concurrent.Callable;
@@ -48,7 +49,7 @@ final class ViewCommand implements Callable<Integer> {
             args.memoryCommit = "off";
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
-        try (IndexerHost host = args.openHost(args.runOptions())) {
+        try (IndexerHost host = args.openHost(args.runOptions(), StorageProvider.Access.READ_ONLY)) {
             long at = height != null ? height : host.store().tip().orElse(0);
             System.out.println(Hashes.hex(host.newViewRunner(System.err::print).view(function, in, at)));
         }

@@ -4,6 +4,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.nio.charset.StandardCharsets;
@@ -49,26 +50,32 @@ public final class Indexer implements AutoCloseable {
                     ErrorCode.LINK, "engine " + module.engine().name() + ", module " + module.name() + ": " + problem);
         });
         this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, guestLog);
-        checkIdentity();
+        checkPin(store, module.name(), this.moduleSha256, slot.memoryLimitPages());
     }
 
-    private void checkIdentity() {
+    /**
+     * Refuses a store built by another indexer module or with another guest memory limit (the pin recorded with
+     * the first block); a store without a pin passes. Used by the indexer and by every view runner of a host.
+     *
+     * @throws JshrewException {@link ErrorCode#INPUT} naming both identities
+     */
+    static void checkPin(ChainIndex store, String moduleName, byte[] moduleSha256, int memoryLimitPages) {
         store.meta(META_INDEXER).ifPresent(recorded -> {
             if (!Arrays.equals(recorded, moduleSha256)) {
                 throw new JshrewException(
                         ErrorCode.INPUT,
                         "the database was indexed with another indexer module (sha256 " + Hashes.hex(recorded)
-                                + "), not " + module.name() + " (sha256 " + Hashes.hex(moduleSha256) + ")");
+                                + "), not " + moduleName + " (sha256 " + Hashes.hex(moduleSha256) + ")");
             }
         });
-        byte[] limit = Integer.toString(slot.memoryLimitPages()).getBytes(StandardCharsets.US_ASCII);
+        byte[] limit = Integer.toString(memoryLimitPages).getBytes(StandardCharsets.US_ASCII);
         store.meta(META_MEMORY_LIMIT).ifPresent(recorded -> {
             if (!Arrays.equals(recorded, limit)) {
                 throw new JshrewException(
                         ErrorCode.INPUT,
                         "the database was indexed with a guest memory limit of "
                                 + new String(recorded, StandardCharsets.US_ASCII) + " pages, not "
-                                + slot.memoryLimitPages()
+                                + memoryLimitPages
                                 + ": the limit is part of the indexer's deterministic configuration");
             }
         });

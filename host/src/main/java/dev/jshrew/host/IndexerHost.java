@@ -4,6 +4,7 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.api.storage.StorageProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,9 +53,21 @@ public final class IndexerHost implements AutoCloseable {
         return track(new Indexer(module, moduleSha256, store, options, guestLog));
     }
 
-    /** A view runner over this host's module and store; closed with the host (or earlier by the caller). */
+    /**
+     * A view runner over this host's module and store; closed with the host (or earlier by the caller).
+     *
+     * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#INPUT} when the store was indexed by
+     *     another module or with another guest memory limit: the same check as {@link #newIndexer}
+     */
     public ViewRunner newViewRunner(Consumer<String> guestLog) {
-        return track(new ViewRunner(module, store, options, guestLog));
+        ViewRunner runner = new ViewRunner(module, store, options, guestLog);
+        try {
+            Indexer.checkPin(store, module.name(), moduleSha256, runner.memoryLimitPages());
+        } catch (RuntimeException e) {
+            closeQuietly(runner, e);
+            throw e;
+        }
+        return track(runner);
     }
 
     private synchronized <T extends AutoCloseable> T track(T runner) {
@@ -110,6 +123,18 @@ public final class IndexerHost implements AutoCloseable {
         }
     }
 
+    /** Closes {@code resource} (if any) after {@code failure}, keeping a failure of the close as suppressed. */
+    private static void closeQuietly(AutoCloseable resource, RuntimeException failure) {
+        if (resource == null) {
+            return;
+        }
+        try {
+            resource.close();
+        } catch (Exception suppressed) {
+            failure.addSuppressed(suppressed);
+        }
+    }
+
     private static RuntimeException chain(RuntimeException first, Exception next) {
         RuntimeException r = next instanceof RuntimeException re ? re : new IllegalStateException(next);
         if (first == null) {
@@ -132,6 +157,7 @@ public final class IndexerHost implements AutoCloseable {
         private byte[] wasm;
         private Path db;
         private KeyValueStore openStore;
+        private StorageProvider.Access access = StorageProvider.Access.READ_WRITE;
         private RunOptions options = RunOptions.defaults();
 
         private Builder() {}
@@ -159,9 +185,21 @@ public final class IndexerHost implements AutoCloseable {
             return this;
         }
 
-        /** The database directory, opened with the default storage provider ({@link Storages#DEFAULT}). */
+        /**
+         * The database directory, opened for writing with the default storage provider ({@link Storages#DEFAULT}):
+         * created in a missing or empty directory.
+         */
         public Builder store(Path directory) {
-            this.db = directory;
+            return store(directory, StorageProvider.Access.READ_WRITE);
+        }
+
+        /**
+         * The database directory, opened with the default storage provider as {@code access} says ({@code
+         * READ_ONLY} for a host that only runs views: nothing in the directory is created, changed or deleted).
+         */
+        public Builder store(Path directory, StorageProvider.Access access) {
+            this.db = Objects.requireNonNull(directory, "directory");
+            this.access = Objects.requireNonNull(access, "access");
             this.openStore = null;
             return this;
         }
@@ -194,17 +232,13 @@ public final class IndexerHost implements AutoCloseable {
             KeyValueStore store = openStore;
             try {
                 if (store == null) {
-                    store = Storages.open(db);
+                    store = Storages.open(db, access);
                 }
                 CompiledModule module = engine.compile(moduleName, wasm);
                 return new IndexerHost(engine, store, module, Hashes.sha256(wasm), options);
             } catch (RuntimeException e) {
-                try (engine;
-                        KeyValueStore _ = store) {
-                    // closes the store, if it was opened, then the engine
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
+                closeQuietly(store, e);
+                closeQuietly(engine, e);
                 throw e;
             }
         }

@@ -40,8 +40,16 @@ public final class Storages {
                                                 + ")")));
     }
 
-    /** Opens the {@link #DEFAULT} store in {@code directory} with its default options. */
+    /**
+     * Opens the {@link #DEFAULT} store in {@code directory} for writing, with its default options: created in a
+     * missing or empty directory, refused in any other directory that is not a store.
+     */
     public static KeyValueStore open(Path directory) {
-        return find(DEFAULT).open(directory, Map.of());
+        return open(directory, StorageProvider.Access.READ_WRITE);
+    }
+
+    /** Opens the {@link #DEFAULT} store in {@code directory} with its default options, as {@code access} says. */
+    public static KeyValueStore open(Path directory, StorageProvider.Access access) {
+        return find(DEFAULT).open(directory, Map.of(), access);
     }
 }

@@ -122,6 +122,11 @@ public final class ViewRunner implements AutoCloseable {
         slot.close();
     }
 
+    /** The effective guest memory limit in pages (what an indexer with the same options records). */
+    int memoryLimitPages() {
+        return slot.memoryLimitPages();
+    }
+
     /** Bridge to the ABI's buffer rule (§1.2) without widening its API. */
     private static final class MetashrewAbiAccess {
         static byte[] readBuffer(GuestMemory memory, long ptr) {

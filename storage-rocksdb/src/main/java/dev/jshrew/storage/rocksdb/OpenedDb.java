@@ -2,9 +2,7 @@ package dev.jshrew.storage.rocksdb;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +30,8 @@ import org.rocksdb.WriteOptions;
  * @param meta column family {@code meta}: tip, hashes, roots, metadata
  * @param syncWrite write options with {@code sync=true}: every write reaches the disk before it returns
  * @param natives everything above, in creation order
+ * @param readOnly opened read-only: nothing in the directory is written
+ * @param created the database was created by this open (the directory was missing or empty)
  */
 record OpenedDb(
         RocksDB db,
@@ -39,23 +39,28 @@ record OpenedDb(
         ColumnFamilyHandle blocks,
         ColumnFamilyHandle meta,
         WriteOptions syncWrite,
-        NativeResources natives) {
+        NativeResources natives,
+        boolean readOnly,
+        boolean created) {
 
     static final String VERSIONS = "versions";
     static final String BLOCKS = "blocks";
     static final String META = "meta";
 
     /**
-     * Opens (creating if missing) the database in {@code directory}.
+     * Opens the database in {@code directory}: read-only (an existing jshrew database; nothing in the directory is
+     * created, changed or deleted), or for writing (created in a missing or empty directory; any other non-empty
+     * directory that is not a jshrew database is refused). See {@link StoreDirectory}.
      *
      * @throws JshrewException {@link ErrorCode#STORAGE} when it cannot be opened
      */
-    static OpenedDb open(Path directory, RocksDbSettings settings) {
-        try {
-            Files.createDirectories(directory);
-        } catch (IOException e) {
-            throw new JshrewException(
-                    ErrorCode.STORAGE, "rocksdb store " + directory + ": cannot create the directory: " + e, e);
+    static OpenedDb open(Path directory, RocksDbSettings settings, boolean readOnly) {
+        boolean fresh;
+        if (readOnly) {
+            StoreDirectory.checkExisting(directory);
+            fresh = false;
+        } else {
+            fresh = StoreDirectory.prepareForWriting(directory);
         }
         // Not every RocksJava class loads the native library in its static initializer (LRUCache does not).
         NativeLibrary.load(directory);
@@ -75,8 +80,8 @@ record OpenedDb(
             // the two seekForPrev uses in it ignore filters because there is no prefix extractor.
             ColumnFamilyOptions metaOptions = natives.own(family(cache, metaFilter, 4L << 20));
             DBOptions dbOptions = natives.own(new DBOptions()
-                    .setCreateIfMissing(true)
-                    .setCreateMissingColumnFamilies(true)
+                    .setCreateIfMissing(fresh)
+                    .setCreateMissingColumnFamilies(fresh)
                     .setMaxBackgroundJobs(settings.backgroundJobs())
                     .setBytesPerSync(1L << 20)
                     .setKeepLogFileNum(5));
@@ -86,11 +91,16 @@ record OpenedDb(
                     new ColumnFamilyDescriptor(bytes(BLOCKS), blocksOptions),
                     new ColumnFamilyDescriptor(bytes(META), metaOptions));
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
-            RocksDB db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+            // Read-only: no LOCK, no info LOG, no WAL replay written back, no obsolete-file deletion; the WAL is
+            // replayed in memory, so a reader sees every block a running writer has committed up to this open.
+            RocksDB db = readOnly
+                    ? RocksDB.openReadOnly(dbOptions, directory.toString(), descriptors, handles)
+                    : RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
             natives.onRelease(db::closeE);
             handles.forEach(natives::own);
             WriteOptions syncWrite = natives.own(new WriteOptions().setSync(true));
-            OpenedDb result = new OpenedDb(db, handles.get(1), handles.get(2), handles.get(3), syncWrite, natives);
+            OpenedDb result = new OpenedDb(
+                    db, handles.get(1), handles.get(2), handles.get(3), syncWrite, natives, readOnly, fresh);
             opened = true;
             return result;
         } catch (RocksDBException e) {

@@ -33,16 +33,18 @@ public final class RocksDbStorageProvider implements StorageProvider {
     }
 
     /**
-     * Opens (creating if missing) the store in {@code directory}; the caller closes it. One process may have a
-     * directory open at a time (RocksDB locks it).
+     * Opens the store in {@code directory} as {@code access} says; the caller closes it. One process may have a
+     * directory open for writing at a time (RocksDB locks it); read-only opens take no lock and write nothing, so
+     * they work beside a writer and see what it had committed when they opened.
      *
      * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#INPUT} for a bad option,
      *     {@link dev.jshrew.api.ErrorCode#STORAGE} when the database cannot be opened
      */
     @Override
-    public KeyValueStore open(Path directory, Map<String, String> options) {
+    public KeyValueStore open(Path directory, Map<String, String> options, Access access) {
         Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(access, "access");
         RocksDbSettings settings = RocksDbSettings.parse(options);
-        return RocksDbStore.open(directory, settings);
+        return RocksDbStore.open(directory, settings, access == Access.READ_ONLY);
     }
 }

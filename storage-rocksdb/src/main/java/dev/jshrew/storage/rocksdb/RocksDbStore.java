@@ -4,6 +4,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.KeyValueStore;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -41,34 +42,48 @@ final class RocksDbStore implements KeyValueStore {
 
     private final Path directory;
     private final OpenedDb opened;
+    /** The tip kept outside the WAL; {@code null} for a read-only store, which writes nothing. */
+    private final TipRecord tipRecord;
+
     private final RocksDB db;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Shared by every call, exclusive for {@link #close()}: no native handle is freed under a running call. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     /** One writer at a time, so the tip check and the batch that moves the tip cannot interleave. */
     private final ReentrantLock writer = new ReentrantLock();
+    /** The recorded tip this open found above the store's tip ({@link #NO_TIP}: none): blocks were lost. */
+    private long tipWentBackFrom = NO_TIP;
     /** The committed tip, {@link #NO_TIP} for none; it changes only after the batch that moves it is durable. */
     private volatile long tip;
 
     private RocksDbStore(Path directory, OpenedDb opened, long tip) {
         this.directory = directory;
         this.opened = opened;
+        this.tipRecord = opened.readOnly() ? null : new TipRecord(directory);
         this.db = opened.db();
         this.tip = tip;
     }
 
-    /** Opens (creating if missing) the store in {@code directory}; the caller closes it. */
-    static RocksDbStore open(Path directory, RocksDbSettings settings) {
-        OpenedDb opened = OpenedDb.open(directory, settings);
+    /**
+     * Opens the store in {@code directory}, read-only or for writing (see {@link OpenedDb#open}); the caller closes
+     * it. A writing open compares the tip with the one recorded outside the WAL ({@link TipRecord}) and logs a
+     * warning when it went back.
+     */
+    static RocksDbStore open(Path directory, RocksDbSettings settings, boolean readOnly) {
+        OpenedDb opened = OpenedDb.open(directory, settings, readOnly);
         boolean ready = false;
         try {
             long tip = checkLayout(directory, opened);
             RocksDbStore store = new RocksDbStore(directory, opened, tip);
+            if (!readOnly) {
+                store.checkTipRecord();
+            }
             ready = true;
             LOG.log(
                     System.Logger.Level.INFO,
-                    "opened rocksdb store {0} at tip {1}",
+                    "opened rocksdb store {0}{1} at tip {2}",
                     directory,
+                    readOnly ? " read-only" : "",
                     tip == NO_TIP ? "none" : Long.toString(tip));
             return store;
         } finally {
@@ -78,11 +93,61 @@ final class RocksDbStore implements KeyValueStore {
         }
     }
 
-    /** Checks (or, on a fresh store, writes) the layout version, and returns the stored tip. */
+    /** Warns when the tip is below the recorded one (committed blocks were lost), then records the tip. */
+    private void checkTipRecord() {
+        OptionalLong recorded = tipRecord.read();
+        long current = tip;
+        if (recorded.isPresent() && recorded.getAsLong() > current) {
+            tipWentBackFrom = recorded.getAsLong();
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "rocksdb store {0}: the tip went back from {1} to {2} since the last run: committed blocks were"
+                            + " lost (e.g. the tail of the write-ahead log after an unclean stop); indexing resumes"
+                            + " above {2}",
+                    directory,
+                    Long.toString(recorded.getAsLong()),
+                    current == NO_TIP ? "none" : Long.toString(current));
+        }
+        if (recorded.isEmpty() || recorded.getAsLong() != current) {
+            recordTip(current);
+        }
+    }
+
+    /** The tip recorded by an earlier run when this (writing) open found a lower one; empty otherwise. */
+    OptionalLong tipWentBackFrom() {
+        return tipWentBackFrom == NO_TIP ? OptionalLong.empty() : OptionalLong.of(tipWentBackFrom);
+    }
+
+    /** Records the tip outside the WAL; a failure is logged, never fatal (the commit itself is durable). */
+    private void recordTip(long value) {
+        try {
+            tipRecord.write(value);
+        } catch (IOException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "rocksdb store {0}: cannot record the tip in {1}: {2}",
+                    directory,
+                    TipRecord.NAME,
+                    e.toString());
+        }
+    }
+
+    /**
+     * Checks the layout version (writing it on a store this open created, or on one whose first open wrote nothing
+     * durable), and returns the stored tip.
+     */
     private static long checkLayout(Path directory, OpenedDb opened) {
         try {
             byte[] layout = opened.db().get(opened.meta(), StoreKeys.LAYOUT);
+            byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
             if (layout == null) {
+                if (opened.readOnly() || tip != null) {
+                    throw new JshrewException(
+                            ErrorCode.STORAGE,
+                            "rocksdb store " + directory
+                                    + ": not a jshrew database (no layout version; a store whose creation did not"
+                                    + " finish is completed by the next index or serve)");
+                }
                 opened.db().put(opened.meta(), opened.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(LAYOUT_VERSION));
             } else if (layout.length != Integer.BYTES || StoreKeys.getInt(layout, 0) != LAYOUT_VERSION) {
                 throw new JshrewException(
@@ -91,7 +156,6 @@ final class RocksDbStore implements KeyValueStore {
                                 + ": unsupported layout version " + Arrays.toString(layout) + ", this build reads "
                                 + LAYOUT_VERSION);
             }
-            byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
             return tip == null ? NO_TIP : StoreKeys.getLong(tip, 0);
         } catch (RocksDBException e) {
             throw StorageFailure.of(directory, "read the layout version", e);
@@ -167,6 +231,7 @@ final class RocksDbStore implements KeyValueStore {
                 db.write(opened.syncWrite(), batch);
             }
             tip = height;
+            recordTip(height);
         });
     }
 
@@ -231,7 +296,12 @@ final class RocksDbStore implements KeyValueStore {
             if (current == NO_TIP || height >= current) {
                 return;
             }
+            // Recorded before the batch: a crash between the two leaves the record lower, never higher.
+            recordTip(height < 0 ? NO_TIP : Math.min(height, current));
             long newTip = new Rollback(db, opened).run(height);
+            if (newTip != height) {
+                recordTip(newTip);
+            }
             tip = newTip;
             LOG.log(
                     System.Logger.Level.INFO,
@@ -255,6 +325,18 @@ final class RocksDbStore implements KeyValueStore {
         }
         lifecycle.writeLock().lock();
         try {
+            if (tipRecord != null) {
+                try {
+                    tipRecord.close();
+                } catch (IOException e) {
+                    LOG.log(
+                            System.Logger.Level.WARNING,
+                            "rocksdb store {0}: closing {1}: {2}",
+                            directory,
+                            TipRecord.NAME,
+                            e.toString());
+                }
+            }
             opened.natives().releaseAll();
         } catch (RocksDBException e) {
             throw StorageFailure.of(directory, "close", e);
@@ -290,6 +372,9 @@ final class RocksDbStore implements KeyValueStore {
     }
 
     private void written(String action, RocksWrite write) {
+        if (opened.readOnly()) {
+            throw new IllegalStateException("rocksdb store " + directory + " is open read-only (" + action + ")");
+        }
         guarded(action, () -> {
             writer.lock();
             try {
