@@ -70,21 +70,24 @@ final class ServeCommand implements Callable<Integer> {
             names = "--max-batch-size",
             paramLabel = "N",
             defaultValue = "" + JsonRpc.Limits.DEFAULT_MAX_BATCH_SIZE,
-            description = "most requests in one JSON-RPC batch (default ${DEFAULT-VALUE}); a larger batch is one -32600 error")
+            description = "most requests in one JSON-RPC batch (default ${DEFAULT-VALUE});"
+                    + " a larger batch is one -32600 error")
     int maxBatchSize;
 
     @Option(
             names = "--request-read-timeout",
             paramLabel = "DURATION",
             defaultValue = "30s",
-            description = "longest a request body may take to arrive (default 30s); a slower one gets -32600 and its connection is closed")
+            description = "longest a request body may take to arrive (default 30s);"
+                    + " a slower one gets -32600 and its connection is closed")
     String requestReadTimeout;
 
     @Option(
             names = "--max-connections-per-address",
             paramLabel = "N",
             defaultValue = "" + RpcServer.Limits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-            description = "JSON-RPC connections one client address may hold open at once (default ${DEFAULT-VALUE}); more are closed at once")
+            description = "JSON-RPC connections one client address may hold open at once (default ${DEFAULT-VALUE});"
+                    + " more are closed at once")
     int maxConnectionsPerAddress;
 
     @Option(

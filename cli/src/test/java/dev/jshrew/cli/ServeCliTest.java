@@ -54,8 +54,17 @@ class ServeCliTest {
                 new String[] {"--max-connections-per-address", "0"},
                 new String[] {"--rpc-threads", "0"})) {
             CliTest.Run r = CliTest.jshrew(
-                    "serve", "--engine", "chicory", "--indexer", CliTest.indexer(), "--db", temp.resolve("x").toString(),
-                    "--blocks", CliTest.repo().resolve("sample/blocks").toString(), bad[0], bad[1]);
+                    "serve",
+                    "--engine",
+                    "chicory",
+                    "--indexer",
+                    CliTest.indexer(),
+                    "--db",
+                    temp.resolve("x").toString(),
+                    "--blocks",
+                    CliTest.repo().resolve("sample/blocks").toString(),
+                    bad[0],
+                    bad[1]);
             assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(dev.jshrew.api.ErrorCode.INPUT.exitCode());
             assertThat(r.err()).contains(bad[0]);
         }
@@ -91,7 +100,10 @@ class ServeCliTest {
                     serve.awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 60));
             serve.awaitErr("serving until stopped", 120);
             RpcClient rpc = new RpcClient(port);
-            assertThat(rpc.call("metashrew_getblockhash", "840243").path("error").path("code").asInt())
+            assertThat(rpc.call("metashrew_getblockhash", "840243")
+                            .path("error")
+                            .path("code")
+                            .asInt())
                     .isEqualTo(-32602);
             String one = "{\"id\":1,\"method\":\"metashrew_height\",\"params\":[]}";
             assertThat(rpc.post("[" + one + "," + one + "]").body()).hasSize(2);
@@ -102,7 +114,7 @@ class ServeCliTest {
                             .asText())
                     .isEqualTo("Invalid Request: a batch of 3 requests; the limit is 2");
             // A body that trickles is answered and closed at the 2 s read deadline.
-            try (java.net.Socket slow = new java.net.Socket("127.0.0.1", port)) {
+            try (java.net.Socket slow = RpcClient.socket(port)) {
                 slow.getOutputStream()
                         .write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{"
                                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -114,9 +126,9 @@ class ServeCliTest {
             List<java.net.Socket> idle = new ArrayList<>();
             try {
                 for (int i = 0; i < 3; i++) {
-                    idle.add(new java.net.Socket("127.0.0.1", port));
+                    idle.add(RpcClient.socket(port));
                 }
-                try (java.net.Socket extra = new java.net.Socket("127.0.0.1", port)) {
+                try (java.net.Socket extra = RpcClient.socket(port)) {
                     extra.setSoTimeout(10_000);
                     assertThat(extra.getInputStream().read()).isEqualTo(-1);
                 }

@@ -91,6 +91,7 @@ public final class HttpEndpoint implements AutoCloseable {
         private final ConcurrentHashMap<Object, Integer> open = new ConcurrentHashMap<>();
         /** The address each counted connection was counted under (a closed socket may no longer tell it). */
         private final ConcurrentHashMap<Connection, Object> counted = new ConcurrentHashMap<>();
+
         private final AtomicLong refused = new AtomicLong();
 
         PerAddressLimit(String name, int max) {

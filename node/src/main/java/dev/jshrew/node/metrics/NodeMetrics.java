@@ -3,13 +3,13 @@ package dev.jshrew.node.metrics;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.jshrew.host.BlockResult;
+import dev.jshrew.node.http.HttpEndpoint;
+import dev.jshrew.node.rpc.JsonRpc;
 import dev.jshrew.node.sync.SyncListener;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import dev.jshrew.node.http.HttpEndpoint;
-import dev.jshrew.node.rpc.JsonRpc;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;

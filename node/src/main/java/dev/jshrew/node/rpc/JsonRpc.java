@@ -95,7 +95,8 @@ public final class JsonRpc {
     private final BiConsumer<String, Boolean> observer;
     private final Limits limits;
     private final ObjectMapper json;
-    private final String idPrefix = String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
+    private final String idPrefix =
+            String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24));
     private final AtomicLong requests = new AtomicLong();
 
     /**

@@ -105,7 +105,8 @@ public final class RpcServer implements AutoCloseable {
                 if (!"POST".equals(request.getMethod())) {
                     response.setStatus(405);
                     byte[] answer = JsonRpc.errorBody(
-                            JsonRpc.INVALID_REQUEST, "Invalid Request: JSON-RPC needs POST, not " + request.getMethod());
+                            JsonRpc.INVALID_REQUEST,
+                            "Invalid Request: JSON-RPC needs POST, not " + request.getMethod());
                     response.write(true, ByteBuffer.wrap(answer), callback);
                     return true;
                 }
@@ -118,8 +119,7 @@ public final class RpcServer implements AutoCloseable {
                 "jshrew-rpc",
                 host,
                 port,
-                new HttpEndpoint.Limits(
-                        limits.threads(), limits.idleTimeout(), limits.maxConnectionsPerAddress()),
+                new HttpEndpoint.Limits(limits.threads(), limits.idleTimeout(), limits.maxConnectionsPerAddress()),
                 handler);
         LOG.log(Level.INFO, "serving JSON-RPC on http://{0}:{1,number,#}", host, endpoint.port());
     }
@@ -250,16 +250,21 @@ public final class RpcServer implements AutoCloseable {
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
             byte[] answer = JsonRpc.errorBody(
                     JsonRpc.INVALID_REQUEST,
-                    "Invalid Request: the body did not arrive within " + limits.requestReadTimeout().toSeconds()
-                            + " s");
+                    "Invalid Request: the body did not arrive within "
+                            + limits.requestReadTimeout().toSeconds() + " s");
             EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-            response.write(true, ByteBuffer.wrap(answer), Callback.from(() -> {
-                callback.succeeded();
-                endPoint.close();
-            }, failure -> {
-                callback.failed(failure);
-                endPoint.close();
-            }));
+            response.write(
+                    true,
+                    ByteBuffer.wrap(answer),
+                    Callback.from(
+                            () -> {
+                                callback.succeeded();
+                                endPoint.close();
+                            },
+                            failure -> {
+                                callback.failed(failure);
+                                endPoint.close();
+                            }));
         }
 
         /**

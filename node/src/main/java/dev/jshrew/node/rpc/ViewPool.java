@@ -80,8 +80,7 @@ public final class ViewPool implements AutoCloseable {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new Busy(
-                            "all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
+                    throw new Busy("all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
                 }
                 runner = idle.poll(Math.min(left, POLL_SLICE_NANOS), TimeUnit.NANOSECONDS);
             }

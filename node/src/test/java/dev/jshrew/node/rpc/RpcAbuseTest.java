@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -52,6 +53,12 @@ class RpcAbuseTest {
         }
     }
 
+    private static final InetAddress LOOPBACK = RpcClient.LOOPBACK;
+
+    private static Socket connect(int port) throws IOException {
+        return RpcClient.socket(port);
+    }
+
     private TestNode probe() {
         TestNode node = new TestNode(TestNode.PROBE, temp.resolve("probe"));
         open.add(node);
@@ -80,7 +87,7 @@ class RpcAbuseTest {
     private Socket trickler(int port, int declared) throws IOException {
         Socket s = new Socket();
         open.add(s);
-        s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        s.connect(new InetSocketAddress(LOOPBACK, port), 5_000);
         s.getOutputStream()
                 .write(("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                                 + declared + "\r\n\r\n{")
@@ -180,19 +187,21 @@ class RpcAbuseTest {
         open.add(server);
         List<Socket> idle = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            Socket s = new Socket("127.0.0.1", server.port());
+            Socket s = connect(server.port());
             open.add(s);
             idle.add(s);
         }
         // The cap's worth stay open; each further one is closed at once.
         for (int i = 0; i < 3; i++) {
-            Socket extra = new Socket("127.0.0.1", server.port());
+            Socket extra = connect(server.port());
             open.add(extra);
             assertThat(readUntilClosed(extra, Duration.ofSeconds(5)))
                     .as("connection over the cap")
                     .isEqualTo("");
         }
-        assertThat(readUntilClosed(idle.get(0), Duration.ofMillis(300))).as("connection within the cap").isNull();
+        assertThat(readUntilClosed(idle.get(0), Duration.ofMillis(300)))
+                .as("connection within the cap")
+                .isNull();
         assertThat(server.refusedConnections()).isGreaterThanOrEqualTo(3);
         // Once the address closes some, it may connect again.
         for (Socket s : idle) {
@@ -225,7 +234,8 @@ class RpcAbuseTest {
         RpcServer server = new RpcServer(
                 "127.0.0.1",
                 0,
-                new JsonRpc(node.state, node.views, (m, ok) -> calls.incrementAndGet(), new JsonRpc.Limits(1 << 20, 30)),
+                new JsonRpc(
+                        node.state, node.views, (m, ok) -> calls.incrementAndGet(), new JsonRpc.Limits(1 << 20, 30)),
                 1 << 20,
                 8);
         open.add(server);
@@ -250,7 +260,7 @@ class RpcAbuseTest {
                     .append(",\"method\":\"metashrew_view\",\"params\":[\"spin\",\"00\"]}");
         }
         byte[] body = spins.append(']').toString().getBytes(StandardCharsets.UTF_8);
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        try (Socket s = connect(server.port())) {
             OutputStream out = s.getOutputStream();
             out.write(("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
                             + body.length + "\r\n\r\n")
@@ -266,7 +276,8 @@ class RpcAbuseTest {
         assertThat(calls.get()).as("views run after the client left").isEqualTo(afterLeaving);
         assertThat(afterLeaving).as("views run of the abandoned batch").isLessThanOrEqualTo(5);
         // Both view workers are free again.
-        assertThat(rpc.call("metashrew_view", "quick", "00").path("result").asText()).isEqualTo("0x6f6b");
+        assertThat(rpc.call("metashrew_view", "quick", "00").path("result").asText())
+                .isEqualTo("0x6f6b");
     }
 
     private static String batchOf(int n) {
@@ -296,7 +307,7 @@ class RpcAbuseTest {
         assertThat(text).contains("method=\"other\",outcome=\"error\"} 75000");
         // Ten clients that send half a request line and stop: scraping still answers at once.
         for (int i = 0; i < 10; i++) {
-            Socket s = new Socket("127.0.0.1", metrics.port());
+            Socket s = connect(metrics.port());
             open.add(s);
             s.getOutputStream().write("GET /metr".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().flush();

@@ -91,7 +91,9 @@ class RpcParamsAndErrorsTest {
 
     private static void assertInvalidParams(RpcClient rpc, String method, String params) throws Exception {
         JsonNode answer = rpc.post(raw(method, params)).body();
-        assertThat(answer.has("result")).as(method + " " + params + " → " + answer).isFalse();
+        assertThat(answer.has("result"))
+                .as(method + " " + params + " → " + answer)
+                .isFalse();
         assertThat(answer.path("error").path("code").asInt())
                 .as(method + " " + params + " → " + answer)
                 .isEqualTo(JsonRpc.INVALID_PARAMS);
@@ -103,7 +105,9 @@ class RpcParamsAndErrorsTest {
 
     private static void assertInvalidHeight(RpcClient rpc, String method, String params) throws Exception {
         JsonNode answer = rpc.post(raw(method, params)).body();
-        assertThat(answer.has("result")).as(method + " " + params + " → " + answer).isFalse();
+        assertThat(answer.has("result"))
+                .as(method + " " + params + " → " + answer)
+                .isFalse();
         assertThat(answer.path("error").path("message").asText())
                 .as(method + " " + params)
                 .startsWith("Serialization error: Invalid height");
@@ -202,15 +206,18 @@ class RpcParamsAndErrorsTest {
         }
         assertThat(rpc.result("metashrew_stateroot", 2)).isEqualTo(rpc.result("metashrew_stateroot", "2"));
         // An unknown method is "Method not found" whatever its params.
-        assertThat(rpc.post(raw("metashrew_nope", "{}")).body().path("error").path("message").asText())
+        assertThat(rpc.post(raw("metashrew_nope", "{}"))
+                        .body()
+                        .path("error")
+                        .path("message")
+                        .asText())
                 .isEqualTo("Generic error: Method not found");
         // In a batch, each bad request gets its own error and the good ones their results.
         JsonNode batch = rpc.post("[" + raw("metashrew_getblockhash", "[\"840243\"]") + ","
                         + raw("metashrew_getblockhash", "[1]") + "," + raw("metashrew_height", "[7]") + "]")
                 .body();
         assertThat(batch.get(0).path("error").path("code").asInt()).isEqualTo(JsonRpc.INVALID_PARAMS);
-        assertThat(batch.get(1).path("result").asText())
-                .isEqualTo(rpc.result("metashrew_getblockhash", 1));
+        assertThat(batch.get(1).path("result").asText()).isEqualTo(rpc.result("metashrew_getblockhash", 1));
         assertThat(batch.get(2).path("error").path("code").asInt()).isEqualTo(JsonRpc.INVALID_PARAMS);
         // A client's long text is cut in messages, never echoed whole.
         String longHeight = "9".repeat(100_000);
@@ -303,7 +310,10 @@ class RpcParamsAndErrorsTest {
             assertThat(failures.get(0).path("error").path("message").asText()).startsWith("Storage error: ");
             // Distinct requests, distinct ids.
             assertThat(failures.stream()
-                            .map(f -> f.path("error").path("data").path("request_id").asText())
+                            .map(f -> f.path("error")
+                                    .path("data")
+                                    .path("request_id")
+                                    .asText())
                             .distinct()
                             .count())
                     .isEqualTo(3);
@@ -315,7 +325,8 @@ class RpcParamsAndErrorsTest {
             log.removeHandler(capture);
         }
         // View traps and failures of the guest: the message says what failed, with no path or class name.
-        JsonNode trap = rpc.call("metashrew_view", "probe", JsonRpcTest.hex(Script.of().trap().ops()));
+        JsonNode trap = rpc.call(
+                "metashrew_view", "probe", JsonRpcTest.hex(Script.of().trap().ops()));
         assertSafe(trap);
         assertThat(trap.path("error").path("message").asText())
                 .startsWith("View function error: View function failed: Failed to execute view function 'probe'");
@@ -340,7 +351,12 @@ class RpcParamsAndErrorsTest {
         }
         // Wrong types and shapes.
         for (String body : List.of(
-                "42", "\"x\"", "null", "[1,2]", "{\"method\":5}", "{\"method\":\"metashrew_view\",\"params\":[{},[]]}")) {
+                "42",
+                "\"x\"",
+                "null",
+                "[1,2]",
+                "{\"method\":5}",
+                "{\"method\":\"metashrew_view\",\"params\":[{},[]]}")) {
             assertSafe(rpc.post(body).body());
         }
     }
@@ -359,7 +375,8 @@ class RpcParamsAndErrorsTest {
 
     @Test
     void scrubRemovesPathsAndClassNamesAndKeepsTheRest() {
-        assertThat(JsonRpc.scrub("wasm trap: unreachable at offset 12")).isEqualTo("wasm trap: unreachable at offset 12");
+        assertThat(JsonRpc.scrub("wasm trap: unreachable at offset 12"))
+                .isEqualTo("wasm trap: unreachable at offset 12");
         String scrubbed = JsonRpc.scrub("java.lang.IllegalStateException: at /var/lib/jshrew/db/000012.sst "
                 + "(file:/opt/x.jar) dev.jshrew.host.Foo$Bar.run() NullPointerException `StreamReadConstraints.x()`");
         assertThat(scrubbed).doesNotContain("/var", "/opt", "java.", "dev.jshrew", "Exception", "StreamRead");
@@ -378,8 +395,8 @@ class RpcParamsAndErrorsTest {
                 .isGreaterThanOrEqualTo(32 << 20);
         // Over HTTP: a 21,000,000-char hex input inside a body under the limit parses; the call reaches the view.
         RpcClient client = serve(node, null, limit);
-        String body = "{\"id\":1,\"method\":\"metashrew_view\",\"params\":[\"nosuch\",\"" + "00".repeat(10_500_000)
-                + "\"]}";
+        String body =
+                "{\"id\":1,\"method\":\"metashrew_view\",\"params\":[\"nosuch\",\"" + "00".repeat(10_500_000) + "\"]}";
         JsonNode answer = client.post(body).body();
         assertSafe(answer);
         assertThat(answer.path("error").path("message").asText())
