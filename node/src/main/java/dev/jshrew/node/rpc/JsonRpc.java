@@ -36,7 +36,7 @@ import java.util.regex.Pattern;
  * <p>As the original: errors are HTTP 200 with {@code {"error":{"code":-32000,"message":…},"id":…,"jsonrpc":"2.0"}}
  * and the original's message texts; keys are in alphabetical order; {@code id} is echoed ({@code null} if missing);
  * {@code jsonrpc} is not checked. Beyond the original (it panics or answers with plain HTTP errors): missing or
- * mistyped params are -32000 errors; batches (arrays) get an array of responses; a body that is not JSON is
+ * mistyped params are -32602 errors; batches (arrays) get an array of responses; a body that is not JSON is
  * {@code -32700} and a body that is not a request object is {@code -32600}, as JSON-RPC 2.0 says; numeric heights
  * work for {@code metashrew_stateroot} (C-55); {@code metashrew_preview} never writes to the store (C-59, C-60).
  *
