@@ -10,7 +10,7 @@ module dev.jshrew.node {
     requires org.eclipse.jetty.server;
     requires io.prometheus.metrics.core;
     requires io.prometheus.metrics.model;
-    requires io.prometheus.metrics.exporter.httpserver;
+    requires io.prometheus.writer.text;
     requires me.tongfei.progressbar;
 
     exports dev.jshrew.node.chain;

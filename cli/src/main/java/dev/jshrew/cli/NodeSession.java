@@ -60,7 +60,7 @@ final class NodeSession implements AutoCloseable {
             indexer = host.newIndexer(System.err::print);
             state = new ChainState(store);
             if (viewWorkers > 0) {
-                views = new ViewPool(viewWorkers, () -> host.newViewRunner(System.err::print), Duration.ofSeconds(60));
+                views = new ViewPool(viewWorkers, () -> host.newViewRunner(System.err::print), ViewPool.DEFAULT_WAIT);
                 resources.add(views);
             } else {
                 views = null;

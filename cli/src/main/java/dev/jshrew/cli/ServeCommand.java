@@ -7,6 +7,7 @@ import dev.jshrew.node.rpc.JsonRpc;
 import dev.jshrew.node.rpc.RpcServer;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,6 +70,30 @@ final class ServeCommand implements Callable<Integer> {
     String maxRequestSize;
 
     @Option(
+            names = "--max-batch-size",
+            paramLabel = "N",
+            defaultValue = "" + JsonRpc.Limits.DEFAULT_MAX_BATCH_SIZE,
+            description = "most requests in one JSON-RPC batch (default ${DEFAULT-VALUE});"
+                    + " a larger batch is one -32600 error")
+    int maxBatchSize;
+
+    @Option(
+            names = "--request-read-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "30s",
+            description = "longest a request body may take to arrive (default 30s);"
+                    + " a slower one gets -32600 and its connection is closed")
+    String requestReadTimeout;
+
+    @Option(
+            names = "--max-connections-per-address",
+            paramLabel = "N",
+            defaultValue = "" + RpcServer.Limits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            description = "JSON-RPC connections one client address may hold open at once (default ${DEFAULT-VALUE});"
+                    + " more are closed at once")
+    int maxConnectionsPerAddress;
+
+    @Option(
             names = "--rpc-threads",
             paramLabel = "N",
             defaultValue = "16",
@@ -89,14 +114,39 @@ final class ServeCommand implements Callable<Integer> {
         if (maxBody < 1024 || maxBody > Integer.MAX_VALUE - 16) {
             throw new JshrewException(ErrorCode.INPUT, "--max-request-size must be 1k…2g");
         }
+        if (maxBatchSize < 1) {
+            throw new JshrewException(ErrorCode.INPUT, "--max-batch-size must be at least 1, not " + maxBatchSize);
+        }
+        if (maxConnectionsPerAddress < 1) {
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "--max-connections-per-address must be at least 1, not " + maxConnectionsPerAddress);
+        }
+        if (rpcThreads < 1 || rpcThreads > 1024) {
+            throw new JshrewException(ErrorCode.INPUT, "--rpc-threads must be 1…1024, not " + rpcThreads);
+        }
+        Duration readTimeout = EngineArgs.parseTimeout("--request-read-timeout", requestReadTimeout);
+        if (readTimeout.isZero()) {
+            throw new JshrewException(ErrorCode.INPUT, "--request-read-timeout must be more than 0");
+        }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
         try (NodeSession session = new NodeSession(args, node, viewWorkers, host)) {
-            JsonRpc rpc = new JsonRpc(session.state, session.views, (method, ok) -> {
-                if (session.metrics != null) {
-                    session.metrics.rpcCall(method, ok);
-                }
-            });
-            try (RpcServer _ = startServer(rpc, (int) maxBody)) {
+            JsonRpc rpc = new JsonRpc(
+                    session.state,
+                    session.views,
+                    (method, ok) -> {
+                        if (session.metrics != null) {
+                            session.metrics.rpcCall(method, ok);
+                        }
+                    },
+                    new JsonRpc.Limits((int) maxBody, maxBatchSize));
+            RpcServer.Limits limits = new RpcServer.Limits(
+                    (int) maxBody,
+                    rpcThreads,
+                    readTimeout,
+                    RpcServer.Limits.DEFAULT_IDLE_TIMEOUT,
+                    maxConnectionsPerAddress);
+            try (RpcServer _ = startServer(rpc, limits)) {
                 session.sync();
                 if (node.exitAt == null && !session.stopRequested()) {
                     LOG.log(Level.INFO, "the block source is done; serving until stopped");
@@ -107,9 +157,9 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private RpcServer startServer(JsonRpc rpc, int maxBody) {
+    private RpcServer startServer(JsonRpc rpc, RpcServer.Limits limits) {
         try {
-            return new RpcServer(host, port, rpc, maxBody, rpcThreads);
+            return new RpcServer(host, port, rpc, limits);
         } catch (java.io.IOException e) {
             throw new JshrewException(
                     ErrorCode.INPUT, "cannot serve JSON-RPC on " + host + ":" + port + ": " + e.getMessage(), e);

@@ -46,6 +46,130 @@ class ServeCliTest {
     }
 
     @Test
+    void serveOptionsBoundBatchesSlowBodiesConnectionsAndMetricLabels() throws Exception {
+        // Issue 12 §2, §3 through the CLI: the options reach the server, and bad params are -32602.
+        for (String[] bad : List.of(
+                new String[] {"--max-batch-size", "0"},
+                new String[] {"--request-read-timeout", "0"},
+                new String[] {"--max-connections-per-address", "0"},
+                new String[] {"--rpc-threads", "0"})) {
+            CliTest.Run r = CliTest.jshrew(
+                    "serve",
+                    "--engine",
+                    "chicory",
+                    "--indexer",
+                    CliTest.indexer(),
+                    "--db",
+                    temp.resolve("x").toString(),
+                    "--blocks",
+                    CliTest.repo().resolve("sample/blocks").toString(),
+                    bad[0],
+                    bad[1]);
+            assertThat(r.code()).as(String.join(" ", bad)).isEqualTo(dev.jshrew.api.ErrorCode.INPUT.exitCode());
+            assertThat(r.err()).contains(bad[0]);
+        }
+        try (ChildJshrew serve = ChildJshrew.start(
+                List.of(),
+                "serve",
+                "--engine",
+                "chicory",
+                "--indexer",
+                CliTest.indexer(),
+                "--db",
+                temp.resolve("db").toString(),
+                "--blocks",
+                CliTest.repo().resolve("sample/blocks").toString(),
+                "--port",
+                "0",
+                "--metrics-port",
+                "0",
+                "--memory-commit",
+                "64m",
+                "--view-workers",
+                "1",
+                "--progress",
+                "off",
+                "--max-batch-size",
+                "2",
+                "--request-read-timeout",
+                "2s",
+                "--max-connections-per-address",
+                "3")) {
+            int port = Integer.parseInt(serve.awaitErr("serving JSON-RPC on http://127\\.0\\.0\\.1:(\\d+)", 60));
+            int metricsPort = Integer.parseInt(
+                    serve.awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 60));
+            serve.awaitErr("serving until stopped", 120);
+            RpcClient rpc = new RpcClient(port);
+            assertThat(rpc.call("metashrew_getblockhash", "840243")
+                            .path("error")
+                            .path("code")
+                            .asInt())
+                    .isEqualTo(-32602);
+            String one = "{\"id\":1,\"method\":\"metashrew_height\",\"params\":[]}";
+            assertThat(rpc.post("[" + one + "," + one + "]").body()).hasSize(2);
+            assertThat(rpc.post("[" + one + "," + one + "," + one + "]")
+                            .body()
+                            .path("error")
+                            .path("message")
+                            .asText())
+                    .isEqualTo("Invalid Request: a batch of 3 requests; the limit is 2");
+            // A body that trickles is answered and closed at the 2 s read deadline.
+            try (java.net.Socket slow = RpcClient.socket(port)) {
+                slow.getOutputStream()
+                        .write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                slow.setSoTimeout(10_000);
+                String got = new String(slow.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(got).contains("did not arrive within 2 s");
+            }
+            // Three connections from this address are the cap: of four, exactly one is closed at once.
+            List<java.net.Socket> idle = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) {
+                    idle.add(RpcClient.socket(port));
+                }
+                int closed = 0;
+                for (java.net.Socket s : idle) {
+                    s.setSoTimeout(1_500);
+                    try {
+                        if (s.getInputStream().read() == -1) {
+                            closed++;
+                        }
+                    } catch (java.net.SocketTimeoutException stillOpen) {
+                        // within the cap
+                    }
+                }
+                assertThat(closed).isEqualTo(1);
+            } finally {
+                for (java.net.Socket s : idle) {
+                    s.close();
+                }
+            }
+            // Made-up method names share the metrics label "other".
+            await("the address is under its cap again", 10, () -> {
+                try {
+                    return rpc.call("made_up_method_" + System.nanoTime()).has("error");
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            for (int i = 0; i < 50; i++) {
+                rpc.call("metashrew_made_up_" + i);
+            }
+            String metrics;
+            try (HttpClient http = HttpClient.newHttpClient()) {
+                metrics = http.send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+            }
+            assertThat(metrics).contains("jshrew_rpc_requests_total{method=\"other\",outcome=\"error\"}");
+            assertThat(metrics).doesNotContain("made_up");
+        }
+    }
+
+    @Test
     void servesWhileIndexingSurvivesAReorgAndStopsCleanly() throws Exception {
         var real = Fixtures.realBlocks();
         RegtestChain genesis = RegtestChain.startingWith(real.get(0L).bytes());

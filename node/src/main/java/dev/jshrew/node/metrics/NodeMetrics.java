@@ -1,21 +1,33 @@
 package dev.jshrew.node.metrics;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.jshrew.host.BlockResult;
+import dev.jshrew.node.http.HttpEndpoint;
+import dev.jshrew.node.rpc.JsonRpc;
 import dev.jshrew.node.sync.SyncListener;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
-import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
 
 /**
- * Prometheus metrics of a node, served in the text format at {@code http://HOST:PORT/metrics} by the client
- * library's own small HTTP server ({@code --metrics-port}):
+ * Prometheus metrics of a node, served in the text format at {@code http://HOST:PORT/metrics} ({@code
+ * --metrics-port}) by Jetty with the JSON-RPC server's limits ({@link HttpEndpoint}: slow or idle connections are
+ * closed without holding a thread, at most {@link #MAX_CONNECTIONS_PER_ADDRESS} connections per client address):
  *
  * <table>
  *   <caption>metrics</caption>
@@ -25,13 +37,13 @@ import java.util.function.LongSupplier;
  *   <tr><td>{@code jshrew_block_commit_seconds}</td><td>histogram: storage commit time per block</td></tr>
  *   <tr><td>{@code jshrew_last_block_seconds}</td><td>gauge: run + reset + commit of the last block</td></tr>
  *   <tr><td>{@code jshrew_committed_memory_bytes}</td><td>gauge: guest memory committed by the indexer and the view
- * instances</td></tr>
+ *   instances</td></tr>
  *   <tr><td>{@code jshrew_guest_memory_pages}</td><td>gauge: the indexing guest's high-water mark in the last
- * block</td></tr>
- *   <tr><td>{@code jshrew_blocks_indexed_total}, {@code jshrew_reorgs_total}, {@code
- * jshrew_block_failures_total}</td><td>counters</td></tr>
- *   <tr><td>{@code jshrew_rpc_requests_total{method,outcome}}</td><td>counter: JSON-RPC calls by method and
- * ok/error</td></tr>
+ *   block</td></tr>
+ *   <tr><td>{@code jshrew_blocks_indexed_total}, {@code jshrew_reorgs_total},
+ *   {@code jshrew_block_failures_total}</td><td>counters</td></tr>
+ *   <tr><td>{@code jshrew_rpc_requests_total{method,outcome}}</td><td>counter: JSON-RPC calls by method and ok/error; a
+ *   method the server does not have is counted as {@code other}, so clients cannot add series</td></tr>
  * </table>
  * Thread-safe.
  */
@@ -49,7 +61,12 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
     private final Counter reorgs;
     private final Counter failures;
     private final Counter rpc;
-    private HTTPServer server;
+    private HttpEndpoint server;
+
+    /** The metrics endpoint's idle timeout: a connection that sends nothing for this long is closed. */
+    public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+    /** The metrics endpoint's cap on connections open at once from one client address. */
+    public static final int MAX_CONNECTIONS_PER_ADDRESS = 16;
 
     /**
      * @param committedBytes guest memory committed now (indexer + views)
@@ -110,24 +127,59 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
 
     /** Serves {@code /metrics} on {@code host:port} (0: any free port). */
     public NodeMetrics serve(String host, int port) throws IOException {
-        server = HTTPServer.builder()
-                .hostname(host)
-                .port(port)
-                .registry(registry)
-                .buildAndStart();
-        LOG.log(Level.INFO, "serving Prometheus metrics on http://{0}:{1,number,#}/metrics", host, server.getPort());
+        return serve(host, port, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_ADDRESS);
+    }
+
+    /** Serves {@code /metrics} on {@code host:port} (0: any free port) with these limits. */
+    public NodeMetrics serve(String host, int port, Duration idleTimeout, int maxConnectionsPerAddress)
+            throws IOException {
+        HttpEndpoint.Limits limits = new HttpEndpoint.Limits(4, idleTimeout, maxConnectionsPerAddress);
+        PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+        Handler handler = new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws IOException {
+                if (!"/metrics".equals(Request.getPathInContext(request))) {
+                    response.setStatus(404);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+                    response.write(true, ByteBuffer.wrap("try /metrics\n".getBytes(UTF_8)), callback);
+                    return true;
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                writer.write(out, registry.scrape());
+                response.getHeaders().put(HttpHeader.CONTENT_TYPE, writer.getContentType());
+                response.write(true, ByteBuffer.wrap(out.toByteArray()), callback);
+                return true;
+            }
+        };
+        try {
+            server = new HttpEndpoint("jshrew-metrics", host, port, limits, handler);
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot serve metrics on " + host + ":" + port, e);
+        }
+        LOG.log(Level.INFO, "serving Prometheus metrics on http://{0}:{1,number,#}/metrics", host, server.port());
         return this;
     }
 
     /** The metrics port, once serving. */
     public int port() {
-        return server.getPort();
+        return server.port();
     }
 
-    /** Counts one JSON-RPC call. */
+    /** Counts one JSON-RPC call; a method the server does not have counts as {@code other}. */
     public void rpcCall(String method, boolean ok) {
-        String known = method.startsWith("metashrew_") && method.length() < 40 ? method : "other";
+        String known = JsonRpc.METHODS.contains(method) ? method : "other";
         rpc.labelValues(known, ok ? "ok" : "error").inc();
+    }
+
+    /** The registry's current series count (a scrape's data points), for tests and diagnostics. */
+    public int seriesCount() {
+        int n = 0;
+        for (var snapshot : registry.scrape()) {
+            n += snapshot.getDataPoints().size();
+        }
+        return n;
     }
 
     @Override

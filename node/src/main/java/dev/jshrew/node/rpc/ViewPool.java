@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -47,19 +48,45 @@ public final class ViewPool implements AutoCloseable {
         }
     }
 
+    /** How long a request waits for a free runner in {@code serve} before it fails. */
+    public static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
+
+    /** No runner became free within the wait, or the caller stopped waiting. */
+    public static final class Busy extends JshrewException {
+        private static final long serialVersionUID = 1L;
+
+        Busy(String message) {
+            super(ErrorCode.INPUT, message);
+        }
+    }
+
     /** Runs {@code call} on a free runner. */
     public <T> T with(Function<ViewRunner, T> call) {
-        ViewRunner runner;
+        return with(call, () -> false);
+    }
+
+    /**
+     * Runs {@code call} on a free runner.
+     *
+     * @param cancelled checked while waiting for a runner: once true, the call is not run ({@link Busy})
+     */
+    public <T> T with(Function<ViewRunner, T> call, BooleanSupplier cancelled) {
+        ViewRunner runner = null;
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
-            runner = idle.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+            while (runner == null) {
+                if (cancelled.getAsBoolean()) {
+                    throw new Busy("the caller stopped waiting for a view instance");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new Busy("all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
+                }
+                runner = idle.poll(Math.min(left, POLL_SLICE_NANOS), TimeUnit.NANOSECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JshrewException(ErrorCode.INPUT, "interrupted while waiting for a view instance", e);
-        }
-        if (runner == null) {
-            throw new JshrewException(
-                    ErrorCode.INPUT,
-                    "all " + all.size() + " view instances stayed busy for " + wait.toSeconds() + " s");
         }
         try {
             return call.apply(runner);
@@ -67,6 +94,8 @@ public final class ViewPool implements AutoCloseable {
             idle.add(runner);
         }
     }
+
+    private static final long POLL_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     /** Guest memory the runners committed at startup, in bytes (read once: runners are busy on other threads later). */
     public long committedBytes() {

@@ -242,14 +242,14 @@ class JsonRpcTest {
                         .body()
                         .toString())
                 .isEqualTo("{\"id\":7,\"jsonrpc\":\"2.0\",\"result\":\"6\"}");
-        // Wrong or missing params: -32000, not a dropped connection.
+        // Wrong or missing params: -32602 Invalid params (JSON-RPC 2.0), not a dropped connection.
         assertThat(rpc.call("metashrew_view").path("error").path("message").asText())
                 .startsWith("Invalid params: metashrew_view");
         assertThat(rpc.call("metashrew_view", 5, "00")
                         .path("error")
                         .path("code")
                         .asInt())
-                .isEqualTo(-32000);
+                .isEqualTo(-32602);
         assertThat(rpc.post("{\"id\":1,\"method\":\"metashrew_view\",\"params\":{\"a\":1}}")
                         .body()
                         .path("error")

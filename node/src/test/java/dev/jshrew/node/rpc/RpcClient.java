@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +22,24 @@ public final class RpcClient {
 
     public RpcClient(int port) {
         this.url = URI.create("http://127.0.0.1:" + port + "/");
+    }
+
+    /** 127.0.0.1. */
+    public static final InetAddress LOOPBACK = loopback();
+
+    private static InetAddress loopback() {
+        try {
+            return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A raw socket connected to 127.0.0.1:{@code port}, for tests that speak HTTP by hand. */
+    public static Socket socket(int port) throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(LOOPBACK, port), 5_000);
+        return s;
     }
 
     /** The HTTP status and the parsed body. */

@@ -5,6 +5,7 @@ import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.RunOptions;
 import dev.jshrew.host.StateRoot;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import dev.jshrew.node.chain.Backoff;
@@ -82,11 +83,16 @@ public final class TestNode implements AutoCloseable {
     }
 
     public TestNode(byte[] wasm, String name, Path db) {
+        this(wasm, name, db, Harness.testOptions(ResetMode.FAST));
+    }
+
+    /** A node with these run options (e.g. a view timeout). */
+    public TestNode(byte[] wasm, String name, Path db, RunOptions options) {
         host = IndexerHost.builder()
                 .engine("chicory", Map.of(), new CommittedMemoryProvider())
                 .module(name.substring(name.lastIndexOf('/') + 1), wasm)
                 .store(db)
-                .runOptions(Harness.testOptions(ResetMode.FAST))
+                .runOptions(options)
                 .open();
         store = host.store();
         indexer = host.newIndexer(guestLog::add);
