@@ -180,6 +180,7 @@ public final class IndexerHost implements AutoCloseable {
          *
          * @throws dev.jshrew.api.JshrewException as the engine, the store or the compiler report it
          */
+        @SuppressWarnings("try") // the failure path's try-with-resources only closes what was opened
         public IndexerHost open() {
             Objects.requireNonNull(memory, "engine(...) not set");
             Objects.requireNonNull(wasm, "module(...) not set");
