@@ -48,8 +48,11 @@ final class GraalLauncher {
         }
         long launcher = Long.getLong(LAUNCHER_PROPERTY, -1);
         // a launcher already gone has left this JVM to another parent (init or a subreaper)
-        ProcessHandle.current().parent().filter(p -> launcher < 0 || p.pid() == launcher).ifPresentOrElse(
-                parent -> parent.onExit().thenRun(GraalLauncher::launcherGone), GraalLauncher::launcherGone);
+        ProcessHandle.current()
+                .parent()
+                .filter(p -> launcher < 0 || p.pid() == launcher)
+                .ifPresentOrElse(
+                        parent -> parent.onExit().thenRun(GraalLauncher::launcherGone), GraalLauncher::launcherGone);
     }
 
     private static void launcherGone() {

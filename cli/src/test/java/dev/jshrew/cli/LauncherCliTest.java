@@ -65,21 +65,30 @@ class LauncherCliTest {
             String line;
             while ((line = out.readLine()) != null && !line.contains("serving JSON-RPC on")) {
                 seen.append(line).append('\n');
-                assertThat(System.nanoTime()).as("serving in time; output:\n" + seen).isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("serving in time; output:\n" + seen)
+                        .isLessThan(deadline);
             }
             assertThat(line).as("the relaunched JVM serves; output:\n" + seen).isNotNull();
-            Thread.ofPlatform().daemon().start(() -> { // keep its output flowing
-                try {
-                    out.lines().forEach(l -> {});
-                } catch (java.io.UncheckedIOException e) {
-                    // closed
-                }
-            });
+            Thread.ofPlatform()
+                    .daemon()
+                    .start(
+                            () -> { // keep its output flowing
+                                try {
+                                    out.lines().forEach(l -> {});
+                                } catch (java.io.UncheckedIOException e) {
+                                    // closed
+                                }
+                            });
 
             launcher.toHandle().destroyForcibly(); // SIGKILL: the launcher runs none of its hooks
             assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).isTrue();
             long start = System.nanoTime();
-            boolean ended = child.get().onExit().completeOnTimeout(null, 40, TimeUnit.SECONDS).get() != null;
+            boolean ended = child.get()
+                            .onExit()
+                            .completeOnTimeout(null, 40, TimeUnit.SECONDS)
+                            .get()
+                    != null;
             assertThat(ended).as("the relaunched JVM ends with its launcher").isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(40));
         } finally {

@@ -118,8 +118,7 @@ public abstract class ResetConformanceTest extends EngineTest {
         List<String> fast = run(ResetMode.FAST, "wat/probe.wasm", blocks);
         List<String> fresh = run(ResetMode.FRESH, "wat/probe.wasm", blocks);
         assertThat(fast).hasSize(4).noneMatch(s -> s.contains("failed")).containsExactlyElementsOf(fresh);
-        String grown = Hashes.hex(EngineConformanceTest.concat(
-                u32(2), u32(pages), u32(0x5A), u32(0x77), u32(0x77)));
+        String grown = Hashes.hex(EngineConformanceTest.concat(u32(2), u32(pages), u32(0x5A), u32(0x77), u32(0x77)));
         String pristine = Hashes.hex(EngineConformanceTest.concat(u32(2), u32(2), u32(0), u32(0), u32(0)));
         assertThat(fast.get(0)).contains(grown);
         assertThat(fast.get(1)).contains(pristine);
@@ -158,7 +157,8 @@ public abstract class ResetConformanceTest extends EngineTest {
             List<List<String>> dumps = new ArrayList<>();
             for (int height = 0; height < 4; height++) {
                 failResets.set(height % 2); // heights 1 and 3: the reset before the block fails once
-                indexer.indexBlock(height, Script.of().state().grow(3).obsFlush("o").block(height));
+                indexer.indexBlock(
+                        height, Script.of().state().grow(3).obsFlush("o").block(height));
                 dumps.add(EngineConformanceTest.hexDump(host.store().blockWrites(height)));
             }
             assertThat(dumps).hasSize(4).allSatisfy(d -> assertThat(d).isEqualTo(dumps.get(0)));
@@ -170,7 +170,9 @@ public abstract class ResetConformanceTest extends EngineTest {
                 failResets.set(1);
                 assertThat(views.view("probe", ops, 3)).isEqualTo(first);
                 assertThat(views.view("probe", ops, 3)).isEqualTo(first);
-                assertThat(instances.get()).as("the view's own instance, replaced once").isEqualTo(5);
+                assertThat(instances.get())
+                        .as("the view's own instance, replaced once")
+                        .isEqualTo(5);
             }
         }
     }
@@ -195,11 +197,14 @@ public abstract class ResetConformanceTest extends EngineTest {
                         throw e.getCause();
                     }
                     return switch (result) {
-                        case dev.jshrew.api.engine.WasmEngine e when method.getName().equals("create") ->
+                        case dev.jshrew.api.engine.WasmEngine e
+                        when method.getName().equals("create") ->
                             wrap(dev.jshrew.api.engine.WasmEngine.class, e, failResets, instances);
-                        case dev.jshrew.api.engine.CompiledModule m when method.getName().equals("compile") ->
+                        case dev.jshrew.api.engine.CompiledModule m
+                        when method.getName().equals("compile") ->
                             wrap(dev.jshrew.api.engine.CompiledModule.class, m, failResets, instances);
-                        case dev.jshrew.api.engine.ModuleInstance i when method.getName().equals("instantiate") -> {
+                        case dev.jshrew.api.engine.ModuleInstance i
+                        when method.getName().equals("instantiate") -> {
                             instances.incrementAndGet();
                             yield wrap(dev.jshrew.api.engine.ModuleInstance.class, i, failResets, instances);
                         }

@@ -148,10 +148,7 @@ public final class Sync {
         int failures = 0;
         long lastTipCheck = System.nanoTime();
         fetcher = newFetcher(next);
-        Thread watch = Thread.ofPlatform()
-                .daemon()
-                .name("jshrew-block-watch")
-                .start(this::watchRunningBlock);
+        Thread watch = Thread.ofPlatform().daemon().name("jshrew-block-watch").start(this::watchRunningBlock);
         listener.starting(next, source.live() ? -1 : source.blocksBetween(next, exitAt, source.bestHeight()));
         try {
             while (!stopped) {

@@ -386,7 +386,8 @@ class SyncTest {
             public void close() {}
         };
         jul.addHandler(handler);
-        try (TestNode node = new TestNode(Fixtures.guest("wat/long-start.wasm"), "long-start.wasm", temp.resolve("db"))) {
+        try (TestNode node =
+                new TestNode(Fixtures.guest("wat/long-start.wasm"), "long-start.wasm", temp.resolve("db"))) {
             NavigableMap<Long, byte[]> blocks = new TreeMap<>();
             for (long h = 0; h < 2; h++) {
                 byte[] block = new byte[84];

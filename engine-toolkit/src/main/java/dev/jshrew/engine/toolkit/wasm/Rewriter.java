@@ -670,11 +670,38 @@ final class Rewriter implements BodyRewriter.Layout {
         w.u32(1).u32(2).u8(0x7F);
         checkRange(w, 0, 2);
         // if u64(d) + u64(n) > 2 GiB: the part from max(d, 2 GiB) byte by byte, and n becomes the part below
-        w.u8(0x20).u32(0).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x42).s64(1L << 31).u8(0x56);
+        w.u8(0x20)
+                .u32(0)
+                .u8(0xAD)
+                .u8(0x20)
+                .u32(2)
+                .u8(0xAD)
+                .u8(0x7C)
+                .u8(0x42)
+                .s64(1L << 31)
+                .u8(0x56);
         w.u8(0x04).u8(0x40);
-        w.u8(0x20).u32(0).u8(0x41).s32(TWO_GIB).u8(0x20).u32(0).u8(0x41).s32(TWO_GIB).u8(0x4F).u8(0x1B);
+        w.u8(0x20)
+                .u32(0)
+                .u8(0x41)
+                .s32(TWO_GIB)
+                .u8(0x20)
+                .u32(0)
+                .u8(0x41)
+                .s32(TWO_GIB)
+                .u8(0x4F)
+                .u8(0x1B);
         w.u8(0x21).u32(3); // at = max(d, 2 GiB)
-        w.u8(0x20).u32(0).u8(0x20).u32(2).u8(0x6A).u8(0x20).u32(3).u8(0x6B).u8(0x21).u32(4); // high = d + n - at
+        w.u8(0x20)
+                .u32(0)
+                .u8(0x20)
+                .u32(2)
+                .u8(0x6A)
+                .u8(0x20)
+                .u32(3)
+                .u8(0x6B)
+                .u8(0x21)
+                .u32(4); // high = d + n - at
         w.u8(0x20).u32(2).u8(0x20).u32(4).u8(0x6B).u8(0x21).u32(2); // n -= high
         w.u8(0x02).u8(0x40).u8(0x03).u8(0x40);
         w.u8(0x20).u32(4).u8(0x45).u8(0x0D).u32(1); // br_if high == 0
@@ -696,13 +723,40 @@ final class Rewriter implements BodyRewriter.Layout {
         // (param $d i32) (param $s i32) (param $n i32) (local $i i32)
         WasmWriter w = new WasmWriter();
         w.u32(1).u32(1).u8(0x7F);
-        w.u8(0x20).u32(0).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x23).u32(bytesGlobal).u8(0x56);
-        w.u8(0x20).u32(1).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x23).u32(bytesGlobal).u8(0x56);
+        w.u8(0x20)
+                .u32(0)
+                .u8(0xAD)
+                .u8(0x20)
+                .u32(2)
+                .u8(0xAD)
+                .u8(0x7C)
+                .u8(0x23)
+                .u32(bytesGlobal)
+                .u8(0x56);
+        w.u8(0x20)
+                .u32(1)
+                .u8(0xAD)
+                .u8(0x20)
+                .u32(2)
+                .u8(0xAD)
+                .u8(0x7C)
+                .u8(0x23)
+                .u32(bytesGlobal)
+                .u8(0x56);
         w.u8(0x72);
         w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B);
         // if either range reaches above 2 GiB: byte by byte, upwards when d <= s, else downwards (memmove)
         for (int local : new int[] {0, 1}) {
-            w.u8(0x20).u32(local).u8(0xAD).u8(0x20).u32(2).u8(0xAD).u8(0x7C).u8(0x42).s64(1L << 31).u8(0x56);
+            w.u8(0x20)
+                    .u32(local)
+                    .u8(0xAD)
+                    .u8(0x20)
+                    .u32(2)
+                    .u8(0xAD)
+                    .u8(0x7C)
+                    .u8(0x42)
+                    .s64(1L << 31)
+                    .u8(0x56);
         }
         w.u8(0x72).u8(0x04).u8(0x40);
         w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x4D).u8(0x04).u8(0x40); // if d <=u s
@@ -758,20 +812,40 @@ final class Rewriter implements BodyRewriter.Layout {
             w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(base).u8(0x4B).u8(0x04).u8(0x40); // if highWater >u base
             w.u8(0x41).s32(k * GIB).u8(0x41).s32(0);
             w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(base).u8(0x6B).u8(0x22).u32(0); // local.tee 0
-            w.u8(0x41).s32(GIB_PAGES).u8(0x20).u32(0).u8(0x41).s32(GIB_PAGES).u8(0x49).u8(0x1B); // select min
+            w.u8(0x41)
+                    .s32(GIB_PAGES)
+                    .u8(0x20)
+                    .u32(0)
+                    .u8(0x41)
+                    .s32(GIB_PAGES)
+                    .u8(0x49)
+                    .u8(0x1B); // select min
             w.u8(0x41).s32(16).u8(0x74); // << 16
             w.u8(0xFC).u32(11).u8(0);
             w.u8(0x0B);
         }
         // from 2 GiB up, 64 bytes (eight i64.store) per turn until highWater << 16 (which wraps to 0 at 4 GiB)
-        w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(2 * GIB_PAGES).u8(0x4B).u8(0x04).u8(0x40);
+        w.u8(0x23)
+                .u32(highWaterGlobal)
+                .u8(0x41)
+                .s32(2 * GIB_PAGES)
+                .u8(0x4B)
+                .u8(0x04)
+                .u8(0x40);
         w.u8(0x41).s32(TWO_GIB).u8(0x21).u32(0);
         w.u8(0x03).u8(0x40);
         for (int offset = 0; offset < 64; offset += 8) {
             w.u8(0x20).u32(0).u8(0x42).s64(0).u8(0x37).u32(3).u32(offset);
         }
         w.u8(0x20).u32(0).u8(0x41).s32(64).u8(0x6A).u8(0x22).u32(0);
-        w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(16).u8(0x74).u8(0x47).u8(0x0D).u32(0); // br_if at != end
+        w.u8(0x23)
+                .u32(highWaterGlobal)
+                .u8(0x41)
+                .s32(16)
+                .u8(0x74)
+                .u8(0x47)
+                .u8(0x0D)
+                .u32(0); // br_if at != end
         w.u8(0x0B);
         w.u8(0x0B);
         // virtual size and high water back to the initial pages (the grow hook is not called)
