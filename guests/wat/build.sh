@@ -10,5 +10,8 @@ done
 sed 's/(memory (export "memory") 2)/(memory (export "memory") 2 40)/' probe.wat > /tmp/probe-max40.wat
 wat2wasm --enable-all /tmp/probe-max40.wat -o probe-max40.wasm
 printf 'not a wasm module' > malformed.wasm
+# an import of the unknown kind 0x07, and a type section whose declared size runs past the end of the module
+printf '\x00asm\x01\x00\x00\x00\x02\x08\x01\x03env\x01x\x07' > import-kind.wasm
+printf '\x00asm\x01\x00\x00\x00\x01\x10\x01\x60\x00' > truncated-section.wasm
 sha256sum *.wasm > SHA256SUMS
 cat SHA256SUMS

@@ -30,10 +30,36 @@ final class GraalLauncher {
 
     /** Set in the relaunched JVM, so it never relaunches again. */
     static final String RELAUNCHED_PROPERTY = "jshrew.graalwasm.relaunched";
+    /** The launcher's pid, given to the relaunched JVM so that it exits with it. */
+    static final String LAUNCHER_PROPERTY = "jshrew.graalwasm.launcher";
 
     private static final String ENGINE = "graalwasm";
 
     private GraalLauncher() {}
+
+    /**
+     * In the relaunched JVM: no orphan outlives the launcher. When the launcher ends, however it ends (SIGKILL
+     * included, which runs none of its hooks), this JVM exits as on SIGTERM: the current block finishes or the
+     * shutdown hook's bound ends it, and the database lock is released.
+     */
+    static void exitWithLauncher() {
+        if (!Boolean.getBoolean(RELAUNCHED_PROPERTY)) {
+            return;
+        }
+        long launcher = Long.getLong(LAUNCHER_PROPERTY, -1);
+        // a launcher already gone has left this JVM to another parent (init or a subreaper)
+        ProcessHandle.current()
+                .parent()
+                .filter(p -> launcher < 0 || p.pid() == launcher)
+                .ifPresentOrElse(
+                        parent -> parent.onExit().thenRun(GraalLauncher::launcherGone), GraalLauncher::launcherGone);
+    }
+
+    private static void launcherGone() {
+        LOG.log(Level.WARNING, "graalwasm: the launcher JVM has ended; stopping");
+        // on another thread: exit runs the shutdown hooks, which may wait for the current block
+        Thread.ofPlatform().name("jshrew-launcher-gone").start(() -> System.exit(143));
+    }
 
     /** Runs the command in a JVM with the Graal JIT when it needs one; returns that JVM's exit status, or empty. */
     static OptionalInt relaunchIfNeeded(String[] args) {
@@ -125,6 +151,7 @@ final class GraalLauncher {
         // warnings
         cmd.add("--sun-misc-unsafe-memory-access=allow");
         cmd.add("-D" + RELAUNCHED_PROPERTY + "=true");
+        cmd.add("-D" + LAUNCHER_PROPERTY + "=" + ProcessHandle.current().pid());
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

@@ -24,6 +24,7 @@ public final class Main {
 
     public static void main(String[] args) {
         // --engine graalwasm needs the Graal JIT: run the command in a JVM that has it (see GraalLauncher)
+        GraalLauncher.exitWithLauncher();
         java.util.OptionalInt relaunched = GraalLauncher.relaunchIfNeeded(args);
         System.exit(relaunched.isPresent() ? relaunched.getAsInt() : run(args));
     }

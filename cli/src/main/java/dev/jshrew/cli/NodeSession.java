@@ -95,7 +95,14 @@ final class NodeSession implements AutoCloseable {
         if (metrics != null) {
             listeners.add(metrics);
         }
+        boolean first = sync == null;
         sync = new Sync(source, indexer, state, node.syncOptions(), SyncListener.all(listeners));
+        if (metrics != null && first) {
+            metrics.runningBlock(() -> {
+                Sync current = sync;
+                return current == null ? 0 : current.runningSeconds();
+            });
+        }
         installHook();
         if (stopRequested) {
             return 0;

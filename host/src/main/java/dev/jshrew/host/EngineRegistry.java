@@ -48,6 +48,13 @@ public final class EngineRegistry {
         return new EngineRegistry(found);
     }
 
+    /** A registry of exactly these providers (tests, embedders that wrap an engine). */
+    public static EngineRegistry of(List<WasmEngineProvider> providers) {
+        List<WasmEngineProvider> sorted = new ArrayList<>(providers);
+        sorted.sort(Comparator.comparing(WasmEngineProvider::name));
+        return new EngineRegistry(sorted);
+    }
+
     /** Loads every provider visible to this class's loader. */
     public static EngineRegistry load() {
         return load(EngineRegistry.class.getClassLoader());

@@ -221,7 +221,6 @@ public final class IndexerHost implements AutoCloseable {
          *
          * @throws dev.jshrew.api.JshrewException as the engine, the store or the compiler report it
          */
-        @SuppressWarnings("try") // the try-with-resources below only closes what was opened
         public IndexerHost open() {
             Objects.requireNonNull(memory, "engine(...) not set");
             Objects.requireNonNull(wasm, "module(...) not set");

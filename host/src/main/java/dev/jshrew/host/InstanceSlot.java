@@ -158,6 +158,8 @@ final class InstanceSlot implements AutoCloseable {
                         .toPlainString() + " s";
     }
 
+    private long resetFailures;
+
     /** Time the last {@link #runStart} spent in {@code _start}. */
     long lastRunNanos() {
         return lastRunNanos;
@@ -181,6 +183,12 @@ final class InstanceSlot implements AutoCloseable {
                 } catch (UnsupportedOperationException e) {
                     LOG.log(Level.DEBUG, "engine {0} has no fast reset; re-instantiating", engineName);
                     replace(options.commitBytes());
+                } catch (RuntimeException e) {
+                    // never stay broken: an instance that cannot be reset is replaced by a fresh one (reset ≡ fresh),
+                    // and if that fails too the slot is empty and the next call instantiates again
+                    LOG.log(Level.WARNING, "engine " + engineName + ": instance failed to reset; replacing it", e);
+                    resetFailures++;
+                    replace(options.commitBytes());
                 }
             } else {
                 replace(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
@@ -191,10 +199,20 @@ final class InstanceSlot implements AutoCloseable {
         return instance;
     }
 
+    /** How many times a reset failed and the instance was replaced. */
+    long resetFailures() {
+        return resetFailures;
+    }
+
     private void replace(long commitBytes) {
         if (instance != null) {
-            instance.close();
+            ModuleInstance old = instance;
             instance = null;
+            try {
+                old.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "engine " + engineName + ": closing a broken instance failed", e);
+            }
         }
         instance = instantiate(commitBytes);
     }

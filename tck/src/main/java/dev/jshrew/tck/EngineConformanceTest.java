@@ -752,6 +752,36 @@ public abstract class EngineConformanceTest extends EngineTest {
     }
 
     @Test
+    @DisplayName("bad input: every engine refuses invalid and unsupported modules the same way, with the same code")
+    void invalidAndUnsupportedModulesAgree() {
+        java.util.Map<String, ErrorCode> expected = new java.util.LinkedHashMap<>();
+        expected.put("shared-memory.wasm", ErrorCode.MODULE_INVALID);
+        expected.put("two-memories.wasm", ErrorCode.MODULE_INVALID);
+        expected.put("memory64.wasm", ErrorCode.MODULE_INVALID);
+        expected.put("import-kind.wasm", ErrorCode.MODULE_INVALID);
+        expected.put("truncated-section.wasm", ErrorCode.MODULE_INVALID);
+        expected.put("malformed.wasm", ErrorCode.MODULE_INVALID);
+        expected.put("start-traps.wasm", ErrorCode.TRAP);
+        java.util.Map<String, Object> actual = new java.util.LinkedHashMap<>();
+        for (String guest : expected.keySet()) {
+            try {
+                new Harness(
+                                engineName(),
+                                engineOptions(),
+                                "wat/" + guest,
+                                temp.resolve(guest),
+                                Harness.testOptions(ResetMode.FAST))
+                        .close();
+                actual.put(guest, "accepted");
+            } catch (JshrewException e) {
+                actual.put(guest, e.code());
+                assertThat(e.getMessage()).as(guest).contains(engineName()).contains(guest);
+            }
+        }
+        assertThat(actual).containsExactlyEntriesOf(new java.util.LinkedHashMap<>(expected));
+    }
+
+    @Test
     @DisplayName("bad input: a module without _start, or importing a memory, is refused")
     void missingStartOrImportedMemory() {
         assertThatThrownBy(() -> harness("wat/nostart.wasm", "a"))

@@ -80,4 +80,137 @@ public abstract class ResetConformanceTest extends EngineTest {
         List<String> fresh = run(ResetMode.FRESH, "spendables/spendables.wasm", blocks);
         assertThat(fast).hasSize(100).noneMatch(s -> s.contains("failed")).containsExactlyElementsOf(fresh);
     }
+
+    @Test
+    @DisplayName("reset ≡ fresh after blocks that grow above 2 GiB (to the engine's cap when it cannot) and fill 2 GiB")
+    void highWaterAbove2GiB() {
+        boolean above = dev.jshrew.host.EngineRegistry.load()
+                .resolve(engineName())
+                .capabilities()
+                .contains(dev.jshrew.api.engine.EngineCapability.MEMORY_ABOVE_2GIB);
+        // 40000 pages is 2.44 GiB; an engine capped below 2 GiB goes to its 32767-page cap instead
+        long pages = above ? 40_000 : 32_767;
+        long top = pages << 16;
+        long high = top - 0x40_0000, bigFill = above ? 0x8000_0000L : 0x7000_0000L;
+        byte[] grow = Script.of()
+                .grow(pages - 2)
+                .size()
+                .fill(0x100_0000, bigFill) // a guest memory.fill of 2 GiB or more (an unsigned length)
+                .fill(high, 0x1000)
+                .store(top - 1)
+                .load(top - 1)
+                .load(high)
+                .load(0x100_0000 + bigFill - 1)
+                .obsFlush("o")
+                .ops();
+        byte[] look = Script.of()
+                .size()
+                .grow(pages - 2)
+                .load(high)
+                .load(top - 1)
+                .load(0x100_0000 + bigFill - 1)
+                .obsFlush("o")
+                .ops();
+        List<byte[]> blocks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            blocks.add(block(i % 2 == 0 ? grow : look, i));
+        }
+        List<String> fast = run(ResetMode.FAST, "wat/probe.wasm", blocks);
+        List<String> fresh = run(ResetMode.FRESH, "wat/probe.wasm", blocks);
+        assertThat(fast).hasSize(4).noneMatch(s -> s.contains("failed")).containsExactlyElementsOf(fresh);
+        String grown = Hashes.hex(EngineConformanceTest.concat(u32(2), u32(pages), u32(0x5A), u32(0x77), u32(0x77)));
+        String pristine = Hashes.hex(EngineConformanceTest.concat(u32(2), u32(2), u32(0), u32(0), u32(0)));
+        assertThat(fast.get(0)).contains(grown);
+        assertThat(fast.get(1)).contains(pristine);
+        assertThat(fast.get(2)).contains(grown);
+        assertThat(fast.get(3)).contains(pristine);
+    }
+
+    private static byte[] u32(long v) {
+        return EngineConformanceTest.u32(v);
+    }
+
+    private static byte[] block(byte[] ops, int nonce) {
+        byte[] block = new byte[80 + ops.length];
+        block[76] = (byte) nonce;
+        System.arraycopy(ops, 0, block, 80, ops.length);
+        return block;
+    }
+
+    @Test
+    @DisplayName("an instance whose reset fails is replaced: the next block and the next view run on a fresh instance")
+    void failedResetIsReplaced() {
+        java.util.concurrent.atomic.AtomicInteger failResets = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger instances = new java.util.concurrent.atomic.AtomicInteger();
+        dev.jshrew.api.engine.WasmEngineProvider real =
+                dev.jshrew.host.EngineRegistry.load().resolve(engineName());
+        dev.jshrew.api.engine.WasmEngineProvider flaky =
+                wrap(dev.jshrew.api.engine.WasmEngineProvider.class, real, failResets, instances);
+        try (dev.jshrew.host.IndexerHost host = dev.jshrew.host.IndexerHost.builder()
+                .registry(dev.jshrew.host.EngineRegistry.of(List.of(flaky)))
+                .engine(engineName(), engineOptions(), new dev.jshrew.memory.CommittedMemoryProvider())
+                .module("probe.wasm", Fixtures.guest("wat/probe.wasm"))
+                .store(temp.resolve("flaky"))
+                .runOptions(Harness.testOptions(ResetMode.FAST))
+                .open()) {
+            dev.jshrew.host.Indexer indexer = host.newIndexer(line -> {});
+            List<List<String>> dumps = new ArrayList<>();
+            for (int height = 0; height < 4; height++) {
+                failResets.set(height % 2); // heights 1 and 3: the reset before the block fails once
+                indexer.indexBlock(
+                        height, Script.of().state().grow(3).obsFlush("o").block(height));
+                dumps.add(EngineConformanceTest.hexDump(host.store().blockWrites(height)));
+            }
+            assertThat(dumps).hasSize(4).allSatisfy(d -> assertThat(d).isEqualTo(dumps.get(0)));
+            assertThat(failResets.get()).isEqualTo(0);
+            assertThat(instances.get()).as("one instance, replaced twice").isEqualTo(3);
+            try (dev.jshrew.host.ViewRunner views = host.newViewRunner(line -> {})) {
+                byte[] ops = Script.of().state().grow(3).ops();
+                byte[] first = views.view("probe", ops, 3);
+                failResets.set(1);
+                assertThat(views.view("probe", ops, 3)).isEqualTo(first);
+                assertThat(views.view("probe", ops, 3)).isEqualTo(first);
+                assertThat(instances.get())
+                        .as("the view's own instance, replaced once")
+                        .isEqualTo(5);
+            }
+        }
+    }
+
+    /** A decorator of the engine SPI whose instances' reset fails while {@code failResets} is above zero. */
+    private static <T> T wrap(
+            Class<T> type,
+            T target,
+            java.util.concurrent.atomic.AtomicInteger failResets,
+            java.util.concurrent.atomic.AtomicInteger instances) {
+        Object proxy = java.lang.reflect.Proxy.newProxyInstance(
+                type.getClassLoader(), new Class<?>[] {type}, (self, method, args) -> {
+                    if (method.getName().equals("reset") && type == dev.jshrew.api.engine.ModuleInstance.class) {
+                        if (failResets.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            throw new IllegalStateException("the test's reset failure");
+                        }
+                    }
+                    Object result;
+                    try {
+                        result = method.invoke(target, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    return switch (result) {
+                        case dev.jshrew.api.engine.WasmEngine e
+                        when method.getName().equals("create") ->
+                            wrap(dev.jshrew.api.engine.WasmEngine.class, e, failResets, instances);
+                        case dev.jshrew.api.engine.CompiledModule m
+                        when method.getName().equals("compile") ->
+                            wrap(dev.jshrew.api.engine.CompiledModule.class, m, failResets, instances);
+                        case dev.jshrew.api.engine.ModuleInstance i
+                        when method.getName().equals("instantiate") -> {
+                            instances.incrementAndGet();
+                            yield wrap(dev.jshrew.api.engine.ModuleInstance.class, i, failResets, instances);
+                        }
+                        case null, default -> result;
+                    };
+                });
+        return type.cast(proxy);
+    }
 }

@@ -13,6 +13,7 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.engine.toolkit.wasm.ModuleFacts;
 import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,6 +66,8 @@ final class ChicoryEngine implements WasmEngine {
         if (closed.get()) {
             throw new IllegalStateException("engine chicory is closed");
         }
+        // what every engine refuses (shared memory, multiple memories, ...), refused here the same way
+        ModuleFacts.read("engine chicory, module " + moduleName, wasm);
         byte[] canonical;
         try {
             canonical = NanCanonicalizer.canonicalize(moduleName, wasm);

@@ -125,6 +125,16 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
                 .register(registry);
     }
 
+    /** Exports {@code jshrew_block_running_seconds}: how long the block in the guest has run so far (0: none). */
+    public NodeMetrics runningBlock(java.util.function.DoubleSupplier seconds) {
+        GaugeWithCallback.builder()
+                .name("jshrew_block_running_seconds")
+                .help("seconds the block now being indexed has been running (0 between blocks)")
+                .callback(cb -> cb.call(seconds.getAsDouble()))
+                .register(registry);
+        return this;
+    }
+
     /** Serves {@code /metrics} on {@code host:port} (0: any free port). */
     public NodeMetrics serve(String host, int port) throws IOException {
         return serve(host, port, IDLE_TIMEOUT, MAX_CONNECTIONS_PER_ADDRESS);

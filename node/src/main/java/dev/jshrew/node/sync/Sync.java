@@ -63,6 +63,46 @@ public final class Sync {
         this.exitAt = options.exitAt().orElse(Long.MAX_VALUE);
     }
 
+    /** How often a block still running is logged: system property {@value #RUNNING_LOG_PROPERTY} (ms), 60 s. */
+    public static final String RUNNING_LOG_PROPERTY = "jshrew.block.running.log.ms";
+
+    private volatile long runningHeight = -1;
+    private volatile long runningSince;
+
+    /** Seconds the block now in the guest has been running (reset, run and commit); 0 between blocks. */
+    public double runningSeconds() {
+        long since = runningSince;
+        return runningHeight < 0 ? 0 : (System.nanoTime() - since) / 1e9;
+    }
+
+    /** Logs "block H running for N s" every interval while one block runs (a _start that never returns). */
+    private void watchRunningBlock() {
+        long interval = Math.max(1, Long.getLong(RUNNING_LOG_PROPERTY, 60_000));
+        long reported = -1, reports = 0;
+        try {
+            while (true) {
+                Thread.sleep(Math.max(1, interval / 10));
+                long height = runningHeight;
+                long since = runningSince;
+                if (height != reported) {
+                    reported = height;
+                    reports = 0;
+                }
+                if (height < 0) {
+                    continue;
+                }
+                long elapsedMs = (System.nanoTime() - since) / 1_000_000;
+                if (elapsedMs >= (reports + 1) * interval) {
+                    reports = elapsedMs / interval;
+                    String line = "block " + height + " running for " + elapsedMs / 1000 + " s";
+                    LOG.log(Level.WARNING, line);
+                }
+            }
+        } catch (InterruptedException e) {
+            // run() ended
+        }
+    }
+
     /** Asks {@link #run} to return soon (it checks between blocks). Thread-safe. */
     public void stop() {
         stopped = true;
@@ -108,6 +148,7 @@ public final class Sync {
         int failures = 0;
         long lastTipCheck = System.nanoTime();
         fetcher = newFetcher(next);
+        Thread watch = Thread.ofPlatform().daemon().name("jshrew-block-watch").start(this::watchRunningBlock);
         listener.starting(next, source.live() ? -1 : source.blocksBetween(next, exitAt, source.bestHeight()));
         try {
             while (!stopped) {
@@ -135,7 +176,14 @@ public final class Sync {
                     continue;
                 }
                 try {
-                    BlockResult result = indexer.indexBlock(height, block.block());
+                    BlockResult result;
+                    runningSince = System.nanoTime();
+                    runningHeight = height;
+                    try {
+                        result = indexer.indexBlock(height, block.block());
+                    } finally {
+                        runningHeight = -1;
+                    }
                     failures = 0;
                     indexed++;
                     state.countBlock();
@@ -163,6 +211,7 @@ public final class Sync {
                 }
             }
         } finally {
+            watch.interrupt();
             fetcher.close();
             listener.finished(state.tip());
         }

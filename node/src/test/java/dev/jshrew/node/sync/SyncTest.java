@@ -367,4 +367,66 @@ class SyncTest {
             assertThat(n.chainSummary(8)).isEqualTo(before);
         }
     }
+
+    @Test
+    void aBlockStillRunningIsLoggedEveryIntervalAndExportedAsItsRunningTime() throws Exception {
+        String previous = System.setProperty(Sync.RUNNING_LOG_PROPERTY, "100");
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger(Sync.class.getName());
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(handler);
+        try (TestNode node =
+                new TestNode(Fixtures.guest("wat/long-start.wasm"), "long-start.wasm", temp.resolve("db"))) {
+            NavigableMap<Long, byte[]> blocks = new TreeMap<>();
+            for (long h = 0; h < 2; h++) {
+                byte[] block = new byte[84];
+                block[76] = (byte) h;
+                block[80] = (byte) (h == 0 ? 60 : 0); // block 0: 60 million host calls (seconds), block 1: none
+                blocks.put(h, block);
+            }
+            Sync sync = new Sync(
+                    new dev.jshrew.node.chain.FixedChainSource<>(blocks, (h, b) -> b, "test blocks"),
+                    node.indexer,
+                    node.state,
+                    TestNode.options(0, 2L),
+                    new SyncListener() {});
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            Thread runner = Thread.ofPlatform().start(() -> {
+                try {
+                    sync.run();
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            TestNode.await("a running line", () -> lines.stream().anyMatch(l -> l.startsWith("block 0 running for ")));
+            double seen = sync.runningSeconds();
+            runner.join(Duration.ofSeconds(120));
+            assertThat(runner.isAlive()).isFalse();
+            assertThat(failure.get()).isNull();
+            assertThat(seen).isGreaterThan(0.09);
+            assertThat(sync.runningSeconds()).isZero();
+            assertThat(node.state.tip()).isEqualTo(1);
+            assertThat(lines).allMatch(l -> !l.startsWith("block") || l.matches("block 0 running for \\d+ s"));
+            assertThat(lines).noneMatch(l -> l.startsWith("block 1 running"));
+        } finally {
+            jul.removeHandler(handler);
+            if (previous == null) {
+                System.clearProperty(Sync.RUNNING_LOG_PROPERTY);
+            } else {
+                System.setProperty(Sync.RUNNING_LOG_PROPERTY, previous);
+            }
+        }
+    }
 }

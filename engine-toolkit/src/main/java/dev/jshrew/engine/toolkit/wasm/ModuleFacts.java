@@ -22,9 +22,9 @@ import java.util.OptionalInt;
  *
  * <p>Only the module's interface is decoded (types, imports, functions, memory, exports, start); every other
  * section is framed by its size and left to the engine to validate. Unlike {@link ResettableModule#rewrite},
- * nothing is refused for the in-place reset's sake: SIMD, imported memories and tables, exception tags and shared
- * memories are read. A module with more than one memory, a 64-bit memory or types the engine SPI cannot express
- * (GC types) cannot be read.
+ * nothing is refused for the in-place reset's sake: SIMD, imported memories and tables and exception tags are read.
+ * A module with more than one memory, a shared or 64-bit memory or types the engine SPI cannot express (GC types)
+ * cannot be read: every engine reads its modules here first, so they all refuse these the same way.
  *
  * <p>Immutable and thread-safe.
  */

@@ -710,7 +710,7 @@ final class ParsedModule {
 
     /**
      * Reads a memory's limits (of the defined or an imported memory): {@code [flags, initial, maximum or -1]}. For the
-     * interface a shared memory is read; 64-bit memories and custom page sizes are {@link Malformed} there.
+     * interface shared and 64-bit memories and custom page sizes are {@link Malformed}.
      */
     private long[] memoryLimits(WasmReader s) {
         int flagsPos = s.pos();
@@ -729,9 +729,13 @@ final class ParsedModule {
             }
             throw new Malformed(flagsPos, "64-bit memories are not supported");
         }
-        if ((flags & 0x02) != 0 && forRewrite) {
-            throw new Refused(
-                    "declares a shared memory (threads), which in-place reset does not support; use --reset fresh");
+        if ((flags & 0x02) != 0) {
+            if (forRewrite) {
+                throw new Refused(
+                        "declares a shared memory (threads), which in-place reset does not support; use --reset fresh");
+            }
+            // every engine refuses it the same way (chicory would run it): jshrew guests are single-threaded
+            throw new Malformed(flagsPos, "shared memories (threads) are not supported");
         }
         if (flags > 3) {
             throw new Malformed(flagsPos, "bad memory limits flags 0x" + Integer.toHexString(flags));

@@ -32,7 +32,7 @@ import java.util.Objects;
  */
 final class Rewriter implements BodyRewriter.Layout {
     private static final int TYPE_I_I = 0, TYPE_V_V = 1, TYPE_II_V = 2, TYPE_III_V = 3;
-    private static final int HALF_PAGES = 32768;
+    private static final int GIB_PAGES = 16384, GIB = 0x4000_0000;
 
     private final ParsedModule m;
     private final int limit;
@@ -655,18 +655,75 @@ final class Rewriter implements BodyRewriter.Layout {
         return w.toByteArray();
     }
 
+    /*
+     * Bulk memory above 2 GiB. GraalWasm 25 reads the address and length operands of memory.fill and memory.copy as
+     * signed ints: any part at or above 2 GiB fails ("memory access of negative length", an out-of-bounds address
+     * 0xFFFFFFFF8...). So the helpers and the reset never give a bulk instruction an address or a length of 2 GiB or
+     * more: what lies above 2 GiB is done with plain loads and stores, whose effective address every engine computes
+     * unsigned. Below 2 GiB (every memory of 32768 pages or less) nothing changes.
+     */
+
+    private static final int TWO_GIB = 0x8000_0000;
+
     private byte[] fillBody() {
+        // (param $d i32) (param $v i32) (param $n i32) (local $at i32) (local $high i32)
         WasmWriter w = new WasmWriter();
-        w.u32(0);
+        w.u32(1).u32(2).u8(0x7F);
         checkRange(w, 0, 2);
+        // if u64(d) + u64(n) > 2 GiB: the part from max(d, 2 GiB) byte by byte, and n becomes the part below
+        w.u8(0x20)
+                .u32(0)
+                .u8(0xAD)
+                .u8(0x20)
+                .u32(2)
+                .u8(0xAD)
+                .u8(0x7C)
+                .u8(0x42)
+                .s64(1L << 31)
+                .u8(0x56);
+        w.u8(0x04).u8(0x40);
+        w.u8(0x20)
+                .u32(0)
+                .u8(0x41)
+                .s32(TWO_GIB)
+                .u8(0x20)
+                .u32(0)
+                .u8(0x41)
+                .s32(TWO_GIB)
+                .u8(0x4F)
+                .u8(0x1B);
+        w.u8(0x21).u32(3); // at = max(d, 2 GiB)
+        w.u8(0x20)
+                .u32(0)
+                .u8(0x20)
+                .u32(2)
+                .u8(0x6A)
+                .u8(0x20)
+                .u32(3)
+                .u8(0x6B)
+                .u8(0x21)
+                .u32(4); // high = d + n - at
+        w.u8(0x20).u32(2).u8(0x20).u32(4).u8(0x6B).u8(0x21).u32(2); // n -= high
+        w.u8(0x02).u8(0x40).u8(0x03).u8(0x40);
+        w.u8(0x20).u32(4).u8(0x45).u8(0x0D).u32(1); // br_if high == 0
+        w.u8(0x20).u32(3).u8(0x20).u32(1).u8(0x3A).u32(0).u32(0); // i32.store8 at v
+        w.u8(0x20).u32(3).u8(0x41).s32(1).u8(0x6A).u8(0x21).u32(3);
+        w.u8(0x20).u32(4).u8(0x41).s32(1).u8(0x6B).u8(0x21).u32(4);
+        w.u8(0x0C).u32(0);
+        w.u8(0x0B).u8(0x0B);
+        w.u8(0x0B);
+        // the part below 2 GiB (never a zero-length fill at 2 GiB or above)
+        w.u8(0x20).u32(2).u8(0x04).u8(0x40);
         w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(11).u8(0);
+        w.u8(0x0B);
         w.u8(0x0B);
         return w.toByteArray();
     }
 
     private byte[] copyBody() {
+        // (param $d i32) (param $s i32) (param $n i32) (local $i i32)
         WasmWriter w = new WasmWriter();
-        w.u32(0);
+        w.u32(1).u32(1).u8(0x7F);
         w.u8(0x20)
                 .u32(0)
                 .u8(0xAD)
@@ -689,14 +746,52 @@ final class Rewriter implements BodyRewriter.Layout {
                 .u8(0x56);
         w.u8(0x72);
         w.u8(0x04).u8(0x40).u8(0x10).u32(oobFunc).u8(0x0B);
+        // if either range reaches above 2 GiB: byte by byte, upwards when d <= s, else downwards (memmove)
+        for (int local : new int[] {0, 1}) {
+            w.u8(0x20)
+                    .u32(local)
+                    .u8(0xAD)
+                    .u8(0x20)
+                    .u32(2)
+                    .u8(0xAD)
+                    .u8(0x7C)
+                    .u8(0x42)
+                    .s64(1L << 31)
+                    .u8(0x56);
+        }
+        w.u8(0x72).u8(0x04).u8(0x40);
+        w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x4D).u8(0x04).u8(0x40); // if d <=u s
+        w.u8(0x02).u8(0x40).u8(0x03).u8(0x40);
+        w.u8(0x20).u32(3).u8(0x20).u32(2).u8(0x46).u8(0x0D).u32(1); // br_if i == n
+        copyByte(w, 3);
+        w.u8(0x20).u32(3).u8(0x41).s32(1).u8(0x6A).u8(0x21).u32(3);
+        w.u8(0x0C).u32(0);
+        w.u8(0x0B).u8(0x0B);
+        w.u8(0x05);
+        w.u8(0x02).u8(0x40).u8(0x03).u8(0x40);
+        w.u8(0x20).u32(2).u8(0x45).u8(0x0D).u32(1); // br_if n == 0
+        w.u8(0x20).u32(2).u8(0x41).s32(1).u8(0x6B).u8(0x21).u32(2);
+        copyByte(w, 2);
+        w.u8(0x0C).u32(0);
+        w.u8(0x0B).u8(0x0B);
+        w.u8(0x0B);
+        w.u8(0x0F); // return
+        w.u8(0x0B);
         w.u8(0x20).u32(0).u8(0x20).u32(1).u8(0x20).u32(2).u8(0xFC).u32(10).u8(0).u8(0);
         w.u8(0x0B);
         return w.toByteArray();
     }
 
+    /** i32.store8(d + local, i32.load8_u(s + local)). */
+    private static void copyByte(WasmWriter w, int local) {
+        w.u8(0x20).u32(0).u8(0x20).u32(local).u8(0x6A);
+        w.u8(0x20).u32(1).u8(0x20).u32(local).u8(0x6A).u8(0x2D).u32(0).u32(0);
+        w.u8(0x3A).u32(0).u32(0);
+    }
+
     private byte[] resetBody() {
         WasmWriter w = new WasmWriter();
-        w.u32(0);
+        w.u32(1).u32(1).u8(0x7F); // (local i32): resetMemory's scratch
         if (m.hasMemory) {
             resetMemory(w);
         }
@@ -710,46 +805,49 @@ final class Rewriter implements BodyRewriter.Layout {
     }
 
     private void resetMemory(WasmWriter w) {
-        // zero [0, highWater * 64 KiB), in two fills when that is 2 GiB or more (a length must fit an i32)
-        w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(HALF_PAGES).u8(0x4F);
-        w.u8(0x04).u8(0x40);
-        w.u8(0x41)
-                .s32(0)
-                .u8(0x41)
-                .s32(0)
-                .u8(0x41)
-                .s32(0x8000_0000)
-                .u8(0xFC)
-                .u32(11)
-                .u8(0);
-        w.u8(0x41)
-                .s32(0x8000_0000)
-                .u8(0x41)
-                .s32(0)
-                .u8(0x23)
+        // zero [0, highWater * 64 KiB): below 2 GiB with memory.fill in parts of at most 1 GiB, part k when
+        // highWater > k GiB: memory.fill(k GiB, 0, min(highWater - k GiB in pages, 16384) << 16), local 0 holding the
+        // difference
+        for (int k = 0; k < 2; k++) {
+            int base = k * GIB_PAGES;
+            w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(base).u8(0x4B).u8(0x04).u8(0x40); // if highWater >u base
+            w.u8(0x41).s32(k * GIB).u8(0x41).s32(0);
+            w.u8(0x23).u32(highWaterGlobal).u8(0x41).s32(base).u8(0x6B).u8(0x22).u32(0); // local.tee 0
+            w.u8(0x41)
+                    .s32(GIB_PAGES)
+                    .u8(0x20)
+                    .u32(0)
+                    .u8(0x41)
+                    .s32(GIB_PAGES)
+                    .u8(0x49)
+                    .u8(0x1B); // select min
+            w.u8(0x41).s32(16).u8(0x74); // << 16
+            w.u8(0xFC).u32(11).u8(0);
+            w.u8(0x0B);
+        }
+        // from 2 GiB up, 64 bytes (eight i64.store) per turn until highWater << 16 (which wraps to 0 at 4 GiB)
+        w.u8(0x23)
                 .u32(highWaterGlobal)
                 .u8(0x41)
-                .s32(HALF_PAGES)
-                .u8(0x6B)
+                .s32(2 * GIB_PAGES)
+                .u8(0x4B)
+                .u8(0x04)
+                .u8(0x40);
+        w.u8(0x41).s32(TWO_GIB).u8(0x21).u32(0);
+        w.u8(0x03).u8(0x40);
+        for (int offset = 0; offset < 64; offset += 8) {
+            w.u8(0x20).u32(0).u8(0x42).s64(0).u8(0x37).u32(3).u32(offset);
+        }
+        w.u8(0x20).u32(0).u8(0x41).s32(64).u8(0x6A).u8(0x22).u32(0);
+        w.u8(0x23)
+                .u32(highWaterGlobal)
                 .u8(0x41)
                 .s32(16)
                 .u8(0x74)
-                .u8(0xFC)
-                .u32(11)
-                .u8(0);
-        w.u8(0x05);
-        w.u8(0x41)
-                .s32(0)
-                .u8(0x41)
-                .s32(0)
-                .u8(0x23)
-                .u32(highWaterGlobal)
-                .u8(0x41)
-                .s32(16)
-                .u8(0x74)
-                .u8(0xFC)
-                .u32(11)
-                .u8(0);
+                .u8(0x47)
+                .u8(0x0D)
+                .u32(0); // br_if at != end
+        w.u8(0x0B);
         w.u8(0x0B);
         // virtual size and high water back to the initial pages (the grow hook is not called)
         w.u8(0x41).s32(m.memInitial).u8(0x24).u32(pagesGlobal);
