@@ -412,7 +412,7 @@ class SyncTest {
             });
             TestNode.await("a running line", () -> lines.stream().anyMatch(l -> l.startsWith("block 0 running for ")));
             double seen = sync.runningSeconds();
-            runner.join(Duration.ofSeconds(120));
+            runner.join(Duration.ofMinutes(2));
             assertThat(runner.isAlive()).isFalse();
             assertThat(failure.get()).isNull();
             assertThat(seen).isGreaterThan(0.09);
