@@ -3,7 +3,7 @@
 # independent Python model (expected.py) and check the views. Usage: verify.sh [BLOCKDIR]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-DIR="${1:-/work/shared/data/blocks}"
+DIR="${1:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/blocks}"
 HOST="$HERE/../node-host/metashrew-host.mjs"
 WASM="$HERE/spendables.wasm"
 u32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
