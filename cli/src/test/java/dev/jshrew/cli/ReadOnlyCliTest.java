@@ -10,6 +10,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.cli.CliTest.Run;
 import dev.jshrew.host.Storages;
+import dev.jshrew.storage.rocksdb.DirectorySnapshot;
 import dev.jshrew.tck.Fixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -15,10 +15,10 @@ import java.util.stream.Stream;
  * Every file and directory under a directory with its size, modification time and SHA-256: two equal snapshots
  * mean nothing was created, changed or deleted. A missing directory is the empty map with one entry saying so.
  */
-final class DirectorySnapshot {
+public final class DirectorySnapshot {
     private DirectorySnapshot() {}
 
-    static Map<String, String> of(Path root) {
+    public static Map<String, String> of(Path root) {
         Map<String, String> entries = new TreeMap<>();
         if (!Files.exists(root)) {
             entries.put("", "missing");
