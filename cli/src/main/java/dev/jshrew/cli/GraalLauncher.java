@@ -106,7 +106,12 @@ final class GraalLauncher {
                     "jshrew-graalwasm-relaunch");
             Runtime.getRuntime().addShutdownHook(reaper);
             int status = child.waitFor();
-            Runtime.getRuntime().removeShutdownHook(reaper);
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException e) {
+                // SIGTERM: the JVM is shutting down and the reaper has stopped the child; the exit status is the
+                // signal's, and no stack trace is printed
+            }
             return OptionalInt.of(status);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "graalwasm: cannot relaunch the JVM ({0}); running here", e.getMessage());

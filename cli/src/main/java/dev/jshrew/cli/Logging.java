@@ -161,7 +161,12 @@ final class Logging {
             try {
                 return new MessageFormat(message, Locale.ROOT).format(plain);
             } catch (IllegalArgumentException e) {
-                return message;
+                // a typed placeholder ({1,number,#}) wants the number itself; its own pattern sets the format
+                try {
+                    return new MessageFormat(message, Locale.ROOT).format(params);
+                } catch (IllegalArgumentException again) {
+                    return message;
+                }
             }
         }
     }

@@ -28,6 +28,9 @@ class LoggingTest {
         // plain digits whatever the locale: never 840,243 or 840.243
         assertThat(line).isEqualTo("2026-12-05T20:31:07.000Z INFO    tip 840243, 1234.568 blocks/s, x"
                 + System.lineSeparator());
+        LogRecord typed = new LogRecord(Level.INFO, "serving JSON-RPC on http://{0}:{1,number,#}");
+        typed.setParameters(new Object[] {"127.0.0.1", 18080});
+        assertThat(new Logging.LineFormatter().formatMessage(typed)).isEqualTo("serving JSON-RPC on http://127.0.0.1:18080");
         assertThat(Logging.timestamp(Instant.parse("2026-12-05T20:31:07.412345Z")))
                 .isEqualTo("2026-12-05T20:31:07.412Z");
     }
