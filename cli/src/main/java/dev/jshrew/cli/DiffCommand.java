@@ -42,7 +42,11 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--db2", paramLabel = "DIR", description = "second database")
     Path db2;
 
-    @Option(names = "--from", paramLabel = "H", defaultValue = "0", description = "first height to compare (databases; default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--from",
+            paramLabel = "H",
+            defaultValue = "0",
+            description = "first height to compare (databases; default ${DEFAULT-VALUE})")
     long from;
 
     @Option(
@@ -57,7 +61,10 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--indexer2", paramLabel = "B.wasm", description = "indexer B (default: A)")
     Path indexer2;
 
-    @Option(names = "--engine", paramLabel = "NAME", description = "engine of A (default ${DEFAULT-VALUE}, as --engine of index)")
+    @Option(
+            names = "--engine",
+            paramLabel = "NAME",
+            description = "engine of A (default ${DEFAULT-VALUE}, as --engine of index)")
     String engine;
 
     @Option(

@@ -47,7 +47,8 @@ final class NodeArgs {
             names = "--start-block",
             paramLabel = "H",
             defaultValue = "0",
-            description = "first height on an empty database; a higher value than the indexed tip + 1 skips ahead (default ${DEFAULT-VALUE})")
+            description =
+                    "first height on an empty database; a higher value than the indexed tip + 1 skips ahead (default ${DEFAULT-VALUE})")
     long startBlock;
 
     @Option(names = "--exit-at", paramLabel = "H", description = "index only heights below H, then exit")
@@ -57,7 +58,8 @@ final class NodeArgs {
             names = "--max-reorg-depth",
             paramLabel = "N",
             defaultValue = "100",
-            description = "how deep a fork point is searched for before the node stops with an error (default ${DEFAULT-VALUE})")
+            description =
+                    "how deep a fork point is searched for before the node stops with an error (default ${DEFAULT-VALUE})")
     int maxReorgDepth;
 
     @Option(
@@ -86,7 +88,8 @@ final class NodeArgs {
             names = "--progress",
             paramLabel = "auto|bar|log|off",
             defaultValue = "auto",
-            description = "progress display: a bar on a terminal (auto), log lines otherwise (default ${DEFAULT-VALUE})")
+            description =
+                    "progress display: a bar on a terminal (auto), log lines otherwise (default ${DEFAULT-VALUE})")
     String progress;
 
     @Option(

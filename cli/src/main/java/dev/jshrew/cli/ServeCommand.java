@@ -66,7 +66,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--max-request-size",
             paramLabel = "SIZE",
             defaultValue = "32m",
-            description = "largest JSON-RPC request body (default ${DEFAULT-VALUE}; a preview of a 4 MB block is 8 MB of hex)")
+            description =
+                    "largest JSON-RPC request body (default ${DEFAULT-VALUE}; a preview of a 4 MB block is 8 MB of hex)")
     String maxRequestSize;
 
     @Option(

@@ -21,16 +21,14 @@ class ConfigCliTest {
         CliDefaults defaults = CliDefaults.load(args, env);
         CommandLine cli = Main.commandLine(defaults);
         defaults.checkKeys(cli);
-        CommandLine.ParseResult result =
-                cli.parseArgs(defaults.withRepeatables(Main.commandLine(defaults), args));
+        CommandLine.ParseResult result = cli.parseArgs(defaults.withRepeatables(Main.commandLine(defaults), args));
         return (ServeCommand) result.subcommand().commandSpec().userObject();
     }
 
     @Test
     void commandLineBeatsEnvironmentBeatsFileBeatsDefault() throws Exception {
         Path file = Files.writeString(
-                temp.resolve("jshrew.properties"),
-                """
+                temp.resolve("jshrew.properties"), """
                 # every option by its long name, without dashes
                 indexer = from-file.wasm
                 db = /from/file
@@ -41,8 +39,7 @@ class ConfigCliTest {
                 blocks = a.hex, b.hex
                 engine-option = mode=interpreter,x=y
                 dump-only-option-is-fine = no
-                """
-                        .replace("dump-only-option-is-fine = no\n", "height = 3\n"));
+                """.replace("dump-only-option-is-fine = no\n", "height = 3\n"));
         ServeCommand s = parseServe(
                 Map.of("JSHREW_HOST", "10.0.0.2", "JSHREW_VIEW_WORKERS", "6", "JSHREW_DB", "/from/env"),
                 "serve",
@@ -60,13 +57,17 @@ class ConfigCliTest {
         assertThat(s.args.indexer).as("a required option from the file").isEqualTo(Path.of("from-file.wasm"));
         assertThat(s.maxBatchSize).as("built-in").isEqualTo(100);
         assertThat(s.viewTimeout).as("built-in").isEqualTo("60s");
-        assertThat(s.node.blocks).as("a list on the command line replaces the file's").containsExactly(Path.of("c.hex"));
-        assertThat(s.args.engineOptions).as("a map from the file, element by element")
+        assertThat(s.node.blocks)
+                .as("a list on the command line replaces the file's")
+                .containsExactly(Path.of("c.hex"));
+        assertThat(s.args.engineOptions)
+                .as("a map from the file, element by element")
                 .containsExactly(Map.entry("mode", "interpreter"), Map.entry("x", "y"));
 
-        ServeCommand fromEnv = parseServe(
-                Map.of("JSHREW_BLOCKS", "p.hex,q.hex", "JSHREW_CONFIG", file.toString()), "serve");
-        assertThat(fromEnv.node.blocks).as("JSHREW_CONFIG names the file; an environment list beats the file's")
+        ServeCommand fromEnv =
+                parseServe(Map.of("JSHREW_BLOCKS", "p.hex,q.hex", "JSHREW_CONFIG", file.toString()), "serve");
+        assertThat(fromEnv.node.blocks)
+                .as("JSHREW_CONFIG names the file; an environment list beats the file's")
                 .containsExactly(Path.of("p.hex"), Path.of("q.hex"));
         assertThat(fromEnv.port).isEqualTo(2);
         assertThat(fromEnv.args.db).isEqualTo(Path.of("/from/file"));
@@ -93,7 +94,10 @@ class ConfigCliTest {
                 "engine = chicory\nindexer = " + CliTest.indexer() + "\n" + "blocks = "
                         + blocks.resolve("mainnet-000000.hex") + "," + blocks.resolve("mainnet-083636.hex") + "\n");
         HelpCliTest.Run r = HelpCliTest.jshrew(
-                Map.of("JSHREW_DB", db.toString(), "JSHREW_MEMORY_COMMIT", "off"), "index", "--config", file.toString());
+                Map.of("JSHREW_DB", db.toString(), "JSHREW_MEMORY_COMMIT", "off"),
+                "index",
+                "--config",
+                file.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).contains("indexed 2 block(s)").contains("engine chicory");
         HelpCliTest.Run dump = HelpCliTest.jshrew(Map.of("JSHREW_DB", db.toString()), "dump", "--height", "83636");

@@ -129,7 +129,8 @@ class HelpCliTest {
         CliDefaults defaults = CliDefaults.load(new String[0], Map.of());
         // all three are on the test class path, so the ranking's first
         assertThat(defaults.fastestEngine()).isEqualTo("wasmtime");
-        OptionSpec engine = tree().getSubcommands().get("index").getCommandSpec().findOption("--engine");
+        OptionSpec engine =
+                tree().getSubcommands().get("index").getCommandSpec().findOption("--engine");
         assertThat(defaults.defaultValue(engine)).isEqualTo("wasmtime");
         // the environment wins over the computed default
         assertThat(CliDefaults.load(new String[0], Map.of("JSHREW_ENGINE", "chicory"))

@@ -26,11 +26,13 @@ class LoggingTest {
         r.setParameters(new Object[] {840243L, 1234.5678, "x"});
         String line = new Logging.LineFormatter().format(r);
         // plain digits whatever the locale: never 840,243 or 840.243
-        assertThat(line).isEqualTo("2026-12-05T20:31:07.000Z INFO    tip 840243, 1234.568 blocks/s, x"
-                + System.lineSeparator());
+        assertThat(line)
+                .isEqualTo(
+                        "2026-12-05T20:31:07.000Z INFO    tip 840243, 1234.568 blocks/s, x" + System.lineSeparator());
         LogRecord typed = new LogRecord(Level.INFO, "serving JSON-RPC on http://{0}:{1,number,#}");
         typed.setParameters(new Object[] {"127.0.0.1", 18080});
-        assertThat(new Logging.LineFormatter().formatMessage(typed)).isEqualTo("serving JSON-RPC on http://127.0.0.1:18080");
+        assertThat(new Logging.LineFormatter().formatMessage(typed))
+                .isEqualTo("serving JSON-RPC on http://127.0.0.1:18080");
         assertThat(Logging.timestamp(Instant.parse("2026-12-05T20:31:07.412345Z")))
                 .isEqualTo("2026-12-05T20:31:07.412Z");
     }
@@ -43,19 +45,24 @@ class LoggingTest {
                 .containsEntry("dev.jshrew", Level.FINE)
                 .containsEntry("jshrew", Level.FINE);
         Logging.configure(List.of("debug", "org.eclipse.jetty=INFO"));
-        assertThat(java.util.logging.Logger.getLogger("dev.jshrew.node.sync.Sync").isLoggable(Level.FINE))
+        assertThat(java.util.logging.Logger.getLogger("dev.jshrew.node.sync.Sync")
+                        .isLoggable(Level.FINE))
                 .isTrue();
-        assertThat(java.util.logging.Logger.getLogger("jshrew.serve").isLoggable(Level.FINE)).isTrue();
+        assertThat(java.util.logging.Logger.getLogger("jshrew.serve").isLoggable(Level.FINE))
+                .isTrue();
         // the JDK's internals stay quiet at FINE and INFO
-        assertThat(java.util.logging.Logger.getLogger("jdk.internal.httpclient.debug").isLoggable(Level.INFO))
+        assertThat(java.util.logging.Logger.getLogger("jdk.internal.httpclient.debug")
+                        .isLoggable(Level.INFO))
                 .isFalse();
         assertThat(java.util.logging.Logger.getLogger("sun.net.www.protocol.http.HttpURLConnection")
                         .isLoggable(Level.FINE))
                 .isFalse();
         // asked for: Jetty at INFO, not below
-        assertThat(java.util.logging.Logger.getLogger("org.eclipse.jetty.server.Server").isLoggable(Level.INFO))
+        assertThat(java.util.logging.Logger.getLogger("org.eclipse.jetty.server.Server")
+                        .isLoggable(Level.INFO))
                 .isTrue();
-        assertThat(java.util.logging.Logger.getLogger("org.eclipse.jetty.server.Server").isLoggable(Level.FINE))
+        assertThat(java.util.logging.Logger.getLogger("org.eclipse.jetty.server.Server")
+                        .isLoggable(Level.FINE))
                 .isFalse();
     }
 
