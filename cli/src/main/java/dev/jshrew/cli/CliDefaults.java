@@ -227,7 +227,7 @@ final class CliDefaults implements CommandLine.IDefaultValueProvider {
         }
     }
 
-    private static void collectKeys(CommandLine cmd, TreeSet<String> known) {
+    private static void collectKeys(CommandLine cmd, java.util.Set<String> known) {
         for (OptionSpec o : cmd.getCommandSpec().options()) {
             if (!ownRules(o) || List.of(o.names()).contains(LOG_LEVEL)) {
                 longNames(o).forEach(n -> known.add(key(n)));

@@ -10,7 +10,8 @@ import java.text.DecimalFormat;
 import java.text.DecimalFormatSymbols;
 import java.text.MessageFormat;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,12 +172,13 @@ final class Logging {
         }
     }
 
+    private static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern(
+                    "uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
     /** Milliseconds, always three digits, in UTC: lines sort and compare as text. */
     static String timestamp(Instant instant) {
-        Instant ms = instant.truncatedTo(ChronoUnit.MILLIS);
-        String s = ms.toString();
-        // Instant.toString omits a zero fraction: 20:31:07Z, not 20:31:07.000Z
-        return ms.getNano() == 0 ? s.substring(0, s.length() - 1) + ".000Z" : s;
+        return TIMESTAMP.format(instant);
     }
 
     /** The one number format of log lines: integers as plain digits, fractions with a dot and up to 3 decimals. */
