@@ -42,7 +42,11 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--db2", paramLabel = "DIR", description = "second database")
     Path db2;
 
-    @Option(names = "--from", paramLabel = "H", defaultValue = "0", description = "first height to compare (databases)")
+    @Option(
+            names = "--from",
+            paramLabel = "H",
+            defaultValue = "0",
+            description = "first height to compare (databases; default ${DEFAULT-VALUE})")
     long from;
 
     @Option(
@@ -57,7 +61,10 @@ final class DiffCommand implements Callable<Integer> {
     @Option(names = "--indexer2", paramLabel = "B.wasm", description = "indexer B (default: A)")
     Path indexer2;
 
-    @Option(names = "--engine", paramLabel = "NAME", description = "engine of A (optional when only one is installed)")
+    @Option(
+            names = "--engine",
+            paramLabel = "NAME",
+            description = "engine of A (default ${DEFAULT-VALUE}, as --engine of index)")
     String engine;
 
     @Option(
@@ -85,10 +92,14 @@ final class DiffCommand implements Callable<Integer> {
             names = "--memory-commit",
             paramLabel = "SIZE|off",
             defaultValue = "off",
-            description = "guest memory each side commits (default off)")
+            description = "guest memory each side commits (default ${DEFAULT-VALUE})")
     String memoryCommit;
 
-    @Option(names = "--guest-memory-limit", paramLabel = "PAGES", defaultValue = "65536")
+    @Option(
+            names = "--guest-memory-limit",
+            paramLabel = "PAGES",
+            defaultValue = "65536",
+            description = "the most 64 KiB pages a guest may have (default ${DEFAULT-VALUE})")
     int guestMemoryLimit;
 
     @picocli.CommandLine.Mixin

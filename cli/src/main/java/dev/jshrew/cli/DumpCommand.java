@@ -18,10 +18,10 @@ import picocli.CommandLine.Option;
         description = "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote "
                 + "(sorted by unsigned key bytes), then `sha256 DIGEST`.")
 final class DumpCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, paramLabel = "DIR")
+    @Option(names = "--db", required = true, paramLabel = "DIR", description = "the database (opened read-only)")
     Path db;
 
-    @Option(names = "--height", required = true, paramLabel = "H")
+    @Option(names = "--height", required = true, paramLabel = "H", description = "the block to dump")
     long height;
 
     @Override

@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
 final class EngineArgs {
     @Option(
             names = "--engine",
-            description = "WebAssembly engine (see `jshrew engines`); optional when only one is installed")
+            paramLabel = "NAME",
+            description = "WebAssembly engine (see `jshrew engines`); default ${DEFAULT-VALUE}: the fastest"
+                    + " installed (wasmtime, then graalwasm, then chicory)")
     String engine;
 
     @Option(
@@ -42,8 +44,8 @@ final class EngineArgs {
     @Option(
             names = "--memory-commit",
             paramLabel = "SIZE|off",
-            description = "guest memory to commit physically at startup (default: the guest memory "
-                    + "limit, 4g); off commits nothing")
+            description = "guest memory to commit physically at startup (4g, 512m, ...); off commits nothing."
+                    + " Default: the guest memory limit (4g) for index and serve, off for view")
     String memoryCommit;
 
     @Option(
@@ -51,14 +53,15 @@ final class EngineArgs {
             paramLabel = "fast|fresh",
             defaultValue = "fast",
             description = "between blocks: fast (in-place reset of the committed instance) or fresh "
-                    + "(new, uncommitted instance per block: the reference behaviour)")
+                    + "(new, uncommitted instance per block: the reference behaviour); default ${DEFAULT-VALUE}")
     String reset;
 
     @Option(
             names = "--guest-memory-limit",
             paramLabel = "PAGES",
             defaultValue = "65536",
-            description = "the most 64 KiB pages a guest may have (deterministic configuration; default 65536 = 4 GiB)")
+            description =
+                    "the most 64 KiB pages a guest may have (deterministic configuration; default ${DEFAULT-VALUE}; 65536 = 4 GiB)")
     int guestMemoryLimit;
 
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */

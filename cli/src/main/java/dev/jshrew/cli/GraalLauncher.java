@@ -63,7 +63,18 @@ final class GraalLauncher {
 
     /** Runs the command in a JVM with the Graal JIT when it needs one; returns that JVM's exit status, or empty. */
     static OptionalInt relaunchIfNeeded(String[] args) {
-        if (!mentionsGraalwasm(args)
+        CliDefaults defaults;
+        try {
+            defaults = CliDefaults.load(args, System.getenv());
+            Logging.configure(defaults.logLevels(args));
+        } catch (dev.jshrew.api.JshrewException e) {
+            return OptionalInt.empty(); // Main.run reports it
+        }
+        // graalwasm from the command line, the environment or the config file, or as the default engine
+        boolean graalwasm = mentionsGraalwasm(args)
+                || mentionsGraalwasm(defaults.allValues().toArray(String[]::new))
+                || (ENGINE.equals(defaults.fastestEngine()) && !List.of(args).contains("--engine"));
+        if (!graalwasm
                 || Boolean.getBoolean(RELAUNCHED_PROPERTY)
                 || ModuleLayer.boot().findModule("org.graalvm.truffle").isPresent()) {
             return OptionalInt.empty();
@@ -74,7 +85,6 @@ final class GraalLauncher {
                 || !Files.isDirectory(home.resolve("graalvm/compiler"))) {
             return OptionalInt.empty();
         }
-        Logging.configure();
         List<String> command = command(home, args);
         LOG.log(
                 Level.INFO,
@@ -96,7 +106,12 @@ final class GraalLauncher {
                     "jshrew-graalwasm-relaunch");
             Runtime.getRuntime().addShutdownHook(reaper);
             int status = child.waitFor();
-            Runtime.getRuntime().removeShutdownHook(reaper);
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException e) {
+                // SIGTERM: the JVM is shutting down and the reaper has stopped the child; the exit status is the
+                // signal's, and no stack trace is printed
+            }
             return OptionalInt.of(status);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "graalwasm: cannot relaunch the JVM ({0}); running here", e.getMessage());

@@ -29,7 +29,7 @@ final class IndexCommand implements Callable<Integer> {
             names = "--metrics-host",
             paramLabel = "HOST",
             defaultValue = "127.0.0.1",
-            description = "address of the --metrics-port endpoint (default 127.0.0.1)")
+            description = "address of the --metrics-port endpoint (default ${DEFAULT-VALUE})")
     String metricsHost;
 
     @Override

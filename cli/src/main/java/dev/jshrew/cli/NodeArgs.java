@@ -47,7 +47,8 @@ final class NodeArgs {
             names = "--start-block",
             paramLabel = "H",
             defaultValue = "0",
-            description = "first height on an empty database; a higher value than the indexed tip + 1 skips ahead")
+            description =
+                    "first height on an empty database; a higher value than the indexed tip + 1 skips ahead (default ${DEFAULT-VALUE})")
     long startBlock;
 
     @Option(names = "--exit-at", paramLabel = "H", description = "index only heights below H, then exit")
@@ -57,21 +58,22 @@ final class NodeArgs {
             names = "--max-reorg-depth",
             paramLabel = "N",
             defaultValue = "100",
-            description = "how deep a fork point is searched for before the node stops with an error (default 100)")
+            description =
+                    "how deep a fork point is searched for before the node stops with an error (default ${DEFAULT-VALUE})")
     int maxReorgDepth;
 
     @Option(
             names = "--pipeline-size",
             paramLabel = "N",
             defaultValue = "8",
-            description = "blocks fetched ahead of the indexer (default 8)")
+            description = "blocks fetched ahead of the indexer (default ${DEFAULT-VALUE})")
     int pipelineSize;
 
     @Option(
             names = "--poll-interval-ms",
             paramLabel = "MS",
             defaultValue = "1000",
-            description = "how often a caught-up node polls bitcoind (default 1000)")
+            description = "how often a caught-up node polls bitcoind (default ${DEFAULT-VALUE})")
     long pollMillis;
 
     @Option(
@@ -79,21 +81,22 @@ final class NodeArgs {
             paramLabel = "MS",
             defaultValue = "1000",
             description =
-                    "first retry delay after a bitcoind failure; doubles up to 16x (default 1000: 1, 2, 4, 8, 16 s)")
+                    "first retry delay after a bitcoind failure; doubles up to 16x (default ${DEFAULT-VALUE}; 1000: 1, 2, 4, 8, 16 s)")
     long retryMillis;
 
     @Option(
             names = "--progress",
             paramLabel = "auto|bar|log|off",
             defaultValue = "auto",
-            description = "progress display: a bar on a terminal (auto), log lines otherwise")
+            description =
+                    "progress display: a bar on a terminal (auto), log lines otherwise (default ${DEFAULT-VALUE})")
     String progress;
 
     @Option(
             names = "--progress-interval-ms",
             paramLabel = "MS",
             defaultValue = "10000",
-            description = "how often the log-line progress display reports (default 10000)")
+            description = "how often the log-line progress display reports (default ${DEFAULT-VALUE})")
     long progressIntervalMillis;
 
     @Option(

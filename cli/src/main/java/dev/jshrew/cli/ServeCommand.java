@@ -36,21 +36,21 @@ final class ServeCommand implements Callable<Integer> {
             names = "--host",
             paramLabel = "HOST",
             defaultValue = "127.0.0.1",
-            description = "JSON-RPC (and metrics) bind address (default 127.0.0.1)")
+            description = "JSON-RPC (and metrics) bind address (default ${DEFAULT-VALUE})")
     String host;
 
     @Option(
             names = "--port",
             paramLabel = "PORT",
             defaultValue = "8080",
-            description = "JSON-RPC port (default 8080; 0: any free port, logged)")
+            description = "JSON-RPC port (default ${DEFAULT-VALUE}; 0: any free port, logged)")
     int port;
 
     @Option(
             names = "--view-workers",
             paramLabel = "N",
             defaultValue = "2",
-            description = "view instances, i.e. views and previews that run at once (default 2); each "
+            description = "view instances, i.e. views and previews that run at once (default ${DEFAULT-VALUE}); each "
                     + "commits --memory-commit")
     int viewWorkers;
 
@@ -59,14 +59,15 @@ final class ServeCommand implements Callable<Integer> {
             paramLabel = "DURATION",
             defaultValue = "60s",
             description = "longest a view (or each stage of a preview) may run before it fails with "
-                    + "an error, freeing its worker (default 60s; 0: no limit). Indexing never times out")
+                    + "an error, freeing its worker (default ${DEFAULT-VALUE}; 0: no limit). Indexing never times out")
     String viewTimeout;
 
     @Option(
             names = "--max-request-size",
             paramLabel = "SIZE",
             defaultValue = "32m",
-            description = "largest JSON-RPC request body (default 32m: a preview of a 4 MB block is 8 MB of hex)")
+            description =
+                    "largest JSON-RPC request body (default ${DEFAULT-VALUE}; a preview of a 4 MB block is 8 MB of hex)")
     String maxRequestSize;
 
     @Option(
@@ -81,7 +82,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--request-read-timeout",
             paramLabel = "DURATION",
             defaultValue = "30s",
-            description = "longest a request body may take to arrive (default 30s);"
+            description = "longest a request body may take to arrive (default ${DEFAULT-VALUE});"
                     + " a slower one gets -32600 and its connection is closed")
     String requestReadTimeout;
 
@@ -97,7 +98,7 @@ final class ServeCommand implements Callable<Integer> {
             names = "--rpc-threads",
             paramLabel = "N",
             defaultValue = "16",
-            description = "HTTP worker threads (default 16)")
+            description = "HTTP worker threads (default ${DEFAULT-VALUE})")
     int rpcThreads;
 
     @Override

@@ -15,7 +15,7 @@ final class ViewCommand implements Callable<Integer> {
     @Mixin
     EngineArgs args;
 
-    @Option(names = "--function", required = true, paramLabel = "NAME")
+    @Option(names = "--function", required = true, paramLabel = "NAME", description = "the view: an export () -> i32")
     String function;
 
     @Option(
@@ -32,7 +32,7 @@ final class ViewCommand implements Callable<Integer> {
             names = "--view-timeout",
             paramLabel = "DURATION",
             defaultValue = "0",
-            description = "longest the view may run before it fails (default 0: no limit; e.g. 30s)")
+            description = "longest the view may run before it fails (default ${DEFAULT-VALUE}; 0: no limit; e.g. 30s)")
     String viewTimeout;
 
     @Override

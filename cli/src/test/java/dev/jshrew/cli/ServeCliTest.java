@@ -212,8 +212,11 @@ class ServeCliTest {
                     "--retry-initial-delay-ms",
                     "50",
                     "--progress",
-                    "log")) {
-                // Jetty's own log lines reach jshrew's stderr log (SLF4J 2 -> slf4j-jdk14 -> java.util.logging).
+                    "log",
+                    "--log-level",
+                    "org.eclipse.jetty.server=INFO")) {
+                // Jetty's own log lines reach jshrew's stderr log (SLF4J 2 -> slf4j-jdk14 -> java.util.logging), at
+                // INFO when asked for (it logs at WARN otherwise)
                 serve.awaitErr("INFO +Started oejs\\.Server@", 60);
                 int port = Integer.parseInt(serve.awaitErr("serving JSON-RPC on http://127\\.0\\.0\\.1:(\\d+)", 60));
                 int metricsPort = Integer.parseInt(
@@ -330,7 +333,10 @@ class ServeCliTest {
                 // SIGTERM: the node finishes its block, closes the store and exits.
                 int status = serve.terminate();
                 assertThat(status).isEqualTo(143);
-                assertThat(serve.err()).contains("stopping: finishing the current block");
+                assertThat(serve.err())
+                        .contains("stopping: finishing the current block")
+                        .as("no stack trace on SIGTERM")
+                        .doesNotContainPattern("(?m)^\\s+at [\\w.$/]+\\(");
             }
         }
         String clean = temp.resolve("clean").toString();
@@ -366,6 +372,11 @@ class ServeCliTest {
                 "off")) {
             assertThat(serve.waitFor(120)).as(serve.err()).isZero();
             assertThat(serve.err()).contains("serving JSON-RPC on").contains("indexed 83636 ");
+            // every log line starts with an ISO-8601 UTC timestamp with the date; Jetty prints no banner by default
+            assertThat(serve.err().lines().filter(l -> l.contains(" INFO ")))
+                    .isNotEmpty()
+                    .allMatch(l -> l.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z INFO .*"));
+            assertThat(serve.err()).doesNotContain("oejs.Server").doesNotContain("jetty-12");
         }
     }
 }
