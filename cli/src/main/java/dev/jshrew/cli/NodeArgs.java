@@ -163,7 +163,9 @@ final class NodeArgs {
             return Integer.parseInt(pipelineSize.strip());
         } catch (NumberFormatException e) {
             throw new JshrewException(
-                    ErrorCode.INPUT, "--pipeline-size must be auto or a number of blocks, not '" + pipelineSize + "'", e);
+                    ErrorCode.INPUT,
+                    "--pipeline-size must be auto or a number of blocks, not '" + pipelineSize + "'",
+                    e);
         }
     }
 

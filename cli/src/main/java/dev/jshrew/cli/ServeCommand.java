@@ -40,8 +40,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--host",
             paramLabel = "HOST",
             defaultValue = "${env:HOST:-127.0.0.1}",
-            description = "JSON-RPC (and metrics) bind address (default: the environment variable HOST, "
-                    + "else 127.0.0.1)")
+            description =
+                    "JSON-RPC (and metrics) bind address (default: the environment variable HOST, " + "else 127.0.0.1)")
     String host;
 
     @Option(

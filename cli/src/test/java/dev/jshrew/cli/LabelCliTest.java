@@ -71,11 +71,14 @@ class LabelCliTest {
             assertThat(other.blockWrites(1).keySet()).containsExactly(b("k"), b("only-b"));
             // The chain index is shared, as in the original.
             assertThat(a.tip()).isEqualTo(other.tip()).hasValue(2);
-            assertThat(other.blockHash(0).orElseThrow()).isEqualTo(a.blockHash(0).orElseThrow());
-            assertThat(other.stateRoot(2).orElseThrow()).isEqualTo(raw.stateRoot(2).orElseThrow());
+            assertThat(other.blockHash(0).orElseThrow())
+                    .isEqualTo(a.blockHash(0).orElseThrow());
+            assertThat(other.stateRoot(2).orElseThrow())
+                    .isEqualTo(raw.stateRoot(2).orElseThrow());
 
             // The first block recorded label a: b and no label are refused, a passes.
-            assertThat(raw.meta(LabeledStore.META_LABEL)).hasValueSatisfying(v -> assertThat(v).isEqualTo(b("a")));
+            assertThat(raw.meta(LabeledStore.META_LABEL))
+                    .hasValueSatisfying(v -> assertThat(v).isEqualTo(b("a")));
             LabeledStore.check(raw, "a");
             for (String wrong : new String[] {"b", null}) {
                 assertThatThrownBy(() -> LabeledStore.check(raw, wrong))
@@ -91,8 +94,8 @@ class LabelCliTest {
         for (String bad : new String[] {"", "a:b", "x://y", "tab\t"}) {
             assertThatThrownBy(() -> new LabeledStore(null, bad))
                     .as(bad)
-                    .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code())
-                            .isEqualTo(ErrorCode.INPUT));
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
         }
     }
 
@@ -147,15 +150,21 @@ class LabelCliTest {
             assertThat(l.tip()).isEqualTo(p.tip()).hasValue(83636);
             for (long h : new long[] {0, 83636}) {
                 // The root is jshrew's over the guest's keys: equal to the unlabelled database's, never zero.
-                assertThat(l.stateRoot(h).orElseThrow()).as("root " + h).isEqualTo(p.stateRoot(h).orElseThrow());
+                assertThat(l.stateRoot(h).orElseThrow())
+                        .as("root " + h)
+                        .isEqualTo(p.stateRoot(h).orElseThrow());
                 assertThat(l.stateRoot(h).orElseThrow()).isNotEqualTo(new byte[32]);
-                assertThat(l.blockHash(h).orElseThrow()).isEqualTo(p.blockHash(h).orElseThrow());
+                assertThat(l.blockHash(h).orElseThrow())
+                        .isEqualTo(p.blockHash(h).orElseThrow());
                 NavigableMap<byte[], byte[]> raw = l.blockWrites(h);
                 assertThat(raw).isNotEmpty();
-                assertThat(raw.keySet()).allMatch(k -> new String(k, StandardCharsets.ISO_8859_1).startsWith("alkanes://"));
+                assertThat(raw.keySet())
+                        .allMatch(k -> new String(k, StandardCharsets.ISO_8859_1).startsWith("alkanes://"));
                 NavigableMap<byte[], byte[]> mine = new LabeledStore(l, "alkanes").blockWrites(h);
-                assertThat(mine.keySet()).containsExactlyElementsOf(p.blockWrites(h).keySet());
-                assertThat(mine.values()).containsExactlyElementsOf(p.blockWrites(h).values());
+                assertThat(mine.keySet())
+                        .containsExactlyElementsOf(p.blockWrites(h).keySet());
+                assertThat(mine.values())
+                        .containsExactlyElementsOf(p.blockWrites(h).values());
             }
         }
 

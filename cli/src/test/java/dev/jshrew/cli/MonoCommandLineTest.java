@@ -80,7 +80,9 @@ class MonoCommandLineTest {
         ServeCliTest.await(
                 "metashrew_height " + height,
                 60,
-                () -> send(http, host, port, "POST", "http://localhost:8080").body().equals(expected));
+                () -> send(http, host, port, "POST", "http://localhost:8080")
+                        .body()
+                        .equals(expected));
     }
 
     @Test
@@ -165,7 +167,9 @@ class MonoCommandLineTest {
                 }
                 CliTest.Run r = CliTest.jshrew(args.toArray(String[]::new));
                 assertThat(r.code()).as(command + " " + c[0]).isEqualTo(2);
-                assertThat(r.err().lines().findFirst().orElse("")).contains(c[0]).contains(c[2]);
+                assertThat(r.err().lines().findFirst().orElse(""))
+                        .contains(c[0])
+                        .contains(c[2]);
             }
         }
         assertThat(db).doesNotExist();
@@ -239,7 +243,8 @@ class MonoCommandLineTest {
         assertThat(view.out().strip()).isEqualTo(Fixtures.realBlocks().get(0L).hash());
         CliTest.Run dump = CliTest.jshrew("dump", "--db-path", db, "--height", "0");
         assertThat(dump.code()).as(dump.err()).isZero();
-        assertThat(dump.out()).isEqualTo(CliTest.jshrew("dump", "--db", db, "--height", "0").out());
+        assertThat(dump.out())
+                .isEqualTo(CliTest.jshrew("dump", "--db", db, "--height", "0").out());
         assertThat(dump.out()).contains("sha256 ");
     }
 }

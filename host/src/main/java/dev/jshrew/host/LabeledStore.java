@@ -58,8 +58,7 @@ public final class LabeledStore implements KeyValueStore {
      * @throws JshrewException {@link ErrorCode#INPUT} naming both
      */
     public static void check(ChainIndex store, String label) {
-        Optional<String> recorded =
-                store.meta(META_LABEL).map(v -> new String(v, StandardCharsets.UTF_8));
+        Optional<String> recorded = store.meta(META_LABEL).map(v -> new String(v, StandardCharsets.UTF_8));
         if (recorded.isPresent() && !recorded.get().equals(label)) {
             throw new JshrewException(
                     ErrorCode.INPUT,
@@ -67,7 +66,9 @@ public final class LabeledStore implements KeyValueStore {
                             + (label == null ? "without a label" : "--label " + label)
                             + ": its keys are under that label (give --label " + recorded.get() + ")");
         }
-        if (recorded.isEmpty() && label != null && store.meta(Indexer.META_INDEXER).isPresent()) {
+        if (recorded.isEmpty()
+                && label != null
+                && store.meta(Indexer.META_INDEXER).isPresent()) {
             throw new JshrewException(
                     ErrorCode.INPUT,
                     "the database was indexed without a label, not with --label " + label

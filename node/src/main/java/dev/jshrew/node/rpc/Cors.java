@@ -55,7 +55,8 @@ public record Cors(boolean any, List<String> origins) {
                 .map(Cors::normalise)
                 .toList();
         if (list.isEmpty() || list.contains("")) {
-            throw new IllegalArgumentException("--cors takes * or a comma-separated list of origins, not '" + text + "'");
+            throw new IllegalArgumentException(
+                    "--cors takes * or a comma-separated list of origins, not '" + text + "'");
         }
         for (String origin : list) {
             int scheme = origin.indexOf("://");

@@ -56,7 +56,8 @@ public record SyncOptions(
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(backoff, "backoff");
         if (reorgCheckThreshold < 0) {
-            throw new IllegalArgumentException("--reorg-check-threshold must be at least 0, not " + reorgCheckThreshold);
+            throw new IllegalArgumentException(
+                    "--reorg-check-threshold must be at least 0, not " + reorgCheckThreshold);
         }
     }
 

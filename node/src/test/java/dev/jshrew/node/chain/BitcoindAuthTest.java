@@ -67,6 +67,7 @@ class BitcoindAuthTest {
         Files.writeString(cookie, "__cookie__:def\n"); // bitcoind restarted: re-read
         assertThat(fromCookie.header()).contains(basic("__cookie__:def"));
         assertThatThrownBy(() -> BitcoindAuth.of("u:p", cookie, PLAIN))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INPUT));
     }
 }

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * gets on every answer, preflights answered with 204, and no CORS header at all for any other origin.
  */
 class CorsTest {
-    private static final String RPC_HEIGHT = "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"metashrew_height\",\"params\":[]}";
+    private static final String RPC_HEIGHT =
+            "{\"id\":1,\"jsonrpc\":\"2.0\",\"method\":\"metashrew_height\",\"params\":[]}";
 
     @TempDir
     Path temp;
@@ -40,14 +41,17 @@ class CorsTest {
         assertThat(list.allowOrigin("null")).isEmpty();
         assertThat(Cors.defaults().origins()).containsExactly("http://localhost:8080");
         assertThat(Cors.NONE.allowOrigin("http://localhost:8080")).isEmpty();
-        for (String bad : List.of("", " ", "wallet.example", "http://a.example/path", "http://a.example,", "https://")) {
+        for (String bad :
+                List.of("", " ", "wallet.example", "http://a.example/path", "http://a.example,", "https://")) {
             assertThatThrownBy(() -> Cors.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
         }
     }
 
     HttpResponse<String> send(int port, String method, String origin, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (origin != null) {
             b.header("Origin", origin);
         }
@@ -80,8 +84,8 @@ class CorsTest {
                         new JsonRpc(node.state, node.views, (m, ok) -> {}),
                         RpcServer.Limits.of(1 << 20, 4),
                         Cors.parse("*"));
-                RpcServer none = new RpcServer(
-                        "127.0.0.1", 0, new JsonRpc(node.state, node.views, (m, ok) -> {}), 1 << 20, 4);
+                RpcServer none =
+                        new RpcServer("127.0.0.1", 0, new JsonRpc(node.state, node.views, (m, ok) -> {}), 1 << 20, 4);
                 HttpClient client = HttpClient.newHttpClient()) {
             http = client; // closed before the servers, so their graceful stop has no open connection to wait for
             // A preflight from an allowed origin: 204, the origin, methods, the requested headers, max age.
@@ -114,7 +118,8 @@ class CorsTest {
             // * allows any origin with "*".
             HttpResponse<String> anyPreflight = send(any.port(), "OPTIONS", "https://evil.example", null);
             assertThat(anyPreflight.statusCode()).isEqualTo(204);
-            assertThat(anyPreflight.headers().firstValue("Access-Control-Allow-Origin")).contains("*");
+            assertThat(anyPreflight.headers().firstValue("Access-Control-Allow-Origin"))
+                    .contains("*");
             assertThat(send(any.port(), "POST", "https://evil.example", RPC_HEIGHT)
                             .headers()
                             .firstValue("Access-Control-Allow-Origin"))

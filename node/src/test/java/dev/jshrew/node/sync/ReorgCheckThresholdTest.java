@@ -70,13 +70,17 @@ class ReorgCheckThresholdTest {
             TestNode.await("five polls", () -> fake.calls("getblockcount").size() >= counts + 5);
             // No hash compared, so the equal-length branch goes unnoticed: the tip is still a's.
             assertThat(fake.calls("getblockhash")).hasSize(hashes);
-            assertThat(n.store.blockHash(8)).hasValueSatisfying(h -> assertThat(h).isEqualTo(a.hash(8)));
+            assertThat(n.store.blockHash(8))
+                    .hasValueSatisfying(h -> assertThat(h).isEqualTo(a.hash(8)));
 
             RegtestChain longer = SyncTest.chain(c, 1, "c2");
             fake.serve(longer);
             TestNode.await(
                     "tip c2/9",
-                    () -> n.store.blockHash(9).map(h -> Arrays.equals(h, longer.hash(9))).orElse(false));
+                    () -> n.store
+                            .blockHash(9)
+                            .map(h -> Arrays.equals(h, longer.hash(9)))
+                            .orElse(false));
             for (long h = 6; h <= 9; h++) {
                 assertThat(n.store.blockHash(h).orElseThrow()).as("hash " + h).isEqualTo(longer.hash(h));
             }
