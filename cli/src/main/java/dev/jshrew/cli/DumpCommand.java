@@ -18,7 +18,11 @@ import picocli.CommandLine.Option;
         description = "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote "
                 + "(sorted by unsigned key bytes), then `sha256 DIGEST`.")
 final class DumpCommand implements Callable<Integer> {
-    @Option(names = "--db", required = true, paramLabel = "DIR", description = "the database (opened read-only)")
+    @Option(
+            names = {"--db", "--db-path"},
+            required = true,
+            paramLabel = "DIR",
+            description = "the database, opened read-only (--db-path: rockshrew-mono's name)")
     Path db;
 
     @Option(names = "--height", required = true, paramLabel = "H", description = "the block to dump")

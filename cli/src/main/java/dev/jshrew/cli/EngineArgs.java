@@ -38,8 +38,19 @@ final class EngineArgs {
     @Option(names = "--indexer", required = true, paramLabel = "FILE.wasm", description = "the indexer module")
     Path indexer;
 
-    @Option(names = "--db", required = true, paramLabel = "DIR", description = "RocksDB directory (created if missing)")
+    @Option(
+            names = {"--db", "--db-path"},
+            required = true,
+            paramLabel = "DIR",
+            description = "RocksDB directory (created if missing; --db-path: rockshrew-mono's name)")
     Path db;
+
+    @Option(
+            names = "--label",
+            paramLabel = "S",
+            description = "rockshrew-mono's --label: the indexer's keys are stored under S:// (no ':' in S); "
+                    + "the database records it and refuses another label")
+    String label;
 
     @Option(
             names = "--memory-commit",
@@ -133,6 +144,7 @@ final class EngineArgs {
                 .engine(engine, engineOptions, new CommittedMemoryProvider())
                 .module(indexer.getFileName().toString(), moduleBytes())
                 .store(db, access)
+                .label(label)
                 .runOptions(options)
                 .open();
     }

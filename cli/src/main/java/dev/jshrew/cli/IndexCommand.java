@@ -25,6 +25,9 @@ final class IndexCommand implements Callable<Integer> {
     @Mixin
     NodeArgs node;
 
+    @Mixin
+    MonoCompatArgs mono;
+
     @Option(
             names = "--metrics-host",
             paramLabel = "HOST",
@@ -34,6 +37,7 @@ final class IndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        mono.refuseUnsupported();
         try (NodeSession session = new NodeSession(args, node, 0, metricsHost)) {
             long tip = session.state.tip();
             if (session.source instanceof BlockFilesSource files) {

@@ -34,7 +34,8 @@ final class NodeArgs {
     @Option(
             names = "--auth",
             paramLabel = "USER:PASS",
-            description = "bitcoind credentials: USER:PASS for basic auth, a value without ':' for a bearer token")
+            description = "bitcoind credentials: USER:PASS for basic auth, a value without ':' for a bearer token "
+                    + "(rockshrew-mono's sshfs://HOST:PATH is not supported: use --rpc-cookie-file)")
     String auth;
 
     @Option(
@@ -63,11 +64,22 @@ final class NodeArgs {
     int maxReorgDepth;
 
     @Option(
-            names = "--pipeline-size",
+            names = "--reorg-check-threshold",
             paramLabel = "N",
-            defaultValue = "8",
-            description = "blocks fetched ahead of the indexer (default ${DEFAULT-VALUE})")
-    int pipelineSize;
+            defaultValue = "" + SyncOptions.DEFAULT_REORG_CHECK_THRESHOLD,
+            description = "how many of the most recent indexed blocks' hashes a caught-up node compares with "
+                    + "bitcoind's on every poll (default ${DEFAULT-VALUE}; 0: no check)")
+    int reorgCheckThreshold;
+
+    /** {@code --pipeline-size auto}: the number of blocks fetched ahead. */
+    static final int AUTO_PIPELINE_SIZE = 8;
+
+    @Option(
+            names = "--pipeline-size",
+            paramLabel = "N|auto",
+            defaultValue = "auto",
+            description = "blocks fetched ahead of the indexer (default ${DEFAULT-VALUE}; auto = " + AUTO_PIPELINE_SIZE + ")")
+    String pipelineSize;
 
     @Option(
             names = "--poll-interval-ms",
@@ -137,11 +149,26 @@ final class NodeArgs {
                     startBlock,
                     exitAt == null ? OptionalLong.empty() : OptionalLong.of(exitAt),
                     maxReorgDepth,
-                    pipelineSize,
+                    pipelineSize(),
                     Duration.ofMillis(pollMillis),
-                    Backoff.startingAt(Duration.ofMillis(retryMillis)));
+                    Backoff.startingAt(Duration.ofMillis(retryMillis)),
+                    reorgCheckThreshold);
         } catch (IllegalArgumentException e) {
             throw new JshrewException(ErrorCode.INPUT, e.getMessage(), e);
+        }
+    }
+
+    int pipelineSize() {
+        if (pipelineSize.strip().equalsIgnoreCase("auto")) {
+            return AUTO_PIPELINE_SIZE;
+        }
+        try {
+            return Integer.parseInt(pipelineSize.strip());
+        } catch (NumberFormatException e) {
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "--pipeline-size must be auto or a number of blocks, not '" + pipelineSize + "'",
+                    e);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.jshrew.cli;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.MemorySize;
+import dev.jshrew.node.rpc.Cors;
 import dev.jshrew.node.rpc.JsonRpc;
 import dev.jshrew.node.rpc.RpcServer;
 import java.lang.System.Logger;
@@ -32,19 +33,32 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     NodeArgs node;
 
+    @Mixin
+    MonoCompatArgs mono;
+
     @Option(
             names = "--host",
             paramLabel = "HOST",
-            defaultValue = "127.0.0.1",
-            description = "JSON-RPC (and metrics) bind address (default ${DEFAULT-VALUE})")
+            defaultValue = "${env:HOST:-127.0.0.1}",
+            description = "JSON-RPC (and metrics) bind address (default ${DEFAULT-VALUE}: the environment variable "
+                    + "HOST, else 127.0.0.1)")
     String host;
 
     @Option(
             names = "--port",
             paramLabel = "PORT",
-            defaultValue = "8080",
-            description = "JSON-RPC port (default ${DEFAULT-VALUE}; 0: any free port, logged)")
+            defaultValue = "${env:PORT:-8080}",
+            description = "JSON-RPC port (default ${DEFAULT-VALUE}: the environment variable PORT, else 8080; "
+                    + "0: any free port, logged)")
     int port;
+
+    @Option(
+            names = "--cors",
+            paramLabel = "*|ORIGINS",
+            defaultValue = Cors.DEFAULT_ORIGIN,
+            description = "browser origins allowed to call the JSON-RPC (CORS): * for any, or a comma-separated "
+                    + "list (default " + Cors.DEFAULT_ORIGIN + ", as rockshrew-mono)")
+    String cors;
 
     @Option(
             names = "--view-workers",
@@ -103,6 +117,13 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        mono.refuseUnsupported();
+        Cors allowed;
+        try {
+            allowed = Cors.parse(cors);
+        } catch (IllegalArgumentException e) {
+            throw new JshrewException(ErrorCode.INPUT, e.getMessage(), e);
+        }
         if (viewWorkers < 1 || viewWorkers > 256) {
             throw new JshrewException(ErrorCode.INPUT, "--view-workers must be 1…256, not " + viewWorkers);
         }
@@ -147,7 +168,7 @@ final class ServeCommand implements Callable<Integer> {
                     readTimeout,
                     RpcServer.Limits.DEFAULT_IDLE_TIMEOUT,
                     maxConnectionsPerAddress);
-            try (RpcServer _ = startServer(rpc, limits)) {
+            try (RpcServer _ = startServer(rpc, limits, allowed)) {
                 session.sync();
                 if (node.exitAt == null && !session.stopRequested()) {
                     LOG.log(Level.INFO, "the block source is done; serving until stopped");
@@ -158,9 +179,9 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private RpcServer startServer(JsonRpc rpc, RpcServer.Limits limits) {
+    private RpcServer startServer(JsonRpc rpc, RpcServer.Limits limits, Cors allowed) {
         try {
-            return new RpcServer(host, port, rpc, limits);
+            return new RpcServer(host, port, rpc, limits, allowed);
         } catch (java.io.IOException e) {
             throw new JshrewException(
                     ErrorCode.INPUT, "cannot serve JSON-RPC on " + host + ":" + port + ": " + e.getMessage(), e);

@@ -30,15 +30,22 @@ final class ChildJshrew implements AutoCloseable {
 
     /** Starts {@code jshrew ARGS} with the given JVM system properties ({@code -Dk=v}). */
     static ChildJshrew start(List<String> jvmOptions, String... args) throws IOException {
+        return start(java.util.Map.of(), jvmOptions, args);
+    }
+
+    /** Starts {@code jshrew ARGS} with these environment variables added to the test's environment. */
+    static ChildJshrew start(java.util.Map<String, String> env, List<String> jvmOptions, String... args)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(
                 List.of(java, "-Xmx512m", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(env);
+        Process p = builder.start();
         return new ChildJshrew(p);
     }
 

@@ -159,6 +159,7 @@ public final class IndexerHost implements AutoCloseable {
         private KeyValueStore openStore;
         private StorageProvider.Access access = StorageProvider.Access.READ_WRITE;
         private RunOptions options = RunOptions.defaults();
+        private String label;
 
         private Builder() {}
 
@@ -211,13 +212,26 @@ public final class IndexerHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * rockshrew-mono's {@code --label}: the guest's keys live under {@code label://} ({@link LabeledStore}); null
+         * (the default) for none. {@link #open()} refuses a store indexed with another label, or without one.
+         */
+        public Builder label(String label) {
+            if (label != null) {
+                LabeledStore.validate(label);
+            }
+            this.label = label;
+            return this;
+        }
+
         public Builder runOptions(RunOptions options) {
             this.options = Objects.requireNonNull(options, "options");
             return this;
         }
 
         /**
-         * Starts the engine, opens the store and compiles the module, in that order; on failure closes what it opened.
+         * Starts the engine, opens the store (checks its label) and compiles the module, in that order; on failure
+         * closes what it opened.
          *
          * @throws dev.jshrew.api.JshrewException as the engine, the store or the compiler report it
          */
@@ -233,6 +247,10 @@ public final class IndexerHost implements AutoCloseable {
             try {
                 if (store == null) {
                     store = Storages.open(db, access);
+                }
+                LabeledStore.check(store, label);
+                if (label != null) {
+                    store = new LabeledStore(store, label);
                 }
                 CompiledModule module = engine.compile(moduleName, wasm);
                 return new IndexerHost(engine, store, module, Hashes.sha256(wasm), options);

@@ -15,10 +15,12 @@ import java.util.Optional;
  * How the node authenticates to bitcoind (METASHREW-ABI §6.4 {@code --auth}): {@code user:pass} is HTTP Basic,
  * a value without a colon is a Bearer token, and a cookie file (bitcoind's {@code .cookie}, one line
  * {@code __cookie__:HEX}) is Basic with its contents, re-read on every request because bitcoind writes a new one
- * each time it starts. Credentials in the URL ({@code http://user:pass@host:port}) count as {@code --auth}.
- * Immutable; thread-safe.
+ * each time it starts ({@code --auth sshfs://…}, the original's cookie over SSH, is refused). Credentials in the URL
+ * ({@code http://user:pass@host:port}) count as {@code --auth}. Immutable; thread-safe.
  */
 public final class BitcoindAuth {
+    private static final String SSHFS = "sshfs://";
+
     private final String fixedHeader;
     private final Path cookieFile;
 
@@ -36,7 +38,8 @@ public final class BitcoindAuth {
      * @param auth {@code --auth} or null
      * @param cookieFile {@code --rpc-cookie-file} or null
      * @param url the RPC URL (its user info is used when neither is given)
-     * @throws JshrewException {@link ErrorCode#INPUT} when both are given
+     * @throws JshrewException {@link ErrorCode#INPUT} when both are given, or for rockshrew-mono's
+     *     {@code --auth sshfs://HOST:PATH} (a cookie file read over SSH), which jshrew does not support
      */
     public static BitcoindAuth of(String auth, Path cookieFile, URI url) {
         if (auth != null && cookieFile != null) {
@@ -51,6 +54,12 @@ public final class BitcoindAuth {
         }
         if (value == null || value.isEmpty()) {
             return none();
+        }
+        if (value.regionMatches(true, 0, SSHFS, 0, SSHFS.length())) {
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "--auth sshfs://… (reading bitcoind's cookie file over SSH) is not supported: mount or copy the"
+                            + " cookie file and give --rpc-cookie-file FILE, or give --auth USER:PASS");
         }
         return new BitcoindAuth(value.contains(":") ? basic(value) : "Bearer " + value, null);
     }

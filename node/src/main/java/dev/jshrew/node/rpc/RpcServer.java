@@ -26,7 +26,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * of at most {@code maxBodyBytes}. Every answer that reaches the handler is a JSON-RPC body: a body over the limit
  * gets {@code -32600} (HTTP 200, like every other JSON-RPC error; the body is read and discarded up to
  * {@link #DRAIN_FACTOR} times the limit so the client receives the answer, beyond that the connection is closed),
- * another HTTP method gets HTTP 405 with a {@code -32600} body.
+ * {@code OPTIONS} (a browser's CORS preflight) gets 204 with {@code Allow}, and another HTTP method gets HTTP 405 with
+ * a {@code -32600} body. CORS ({@link Cors}, {@code --cors}): every answer to a request from an allowed origin carries
+ * {@code Access-Control-Allow-Origin}, and a preflight from one also gets the allowed methods, headers and max age;
+ * a request from any other origin gets no CORS header.
  *
  * <p>Slow or abusive clients cannot starve the others: a body is read without holding a thread while it waits for
  * bytes, and must arrive whole within {@link Limits#requestReadTimeout()} (else {@code -32600} and the connection is
@@ -97,10 +100,22 @@ public final class RpcServer implements AutoCloseable {
      * @param port 0 for any free port (see {@link #port()})
      */
     public RpcServer(String host, int port, JsonRpc rpc, Limits limits) throws Exception {
+        this(host, port, rpc, limits, Cors.NONE);
+    }
+
+    /**
+     * Starts serving, with CORS headers for the origins {@code cors} allows.
+     *
+     * @param port 0 for any free port (see {@link #port()})
+     */
+    public RpcServer(String host, int port, JsonRpc rpc, Limits limits, Cors cors) throws Exception {
         long drainLimit = Math.max(DRAIN_FACTOR * (long) limits.maxBodyBytes(), MIN_DRAIN_BYTES);
         Handler handler = new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
+                if (corsAnswered(cors, request, response, callback)) {
+                    return true;
+                }
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
                 if (!"POST".equals(request.getMethod())) {
                     response.setStatus(405);
@@ -122,6 +137,36 @@ public final class RpcServer implements AutoCloseable {
                 new HttpEndpoint.Limits(limits.threads(), limits.idleTimeout(), limits.maxConnectionsPerAddress()),
                 handler);
         LOG.log(Level.INFO, "serving JSON-RPC on http://{0}:{1,number,#}", host, endpoint.port());
+    }
+
+    /**
+     * Adds the CORS headers {@code cors} allows for the request's origin, and answers {@code OPTIONS} (a preflight)
+     * itself: 204, {@code Allow}, and for an allowed origin the methods, headers and max age a browser needs.
+     *
+     * @return whether the request is answered
+     */
+    private static boolean corsAnswered(Cors cors, Request request, Response response, Callback callback) {
+        var headers = response.getHeaders();
+        var allowed = cors.allowOrigin(request.getHeaders().get(HttpHeader.ORIGIN));
+        if (!cors.any() && !cors.origins().isEmpty()) {
+            headers.add(HttpHeader.VARY, "Origin");
+        }
+        allowed.ifPresent(origin -> headers.put(HttpHeader.ACCESS_CONTROL_ALLOW_ORIGIN, origin));
+        if (!"OPTIONS".equals(request.getMethod())) {
+            return false;
+        }
+        headers.put(HttpHeader.ALLOW, Cors.ALLOWED_METHODS);
+        if (allowed.isPresent()) {
+            String requested = request.getHeaders().get(HttpHeader.ACCESS_CONTROL_REQUEST_HEADERS);
+            headers.put(HttpHeader.ACCESS_CONTROL_ALLOW_METHODS, Cors.ALLOWED_METHODS);
+            headers.put(
+                    HttpHeader.ACCESS_CONTROL_ALLOW_HEADERS,
+                    requested == null || requested.isBlank() ? Cors.ALLOWED_HEADERS : requested);
+            headers.put(HttpHeader.ACCESS_CONTROL_MAX_AGE, Integer.toString(Cors.MAX_AGE_SECONDS));
+        }
+        response.setStatus(204);
+        response.write(true, null, callback);
+        return true;
     }
 
     /**

@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  *       its height is rejected and fetched again (C-50); a block whose previous hash is not the stored hash of H-1
  *       is not indexed and starts reorg handling (C-49).
  *   <li><b>Reorgs</b> (§4 detection A and the Java rules, C-45…C-48): while caught up, the stored tip's hash is
- *       compared with bitcoind's every poll. On a mismatch the node walks down from the tip to the highest height
+ *       compared with bitcoind's every poll (and the hashes below it, {@code --reorg-check-threshold} in all; 0: no
+ *       check). On a mismatch the node walks down from the tip to the highest height
  *       whose stored hash equals bitcoind's (a height with nothing stored ends the walk: nothing there to undo),
  *       rolls back to it atomically (every version, hash and root above it), and re-indexes from the next height.
  *       A walk longer than {@code --max-reorg-depth} stops the node with an error instead of rolling back to a
@@ -266,31 +267,34 @@ public final class Sync {
         return true;
     }
 
-    /** Detection A: the stored tip is still bitcoind's block at that height. */
+    /**
+     * Detection A: the {@code --reorg-check-threshold} most recent indexed blocks (tip first) are still bitcoind's
+     * blocks at their heights. A mismatch at any of them starts the walk down from the tip.
+     */
     private void checkTip() throws InterruptedException {
         long tip = state.tip();
-        if (tip < 0) {
-            return;
-        }
-        Optional<byte[]> stored = chain.blockHash(tip);
-        if (stored.isEmpty()) {
-            return;
-        }
-        Optional<byte[]> remote;
-        try {
-            remote = source.blockHash(tip);
-        } catch (SourceException e) {
-            LOG.log(Level.DEBUG, "tip check failed: {0}", e.getMessage());
-            return;
-        }
-        if (remote.isEmpty() || !Arrays.equals(remote.get(), stored.get())) {
-            LOG.log(
-                    Level.WARNING,
-                    "the indexed tip {0} {1} is no longer bitcoind''s block at that height ({2}): reorg",
-                    tip,
-                    Hashes.hex(stored.get()),
-                    remote.map(Hashes::hex).orElse("none"));
-            reorg(tip);
+        for (long h = tip; h >= 0 && h > tip - options.reorgCheckThreshold(); h--) {
+            Optional<byte[]> stored = chain.blockHash(h);
+            if (stored.isEmpty()) {
+                return; // a gap (--start-block): nothing stored below to compare
+            }
+            Optional<byte[]> remote;
+            try {
+                remote = source.blockHash(h);
+            } catch (SourceException e) {
+                LOG.log(Level.DEBUG, "reorg check failed: {0}", e.getMessage());
+                return;
+            }
+            if (remote.isEmpty() || !Arrays.equals(remote.get(), stored.get())) {
+                LOG.log(
+                        Level.WARNING,
+                        "the indexed block {0} {1} is no longer bitcoind''s block at that height ({2}): reorg",
+                        h,
+                        Hashes.hex(stored.get()),
+                        remote.map(Hashes::hex).orElse("none"));
+                reorg(tip);
+                return;
+            }
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.OptionalLong;
  * @param pipelineSize how many fetched blocks may wait for the indexer
  * @param pollInterval how often a caught-up node asks bitcoind for new blocks and checks its tip's hash
  * @param backoff the retry schedule for transient source failures and failed blocks
+ * @param reorgCheckThreshold {@code --reorg-check-threshold N} (§4 detection A): how many of the most recent indexed
+ *     blocks' hashes a caught-up node compares with bitcoind's on every poll; 0 turns the check off (a reorg is then
+ *     found when the next block does not connect)
  */
 public record SyncOptions(
         long startBlock,
@@ -23,7 +26,22 @@ public record SyncOptions(
         int maxReorgDepth,
         int pipelineSize,
         Duration pollInterval,
-        Backoff backoff) {
+        Backoff backoff,
+        int reorgCheckThreshold) {
+    /** rockshrew-mono's default {@code --reorg-check-threshold}. */
+    public static final int DEFAULT_REORG_CHECK_THRESHOLD = 6;
+
+    /** These options with the default reorg check threshold ({@value #DEFAULT_REORG_CHECK_THRESHOLD}). */
+    public SyncOptions(
+            long startBlock,
+            OptionalLong exitAt,
+            int maxReorgDepth,
+            int pipelineSize,
+            Duration pollInterval,
+            Backoff backoff) {
+        this(startBlock, exitAt, maxReorgDepth, pipelineSize, pollInterval, backoff, DEFAULT_REORG_CHECK_THRESHOLD);
+    }
+
     public SyncOptions {
         if (startBlock < 0 || startBlock > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("--start-block must be a u32, not " + startBlock);
@@ -37,9 +55,18 @@ public record SyncOptions(
         }
         Objects.requireNonNull(pollInterval, "pollInterval");
         Objects.requireNonNull(backoff, "backoff");
+        if (reorgCheckThreshold < 0) {
+            throw new IllegalArgumentException(
+                    "--reorg-check-threshold must be at least 0, not " + reorgCheckThreshold);
+        }
     }
 
-    /** Start 0, no exit, depth 100, 8 blocks ahead, 1 s polls, the default backoff. */
+    /** These options with another {@code --reorg-check-threshold}. */
+    public SyncOptions withReorgCheckThreshold(int threshold) {
+        return new SyncOptions(startBlock, exitAt, maxReorgDepth, pipelineSize, pollInterval, backoff, threshold);
+    }
+
+    /** Start 0, no exit, depth 100, 8 blocks ahead, 1 s polls, the default backoff, 6 hashes checked per poll. */
     public static SyncOptions defaults() {
         return new SyncOptions(0, OptionalLong.empty(), 100, 8, Duration.ofSeconds(1), Backoff.DEFAULT);
     }
