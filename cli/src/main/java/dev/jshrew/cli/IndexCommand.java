@@ -25,6 +25,9 @@ final class IndexCommand implements Callable<Integer> {
     @Mixin
     NodeArgs node;
 
+    @Mixin
+    UpgradeArgs upgrade;
+
     @Option(
             names = "--metrics-host",
             paramLabel = "HOST",
@@ -34,7 +37,7 @@ final class IndexCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        try (NodeSession session = new NodeSession(args, node, 0, metricsHost)) {
+        try (NodeSession session = new NodeSession(args, node, upgrade, 0, metricsHost)) {
             long tip = session.state.tip();
             if (session.source instanceof BlockFilesSource files) {
                 long next = dev.jshrew.node.sync.Sync.startHeight(tip, node.startBlock);

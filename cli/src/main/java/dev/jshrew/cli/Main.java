@@ -17,7 +17,9 @@ import picocli.CommandLine.Command;
             DumpCommand.class,
             ViewCommand.class,
             ServeCommand.class,
-            DiffCommand.class
+            DiffCommand.class,
+            RollbackCommand.class,
+            InfoCommand.class
         })
 public final class Main {
     private Main() {}

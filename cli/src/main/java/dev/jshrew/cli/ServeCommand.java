@@ -32,6 +32,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     NodeArgs node;
 
+    @Mixin
+    UpgradeArgs upgrade;
+
     @Option(
             names = "--host",
             paramLabel = "HOST",
@@ -130,7 +133,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new JshrewException(ErrorCode.INPUT, "--request-read-timeout must be more than 0");
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
-        try (NodeSession session = new NodeSession(args, node, viewWorkers, host)) {
+        try (NodeSession session = new NodeSession(args, node, upgrade, viewWorkers, host)) {
             JsonRpc rpc = new JsonRpc(
                     session.state,
                     session.views,
