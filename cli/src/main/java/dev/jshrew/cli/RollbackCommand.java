@@ -55,6 +55,7 @@ final class RollbackCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintStream out = System.out;
+        refuseWhileLocked();
         long tip;
         try (KeyValueStore store = EngineArgs.openStoreReadOnly(db)) {
             tip = checkRange(store);
@@ -76,11 +77,11 @@ final class RollbackCommand implements Callable<Integer> {
                         + ": the indexer with sha256 " + kept.sha256Hex() + " is pinned again");
             }
         }
-        refuseWhileLocked();
         if (!yes && !confirmed(out)) {
             out.println("aborted: nothing changed");
             return 1;
         }
+        refuseWhileLocked(); // a node may have started while we asked
         try (KeyValueStore store = Storages.open(db)) {
             checkRange(store);
             store.rollbackTo(height);
