@@ -53,17 +53,26 @@ final class InfoCommand implements Callable<Integer> {
             info.put("tip", tip.isPresent() ? tip.getAsLong() : null);
             info.put(
                     "blockHash",
-                    tip.isPresent() ? store.blockHash(tip.getAsLong()).map(Hashes::hex).orElse(null) : null);
+                    tip.isPresent()
+                            ? store.blockHash(tip.getAsLong()).map(Hashes::hex).orElse(null)
+                            : null);
             info.put(
                     "stateRoot",
-                    tip.isPresent() ? store.stateRoot(tip.getAsLong()).map(Hashes::hex).orElse(null) : null);
-            info.put("firstHeight", ascii(store.meta(StateRoot.META_FIRST_HEIGHT)).map(Long::parseLong).orElse(null));
+                    tip.isPresent()
+                            ? store.stateRoot(tip.getAsLong()).map(Hashes::hex).orElse(null)
+                            : null);
+            info.put(
+                    "firstHeight",
+                    ascii(store.meta(StateRoot.META_FIRST_HEIGHT))
+                            .map(Long::parseLong)
+                            .orElse(null));
             info.put(
                     "guestMemoryLimitPages",
-                    ascii(store.meta(Indexer.META_MEMORY_LIMIT)).map(Integer::parseInt).orElse(null));
-            List<IndexerHistory.Entry> effective = IndexerHistory.of(store)
-                    .map(IndexerHistory::entries)
-                    .orElse(List.of());
+                    ascii(store.meta(Indexer.META_MEMORY_LIMIT))
+                            .map(Integer::parseInt)
+                            .orElse(null));
+            List<IndexerHistory.Entry> effective =
+                    IndexerHistory.of(store).map(IndexerHistory::entries).orElse(List.of());
             info.put("indexerHistory", entries(effective));
             List<IndexerHistory.Entry> undone = new ArrayList<>(IndexerHistory.recorded(store));
             undone.removeAll(effective);

@@ -70,10 +70,10 @@ final class RollbackCommand implements Callable<Integer> {
                             .toList())
                     .orElse(List.of());
             if (!undone.isEmpty()) {
-                IndexerHistory.Entry kept = IndexerHistory.of(store).orElseThrow().at(height);
-                out.println("undoes the indexer upgrade(s) at " + undone.stream()
-                                .map(IndexerHistory.Entry::toString)
-                                .toList()
+                IndexerHistory.Entry kept =
+                        IndexerHistory.of(store).orElseThrow().at(height);
+                out.println("undoes the indexer upgrade(s) at "
+                        + undone.stream().map(IndexerHistory.Entry::toString).toList()
                         + ": the indexer with sha256 " + kept.sha256Hex() + " is pinned again");
             }
         }
@@ -86,8 +86,8 @@ final class RollbackCommand implements Callable<Integer> {
             checkRange(store);
             store.rollbackTo(height);
             OptionalLong now = store.tip();
-            out.println("rolled back: tip " + (now.isPresent() ? Long.toString(now.getAsLong()) : "none")
-                    + " (was " + tip + ")");
+            out.println("rolled back: tip " + (now.isPresent() ? Long.toString(now.getAsLong()) : "none") + " (was "
+                    + tip + ")");
         }
         return 0;
     }

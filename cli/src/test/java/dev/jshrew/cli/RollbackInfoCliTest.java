@@ -77,7 +77,8 @@ class RollbackInfoCliTest {
     }
 
     private static String tipRecord(Path db) throws IOException {
-        return Files.readString(db.resolve("JSHREW-TIP"), StandardCharsets.US_ASCII).strip();
+        return Files.readString(db.resolve("JSHREW-TIP"), StandardCharsets.US_ASCII)
+                .strip();
     }
 
     @Test
@@ -156,7 +157,9 @@ class RollbackInfoCliTest {
         JsonNode size = json.get("sizeBytes");
         assertThat(size.get("total").asLong())
                 .isPositive()
-                .isEqualTo(size.get("sst").asLong() + size.get("wal").asLong() + size.get("other").asLong());
+                .isEqualTo(size.get("sst").asLong()
+                        + size.get("wal").asLong()
+                        + size.get("other").asLong());
         Run text = jshrew("info", "--db-path", db.toString());
         assertThat(text.code()).as(text.err()).isZero();
         assertThat(text.out())

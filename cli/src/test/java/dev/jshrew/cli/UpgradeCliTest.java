@@ -114,8 +114,8 @@ class UpgradeCliTest {
         for (String field : List.of("indexerHistory", "undoneUpgrades")) {
             List<String> entries = new ArrayList<>();
             json.get(field)
-                    .forEach(e -> entries.add(e.get("height").asLong() + " "
-                            + e.get("sha256").asText()));
+                    .forEach(e -> entries.add(
+                            e.get("height").asLong() + " " + e.get("sha256").asText()));
             out.add(entries);
         }
         return out;
@@ -146,9 +146,7 @@ class UpgradeCliTest {
         String dump840243 = dump(db, 840243);
         Run r = index(db, newModule.toString(), "--upgrade-indexer-at", "83636");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err())
-                .contains("rolling back from 840243 to 83635")
-                .contains("indexed 2 block(s)");
+        assertThat(r.err()).contains("rolling back from 840243 to 83635").contains("indexed 2 block(s)");
         assertThat(history(db)).containsExactly(List.of("0 " + oldSha, "83636 " + newSha), List.of());
         // The same code: the same writes at every height.
         assertThat(dump(db, 83636)).isEqualTo(dump83636);
@@ -156,9 +154,13 @@ class UpgradeCliTest {
         // Views answer on the module that indexed their height, and refuse the other one clearly.
         var blocks = Fixtures.realBlocks();
         Run oldAt0 = view(db, indexer(), 0);
-        assertThat(oldAt0.out().strip()).as(oldAt0.err()).isEqualTo(blocks.get(0L).hash());
+        assertThat(oldAt0.out().strip())
+                .as(oldAt0.err())
+                .isEqualTo(blocks.get(0L).hash());
         Run newAtH = view(db, newModule.toString(), 83636);
-        assertThat(newAtH.out().strip()).as(newAtH.err()).isEqualTo(blocks.get(83636L).hash());
+        assertThat(newAtH.out().strip())
+                .as(newAtH.err())
+                .isEqualTo(blocks.get(83636L).hash());
         for (Run refused : List.of(view(db, indexer(), 83636), view(db, newModule.toString(), 0))) {
             assertThat(refused.code()).as(refused.err()).isEqualTo(ErrorCode.INPUT.exitCode());
             assertThat(refused.err()).contains("a view runs on the module that indexed its height");
@@ -201,7 +203,9 @@ class UpgradeCliTest {
                 .isZero();
         Run r = index(db, newModule.toString(), "--upgrade-indexer-at", "840243");
         assertThat(r.code()).as(r.err()).isEqualTo(ErrorCode.INPUT.exitCode());
-        assertThat(r.err()).contains("block 83636 is below --upgrade-indexer-at 840243").contains(oldSha);
+        assertThat(r.err())
+                .contains("block 83636 is below --upgrade-indexer-at 840243")
+                .contains(oldSha);
         assertThat(history(db)).containsExactly(List.of("0 " + oldSha), List.of());
     }
 

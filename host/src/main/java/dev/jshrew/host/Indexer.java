@@ -253,7 +253,8 @@ public final class Indexer implements AutoCloseable {
                 throw new JshrewException(
                         ErrorCode.INPUT,
                         "block " + height + " is below --upgrade-indexer-at " + at + ": index up to " + (at - 1)
-                                + " with the pinned indexer (sha256 " + history.current().sha256Hex()
+                                + " with the pinned indexer (sha256 "
+                                + history.current().sha256Hex()
                                 + ") first (e.g. --exit-at " + at + "), then upgrade");
             }
             return Map.of(

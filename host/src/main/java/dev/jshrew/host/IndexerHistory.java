@@ -127,7 +127,8 @@ public record IndexerHistory(List<Entry> entries) {
         try {
             new IndexerHistory(entries);
         } catch (IllegalArgumentException e) {
-            throw new JshrewException(ErrorCode.STORAGE, "the database's indexer history is malformed: " + e.getMessage());
+            throw new JshrewException(
+                    ErrorCode.STORAGE, "the database's indexer history is malformed: " + e.getMessage());
         }
         return entries;
     }
@@ -142,7 +143,8 @@ public record IndexerHistory(List<Entry> entries) {
 
     private static JshrewException malformed(String line) {
         return new JshrewException(
-                ErrorCode.STORAGE, "the database's indexer history is malformed: '" + line + "' is not 'HEIGHT SHA256'");
+                ErrorCode.STORAGE,
+                "the database's indexer history is malformed: '" + line + "' is not 'HEIGHT SHA256'");
     }
 
     /** The metadata value of this history. */
@@ -166,8 +168,8 @@ public record IndexerHistory(List<Entry> entries) {
             }
         }
         if (next.isEmpty()) {
-            throw new IllegalArgumentException(
-                    "an upgrade at " + height + " is not above the first height " + entries.getFirst().height());
+            throw new IllegalArgumentException("an upgrade at " + height + " is not above the first height "
+                    + entries.getFirst().height());
         }
         next.add(new Entry(height, module));
         return new IndexerHistory(next);
@@ -185,7 +187,9 @@ public record IndexerHistory(List<Entry> entries) {
     public Optional<long[]> heightsOf(byte[] module) {
         for (int i = entries.size() - 1; i >= 0; i--) {
             if (Arrays.equals(entries.get(i).sha256, module)) {
-                long to = i == entries.size() - 1 ? Long.MAX_VALUE : entries.get(i + 1).height() - 1;
+                long to = i == entries.size() - 1
+                        ? Long.MAX_VALUE
+                        : entries.get(i + 1).height() - 1;
                 return Optional.of(new long[] {entries.get(i).height(), to});
             }
         }

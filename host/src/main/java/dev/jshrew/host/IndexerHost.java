@@ -1,13 +1,13 @@
 package dev.jshrew.host;
 
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider;
 import java.nio.file.Path;
-import dev.jshrew.api.ErrorCode;
-import dev.jshrew.api.JshrewException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -90,7 +90,7 @@ class IndexerHistoryTest {
                 IndexerHistory.META_HISTORY,
                 ("5 " + Hashes.hex(OLD) + "\n5 " + Hashes.hex(NEW)).getBytes(StandardCharsets.US_ASCII));
         assertThatThrownBy(() -> IndexerHistory.of(descending))
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code())
-                        .isEqualTo(ErrorCode.STORAGE));
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE));
     }
 }
