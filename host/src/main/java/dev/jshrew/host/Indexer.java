@@ -79,8 +79,8 @@ public final class Indexer implements AutoCloseable {
         });
         this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, guestLog);
         try {
-            checkMemoryLimit(store, slot.memoryLimitPages());
             checkIndexerPin(store, module.name(), this.moduleSha256, upgradeAt);
+            checkMemoryLimit(store, slot.memoryLimitPages());
             upgradeAt.ifPresent(this::prepareUpgrade);
         } catch (RuntimeException e) {
             slot.close();
@@ -141,17 +141,6 @@ public final class Indexer implements AutoCloseable {
                             + " (sha256 " + Hashes.hex(moduleSha256) + "); to switch to it from height H, give "
                             + "--upgrade-indexer-at H (the database is rolled back to H-1 first)");
         }
-    }
-
-    /**
-     * Refuses a store built by another indexer module or with another guest memory limit (the pin recorded with
-     * the first block); a store without a pin passes. Used by the indexer and by every view runner of a host.
-     *
-     * @throws JshrewException {@link ErrorCode#INPUT} naming both identities
-     */
-    static void checkPin(ChainIndex store, String moduleName, byte[] moduleSha256, int memoryLimitPages) {
-        checkMemoryLimit(store, memoryLimitPages);
-        checkIndexerPin(store, moduleName, moduleSha256, OptionalLong.empty());
     }
 
     /** Refuses a store built with another guest memory limit. */

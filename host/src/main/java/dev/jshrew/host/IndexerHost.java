@@ -82,7 +82,6 @@ public final class IndexerHost implements AutoCloseable {
     public ViewRunner newViewRunner(Consumer<String> guestLog) {
         ViewRunner runner = new ViewRunner(module, store, options, guestLog, this::checkViewHeight);
         try {
-            Indexer.checkMemoryLimit(store, runner.memoryLimitPages());
             if (!upgradePending) {
                 IndexerHistory.of(store).ifPresent(history -> {
                     if (history.heightsOf(moduleSha256).isEmpty()) {
@@ -90,6 +89,7 @@ public final class IndexerHost implements AutoCloseable {
                     }
                 });
             }
+            Indexer.checkMemoryLimit(store, runner.memoryLimitPages());
         } catch (RuntimeException e) {
             closeQuietly(runner, e);
             throw e;
