@@ -12,6 +12,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.cli.CliTest.Run;
 import dev.jshrew.host.CrashPoint;
 import dev.jshrew.host.Hashes;
+import dev.jshrew.node.rpc.RpcClient;
 import dev.jshrew.tck.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -232,5 +233,44 @@ class UpgradeCliTest {
             assertThat(resumed.code()).as(resumed.err()).isZero();
             assertThat(history(db)).as(point).containsExactly(List.of("0 " + oldSha, "83636 " + newSha), List.of());
         }
+    }
+    /** {@code serve --upgrade-indexer-at H}: views run on the new module from H on and refuse the heights below. */
+    @Test
+    void serveUpgradesAndItsViewsAnswerFromHOn() throws Exception {
+        Path db = copy();
+        try (ChildJshrew serve = ChildJshrew.start(
+                List.of(),
+                "serve",
+                "--engine",
+                "chicory",
+                "--indexer",
+                newModule.toString(),
+                "--upgrade-indexer-at",
+                "83636",
+                "--db",
+                db.toString(),
+                "--blocks",
+                repo().resolve("sample/blocks").toString(),
+                "--port",
+                "0",
+                "--memory-commit",
+                "64m",
+                "--view-workers",
+                "1",
+                "--progress",
+                "off")) {
+            int port = Integer.parseInt(serve.awaitErr("serving JSON-RPC on http://127\\.0\\.0\\.1:(\\d+)", 60));
+            serve.awaitErr("serving until stopped", 120);
+            RpcClient rpc = new RpcClient(port);
+            assertThat(rpc.result("metashrew_height")).isEqualTo("840243");
+            assertThat(rpc.result("metashrew_view", "blockhash", u32hex(83636), "83636"))
+                    .isEqualTo("0x" + Fixtures.realBlocks().get(83636L).hash());
+            JsonNode below = rpc.call("metashrew_view", "blockhash", u32hex(0), "0");
+            assertThat(below.has("error")).as(below.toString()).isTrue();
+            assertThat(below.has("result")).isFalse();
+            assertThat(serve.terminate()).isEqualTo(143);
+            assertThat(serve.err()).contains("a view runs on the module that indexed its height");
+        }
+        assertThat(history(db)).containsExactly(List.of("0 " + oldSha, "83636 " + newSha), List.of());
     }
 }
