@@ -28,6 +28,9 @@ final class IndexCommand implements Callable<Integer> {
     @Mixin
     MonoCompatArgs mono;
 
+    @Mixin
+    UpgradeArgs upgrade;
+
     @Option(
             names = "--metrics-host",
             paramLabel = "HOST",
@@ -38,7 +41,7 @@ final class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         mono.refuseUnsupported();
-        try (NodeSession session = new NodeSession(args, node, 0, metricsHost)) {
+        try (NodeSession session = new NodeSession(args, node, upgrade, 0, metricsHost)) {
             long tip = session.state.tip();
             if (session.source instanceof BlockFilesSource files) {
                 long next = dev.jshrew.node.sync.Sync.startHeight(tip, node.startBlock);

@@ -34,6 +34,8 @@ import picocli.CommandLine.ScopeType;
             ViewCommand.class,
             ServeCommand.class,
             DiffCommand.class,
+            RollbackCommand.class,
+            InfoCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {

@@ -47,6 +47,10 @@ final class NodeSession implements AutoCloseable {
     private Thread hook;
 
     NodeSession(EngineArgs args, NodeArgs node, int viewWorkers, String metricsHost) {
+        this(args, node, new UpgradeArgs(), viewWorkers, metricsHost);
+    }
+
+    NodeSession(EngineArgs args, NodeArgs node, UpgradeArgs upgrade, int viewWorkers, String metricsHost) {
         this.node = node;
         this.source = node.source();
         this.runOptions = args.runOptions();
@@ -57,7 +61,7 @@ final class NodeSession implements AutoCloseable {
             host = args.openHost(runOptions);
             resources.add(host);
             store = host.store();
-            indexer = host.newIndexer(System.err::print);
+            indexer = host.newIndexer(System.err::print, upgrade.height());
             state = new ChainState(store);
             if (viewWorkers > 0) {
                 views = new ViewPool(viewWorkers, () -> host.newViewRunner(System.err::print), ViewPool.DEFAULT_WAIT);

@@ -36,6 +36,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     MonoCompatArgs mono;
 
+    @Mixin
+    UpgradeArgs upgrade;
+
     @Option(
             names = "--host",
             paramLabel = "HOST",
@@ -152,7 +155,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new JshrewException(ErrorCode.INPUT, "--request-read-timeout must be more than 0");
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
-        try (NodeSession session = new NodeSession(args, node, viewWorkers, host)) {
+        try (NodeSession session = new NodeSession(args, node, upgrade, viewWorkers, host)) {
             JsonRpc rpc = new JsonRpc(
                     session.state,
                     session.views,

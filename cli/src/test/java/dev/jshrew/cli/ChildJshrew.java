@@ -111,6 +111,11 @@ final class ChildJshrew implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The child's process id. */
+    long pid() {
+        return process.pid();
+    }
+
     String out() {
         return out.toString();
     }

@@ -9,8 +9,11 @@ import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -27,10 +30,13 @@ public final class Indexer implements AutoCloseable {
     /** Store metadata: the guest memory limit (pages) the database was built with. */
     public static final String META_MEMORY_LIMIT = "guest.memory-limit-pages";
 
+    private static final System.Logger LOG = System.getLogger("jshrew.indexer");
+
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
     private final byte[] moduleSha256;
+    private final OptionalLong upgradeAt;
 
     /**
      * @param moduleSha256 SHA-256 of the module bytes: recorded in the store at the first block, and checked
@@ -42,6 +48,28 @@ public final class Indexer implements AutoCloseable {
             KeyValueStore store,
             RunOptions options,
             Consumer<String> guestLog) {
+        this(module, moduleSha256, store, options, guestLog, OptionalLong.empty());
+    }
+
+    /**
+     * @param upgradeAt {@code --upgrade-indexer-at H}: this module replaces the pinned one from height H. A store
+     *     beyond H-1 is rolled back to H-1 here (one atomic batch), and the block committed at H (or the first one
+     *     above it) records the upgrade in the {@link IndexerHistory} and the pin, in its own commit. Nothing happens
+     *     when the store already runs this module
+     */
+    public Indexer(
+            CompiledModule module,
+            byte[] moduleSha256,
+            KeyValueStore store,
+            RunOptions options,
+            Consumer<String> guestLog,
+            OptionalLong upgradeAt) {
+        upgradeAt.ifPresent(h -> {
+            if (h < 1 || h > 0xFFFF_FFFFL) {
+                throw new JshrewException(ErrorCode.INPUT, "--upgrade-indexer-at must be 1…2^32-1, not " + h);
+            }
+        });
+        this.upgradeAt = upgradeAt;
         this.module = module;
         this.store = store;
         this.moduleSha256 = moduleSha256.clone();
@@ -50,24 +78,73 @@ public final class Indexer implements AutoCloseable {
                     ErrorCode.LINK, "engine " + module.engine().name() + ", module " + module.name() + ": " + problem);
         });
         this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, guestLog);
-        checkPin(store, module.name(), this.moduleSha256, slot.memoryLimitPages());
+        try {
+            checkIndexerPin(store, module.name(), this.moduleSha256, upgradeAt);
+            checkMemoryLimit(store, slot.memoryLimitPages());
+            upgradeAt.ifPresent(this::prepareUpgrade);
+        } catch (RuntimeException e) {
+            slot.close();
+            throw e;
+        }
+    }
+
+    /** Rolls a store that runs another module back to {@code height - 1} if it is beyond that (one batch). */
+    private void prepareUpgrade(long height) {
+        Optional<IndexerHistory> history = IndexerHistory.of(store);
+        if (history.isEmpty() || Arrays.equals(history.get().current().sha256(), moduleSha256)) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "--upgrade-indexer-at {0}: the database already runs {1} (sha256 {2}); nothing to upgrade",
+                    Long.toString(height),
+                    module.name(),
+                    Hashes.hex(moduleSha256));
+            return;
+        }
+        long tip = store.tip().orElse(-1);
+        if (tip >= height) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "--upgrade-indexer-at {0}: rolling back from {1} to {2} (heights {0}…{1} are re-indexed by {3})",
+                    Long.toString(height),
+                    Long.toString(tip),
+                    Long.toString(height - 1),
+                    module.name());
+            store.rollbackTo(height - 1);
+            CrashPoint.reach("upgraded-rollback", height);
+        }
+        LOG.log(
+                System.Logger.Level.INFO,
+                "--upgrade-indexer-at {0}: {1} (sha256 {2}) takes over from sha256 {3} with block {0}",
+                height,
+                module.name(),
+                Hashes.hex(moduleSha256),
+                history.get().current().sha256Hex());
     }
 
     /**
-     * Refuses a store built by another indexer module or with another guest memory limit (the pin recorded with
-     * the first block); a store without a pin passes. Used by the indexer and by every view runner of a host.
+     * Refuses a store pinned to another indexer module unless {@code upgradeAt} is given; a store without a pin
+     * passes.
      *
-     * @throws JshrewException {@link ErrorCode#INPUT} naming both identities
+     * @throws JshrewException {@link ErrorCode#INPUT} naming both SHA-256s and {@code --upgrade-indexer-at}
      */
-    static void checkPin(ChainIndex store, String moduleName, byte[] moduleSha256, int memoryLimitPages) {
-        store.meta(META_INDEXER).ifPresent(recorded -> {
-            if (!Arrays.equals(recorded, moduleSha256)) {
-                throw new JshrewException(
-                        ErrorCode.INPUT,
-                        "the database was indexed with another indexer module (sha256 " + Hashes.hex(recorded)
-                                + "), not " + moduleName + " (sha256 " + Hashes.hex(moduleSha256) + ")");
-            }
-        });
+    static void checkIndexerPin(ChainIndex store, String moduleName, byte[] moduleSha256, OptionalLong upgradeAt) {
+        Optional<IndexerHistory> history = IndexerHistory.of(store);
+        if (history.isEmpty() || upgradeAt.isPresent()) {
+            return;
+        }
+        byte[] pinned = history.get().current().sha256();
+        if (!Arrays.equals(pinned, moduleSha256)) {
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "the database was indexed with another indexer module (sha256 " + Hashes.hex(pinned)
+                            + " since height " + history.get().current().height() + "), not " + moduleName
+                            + " (sha256 " + Hashes.hex(moduleSha256) + "); to switch to it from height H, give "
+                            + "--upgrade-indexer-at H (the database is rolled back to H-1 first)");
+        }
+    }
+
+    /** Refuses a store built with another guest memory limit. */
+    static void checkMemoryLimit(ChainIndex store, int memoryLimitPages) {
         byte[] limit = Integer.toString(memoryLimitPages).getBytes(StandardCharsets.US_ASCII);
         store.meta(META_MEMORY_LIMIT).ifPresent(recorded -> {
             if (!Arrays.equals(recorded, limit)) {
@@ -108,11 +185,12 @@ public final class Indexer implements AutoCloseable {
                     "block has " + block.length + " bytes, fewer than an 80-byte header",
                     null);
         }
+        Map<String, byte[]> meta = metadataFor(height);
         NavigableMap<byte[], byte[]> writes = run(height, block);
         long commitStart = System.nanoTime();
         byte[] root = StateRoot.next(StateRoot.before(store, height), StateRoot.digest(writes));
         byte[] hash = BlockHeader.hash(block);
-        BlockCommit commit = new BlockCommit(height, writes, hash, root, metadataFor(height));
+        BlockCommit commit = new BlockCommit(height, writes, hash, root, meta);
         CrashPoint.reach("commit", height);
         store.commitBlock(commit);
         CrashPoint.reach("committed", height);
@@ -130,13 +208,53 @@ public final class Indexer implements AutoCloseable {
 
     /**
      * The metadata committed with block {@code height}: on an empty store (its first block, also after a rollback
-     * below every block) the indexer's SHA-256, the guest memory limit and the first height; nothing otherwise.
+     * below every block) the indexer's SHA-256, its history, the guest memory limit and the first height; with a
+     * pending upgrade the new pin and history; nothing otherwise.
+     *
+     * @throws JshrewException {@link ErrorCode#INPUT} when this module may not index {@code height}: the store runs
+     *     another module and no upgrade is pending, or the block is below the upgrade's height
      */
     private Map<String, byte[]> metadataFor(long height) {
         if (store.tip().isPresent()) {
-            return Map.of();
+            IndexerHistory history = IndexerHistory.of(store).orElse(null);
+            if (history == null) {
+                return Map.of();
+            }
+            if (Arrays.equals(history.current().sha256(), moduleSha256)) {
+                // An upgrade a rollback undid is still recorded (rollbacks keep metadata): drop it with this block.
+                boolean undone = store.meta(IndexerHistory.META_HISTORY).isPresent()
+                        && !IndexerHistory.recorded(store).equals(history.entries());
+                return undone
+                        ? Map.of(META_INDEXER, moduleSha256, IndexerHistory.META_HISTORY, history.encode())
+                        : Map.of();
+            }
+            if (upgradeAt.isEmpty()) {
+                // e.g. a reorg rolled back below the height where this module took over
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "block " + height + " is below the height where " + module.name() + " (sha256 "
+                                + Hashes.hex(moduleSha256) + ") took over: sha256 "
+                                + history.current().sha256Hex() + " indexes it; give --upgrade-indexer-at H to "
+                                + "switch again");
+            }
+            long at = upgradeAt.getAsLong();
+            if (height < at) {
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "block " + height + " is below --upgrade-indexer-at " + at + ": index up to " + (at - 1)
+                                + " with the pinned indexer (sha256 "
+                                + history.current().sha256Hex()
+                                + ") first (e.g. --exit-at " + at + "), then upgrade");
+            }
+            return Map.of(
+                    META_INDEXER,
+                    moduleSha256,
+                    IndexerHistory.META_HISTORY,
+                    history.upgradedAt(at, moduleSha256).encode());
         }
         return Map.of(
+                IndexerHistory.META_HISTORY,
+                new IndexerHistory(List.of(new IndexerHistory.Entry(height, moduleSha256))).encode(),
                 META_INDEXER,
                 moduleSha256,
                 META_MEMORY_LIMIT,

@@ -1,5 +1,7 @@
 package dev.jshrew.host;
 
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
@@ -7,10 +9,13 @@ import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Consumer;
 
 /**
@@ -34,6 +39,7 @@ public final class IndexerHost implements AutoCloseable {
     private final byte[] moduleSha256;
     private final RunOptions options;
     private final List<AutoCloseable> runners = new ArrayList<>();
+    private volatile boolean upgradePending;
 
     private IndexerHost(
             WasmEngine engine, KeyValueStore store, CompiledModule module, byte[] moduleSha256, RunOptions options) {
@@ -50,24 +56,70 @@ public final class IndexerHost implements AutoCloseable {
 
     /** An indexer over this host's module and store; closed with the host (or earlier by the caller). */
     public Indexer newIndexer(Consumer<String> guestLog) {
-        return track(new Indexer(module, moduleSha256, store, options, guestLog));
+        return newIndexer(guestLog, OptionalLong.empty());
     }
 
     /**
-     * A view runner over this host's module and store; closed with the host (or earlier by the caller).
+     * An indexer that, with {@code upgradeAt} ({@code --upgrade-indexer-at H}), replaces the store's pinned module
+     * by this host's from height H: see {@link Indexer#Indexer(CompiledModule, byte[], KeyValueStore, RunOptions,
+     * Consumer, OptionalLong)}. View runners made afterwards accept this module while its upgrade is pending.
+     */
+    public Indexer newIndexer(Consumer<String> guestLog, OptionalLong upgradeAt) {
+        Indexer indexer = track(new Indexer(module, moduleSha256, store, options, guestLog, upgradeAt));
+        upgradePending = upgradeAt.isPresent();
+        return indexer;
+    }
+
+    /**
+     * A view runner over this host's module and store; closed with the host (or earlier by the caller). Its views
+     * answer only at heights this module indexed (or indexes) by the store's {@link IndexerHistory}: after an
+     * upgrade at H the new module answers from H on and the old one below H; any other height is refused.
      *
      * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#INPUT} when the store was indexed by
-     *     another module or with another guest memory limit: the same check as {@link #newIndexer}
+     *     another module (one its history does not hold, unless {@link #newIndexer(Consumer, OptionalLong)} upgrades
+     *     to this one) or with another guest memory limit
      */
     public ViewRunner newViewRunner(Consumer<String> guestLog) {
-        ViewRunner runner = new ViewRunner(module, store, options, guestLog);
+        ViewRunner runner = new ViewRunner(module, store, options, guestLog, this::checkViewHeight);
         try {
-            Indexer.checkPin(store, module.name(), moduleSha256, runner.memoryLimitPages());
+            if (!upgradePending) {
+                IndexerHistory.of(store).ifPresent(history -> {
+                    if (history.heightsOf(moduleSha256).isEmpty()) {
+                        Indexer.checkIndexerPin(store, module.name(), moduleSha256, OptionalLong.empty());
+                    }
+                });
+            }
+            Indexer.checkMemoryLimit(store, runner.memoryLimitPages());
         } catch (RuntimeException e) {
             closeQuietly(runner, e);
             throw e;
         }
         return track(runner);
+    }
+
+    /** Refuses a view at {@code height} that this module did not index (by the store's indexer history). */
+    private void checkViewHeight(long height) {
+        Optional<IndexerHistory> found = IndexerHistory.of(store);
+        if (found.isEmpty()) {
+            return;
+        }
+        IndexerHistory history = found.get();
+        IndexerHistory.Entry owner = history.at(height);
+        if (Arrays.equals(owner.sha256(), moduleSha256)) {
+            return;
+        }
+        Optional<long[]> range = history.heightsOf(moduleSha256);
+        if (range.isEmpty() && !upgradePending) {
+            Indexer.checkIndexerPin(store, module.name(), moduleSha256, OptionalLong.empty());
+        }
+        throw new JshrewException(
+                ErrorCode.INPUT,
+                "height " + height + " was indexed by the indexer module with sha256 " + owner.sha256Hex() + ", not "
+                        + module.name() + " (sha256 " + Hashes.hex(moduleSha256) + ")"
+                        + range.map(r -> ", which indexed heights " + r[0]
+                                        + (r[1] == Long.MAX_VALUE ? " and up" : "…" + r[1]))
+                                .orElse(", whose upgrade has not reached its first block yet")
+                        + ": a view runs on the module that indexed its height");
     }
 
     private synchronized <T extends AutoCloseable> T track(T runner) {

@@ -27,8 +27,23 @@ public final class ViewRunner implements AutoCloseable {
     private final CompiledModule module;
     private final VersionedReader store;
     private final InstanceSlot slot;
+    private final java.util.function.LongConsumer heightCheck;
 
     public ViewRunner(CompiledModule module, VersionedReader store, RunOptions options, Consumer<String> guestLog) {
+        this(module, store, options, guestLog, height -> {});
+    }
+
+    /**
+     * @param heightCheck called with the height of every view (a preview's block height) before it runs; throws to
+     *     refuse it (the host refuses heights another indexer module indexed, see {@link IndexerHistory})
+     */
+    ViewRunner(
+            CompiledModule module,
+            VersionedReader store,
+            RunOptions options,
+            Consumer<String> guestLog,
+            java.util.function.LongConsumer heightCheck) {
+        this.heightCheck = heightCheck;
         this.module = module;
         this.store = store;
         this.slot = new InstanceSlot(module, options, options.viewTimeout(), guestLog);
@@ -41,6 +56,7 @@ public final class ViewRunner implements AutoCloseable {
      * @throws GuestCallException when the function is missing, has another type, or traps
      */
     public byte[] view(String function, byte[] input, long height) {
+        heightCheck.accept(height);
         return call(function, input, height, key -> store.get(key, height));
     }
 
@@ -100,6 +116,7 @@ public final class ViewRunner implements AutoCloseable {
             throw new IllegalArgumentException("preview height out of range: " + height);
         }
         long at = height + 1;
+        heightCheck.accept(at);
         InstanceSlot.startProblem(module).ifPresent(problem -> {
             throw slot.failure(ErrorCode.LINK, Stage.PREVIEW_START, at, problem, null);
         });

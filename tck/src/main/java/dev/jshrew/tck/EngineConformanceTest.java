@@ -15,6 +15,7 @@ import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.Indexer;
+import dev.jshrew.host.IndexerHistory;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.StateRoot;
 import dev.jshrew.host.abi.FlushDecoder;
@@ -898,7 +899,11 @@ public abstract class EngineConformanceTest extends EngineTest {
         Harness h = probe();
         RecordingStore store = new RecordingStore(h.store());
         byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
-        List<String> names = List.of(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT);
+        List<String> names = List.of(
+                Indexer.META_INDEXER,
+                IndexerHistory.META_HISTORY,
+                Indexer.META_MEMORY_LIMIT,
+                StateRoot.META_FIRST_HEIGHT);
         try (Indexer indexer = new Indexer(h.module(), sha, store, Harness.testOptions(ResetMode.FAST), line -> {})) {
             store.failing = true;
             assertThatThrownBy(() -> indexer.indexBlock(
@@ -918,6 +923,7 @@ public abstract class EngineConformanceTest extends EngineTest {
             assertThat(meta.get(Indexer.META_INDEXER)).isEqualTo(sha);
             assertThat(meta.get(Indexer.META_MEMORY_LIMIT)).isEqualTo(b(Integer.toString(indexer.memoryLimitPages())));
             assertThat(meta.get(StateRoot.META_FIRST_HEIGHT)).isEqualTo(b("3"));
+            assertThat(meta.get(IndexerHistory.META_HISTORY)).isEqualTo(b("3 " + Hashes.hex(sha)));
             names.forEach(name -> assertThat(h.store().meta(name))
                     .as(name)
                     .hasValueSatisfying(v -> assertThat(v).isEqualTo(meta.get(name))));
