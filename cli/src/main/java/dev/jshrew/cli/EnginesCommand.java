@@ -4,7 +4,9 @@ import dev.jshrew.host.EngineRegistry;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
-@Command(name = "engines", description = "List the WebAssembly engines found (name, implementation, version; a fourth column says why"
+@Command(
+        name = "engines",
+        description = "List the WebAssembly engines found (name, implementation, version; a fourth column says why"
                 + " an engine cannot run here).")
 final class EnginesCommand implements Callable<Integer> {
     @Override
