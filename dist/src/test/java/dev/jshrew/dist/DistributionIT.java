@@ -152,8 +152,8 @@ class DistributionIT {
         assertThat(index.status()).as(index.stderr()).isEqualTo(15);
         assertThat(index.stderr())
                 .contains("graalwasm: unavailable: GraalVM's jars are missing")
-                .contains(
-                        "jshrew: engine graalwasm: the GraalVM polyglot jars are not on this JVM's module or class path");
+                .contains("jshrew: engine graalwasm: the GraalVM polyglot jars are not on this JVM's module"
+                        + " or class path");
     }
 
     private static Run jshrew(Map<String, String> env, String... args) throws Exception {
