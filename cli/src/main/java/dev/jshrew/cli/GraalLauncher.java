@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.stream.Stream;
 
@@ -21,9 +22,11 @@ import java.util.stream.Stream;
  * exits with its status. The GraalVM jars are not in {@code jshrew.jar}: the build puts them next to it, in
  * {@code graalvm/modules} and {@code graalvm/compiler}.
  *
- * <p>Nothing happens when the command does not mention graalwasm, when this JVM already is the relaunched one (or
- * already has Truffle as a named module), or when the jars are not next to the running jar; the engine then says
- * which runtime it got, and refuses to run interpreted unless asked to ({@code -E mode=interpreter}).
+ * <p>Nothing happens when the command does not mention graalwasm, when this JVM already is the relaunched one, or
+ * already has Truffle as a named module (the distribution's {@code bin/jshrew} starts the JVM with every option
+ * itself), or when the jars are not next to the running jar (a warning says what is missing and where it was
+ * looked for; {@code jshrew engines} says the same); the engine then says which runtime it got, and refuses to run
+ * interpreted unless asked to ({@code -E mode=interpreter}).
  */
 final class GraalLauncher {
     private static final Logger LOG = System.getLogger("jshrew.graalwasm");
@@ -80,9 +83,13 @@ final class GraalLauncher {
             return OptionalInt.empty();
         }
         Path home = jarDirectory();
-        if (home == null
-                || !Files.isDirectory(home.resolve("graalvm/modules"))
-                || !Files.isDirectory(home.resolve("graalvm/compiler"))) {
+        if (home == null) {
+            return OptionalInt.empty();
+        }
+        Optional<String> missing = missingJars(home);
+        if (missing.isPresent()) {
+            Logging.configure();
+            LOG.log(Level.WARNING, "graalwasm: {0}", missing.get());
             return OptionalInt.empty();
         }
         List<String> command = command(home, args);
@@ -120,6 +127,41 @@ final class GraalLauncher {
             Thread.currentThread().interrupt();
             return OptionalInt.of(130);
         }
+    }
+
+    /**
+     * Why the graalwasm engine cannot run compiled from this JVM, or empty when it can (or will, in the relaunched
+     * JVM). Empty as well when this class was not loaded from a jar (tests, IDEs): then nothing can be said here, and
+     * the engine itself says which runtime it got.
+     */
+    static Optional<String> unavailableReason() {
+        if (Boolean.getBoolean(RELAUNCHED_PROPERTY)
+                || ModuleLayer.boot().findModule("org.graalvm.truffle").isPresent()) {
+            return Optional.empty();
+        }
+        Path home = jarDirectory();
+        return home == null ? Optional.empty() : missingJars(home);
+    }
+
+    /**
+     * What is missing beside the jar in {@code home} for the relaunch: the GraalVM jars ({@code graalvm/modules},
+     * {@code graalvm/compiler}), or JVMCI in this Java runtime; empty when nothing is.
+     */
+    static Optional<String> missingJars(Path home) {
+        List<String> missing = Stream.of("graalvm/modules", "graalvm/compiler")
+                .filter(d -> !Files.isDirectory(home.resolve(d)))
+                .toList();
+        if (!missing.isEmpty()) {
+            return Optional.of("unavailable: GraalVM's jars are missing: no " + String.join(" and no ", missing)
+                    + " directory in " + home + " (the build puts graalvm/ beside jshrew.jar, in cli/target/: copy"
+                    + " it with the jar, or install the distribution and run its bin/jshrew)");
+        }
+        if (ModuleFinder.ofSystem().find("jdk.internal.vm.ci").isEmpty()) {
+            return Optional.of("unavailable: the Java runtime in " + System.getProperty("java.home")
+                    + " has no JVMCI (module jdk.internal.vm.ci), which the Graal JIT needs;"
+                    + " -E mode=interpreter runs GraalWasm interpreted");
+        }
+        return Optional.empty();
     }
 
     /** Whether any argument, or any comma-separated part of one or of its {@code --option=} value, is "graalwasm". */

@@ -87,10 +87,10 @@ final class GraalwasmEngine implements WasmEngine {
             throw new JshrewException(
                     ErrorCode.ENGINE_UNAVAILABLE,
                     "engine graalwasm: the Graal JIT is not active in this JVM, and"
-                            + " GraalWasm would run interpreted (10 to 20 times slower). Run "
-                            + "`java -jar jshrew.jar`, which relaunches itself"
-                            + " with the JIT (JVMCI, the Graal compiler and the Truffle jars on "
-                            + "the module path), or pass -E mode=interpreter"
+                            + " GraalWasm would run interpreted (10 to 20 times slower). The distribution's"
+                            + " bin/jshrew starts the JVM with the JIT (JVMCI, the Graal compiler and the Truffle"
+                            + " jars on the module path), and java -jar jshrew.jar relaunches itself with it when"
+                            + " the build's graalvm/ directory is beside the jar; or pass -E mode=interpreter"
                             + " to run interpreted on purpose");
         }
     }

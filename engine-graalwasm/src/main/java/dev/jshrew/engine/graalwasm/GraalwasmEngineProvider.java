@@ -63,8 +63,9 @@ public final class GraalwasmEngineProvider implements WasmEngineProvider {
         } catch (ClassNotFoundException | LinkageError e) {
             throw new JshrewException(
                     ErrorCode.ENGINE_UNAVAILABLE,
-                    "engine " + NAME + ": the GraalVM polyglot jars are not on the module or class path "
-                            + "(java -jar jshrew.jar puts them there)",
+                    "engine " + NAME + ": the GraalVM polyglot jars are not on this JVM's module or class path"
+                            + " (the distribution's bin/jshrew puts them there, and so does java -jar jshrew.jar"
+                            + " when the build's graalvm/ directory is beside the jar)",
                     e);
         }
         return new GraalwasmEngine(context);
