@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
             DumpCommand.class,
             ViewCommand.class,
             ServeCommand.class,
-            DiffCommand.class
+            DiffCommand.class,
+            DevnetCommand.class
         })
 public final class Main {
     private Main() {}
