@@ -80,7 +80,7 @@ class DevnetCliTest {
     @Test
     void indexFollowingDevnetServeBuildsTheSameDatabaseAsTheBlockFiles() throws Exception {
         long start = 840_000;
-        Path chain = synthesize("chain", 12, start);
+        Path chain = synthesize("chain", 6, start);
         String files = temp.resolve("files").toString();
         CliTest.Run r = CliTest.jshrew(NodeCliTest.index(
                 files, "--blocks", chain.toString(), "--start-block", Long.toString(start)));
@@ -94,11 +94,11 @@ class DevnetCliTest {
                     "--daemon-rpc-url", server.url().toString(),
                     "--rpc-cookie-file", cookie.toString(),
                     "--start-block", Long.toString(start),
-                    "--exit-at", Long.toString(start + 12)));
+                    "--exit-at", Long.toString(start + 6)));
             assertThat(r.code()).as(r.err()).isZero();
         }
-        long[] heights = new long[12];
-        for (int i = 0; i < 12; i++) {
+        long[] heights = new long[6];
+        for (int i = 0; i < 6; i++) {
             heights[i] = start + i;
         }
         List<String> fromFiles = NodeCliTest.dumps(files, heights);

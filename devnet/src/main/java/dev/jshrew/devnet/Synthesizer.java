@@ -6,6 +6,7 @@ import dev.jshrew.devnet.consensus.Block;
 import dev.jshrew.devnet.consensus.Coinbase;
 import dev.jshrew.devnet.consensus.Hash256;
 import dev.jshrew.devnet.consensus.MalformedBlockException;
+import dev.jshrew.devnet.consensus.Merkle;
 import dev.jshrew.devnet.consensus.Tx;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -134,6 +135,8 @@ public final class Synthesizer {
                 ? new byte[32]
                 : Hash256.sha256d(("jshrew devnet seed " + o.seed() + " height " + o.startHeight())
                         .getBytes(StandardCharsets.UTF_8));
+        byte[] tag = ("jshrew devnet " + o.seed()).getBytes(StandardCharsets.UTF_8);
+        HexWriter writer = new HexWriter();
         byte[] payTo = p2wpkh(Hash256.sha256(("jshrew devnet " + o.seed()).getBytes(StandardCharsets.UTF_8)));
         for (int i = 0; i < o.count(); i++) {
             long height = o.startHeight() + i;
@@ -143,8 +146,11 @@ public final class Synthesizer {
                     pool.add(m.txid(), v);
                 }
             }
-            List<Tx> txs = new ArrayList<>();
-            txs.add(null); // the coinbase, built last
+            List<byte[]> bodies = new ArrayList<>();
+            List<byte[]> txids = new ArrayList<>();
+            List<byte[]> wtxids = new ArrayList<>();
+            txids.add(null); // the coinbase's, known last
+            wtxids.add(new byte[32]); // BIP141: the coinbase counts as zero in the witness root
             boolean witness = false;
             if (i > 0) {
                 long room = o.blockSize() - 80 - 5 - 400L;
@@ -162,7 +168,8 @@ public final class Synthesizer {
                         inputs.add(pool.spend(in, rng));
                     }
                     Tx placed = tx.withInputs(inputs);
-                    byte[] txid = placed.txid();
+                    byte[] full = placed.serialize();
+                    byte[] txid = placed.segwit() ? placed.txid() : Hash256.sha256d(full);
                     List<Tx.Output> outs = placed.outputs();
                     for (int v = 0; v < outs.size(); v++) {
                         byte[] s = outs.get(v).script();
@@ -170,7 +177,9 @@ public final class Synthesizer {
                             pool.add(txid, v);
                         }
                     }
-                    txs.add(placed);
+                    bodies.add(full);
+                    txids.add(txid);
+                    wtxids.add(placed.segwit() ? Hash256.sha256d(full) : txid);
                     witness |= placed.segwit();
                     room -= sizes[k];
                     txCount++;
@@ -188,16 +197,10 @@ public final class Synthesizer {
             for (int e = 0; e < extra; e++) {
                 outputs.add(new Tx.Output(10_000, payTo));
             }
-            byte[] commitment = null;
-            if (witness) {
-                txs.set(0, Coinbase.create(height, new byte[0], outputs, new byte[32]));
-                Block draft = new Block(new Block.Header(0, prev, prev, 0, 0, 0), txs);
-                commitment = Block.commitment(draft.computeWitnessRoot(), new byte[32]);
-            }
-            byte[] tag = ("jshrew devnet " + o.seed()).getBytes(StandardCharsets.UTF_8);
+            byte[] commitment = witness ? Block.commitment(Merkle.root(wtxids), new byte[32]) : null;
             Tx coinbase = Coinbase.create(height, tag, outputs, commitment);
-            txs.set(0, coinbase);
             byte[] coinbaseTxid = coinbase.txid();
+            txids.set(0, coinbaseTxid);
             if (i == 0) {
                 for (int v = 0; v < outputs.size(); v++) {
                     pool.add(coinbaseTxid, v);
@@ -205,14 +208,18 @@ public final class Synthesizer {
             } else {
                 maturing.addLast(new Matured(height + COINBASE_MATURITY, coinbaseTxid, outputs.size()));
             }
-            Block draft = new Block(new Block.Header(0x2000_0000, prev, new byte[32], time(height), 0x207f_ffff,
-                    (int) new SplittableRandom(o.seed() ^ height).nextLong()), txs);
-            Block block = new Block(draft.header().withMerkleRoot(draft.computeMerkleRoot()), txs);
-            byte[] serialized = block.serialize();
-            write(o.out(), height, serialized);
-            bytes += serialized.length;
-            prev = block.hash();
+            Block.Header header = new Block.Header(0x2000_0000, prev, Merkle.root(txids), time(height),
+                    0x207f_ffff, (int) new SplittableRandom(o.seed() ^ height).nextLong());
+            byte[] headerBytes = header.serialize();
+            bodies.addFirst(coinbase.serialize());
+            writer.write(o.out().resolve(fileName(height)), headerBytes, bodies);
+            for (byte[] b : bodies) {
+                bytes += b.length;
+            }
+            bytes += 80 + compactSizeLength(bodies.size());
+            prev = Hash256.sha256d(headerBytes);
         }
+        writer.finish();
         Map<TxKind, Long> counts = new EnumMap<>(TxKind.class);
         for (TxKind k : TxKind.values()) {
             counts.put(k, kindCounts[k.ordinal()]);
@@ -281,20 +288,89 @@ public final class Synthesizer {
         }
     }
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    private static int compactSizeLength(long n) {
+        return n < 0xfd ? 1 : n <= 0xffff ? 3 : 5;
+    }
 
-    private static void write(Path out, long height, byte[] block) {
-        byte[] text = new byte[block.length * 2 + 1];
-        for (int i = 0; i < block.length; i++) {
-            text[2 * i] = HEX[(block[i] >> 4) & 0xf];
-            text[2 * i + 1] = HEX[block[i] & 0xf];
+    /**
+     * Writes blocks as hex files on a second thread (the main thread hashes the next block meanwhile); at most one
+     * block waits. Each file is written whole with {@code CREATE_NEW}.
+     */
+    private static final class HexWriter {
+        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(
+                r -> Thread.ofPlatform().daemon().name("devnet-writer").unstarted(r));
+        private java.util.concurrent.Future<?> pending;
+
+        void write(Path file, byte[] header, List<byte[]> txs) {
+            await();
+            pending = thread.submit(() -> {
+                long n = header.length + compactSizeLength(txs.size());
+                for (byte[] t : txs) {
+                    n += t.length;
+                }
+                byte[] text = new byte[(int) (2 * n + 1)];
+                int at = hex(text, 0, header);
+                byte[] count = new byte[compactSizeLength(txs.size())];
+                int c = txs.size();
+                if (count.length == 1) {
+                    count[0] = (byte) c;
+                } else if (count.length == 3) {
+                    count[0] = (byte) 0xfd;
+                    count[1] = (byte) c;
+                    count[2] = (byte) (c >>> 8);
+                } else {
+                    count[0] = (byte) 0xfe;
+                    for (int b = 0; b < 4; b++) {
+                        count[1 + b] = (byte) (c >>> (8 * b));
+                    }
+                }
+                at = hex(text, at, count);
+                for (byte[] t : txs) {
+                    at = hex(text, at, t);
+                }
+                text[at] = '\n';
+                try {
+                    Files.write(file, text, java.nio.file.StandardOpenOption.CREATE_NEW);
+                } catch (IOException e) {
+                    throw new JshrewException(ErrorCode.INPUT, "cannot write " + file + ": " + e, e);
+                }
+            });
         }
-        text[text.length - 1] = '\n';
-        Path file = out.resolve(fileName(height));
-        try {
-            Files.write(file, text, java.nio.file.StandardOpenOption.CREATE_NEW);
-        } catch (IOException e) {
-            throw new JshrewException(ErrorCode.INPUT, "cannot write " + file + ": " + e, e);
+
+        private static int hex(byte[] text, int at, byte[] bytes) {
+            for (byte b : bytes) {
+                text[at++] = HEX[(b >> 4) & 0xf];
+                text[at++] = HEX[b & 0xf];
+            }
+            return at;
+        }
+
+        private void await() {
+            if (pending == null) {
+                return;
+            }
+            try {
+                pending.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JshrewException(ErrorCode.INPUT, "interrupted while writing blocks", e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new IllegalStateException(e.getCause());
+            } finally {
+                pending = null;
+            }
+        }
+
+        void finish() {
+            try {
+                await();
+            } finally {
+                thread.shutdown();
+            }
         }
     }
 }
