@@ -101,14 +101,16 @@ final class DevnetCommand implements Runnable {
                     throw new JshrewException(ErrorCode.INPUT, "--reorg-at " + reorgAt.get(i) + " given twice");
                 }
             }
-            DevnetChain devnet =
-                    new DevnetChain(BlockDirectory.open(chain), blocksPerSecond, reorgs, System::nanoTime);
+            DevnetChain devnet = new DevnetChain(BlockDirectory.open(chain), blocksPerSecond, reorgs, System::nanoTime);
             DevnetServer server = DevnetServer.start(devnet, host, port, auth, cookieFile);
             CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                server.close();
-                stopped.countDown();
-            }, "devnet-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                server.close();
+                                stopped.countDown();
+                            },
+                            "devnet-stop"));
             LOG.log(
                     Level.INFO,
                     "devnet: serving " + chain + " (heights " + devnet.first() + "…, tip " + devnet.tip() + ") at "

@@ -63,14 +63,30 @@ class DevnetCliTest {
         Path used = Files.createDirectories(temp.resolve("used"));
         Files.writeString(used.resolve("mine.hex"), "00");
         CliTest.Run r = CliTest.jshrew(
-                "devnet", "synthesize", "--from", temp.resolve("none").toString(), "--count", "2", "--seed", "1",
-                "--out", temp.resolve("new").toString());
+                "devnet",
+                "synthesize",
+                "--from",
+                temp.resolve("none").toString(),
+                "--count",
+                "2",
+                "--seed",
+                "1",
+                "--out",
+                temp.resolve("new").toString());
         assertThat(r.code()).isEqualTo(ErrorCode.INPUT.exitCode());
         assertThat(r.err()).contains("no block directory");
         assertThat(temp.resolve("new")).doesNotExist();
         r = CliTest.jshrew(
-                "devnet", "synthesize", "--from", Fixtures.sharedDir().resolve("data/blocks").toString(),
-                "--count", "2", "--seed", "1", "--out", used.toString());
+                "devnet",
+                "synthesize",
+                "--from",
+                Fixtures.sharedDir().resolve("data/blocks").toString(),
+                "--count",
+                "2",
+                "--seed",
+                "1",
+                "--out",
+                used.toString());
         assertThat(r.code()).isEqualTo(ErrorCode.INPUT.exitCode());
         assertThat(Files.readString(used.resolve("mine.hex"))).isEqualTo("00");
         r = CliTest.jshrew("devnet", "serve", "--chain", temp.resolve("none").toString(), "--port", "0");
@@ -82,8 +98,8 @@ class DevnetCliTest {
         long start = 840_000;
         Path chain = synthesize("chain", 6, start);
         String files = temp.resolve("files").toString();
-        CliTest.Run r = CliTest.jshrew(NodeCliTest.index(
-                files, "--blocks", chain.toString(), "--start-block", Long.toString(start)));
+        CliTest.Run r = CliTest.jshrew(
+                NodeCliTest.index(files, "--blocks", chain.toString(), "--start-block", Long.toString(start)));
         assertThat(r.code()).as(r.err()).isZero();
         String rpc = temp.resolve("rpc").toString();
         Path cookie = temp.resolve("devnet.cookie");
@@ -91,10 +107,14 @@ class DevnetCliTest {
         try (DevnetServer server = DevnetServer.start(devnet, "127.0.0.1", 0, null, cookie)) {
             r = CliTest.jshrew(NodeCliTest.index(
                     rpc,
-                    "--daemon-rpc-url", server.url().toString(),
-                    "--rpc-cookie-file", cookie.toString(),
-                    "--start-block", Long.toString(start),
-                    "--exit-at", Long.toString(start + 6)));
+                    "--daemon-rpc-url",
+                    server.url().toString(),
+                    "--rpc-cookie-file",
+                    cookie.toString(),
+                    "--start-block",
+                    Long.toString(start),
+                    "--exit-at",
+                    Long.toString(start + 6)));
             assertThat(r.code()).as(r.err()).isZero();
         }
         long[] heights = new long[6];
@@ -156,7 +176,8 @@ class DevnetCliTest {
             });
             try {
                 // the scripted reorg at 9 (depth 3) happened once the node fetched block 9
-                await("the node at the devnet's tip after the scripted reorg",
+                await(
+                        "the node at the devnet's tip after the scripted reorg",
                         () -> devnet.tip() == 13 && atTip(n, server));
                 long reorgsBefore = devnet.tip();
                 DevnetChain.Reorg live = devnet.reorg(4);

@@ -288,8 +288,7 @@ public final class DevnetChain {
         }
         // OP_TRUE, as regtest's anyone-can-spend outputs
         Tx coinbase = Coinbase.create(height, tag, List.of(new Tx.Output(50_0000_0000L, new byte[] {0x51})), null);
-        Block.Header header =
-                new Block.Header(0x2000_0000, prevHash, coinbase.txid(), timeAbove, 0x207f_ffff, branch);
+        Block.Header header = new Block.Header(0x2000_0000, prevHash, coinbase.txid(), timeAbove, 0x207f_ffff, branch);
         return new Block(header, List.of(coinbase));
     }
 

@@ -168,7 +168,10 @@ public final class DevnetServer implements AutoCloseable {
                 return;
             }
             if (!exchange.getRequestMethod().equals("POST")) {
-                send(exchange, 405, "JSONRPC server handles only POST requests".getBytes(StandardCharsets.UTF_8),
+                send(
+                        exchange,
+                        405,
+                        "JSONRPC server handles only POST requests".getBytes(StandardCharsets.UTF_8),
                         "text/html");
                 return;
             }
@@ -195,8 +198,8 @@ public final class DevnetServer implements AutoCloseable {
                 return;
             }
             if (request == null || !request.isObject()) {
-                Reply r = errorReply(false, null, RPC_PARSE_ERROR, request == null ? "Parse error"
-                        : "Top-level object parse error");
+                Reply r = errorReply(
+                        false, null, RPC_PARSE_ERROR, request == null ? "Parse error" : "Top-level object parse error");
                 sendJson(exchange, r.status, r.body);
                 return;
             }
@@ -287,8 +290,8 @@ public final class DevnetServer implements AutoCloseable {
                 args(params, method, 1, 2);
                 DevnetChain.Entry e = entry(param(params, 0, "blockhash"));
                 JsonNode v = param(params, 1, "verbosity");
-                long verbosity = v == null || v.isNull() ? 1 : v.isBoolean() ? (v.asBoolean() ? 1 : 0)
-                        : integer(v, "verbosity");
+                long verbosity =
+                        v == null || v.isNull() ? 1 : v.isBoolean() ? (v.asBoolean() ? 1 : 0) : integer(v, "verbosity");
                 byte[] bytes = chain.fetch(e);
                 if (verbosity <= 0) {
                     yield NODES.textNode(HexFormat.of().formatHex(bytes));
@@ -303,8 +306,8 @@ public final class DevnetServer implements AutoCloseable {
                 DevnetChain.Entry e = entry(param(params, 0, "blockhash"));
                 JsonNode v = param(params, 1, "verbose");
                 if (v != null && !v.isNull() && !v.isBoolean()) {
-                    throw new RpcError(RPC_TYPE_ERROR, "JSON value of type " + type(v)
-                            + " is not of expected type bool");
+                    throw new RpcError(
+                            RPC_TYPE_ERROR, "JSON value of type " + type(v) + " is not of expected type bool");
                 }
                 if (v != null && !v.isNull() && !v.asBoolean()) {
                     yield NODES.textNode(HexFormat.of().formatHex(e.header()));
@@ -353,8 +356,8 @@ public final class DevnetServer implements AutoCloseable {
                 } catch (IllegalArgumentException e) {
                     throw new RpcError(RPC_INVALID_PARAMETER, e.getMessage());
                 }
-                LOG.info(() -> "devnet: reorg replaced " + r.forkHeight() + "…" + r.oldTip() + ", new tip "
-                        + r.newTip() + " " + r.newTipHash());
+                LOG.info(() -> "devnet: reorg replaced " + r.forkHeight() + "…" + r.oldTip() + ", new tip " + r.newTip()
+                        + " " + r.newTipHash());
                 ObjectNode o = NODES.objectNode();
                 o.put("fork_height", r.forkHeight());
                 o.put("old_tip", r.oldTip());
@@ -370,8 +373,9 @@ public final class DevnetServer implements AutoCloseable {
     private static void args(JsonNode params, String method, int min, int max) {
         int n = params.isArray() ? params.size() : -1;
         if (n >= 0 && (n < min || n > max)) {
-            throw new RpcError(RPC_MISC_ERROR, method + ": takes " + (min == max ? "" + min : min + " to " + max)
-                    + " parameters, got " + n);
+            throw new RpcError(
+                    RPC_MISC_ERROR,
+                    method + ": takes " + (min == max ? "" + min : min + " to " + max) + " parameters, got " + n);
         }
         if (n < 0) {
             for (var it = params.fieldNames(); it.hasNext(); ) {
@@ -423,8 +427,7 @@ public final class DevnetServer implements AutoCloseable {
         String s = hash.asText();
         if (s.length() != 64) {
             throw new RpcError(
-                    RPC_INVALID_PARAMETER,
-                    "blockhash must be of length 64 (not " + s.length() + ", for '" + s + "')");
+                    RPC_INVALID_PARAMETER, "blockhash must be of length 64 (not " + s.length() + ", for '" + s + "')");
         }
         if (!s.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
             throw new RpcError(RPC_INVALID_PARAMETER, "blockhash must be hexadecimal string (not '" + s + "')");

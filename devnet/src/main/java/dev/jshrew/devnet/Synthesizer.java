@@ -41,6 +41,7 @@ public final class Synthesizer {
     static final int COINBASE_MATURITY = 100;
     /** Consecutive failed draws that end a block. */
     private static final int MAX_MISSES = 32;
+
     private static final int GENESIS_TIME = 1_231_006_505;
 
     /** What to build. */
@@ -208,8 +209,9 @@ public final class Synthesizer {
             } else {
                 maturing.addLast(new Matured(height + COINBASE_MATURITY, coinbaseTxid, outputs.size()));
             }
-            Block.Header header = new Block.Header(0x2000_0000, prev, Merkle.root(txids), time(height),
-                    0x207f_ffff, (int) new SplittableRandom(o.seed() ^ height).nextLong());
+            Block.Header header =
+                    new Block.Header(0x2000_0000, prev, Merkle.root(txids), time(height), 0x207f_ffff, (int)
+                            new SplittableRandom(o.seed() ^ height).nextLong());
             byte[] headerBytes = header.serialize();
             bodies.addFirst(coinbase.serialize());
             writer.write(o.out().resolve(fileName(height)), headerBytes, bodies);
@@ -258,8 +260,10 @@ public final class Synthesizer {
             try {
                 b = Block.parse(dir.read(h));
             } catch (MalformedBlockException e) {
-                throw new JshrewException(ErrorCode.INPUT, "block file for height " + h + " in " + from
-                        + " is not a block: " + e.getMessage(), e);
+                throw new JshrewException(
+                        ErrorCode.INPUT,
+                        "block file for height " + h + " in " + from + " is not a block: " + e.getMessage(),
+                        e);
             }
             txs.addAll(b.txs().subList(1, b.txs().size()));
         }
@@ -298,8 +302,9 @@ public final class Synthesizer {
      */
     private static final class HexWriter {
         private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-        private final java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(
-                r -> Thread.ofPlatform().daemon().name("devnet-writer").unstarted(r));
+        private final java.util.concurrent.ExecutorService thread =
+                java.util.concurrent.Executors.newSingleThreadExecutor(
+                        r -> Thread.ofPlatform().daemon().name("devnet-writer").unstarted(r));
         private java.util.concurrent.Future<?> pending;
 
         void write(Path file, byte[] header, List<byte[]> txs) {

@@ -63,8 +63,8 @@ public enum TxKind {
             }
             byte[] last = w.get(n - 1);
             boolean keyPath = n == 1 && (last.length == 64 || last.length == 65);
-            boolean scriptPath = n >= 2 && last.length >= 33 && (last.length - 33) % 32 == 0
-                    && (last[0] & 0xfe) == 0xc0;
+            boolean scriptPath =
+                    n >= 2 && last.length >= 33 && (last.length - 33) % 32 == 0 && (last[0] & 0xfe) == 0xc0;
             if (keyPath || scriptPath) {
                 kinds |= bit(TAPROOT);
             }

@@ -66,11 +66,13 @@ class DevnetServerTest {
     }
 
     static Answer call(URI url, String method, String params) throws Exception {
-        return post(url, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}", null);
+        return post(
+                url, "{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}", null);
     }
 
     static Answer call2(URI url, String method, String params) throws Exception {
-        return post(url, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}", null);
+        return post(
+                url, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"" + method + "\",\"params\":" + params + "}", null);
     }
 
     static DevnetServer serve(DevnetChain chain) {
@@ -86,7 +88,8 @@ class DevnetServerTest {
     }
 
     static Block blockAt(URI url, long h) throws Exception {
-        String hex = call(url, "getblock", "[\"" + hashAt(url, h) + "\",0]").result().asText();
+        String hex =
+                call(url, "getblock", "[\"" + hashAt(url, h) + "\",0]").result().asText();
         return Block.parse(HexFormat.of().parseHex(hex));
     }
 
@@ -103,31 +106,41 @@ class DevnetServerTest {
                 byte[] file = dir.read(h);
                 String hash = Hash256.display(Block.Header.parse(file).hash());
                 assertThat(hashAt(url, h)).isEqualTo(hash);
-                assertThat(call(url, "getblock", "[\"" + hash + "\",0]").result().asText())
+                assertThat(call(url, "getblock", "[\"" + hash + "\",0]")
+                                .result()
+                                .asText())
                         .isEqualTo(HexFormat.of().formatHex(file));
             }
             String tipHash = hashAt(url, COUNT - 1);
             assertThat(call(url, "getbestblockhash", "[]").result().asText()).isEqualTo(tipHash);
-            JsonNode verbose = call(url, "getblock", "[\"" + hashAt(url, 5) + "\",1]").result();
+            JsonNode verbose =
+                    call(url, "getblock", "[\"" + hashAt(url, 5) + "\",1]").result();
             Block five = blockAt(url, 5);
             assertThat(verbose.get("height").asLong()).isEqualTo(5);
             assertThat(verbose.get("previousblockhash").asText()).isEqualTo(hashAt(url, 4));
             assertThat(verbose.get("nextblockhash").asText()).isEqualTo(hashAt(url, 6));
             assertThat(verbose.get("nTx").asInt()).isEqualTo(five.txs().size());
-            assertThat(verbose.get("tx").get(0).asText()).isEqualTo(Hash256.display(five.txs().getFirst().txid()));
+            assertThat(verbose.get("tx").get(0).asText())
+                    .isEqualTo(Hash256.display(five.txs().getFirst().txid()));
             assertThat(verbose.get("confirmations").asLong()).isEqualTo(COUNT - 5);
-            JsonNode header = call(url, "getblockheader", "[\"" + tipHash + "\"]").result();
+            JsonNode header =
+                    call(url, "getblockheader", "[\"" + tipHash + "\"]").result();
             assertThat(header.get("height").asLong()).isEqualTo(COUNT - 1);
             assertThat(header.get("bits").asText()).isEqualTo("207fffff");
             assertThat(header.has("nextblockhash")).isFalse();
-            assertThat(call(url, "getblockheader", "[\"" + tipHash + "\",false]").result().asText())
+            assertThat(call(url, "getblockheader", "[\"" + tipHash + "\",false]")
+                            .result()
+                            .asText())
                     .isEqualTo(HexFormat.of().formatHex(dir.readHeader(COUNT - 1)));
             JsonNode info = call(url, "getblockchaininfo", "[]").result();
             assertThat(info.get("blocks").asLong()).isEqualTo(COUNT - 1);
             assertThat(info.get("bestblockhash").asText()).isEqualTo(tipHash);
-            assertThat(call(url, "getnetworkinfo", "[]").result().get("version").asInt()).isPositive();
+            assertThat(call(url, "getnetworkinfo", "[]").result().get("version").asInt())
+                    .isPositive();
             // a JSON-RPC 2.0 answer has no "error" member on success; named parameters work
-            Answer v2 = post(url, "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"getblockhash\",\"params\":{\"height\":3}}",
+            Answer v2 = post(
+                    url,
+                    "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"method\":\"getblockhash\",\"params\":{\"height\":3}}",
                     null);
             assertThat(v2.json().has("error")).isFalse();
             assertThat(v2.json().get("id").asText()).isEqualTo("x");
@@ -144,7 +157,12 @@ class DevnetServerTest {
             assertThat(outOfRange.json().get("result").isNull()).isTrue();
             assertThat(outOfRange.json().get("error").toString())
                     .isEqualTo("{\"code\":-8,\"message\":\"Block height out of range\"}");
-            assertThat(call(url, "getblockhash", "[-1]").json().get("error").get("code").asInt()).isEqualTo(-8);
+            assertThat(call(url, "getblockhash", "[-1]")
+                            .json()
+                            .get("error")
+                            .get("code")
+                            .asInt())
+                    .isEqualTo(-8);
             Answer v2 = call2(url, "getblockhash", "[" + COUNT + "]");
             assertThat(v2.status()).isEqualTo(200);
             assertThat(v2.json().has("result")).isFalse();
@@ -154,8 +172,18 @@ class DevnetServerTest {
             assertThat(unknown.status()).isEqualTo(500);
             assertThat(unknown.json().get("error").toString())
                     .isEqualTo("{\"code\":-5,\"message\":\"Block not found\"}");
-            assertThat(call(url, "getblock", "[\"abc\"]").json().get("error").get("code").asInt()).isEqualTo(-8);
-            assertThat(call(url, "getblockhash", "[\"1\"]").json().get("error").get("code").asInt()).isEqualTo(-3);
+            assertThat(call(url, "getblock", "[\"abc\"]")
+                            .json()
+                            .get("error")
+                            .get("code")
+                            .asInt())
+                    .isEqualTo(-8);
+            assertThat(call(url, "getblockhash", "[\"1\"]")
+                            .json()
+                            .get("error")
+                            .get("code")
+                            .asInt())
+                    .isEqualTo(-3);
 
             Answer noMethod = call(url, "sendtoaddress", "[]");
             assertThat(noMethod.status()).isEqualTo(404);
@@ -167,8 +195,8 @@ class DevnetServerTest {
             assertThat(batch.status()).isEqualTo(200);
             assertThat(batch.json().get(0).get("result").asLong()).isEqualTo(COUNT - 1);
             assertThat(batch.json().get(1).get("error").get("code").asInt()).isEqualTo(-32601);
-            HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(url).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> get =
+                    HTTP.send(HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(get.statusCode()).isEqualTo(405);
         }
     }
@@ -228,19 +256,25 @@ class DevnetServerTest {
             assertThat(r.get("new_tip").asLong()).isEqualTo(COUNT);
             assertThat(call(url, "getblockcount", "[]").result().asLong()).isEqualTo(COUNT);
             for (int h = 0; h < COUNT; h++) {
-                assertThat(hashAt(url, h).equals(before[h])).as("height %d unchanged", h).isEqualTo(h < COUNT - 3);
+                assertThat(hashAt(url, h).equals(before[h]))
+                        .as("height %d unchanged", h)
+                        .isEqualTo(h < COUNT - 3);
             }
             assertLinked(url);
             // the same transactions, another coinbase
-            Block old = Block.parse(HexFormat.of().parseHex(
-                    call(url, "getblock", "[\"" + before[COUNT - 2] + "\",0]").result().asText()));
+            Block old = Block.parse(HexFormat.of()
+                    .parseHex(call(url, "getblock", "[\"" + before[COUNT - 2] + "\",0]")
+                            .result()
+                            .asText()));
             Block replaced = blockAt(url, COUNT - 2);
             assertThat(replaced.txs().subList(1, replaced.txs().size()).stream().map(t -> Hash256.display(t.txid())))
                     .containsExactlyElementsOf(old.txs().subList(1, old.txs().size()).stream()
                             .map(t -> Hash256.display(t.txid()))
                             .toList());
-            assertThat(replaced.txs().getFirst().txid()).isNotEqualTo(old.txs().getFirst().txid());
-            JsonNode stale = call(url, "getblockheader", "[\"" + before[COUNT - 1] + "\"]").result();
+            assertThat(replaced.txs().getFirst().txid())
+                    .isNotEqualTo(old.txs().getFirst().txid());
+            JsonNode stale = call(url, "getblockheader", "[\"" + before[COUNT - 1] + "\"]")
+                    .result();
             assertThat(stale.get("confirmations").asLong()).isEqualTo(-1);
             // too deep: the first block stays
             Answer tooDeep = call(url, "devnet_reorg", "[" + (COUNT + 1) + "]");
@@ -279,13 +313,16 @@ class DevnetServerTest {
         for (long h : new long[] {0, 1, 3}) {
             Files.copy(dir.files().get(h), gap.resolve(dir.files().get(h).getFileName()));
         }
-        assertThatThrownBy(() -> chainOf(gap)).isInstanceOf(JshrewException.class).hasMessageContaining("no block at height 2");
+        assertThatThrownBy(() -> chainOf(gap))
+                .isInstanceOf(JshrewException.class)
+                .hasMessageContaining("no block at height 2");
         Path broken = Files.createDirectories(temp.resolve("broken"));
         Files.copy(dir.files().get(0L), broken.resolve("b-0.hex"));
         Files.copy(dir.files().get(2L), broken.resolve("b-1.hex"));
         assertThatThrownBy(() -> chainOf(broken)).hasMessageContaining("does not link");
         NavigableMap<Long, Integer> deep = new TreeMap<>();
         deep.put(3L, 4);
-        assertThatThrownBy(() -> new DevnetChain(dir, 0, deep, System::nanoTime)).hasMessageContaining("depth");
+        assertThatThrownBy(() -> new DevnetChain(dir, 0, deep, System::nanoTime))
+                .hasMessageContaining("depth");
     }
 }

@@ -80,7 +80,8 @@ class SynthesizerTest {
                 for (Tx.Input in : tx.inputs()) {
                     String outpoint = Hash256.display(in.prevTxid()) + ":" + in.prevVout();
                     Created c = unspent.remove(outpoint);
-                    assertThat(c).as("height %d spends %s, created earlier and unspent", h, outpoint)
+                    assertThat(c)
+                            .as("height %d spends %s, created earlier and unspent", h, outpoint)
                             .isNotNull();
                     if (c.coinbase() && c.height() > 0) {
                         assertThat(h - c.height()).isGreaterThanOrEqualTo(100);
@@ -104,7 +105,8 @@ class SynthesizerTest {
         for (int v = 0; v < tx.outputs().size(); v++) {
             byte[] s = tx.outputs().get(v).script();
             if (s.length == 0 || s[0] != 0x6a) {
-                assertThat(unspent.put(txid + ":" + v, new Created(h, coinbase))).isNull();
+                assertThat(unspent.put(txid + ":" + v, new Created(h, coinbase)))
+                        .isNull();
             }
         }
     }
@@ -117,8 +119,7 @@ class SynthesizerTest {
                 .isInstanceOf(JshrewException.class)
                 .hasMessageContaining("not empty");
         assertThat(files(out)).containsOnlyKeys("keep.txt");
-        assertThatThrownBy(() -> synthesize(temp.resolve("x"), 0, 1, 0, 10_000))
-                .hasMessageContaining("--count");
+        assertThatThrownBy(() -> synthesize(temp.resolve("x"), 0, 1, 0, 10_000)).hasMessageContaining("--count");
         assertThatThrownBy(() -> Synthesizer.run(
                         new Synthesizer.Options(temp.resolve("missing"), 1, 1, temp.resolve("y"), 0, 10_000)))
                 .hasMessageContaining("no block directory");

@@ -77,8 +77,8 @@ final class ByteReader {
         int at = pos;
         long n = compactSize();
         if (n < 0 || n * Math.max(1, minItemBytes) > data.length - pos) {
-            throw new MalformedBlockException("count " + Long.toUnsignedString(n) + " at byte " + at
-                    + " exceeds the " + (data.length - pos) + " bytes left");
+            throw new MalformedBlockException("count " + Long.toUnsignedString(n) + " at byte " + at + " exceeds the "
+                    + (data.length - pos) + " bytes left");
         }
         return (int) n;
     }

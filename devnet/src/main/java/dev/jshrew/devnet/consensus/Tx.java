@@ -83,12 +83,14 @@ public record Tx(int version, List<Input> inputs, List<Output> outputs, int lock
                 for (int j = 0; j < items; j++) {
                     stack.add(in.varBytes());
                 }
-                inputs.set(i, new Input(
-                        inputs.get(i).prevTxid(),
-                        inputs.get(i).prevVout(),
-                        inputs.get(i).script(),
-                        inputs.get(i).sequence(),
-                        List.copyOf(stack)));
+                inputs.set(
+                        i,
+                        new Input(
+                                inputs.get(i).prevTxid(),
+                                inputs.get(i).prevVout(),
+                                inputs.get(i).script(),
+                                inputs.get(i).sequence(),
+                                List.copyOf(stack)));
             }
         }
         int lockTime = in.i32();

@@ -26,7 +26,9 @@ class BlockSerializationTest {
         for (Fixtures.RealBlock b : real.values()) {
             Block parsed = Block.parse(b.bytes());
             assertThat(parsed.serialize()).as("height %d", b.height()).isEqualTo(b.bytes());
-            assertThat(Hash256.display(parsed.hash())).as("height %d", b.height()).isEqualTo(b.hash());
+            assertThat(Hash256.display(parsed.hash()))
+                    .as("height %d", b.height())
+                    .isEqualTo(b.hash());
             for (Tx tx : parsed.txs()) {
                 assertThat(Tx.parse(tx.serialize()).serialize()).isEqualTo(tx.serialize());
             }
@@ -42,7 +44,8 @@ class BlockSerializationTest {
             parsed.verify();
             if (parsed.witnessCommitment() != null) {
                 withCommitment++;
-                byte[] reserved = parsed.txs().getFirst().inputs().getFirst().witness().getFirst();
+                byte[] reserved =
+                        parsed.txs().getFirst().inputs().getFirst().witness().getFirst();
                 assertThat(Block.commitment(parsed.computeWitnessRoot(), reserved))
                         .isEqualTo(parsed.witnessCommitment());
             }
@@ -78,7 +81,12 @@ class BlockSerializationTest {
     @Test
     void bip34HeightPrefixesMatchRealCoinbasesAndBitcoinCoresEncoding() {
         for (long h : List.of(772904L, 840243L, 905646L)) {
-            byte[] script = Block.parse(real.get(h).bytes()).txs().getFirst().inputs().getFirst().script();
+            byte[] script = Block.parse(real.get(h).bytes())
+                    .txs()
+                    .getFirst()
+                    .inputs()
+                    .getFirst()
+                    .script();
             byte[] prefix = Coinbase.heightPrefix(h);
             assertThat(java.util.Arrays.copyOf(script, prefix.length)).isEqualTo(prefix);
         }
