@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -119,16 +120,19 @@ public final class Synthesizer {
         List<Tx> source = sourceTransactions(o.from());
         prepareOutput(o.out());
         int[] sizes = new int[source.size()];
-        int[] kinds = new int[source.size()];
+        List<Set<TxKind>> kinds = new ArrayList<>(source.size());
         for (int i = 0; i < sizes.length; i++) {
             sizes[i] = source.get(i).serialize().length;
-            kinds[i] = TxKind.of(source.get(i));
+            kinds.add(TxKind.of(source.get(i)));
         }
         SplittableRandom rng = new SplittableRandom(o.seed());
         Pool pool = new Pool();
         ArrayDeque<Matured> maturing = new ArrayDeque<>();
         int minPool = Math.max(16, o.blockSize() / 100);
-        long[] kindCounts = new long[TxKind.values().length];
+        Map<TxKind, Long> counts = new EnumMap<>(TxKind.class);
+        for (TxKind k : TxKind.values()) {
+            counts.put(k, 0L);
+        }
         long txCount = 0;
         long inputCount = 0;
         long bytes = 0;
@@ -185,10 +189,8 @@ public final class Synthesizer {
                     room -= sizes[k];
                     txCount++;
                     inputCount += inputs.size();
-                    for (TxKind kind : TxKind.values()) {
-                        if ((kinds[k] & TxKind.bit(kind)) != 0) {
-                            kindCounts[kind.ordinal()]++;
-                        }
+                    for (TxKind kind : kinds.get(k)) {
+                        counts.merge(kind, 1L, Long::sum);
                     }
                 }
             }
@@ -222,10 +224,6 @@ public final class Synthesizer {
             prev = Hash256.sha256d(headerBytes);
         }
         writer.finish();
-        Map<TxKind, Long> counts = new EnumMap<>(TxKind.class);
-        for (TxKind k : TxKind.values()) {
-            counts.put(k, kindCounts[k.ordinal()]);
-        }
         return new Summary(o.startHeight(), o.startHeight() + o.count() - 1, txCount, inputCount, bytes, counts);
     }
 

@@ -1,7 +1,9 @@
 package dev.jshrew.devnet;
 
 import dev.jshrew.devnet.consensus.Tx;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** The kinds of transactions {@code devnet synthesize} counts; a transaction can be of several. */
 public enum TxKind {
@@ -28,23 +30,23 @@ public enum TxKind {
         return label;
     }
 
-    /** The kinds of {@code tx} as a bit set ({@code 1 << ordinal()}). */
-    public static int of(Tx tx) {
-        int kinds = 0;
+    /** The kinds of {@code tx}. */
+    public static Set<TxKind> of(Tx tx) {
+        Set<TxKind> kinds = EnumSet.noneOf(TxKind.class);
         for (Tx.Output o : tx.outputs()) {
             byte[] s = o.script();
             if (s.length > 0 && s[0] == 0x6a) {
-                kinds |= bit(OP_RETURN);
+                kinds.add(OP_RETURN);
                 if (s.length > 1 && s[1] == 0x5d) {
-                    kinds |= bit(RUNESTONE);
+                    kinds.add(RUNESTONE);
                 }
             }
             if (s.length == 34 && s[0] == 0x51 && s[1] == 0x20) {
-                kinds |= bit(TAPROOT);
+                kinds.add(TAPROOT);
             }
         }
         if (tx.hasWitness()) {
-            kinds |= bit(SEGWIT);
+            kinds.add(SEGWIT);
         }
         for (Tx.Input in : tx.inputs()) {
             List<byte[]> w = in.witness();
@@ -53,7 +55,7 @@ public enum TxKind {
             }
             for (byte[] item : w) {
                 if (indexOf(item, ENVELOPE) >= 0) {
-                    kinds |= bit(INSCRIPTION);
+                    kinds.add(INSCRIPTION);
                     break;
                 }
             }
@@ -66,14 +68,10 @@ public enum TxKind {
             boolean scriptPath =
                     n >= 2 && last.length >= 33 && (last.length - 33) % 32 == 0 && (last[0] & 0xfe) == 0xc0;
             if (keyPath || scriptPath) {
-                kinds |= bit(TAPROOT);
+                kinds.add(TAPROOT);
             }
         }
         return kinds;
-    }
-
-    public static int bit(TxKind k) {
-        return 1 << k.ordinal();
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
