@@ -239,6 +239,10 @@ public final class DevnetChain {
             throw new IllegalArgumentException("the depth must be 1…" + MAX_REORG_DEPTH + " and below the tip's "
                     + (tip - first) + " blocks above the first (tip " + tip + ")");
         }
+        // a scripted reorg waiting at or below this tip is superseded (the tip never goes down)
+        if (pendingReorgs.headMap(oldTip, true).keySet().removeIf(h -> true)) {
+            pendingFetched = false;
+        }
         Reorg r = reorgLocked(depth);
         capAtPendingReorg();
         return new Reorg(r.forkHeight(), oldTip, r.newTip(), r.branch(), r.newTipHash());

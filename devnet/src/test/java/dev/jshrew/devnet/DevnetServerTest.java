@@ -307,6 +307,24 @@ class DevnetServerTest {
     }
 
     @Test
+    void aLiveReorgSupersedesAScriptedOneWaitingAtTheTipAndTheTipNeverGoesDown() {
+        NavigableMap<Long, Integer> reorgs = new TreeMap<>();
+        reorgs.put(6L, 2);
+        reorgs.put(9L, 1);
+        DevnetChain chain = new DevnetChain(BlockDirectory.open(chainDir), 0, reorgs, System::nanoTime);
+        assertThat(chain.tip()).isEqualTo(6);
+        DevnetChain.Reorg r = chain.reorg(1);
+        assertThat(r.forkHeight()).isEqualTo(6);
+        assertThat(r.newTip()).isEqualTo(7);
+        // the scripted reorg at 6 is gone; the one at 9 still holds the tip there until block 9 is fetched
+        assertThat(chain.tip()).isEqualTo(9);
+        chain.fetch(chain.at(9).orElseThrow());
+        assertThat(chain.tip()).isEqualTo(COUNT - 1);
+        assertThat(chain.at(9).orElseThrow().branch()).isEqualTo(2);
+        assertThat(chain.at(8).orElseThrow().branch()).isEqualTo(1);
+    }
+
+    @Test
     void refusesGapsBrokenLinksAndBadReorgOptions() throws Exception {
         Path gap = Files.createDirectories(temp.resolve("gap"));
         BlockDirectory dir = BlockDirectory.open(chainDir);
