@@ -94,6 +94,41 @@ class DevnetCliTest {
     }
 
     @Test
+    void devnetServeRunsAsACommandWithAScriptedReorgAndRemovesItsCookieOnSigterm() throws Exception {
+        Path chain = synthesize("chain", 6, 0);
+        Path cookie = temp.resolve("devnet.cookie");
+        assertThat(CliTest.jshrew("devnet", "serve", "--chain", chain.toString(), "--port", "0", "--reorg-depth", "2")
+                        .code())
+                .isEqualTo(2); // picocli's usage error: --reorg-depth without --reorg-at
+        try (ChildJshrew child = ChildJshrew.start(
+                List.of(),
+                "devnet",
+                "serve",
+                "--chain",
+                chain.toString(),
+                "--port",
+                "0",
+                "--cookie-file",
+                cookie.toString(),
+                "--reorg-at",
+                "4",
+                "--reorg-depth",
+                "2")) {
+            String url = child.awaitErr("at (http://\\S+)", 60);
+            assertThat(Files.readString(cookie)).matches("__cookie__:[0-9a-f]{64}");
+            BitcoindClient client = new BitcoindClient(
+                    java.net.URI.create(url), BitcoindAuth.of(null, cookie, java.net.URI.create(url)));
+            assertThat(client.getBlockCount()).isEqualTo(4); // held at the scripted height
+            byte[] four = client.getBlockHash(4).orElseThrow();
+            client.getBlock(four); // fetched: the reorg replaces 3…4 by 3…5, the rest of the files follow
+            assertThat(client.getBlockCount()).isEqualTo(5);
+            assertThat(client.getBlockHash(4).orElseThrow()).isNotEqualTo(four);
+            child.terminate();
+        }
+        assertThat(cookie).doesNotExist();
+    }
+
+    @Test
     void indexFollowingDevnetServeBuildsTheSameDatabaseAsTheBlockFiles() throws Exception {
         long start = 840_000;
         Path chain = synthesize("chain", 6, start);
