@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
             DiffCommand.class,
             RollbackCommand.class,
             InfoCommand.class,
+            DevnetCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main {
