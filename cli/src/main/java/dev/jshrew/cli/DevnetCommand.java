@@ -47,13 +47,17 @@ final class DevnetCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--chain", required = true, paramLabel = "DIR")
+        @Option(names = "--chain", required = true, paramLabel = "DIR", description = "block files named by height (hex or raw)")
         Path chain;
 
         @Option(names = "--port", required = true, paramLabel = "P", description = "0 picks a free port")
         int port;
 
-        @Option(names = "--host", defaultValue = "127.0.0.1", paramLabel = "ADDRESS")
+        @Option(
+                names = "--host",
+                defaultValue = "127.0.0.1",
+                paramLabel = "ADDRESS",
+                description = "bind address (default ${DEFAULT-VALUE})")
         String host;
 
         @Option(names = "--auth", paramLabel = "USER:PASS", description = "require HTTP Basic auth")
@@ -82,7 +86,7 @@ final class DevnetCommand implements Runnable {
                 names = "--blocks-per-second",
                 defaultValue = "0",
                 paramLabel = "R",
-                description = "release blocks gradually from the first (0: all at once)")
+                description = "release blocks gradually from the first (default ${DEFAULT-VALUE}: all at once)")
         double blocksPerSecond;
 
         @Override
@@ -128,19 +132,27 @@ final class DevnetCommand implements Runnable {
         @Option(names = "--from", required = true, paramLabel = "DIR", description = "block files to draw from")
         Path from;
 
-        @Option(names = "--count", required = true, paramLabel = "N")
+        @Option(names = "--count", required = true, paramLabel = "N", description = "how many blocks to write")
         int count;
 
-        @Option(names = "--seed", required = true, paramLabel = "S")
+        @Option(names = "--seed", required = true, paramLabel = "S", description = "the same seed writes the same bytes")
         long seed;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "a new or empty directory")
         Path out;
 
-        @Option(names = "--start-height", defaultValue = "0", paramLabel = "H")
+        @Option(
+                names = "--start-height",
+                defaultValue = "0",
+                paramLabel = "H",
+                description = "height of the first block (default ${DEFAULT-VALUE})")
         long startHeight;
 
-        @Option(names = "--block-size", defaultValue = "1000000", paramLabel = "BYTES")
+        @Option(
+                names = "--block-size",
+                defaultValue = "1000000",
+                paramLabel = "BYTES",
+                description = "target size of each block (default ${DEFAULT-VALUE})")
         int blockSize;
 
         @Override

@@ -18,7 +18,7 @@ import picocli.CommandLine.ScopeType;
  *
  * <p>What holds for every command, including ones added later, is set here once: {@code -h/--help}, {@code
  * -V/--version}, {@code --config} and {@code --log-level} are inherited by every subcommand ({@code scope =
- * INHERIT}); {@code help COMMAND} is picocli's {@link CommandLine.HelpCommand}; option values missing from the
+ * INHERIT}); {@code help COMMAND…} is {@link HelpCommand}; option values missing from the
  * command line come from the environment or the config file ({@link CliDefaults}).
  */
 @Command(
@@ -37,7 +37,7 @@ import picocli.CommandLine.ScopeType;
             RollbackCommand.class,
             InfoCommand.class,
             DevnetCommand.class,
-            CommandLine.HelpCommand.class
+            HelpCommand.class
         })
 public final class Main {
     @Option(

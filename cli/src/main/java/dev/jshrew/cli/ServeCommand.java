@@ -43,15 +43,15 @@ final class ServeCommand implements Callable<Integer> {
             names = "--host",
             paramLabel = "HOST",
             defaultValue = "${env:HOST:-127.0.0.1}",
-            description = "JSON-RPC (and metrics) bind address (default ${DEFAULT-VALUE}: the environment variable "
-                    + "HOST, else 127.0.0.1)")
+            description = "JSON-RPC (and metrics) bind address (default ${DEFAULT-VALUE}); the environment variable "
+                    + "HOST sets the default, as for rockshrew-mono")
     String host;
 
     @Option(
             names = "--port",
             paramLabel = "PORT",
             defaultValue = "${env:PORT:-8080}",
-            description = "JSON-RPC port (default ${DEFAULT-VALUE}: the environment variable PORT, else 8080; "
+            description = "JSON-RPC port (default ${DEFAULT-VALUE}; the environment variable PORT sets the default; "
                     + "0: any free port, logged)")
     int port;
 
