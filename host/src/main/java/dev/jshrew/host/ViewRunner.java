@@ -31,7 +31,7 @@ public final class ViewRunner implements AutoCloseable {
     public ViewRunner(CompiledModule module, VersionedReader store, RunOptions options, Consumer<String> guestLog) {
         this.module = module;
         this.store = store;
-        this.slot = new InstanceSlot(module, options, options.viewTimeout(), guestLog);
+        this.slot = new InstanceSlot(module, options, options.viewTimeout(), options.viewMemoryPages(), guestLog);
     }
 
     /**
