@@ -58,9 +58,9 @@ final class ServeCommand implements Callable<Integer> {
             names = "--view-memory",
             paramLabel = "SIZE|off",
             defaultValue = "512m",
-            description = "guest memory each view instance commits and may use (default 512m); a view that needs more"
-                    + " fails with an error naming this option. off: views commit --memory-commit and may use the"
-                    + " guest memory limit")
+            description = "guest memory each view instance may use and commits (at most --memory-commit; default"
+                    + " 512m); a view that needs more fails with an error naming this option. off: views commit"
+                    + " --memory-commit and may use the guest memory limit")
     String viewMemory;
 
     @Option(

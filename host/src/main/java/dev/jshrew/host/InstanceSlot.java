@@ -37,7 +37,10 @@ final class InstanceSlot implements AutoCloseable {
     private final Duration callTimeout;
     /** 0, or this slot's memory budget in pages (a view's {@code --view-memory}). */
     private final int budgetPages;
-    /** What a fast-reset instance commits: the budget when there is one, else {@code --memory-commit}. */
+    /**
+     * What a fast-reset instance commits: {@code --memory-commit}, capped by the budget when there is one. An
+     * uncommitted instance ({@code --memory-commit off}) has no budget: the original's lazily backed behaviour.
+     */
     private final long commitBytes;
     private ModuleInstance instance;
     private boolean dirty;
@@ -54,8 +57,9 @@ final class InstanceSlot implements AutoCloseable {
 
     /**
      * @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it
-     * @param budgetPages 0, or the most pages the guest may use here, below its limit: the instance commits that much
-     *     (with {@link ResetMode#FAST}) and a call that grows past it fails ({@link #describe}); a view's budget
+     * @param budgetPages 0, or the most pages the guest may use here, below its limit: the instance commits at most
+     *     that much and, when it commits anything ({@link ResetMode#FAST}, {@code --memory-commit} not off), a call
+     *     that grows past it fails ({@link #describe}); a view's budget
      */
     InstanceSlot(
             CompiledModule module,
@@ -95,8 +99,9 @@ final class InstanceSlot implements AutoCloseable {
                             + sizeText((long) this.budgetPages * MemoryLimits.PAGE_SIZE) + ": the module starts with "
                             + declared.initialPages() + " pages");
         }
-        this.commitBytes =
-                this.budgetPages > 0 ? (long) this.budgetPages * MemoryLimits.PAGE_SIZE : options.commitBytes();
+        this.commitBytes = this.budgetPages > 0
+                ? Math.min((long) this.budgetPages * MemoryLimits.PAGE_SIZE, options.commitBytes())
+                : options.commitBytes();
         this.imports = new MetashrewAbi(context, guestLog).bind(module.imports(), module.name());
         // Instantiate (and commit guest memory) now, at startup: a machine that cannot hold it fails before any block.
         long start = System.nanoTime();

@@ -14,9 +14,11 @@ import java.time.Duration;
  *     ({@code --view-timeout}; {@link Duration#ZERO}: no limit). Views only: indexing never times out, so a block's
  *     result cannot depend on the machine's speed
  * @param viewMemoryBytes 0 (views run like the indexer: the guest limit, {@code commitBytes}), or what each view
- *     instance commits and may use ({@code serve --view-memory}): a view that grows past it fails with
+ *     instance may use and commits at most ({@code serve --view-memory}; min(it, {@code commitBytes})): a view that
+ *     grows past it fails with
  *     {@link dev.jshrew.api.engine.Trap#MEMORY_BUDGET} ("view needs more than --view-memory …"). A whole number of
- *     pages, at least one. Never part of the deterministic configuration: it fails a view, never changes its result
+ *     pages, at least one. Enforced on committed instances (not with {@code commitBytes} 0 or a fresh reset). Never
+ *     part of the deterministic configuration: it fails a view, never changes its result
  */
 public record RunOptions(
         int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
