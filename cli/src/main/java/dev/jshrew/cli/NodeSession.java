@@ -68,7 +68,8 @@ final class NodeSession implements AutoCloseable {
             if (node.metricsPort != null) {
                 if (node.readyMaxLag < 0) {
                     throw new dev.jshrew.api.JshrewException(
-                            dev.jshrew.api.ErrorCode.INPUT, "--ready-max-lag must be 0 or more, not " + node.readyMaxLag);
+                            dev.jshrew.api.ErrorCode.INPUT,
+                            "--ready-max-lag must be 0 or more, not " + node.readyMaxLag);
                 }
                 metrics = new NodeMetrics(this::committedBytes, state.tip())
                         .chain(this::chainTip, node.readyMaxLag)

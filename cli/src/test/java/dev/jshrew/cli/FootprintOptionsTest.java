@@ -30,7 +30,9 @@ class FootprintOptionsTest {
         args.guestMemoryLimit = 65536;
         args.viewMemory = EngineArgs.parseViewMemory("512m");
         assertThat(args.runOptions().viewMemoryPages()).isEqualTo(8192);
-        assertThat(args.runOptions().commitBytes()).as("the indexer keeps its full commit").isEqualTo(4L << 30);
+        assertThat(args.runOptions().commitBytes())
+                .as("the indexer keeps its full commit")
+                .isEqualTo(4L << 30);
         args.guestMemoryLimit = 4096; // a budget at or above the guest limit changes nothing
         assertThat(args.runOptions().viewMemoryPages()).isZero();
     }

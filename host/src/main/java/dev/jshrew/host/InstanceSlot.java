@@ -42,6 +42,7 @@ final class InstanceSlot implements AutoCloseable {
      * uncommitted instance ({@code --memory-commit off}) has no budget: the original's lazily backed behaviour.
      */
     private final long commitBytes;
+
     private ModuleInstance instance;
     private boolean dirty;
     private long lastResetNanos;
@@ -272,7 +273,8 @@ final class InstanceSlot implements AutoCloseable {
     /** Engines name themselves and the module on every failure of {@code instantiate} (its contract). */
     private ModuleInstance instantiate(long commitBytes) {
         return module.instantiate(
-                imports, new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, commitBytes > 0 ? budgetPages : 0));
+                imports,
+                new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, commitBytes > 0 ? budgetPages : 0));
     }
 
     @Override

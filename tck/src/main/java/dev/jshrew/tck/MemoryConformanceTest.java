@@ -144,7 +144,8 @@ public abstract class MemoryConformanceTest extends EngineTest {
         try (Harness h = harness("wat/probe.wasm", options)) {
             h.index(0, Script.of().grow(100).size().obsFlush("o").block());
             assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(102)));
-            byte[] within = Script.of().grow(10).size().grow(0xFFFF_FFFFL).grow(65536).ops();
+            byte[] within =
+                    Script.of().grow(10).size().grow(0xFFFF_FFFFL).grow(65536).ops();
             assertThat(h.view("probe", within, 0))
                     .as("within the budget, and -1 past the guest limit as without a budget")
                     .isEqualTo(EngineConformanceTest.concat(u32(2), u32(12), u32(-1), u32(-1)));
@@ -157,8 +158,9 @@ public abstract class MemoryConformanceTest extends EngineTest {
                         .contains("engine " + engineName())
                         .contains("view needs more than --view-memory 1m");
             }
-            assertThat(h.view("probe", within, 0)).as("the worker is whole again").isEqualTo(
-                    EngineConformanceTest.concat(u32(2), u32(12), u32(-1), u32(-1)));
+            assertThat(h.view("probe", within, 0))
+                    .as("the worker is whole again")
+                    .isEqualTo(EngineConformanceTest.concat(u32(2), u32(12), u32(-1), u32(-1)));
             h.index(1, Script.of().grow(200).size().obsFlush("o").block(1));
             assertThat(h.get("o", 1)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(202)));
         }

@@ -84,7 +84,10 @@ final class ChicoryModuleInstance implements ModuleInstance {
         }
         try {
             SegmentMemory memory = new SegmentMemory(
-                    linear.segment(), declared.initialPages(), limit, options.commitBytes() > 0 ? options.memoryBudgetPages() : 0);
+                    linear.segment(),
+                    declared.initialPages(),
+                    limit,
+                    options.commitBytes() > 0 ? options.memoryBudgetPages() : 0);
             ImportValues imports = importValues(module, hostFunctions, memory);
             created = new ChicoryModuleInstance(module, imports, linear, memory, limit, options.callTimeout());
             created.instantiate();

@@ -4,9 +4,9 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestTrapException;
-import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.MemoryStats;
+import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemoryProvider;
@@ -43,6 +43,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private final int budgetPages;
     /** A grow went past the budget: the rewrite's reset cannot run (see {@link #growHook}). */
     private boolean overBudget;
+
     private LiveInstance live;
     private int virtualPages;
     private int highWaterPages;

@@ -100,6 +100,7 @@ public final class JsonRpc {
         /** {@code method} (as the client sent it) ended, successfully or not, after {@code nanos}. */
         void called(String method, boolean ok, long nanos);
     }
+
     private final Limits limits;
     private final ObjectMapper json;
     private final String idPrefix =

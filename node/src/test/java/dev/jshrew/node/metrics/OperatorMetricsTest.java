@@ -87,7 +87,9 @@ class OperatorMetricsTest {
                     .contains("jshrew_view_pool_saturation 0.0")
                     .contains("jvm_memory_used_bytes{area=\"heap\"}")
                     .contains("process_resident_memory_bytes");
-            assertThat(get(port, "/readyz").statusCode()).as("3 behind, ready within 1").isEqualTo(503);
+            assertThat(get(port, "/readyz").statusCode())
+                    .as("3 behind, ready within 1")
+                    .isEqualTo(503);
             metrics.chain(sync::chainTip, 3);
             HttpResponse<String> ready = get(port, "/readyz");
             assertThat(ready.statusCode()).isEqualTo(200);
@@ -124,7 +126,9 @@ class OperatorMetricsTest {
                     missing.add(name);
                 }
             }
-            assertThat(missing).as("dashboard metrics missing from a real scrape").isEmpty();
+            assertThat(missing)
+                    .as("dashboard metrics missing from a real scrape")
+                    .isEmpty();
 
             node.close(); // the database closes: the process is up but no longer healthy
             nodeOpen = false;

@@ -39,7 +39,8 @@ class ViewMemoryRpcTest {
             String fits = view(rpc, Script.of().grow(10).size());
             assertThat(fits).isEqualTo("\"0x02000000" + "0c000000\"");
             for (int i = 0; i < 5; i++) { // more than the pool's two workers
-                JsonNode error = JSON.readTree(call(rpc, Script.of().grow(15 + i * 1000L).size()))
+                JsonNode error = JSON.readTree(
+                                call(rpc, Script.of().grow(15 + i * 1000L).size()))
                         .get("error");
                 assertThat(error.get("code").asInt()).isEqualTo(-32000);
                 assertThat(error.get("message").asText())
