@@ -11,6 +11,7 @@ module dev.jshrew.node {
     requires io.prometheus.metrics.core;
     requires io.prometheus.metrics.model;
     requires io.prometheus.writer.text;
+    requires io.prometheus.metrics.instrumentation.jvm;
     requires me.tongfei.progressbar;
 
     exports dev.jshrew.node.chain;

@@ -78,6 +78,28 @@ final class EngineArgs {
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
     Duration viewTimeout = Duration.ZERO;
 
+    /** Set by {@code serve} from its {@code --view-memory}: each view instance's budget in bytes (0: none). */
+    long viewMemory;
+
+    /** {@code --view-memory}: {@code off} (0) or a size of whole 64 KiB pages. */
+    static long parseViewMemory(String text) {
+        if (text.trim().equalsIgnoreCase("off")) {
+            return 0;
+        }
+        long bytes;
+        try {
+            bytes = MemorySize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new JshrewException(ErrorCode.INPUT, "--view-memory: " + e.getMessage(), e);
+        }
+        if (bytes < MemoryLimits.PAGE_SIZE || bytes % MemoryLimits.PAGE_SIZE != 0) {
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "--view-memory must be off or a whole number of 64 KiB pages (64k, 512m, 1g), not '" + text + "'");
+        }
+        return bytes;
+    }
+
     /**
      * A timeout as operators write it: {@code 0} (none), {@code 250ms}, {@code 30s}, {@code 2m}, or ISO-8601
      * ({@code PT30S}).
@@ -130,7 +152,7 @@ final class EngineArgs {
             case "fresh" -> ResetMode.FRESH;
             default -> throw new JshrewException(ErrorCode.INPUT, "--reset must be fast or fresh, not '" + reset + "'");
         };
-        return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode, viewTimeout);
+        return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode, viewTimeout, viewMemory);
     }
 
     /** Engine, module and a writable store wired with these options: what {@code index} and {@code serve} run on. */

@@ -191,11 +191,27 @@ final class GraalLauncher {
         }
     }
 
+    /** The relaunched JVM's heap limit unless the user set one: enough for Graal's compiler, far below 1/4 of RAM. */
+    static final String DEFAULT_HEAP = "2g";
+
+    /** Whether a JVM option sets the heap's maximum. */
+    static boolean setsHeap(String option) {
+        return option.startsWith("-Xmx")
+                || option.startsWith("-XX:MaxHeapSize=")
+                || option.startsWith("-XX:MaxRAMPercentage=")
+                || option.startsWith("-XX:MaxRAM=");
+    }
+
     static List<String> command(Path home, String[] args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // this JVM's own options (heap, -D properties, ...) first, so ours win where they overlap
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        List<String> own = ManagementFactory.getRuntimeMXBean().getInputArguments();
+        cmd.addAll(own);
+        if (own.stream().noneMatch(GraalLauncher::setsHeap)) {
+            // never the JVM's default of 1/4 of RAM on top of the guest commits (README "Sizing")
+            cmd.add("-Xmx" + DEFAULT_HEAP);
+        }
         if (ModuleFinder.ofSystem().find("jdk.internal.vm.ci").isPresent()) {
             cmd.add("-XX:+UnlockExperimentalVMOptions");
             cmd.add("-XX:+EnableJVMCI");

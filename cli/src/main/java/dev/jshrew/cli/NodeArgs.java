@@ -114,8 +114,17 @@ final class NodeArgs {
     @Option(
             names = "--metrics-port",
             paramLabel = "PORT",
-            description = "serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)")
+            description = "serve Prometheus metrics at http://HOST:PORT/metrics, and /healthz and /readyz"
+                    + " (0: any free port)")
     Integer metricsPort;
+
+    @Option(
+            names = "--ready-max-lag",
+            paramLabel = "N",
+            defaultValue = "2",
+            description = "/readyz answers 200 once the indexed tip is at most N blocks below the chain's tip"
+                    + " (default 2)")
+    long readyMaxLag;
 
     ChainSource source() {
         boolean files = blocks != null && !blocks.isEmpty();

@@ -70,7 +70,21 @@ final class NodeSession implements AutoCloseable {
                 views = null;
             }
             if (node.metricsPort != null) {
-                metrics = new NodeMetrics(this::committedBytes, state.tip()).serve(metricsHost, node.metricsPort);
+                if (node.readyMaxLag < 0) {
+                    throw new dev.jshrew.api.JshrewException(
+                            dev.jshrew.api.ErrorCode.INPUT,
+                            "--ready-max-lag must be 0 or more, not " + node.readyMaxLag);
+                }
+                metrics = new NodeMetrics(this::committedBytes, state.tip())
+                        .chain(this::chainTip, node.readyMaxLag)
+                        .health(() -> {
+                            store.tip();
+                            return true;
+                        });
+                if (views != null) {
+                    metrics.viewPool(views);
+                }
+                metrics.serve(metricsHost, node.metricsPort);
                 resources.add(metrics);
             } else {
                 metrics = null;
@@ -85,6 +99,12 @@ final class NodeSession implements AutoCloseable {
                 close();
             }
         }
+    }
+
+    /** The chain source's tip as the sync loop last saw it (-1: not known yet). */
+    long chainTip() {
+        Sync current = sync;
+        return current == null ? -1 : current.chainTip();
     }
 
     /** Guest memory committed by the indexer and the view instances. */

@@ -68,8 +68,17 @@ final class ServeCommand implements Callable<Integer> {
             paramLabel = "N",
             defaultValue = "2",
             description = "view instances, i.e. views and previews that run at once (default ${DEFAULT-VALUE}); each "
-                    + "commits --memory-commit")
+                    + "commits --view-memory")
     int viewWorkers;
+
+    @Option(
+            names = "--view-memory",
+            paramLabel = "SIZE|off",
+            defaultValue = "512m",
+            description = "guest memory each view instance may use and commits (at most --memory-commit; default"
+                    + " ${DEFAULT-VALUE}); a view that needs more fails with an error naming this option. off: views commit"
+                    + " --memory-commit and may use the guest memory limit")
+    String viewMemory;
 
     @Option(
             names = "--view-timeout",
@@ -155,13 +164,14 @@ final class ServeCommand implements Callable<Integer> {
             throw new JshrewException(ErrorCode.INPUT, "--request-read-timeout must be more than 0");
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
+        args.viewMemory = EngineArgs.parseViewMemory(viewMemory);
         try (NodeSession session = new NodeSession(args, node, upgrade, viewWorkers, host)) {
             JsonRpc rpc = new JsonRpc(
                     session.state,
                     session.views,
-                    (method, ok) -> {
+                    (JsonRpc.Observer) (method, ok, nanos) -> {
                         if (session.metrics != null) {
-                            session.metrics.rpcCall(method, ok);
+                            session.metrics.rpcCall(method, ok, nanos);
                         }
                     },
                     new JsonRpc.Limits((int) maxBody, maxBatchSize));

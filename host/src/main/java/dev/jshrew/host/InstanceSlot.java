@@ -35,6 +35,14 @@ final class InstanceSlot implements AutoCloseable {
     private final List<HostFunction> imports;
     private final int memoryLimitPages;
     private final Duration callTimeout;
+    /** 0, or this slot's memory budget in pages (a view's {@code --view-memory}). */
+    private final int budgetPages;
+    /**
+     * What a fast-reset instance commits: {@code --memory-commit}, capped by the budget when there is one. An
+     * uncommitted instance ({@code --memory-commit off}) has no budget: the original's lazily backed behaviour.
+     */
+    private final long commitBytes;
+
     private ModuleInstance instance;
     private boolean dirty;
     private long lastResetNanos;
@@ -45,6 +53,21 @@ final class InstanceSlot implements AutoCloseable {
 
     /** @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it */
     InstanceSlot(CompiledModule module, RunOptions options, Duration callTimeout, Consumer<String> guestLog) {
+        this(module, options, callTimeout, 0, guestLog);
+    }
+
+    /**
+     * @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it
+     * @param budgetPages 0, or the most pages the guest may use here, below its limit: the instance commits at most
+     *     that much and, when it commits anything ({@link ResetMode#FAST}, {@code --memory-commit} not off), a call
+     *     that grows past it fails ({@link #describe}); a view's budget
+     */
+    InstanceSlot(
+            CompiledModule module,
+            RunOptions options,
+            Duration callTimeout,
+            int budgetPages,
+            Consumer<String> guestLog) {
         this.engineName = module.engine().name();
         this.callTimeout = callTimeout;
         if (!callTimeout.isZero() && !module.engine().capabilities().contains(EngineCapability.CALL_TIMEOUT)) {
@@ -69,10 +92,21 @@ final class InstanceSlot implements AutoCloseable {
                             + declared.initialPages() + " pages exceeds the guest memory limit of " + memoryLimitPages
                             + " pages");
         }
+        this.budgetPages = budgetPages > 0 && budgetPages < memoryLimitPages ? budgetPages : 0;
+        if (this.budgetPages > 0 && declared.initialPages() > this.budgetPages) {
+            throw new JshrewException(
+                    ErrorCode.INPUT,
+                    "engine " + engineName + ", module " + module.name() + ": view needs more than --view-memory "
+                            + sizeText((long) this.budgetPages * MemoryLimits.PAGE_SIZE) + ": the module starts with "
+                            + declared.initialPages() + " pages");
+        }
+        this.commitBytes = this.budgetPages > 0
+                ? Math.min((long) this.budgetPages * MemoryLimits.PAGE_SIZE, options.commitBytes())
+                : options.commitBytes();
         this.imports = new MetashrewAbi(context, guestLog).bind(module.imports(), module.name());
         // Instantiate (and commit guest memory) now, at startup: a machine that cannot hold it fails before any block.
         long start = System.nanoTime();
-        this.instance = instantiate(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
+        this.instance = instantiate(options.reset() == ResetMode.FAST ? commitBytes : 0);
         this.lastResetNanos = System.nanoTime() - start;
     }
 
@@ -148,7 +182,22 @@ final class InstanceSlot implements AutoCloseable {
         if (e.trap() == dev.jshrew.api.engine.Trap.TIMEOUT) {
             return "stopped after the view timeout of " + seconds(callTimeout) + " (--view-timeout)";
         }
+        if (e.trap() == dev.jshrew.api.engine.Trap.MEMORY_BUDGET) {
+            return "view needs more than --view-memory " + sizeText((long) budgetPages * MemoryLimits.PAGE_SIZE)
+                    + " (it grew past " + budgetPages + " pages; the guest limit is " + memoryLimitPages + ")";
+        }
         return "guest trapped (" + e.trap() + "): " + e.getMessage();
+    }
+
+    /** A size as operators write it: {@code 512m}, {@code 1g}, {@code 1088k}. */
+    static String sizeText(long bytes) {
+        if (bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + "g";
+        }
+        if (bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + "m";
+        }
+        return (bytes >> 10) + "k";
     }
 
     /** A timeout as operators write it: {@code 2 s}, {@code 0.25 s}. */
@@ -182,16 +231,16 @@ final class InstanceSlot implements AutoCloseable {
                     instance.reset();
                 } catch (UnsupportedOperationException e) {
                     LOG.log(Level.DEBUG, "engine {0} has no fast reset; re-instantiating", engineName);
-                    replace(options.commitBytes());
+                    replace(commitBytes);
                 } catch (RuntimeException e) {
                     // never stay broken: an instance that cannot be reset is replaced by a fresh one (reset ≡ fresh),
                     // and if that fails too the slot is empty and the next call instantiates again
                     LOG.log(Level.WARNING, "engine " + engineName + ": instance failed to reset; replacing it", e);
                     resetFailures++;
-                    replace(options.commitBytes());
+                    replace(commitBytes);
                 }
             } else {
-                replace(options.reset() == ResetMode.FAST ? options.commitBytes() : 0);
+                replace(options.reset() == ResetMode.FAST ? commitBytes : 0);
             }
             lastResetNanos = System.nanoTime() - start;
         }
@@ -223,7 +272,9 @@ final class InstanceSlot implements AutoCloseable {
 
     /** Engines name themselves and the module on every failure of {@code instantiate} (its contract). */
     private ModuleInstance instantiate(long commitBytes) {
-        return module.instantiate(imports, new InstanceOptions(memoryLimitPages, commitBytes, callTimeout));
+        return module.instantiate(
+                imports,
+                new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, commitBytes > 0 ? budgetPages : 0));
     }
 
     @Override

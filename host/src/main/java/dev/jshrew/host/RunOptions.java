@@ -13,9 +13,19 @@ import java.time.Duration;
  * @param viewTimeout how long one view call (or each stage of a preview) may run before it fails
  *     ({@code --view-timeout}; {@link Duration#ZERO}: no limit). Views only: indexing never times out, so a block's
  *     result cannot depend on the machine's speed
+ * @param viewMemoryBytes 0 (views run like the indexer: the guest limit, {@code commitBytes}), or what each view
+ *     instance may use and commits at most ({@code serve --view-memory}; min(it, {@code commitBytes})): a view that
+ *     grows past it fails with
+ *     {@link dev.jshrew.api.engine.Trap#MEMORY_BUDGET} ("view needs more than --view-memory …"). A whole number of
+ *     pages, at least one. Enforced on committed instances (not with {@code commitBytes} 0 or a fresh reset). Never
+ *     part of the deterministic configuration: it fails a view, never changes its result
  */
-public record RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout) {
+public record RunOptions(
+        int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
     public RunOptions {
+        if (viewMemoryBytes < 0 || viewMemoryBytes % MemoryLimits.PAGE_SIZE != 0) {
+            throw new IllegalArgumentException("view memory must be whole 64 KiB pages: " + viewMemoryBytes);
+        }
         java.util.Objects.requireNonNull(viewTimeout, "viewTimeout");
         if (viewTimeout.isNegative()) {
             throw new IllegalArgumentException("negative view timeout: " + viewTimeout);
@@ -29,6 +39,11 @@ public record RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode 
         java.util.Objects.requireNonNull(reset, "reset");
     }
 
+    /** No view memory budget. */
+    public RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout) {
+        this(guestMemoryLimitPages, commitBytes, reset, viewTimeout, 0);
+    }
+
     /** No view timeout. */
     public RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode reset) {
         this(guestMemoryLimitPages, commitBytes, reset, Duration.ZERO);
@@ -36,7 +51,21 @@ public record RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode 
 
     /** These options with another view timeout. */
     public RunOptions withViewTimeout(Duration timeout) {
-        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, timeout);
+        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, timeout, viewMemoryBytes);
+    }
+
+    /** These options with another view memory budget (0: none). */
+    public RunOptions withViewMemory(long bytes) {
+        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, viewTimeout, bytes);
+    }
+
+    /**
+     * The budget of a view instance in pages: 0 when there is none or when it is not below the guest limit (then it
+     * changes nothing).
+     */
+    public int viewMemoryPages() {
+        long pages = viewMemoryBytes / MemoryLimits.PAGE_SIZE;
+        return pages == 0 || pages >= guestMemoryLimitPages ? 0 : (int) pages;
     }
 
     /** 4 GiB limit, everything committed, fast reset: the production default. */

@@ -46,7 +46,7 @@ public final class ViewRunner implements AutoCloseable {
         this.heightCheck = heightCheck;
         this.module = module;
         this.store = store;
-        this.slot = new InstanceSlot(module, options, options.viewTimeout(), guestLog);
+        this.slot = new InstanceSlot(module, options, options.viewTimeout(), options.viewMemoryPages(), guestLog);
     }
 
     /**

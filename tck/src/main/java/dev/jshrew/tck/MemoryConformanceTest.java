@@ -136,6 +136,37 @@ public abstract class MemoryConformanceTest extends EngineTest {
     }
 
     @Test
+    @DisplayName("a view that grows past its --view-memory budget fails with MEMORY_BUDGET naming the option; "
+            + "grows within it and past the guest limit behave as without a budget, indexing is unaffected")
+    void viewMemoryBudget() {
+        long budget = 16L * dev.jshrew.api.engine.MemoryLimits.PAGE_SIZE; // 1 MiB, 16 pages
+        RunOptions options = Harness.testOptions(ResetMode.FAST).withViewMemory(budget);
+        try (Harness h = harness("wat/probe.wasm", options)) {
+            h.index(0, Script.of().grow(100).size().obsFlush("o").block());
+            assertThat(h.get("o", 0)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(102)));
+            byte[] within =
+                    Script.of().grow(10).size().grow(0xFFFF_FFFFL).grow(65536).ops();
+            assertThat(h.view("probe", within, 0))
+                    .as("within the budget, and -1 past the guest limit as without a budget")
+                    .isEqualTo(EngineConformanceTest.concat(u32(2), u32(12), u32(-1), u32(-1)));
+            for (long grow : new long[] {15, 1000}) {
+                GuestCallException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        GuestCallException.class,
+                        () -> h.view("probe", Script.of().grow(grow).size().ops(), 0));
+                assertThat(EngineConformanceTest.trapOf(e)).isEqualTo(dev.jshrew.api.engine.Trap.MEMORY_BUDGET);
+                assertThat(e.getMessage())
+                        .contains("engine " + engineName())
+                        .contains("view needs more than --view-memory 1m");
+            }
+            assertThat(h.view("probe", within, 0))
+                    .as("the worker is whole again")
+                    .isEqualTo(EngineConformanceTest.concat(u32(2), u32(12), u32(-1), u32(-1)));
+            h.index(1, Script.of().grow(200).size().obsFlush("o").block(1));
+            assertThat(h.get("o", 1)).isEqualTo(EngineConformanceTest.concat(u32(2), u32(202)));
+        }
+    }
+
+    @Test
     @DisplayName("C-65 memory size at the start of every block is the fresh size")
     void c65() {
         try (Harness h = harness("wat/probe.wasm", Harness.testOptions(ResetMode.FAST))) {

@@ -14,9 +14,17 @@ import java.time.Duration;
  *     {@link Trap#TIMEOUT} trap ({@link Duration#ZERO}: no limit). An operational setting for views, never for
  *     indexing, where a result must not depend on the machine's speed. Non-zero needs
  *     {@link EngineCapability#CALL_TIMEOUT}
+ * @param memoryBudgetPages 0 (none), or the most pages the guest may use in this instance, below its limit (a view
+ *     worker's {@code --view-memory}): a {@code memory.grow} that would take the guest above it traps with
+ *     {@link Trap#MEMORY_BUDGET} (never returns -1, which the guest could handle and so answer differently from an
+ *     instance with the full limit). Operational, like the call timeout: it never changes a result, only fails a
+ *     call. Engines enforce it on instances that commit memory ({@code commitBytes > 0}, the in-place reset kind)
  */
-public record InstanceOptions(int memoryLimitPages, long commitBytes, Duration callTimeout) {
+public record InstanceOptions(int memoryLimitPages, long commitBytes, Duration callTimeout, int memoryBudgetPages) {
     public InstanceOptions {
+        if (memoryBudgetPages < 0 || memoryBudgetPages > MemoryLimits.MAX_PAGES) {
+            throw new IllegalArgumentException("memory budget out of range: " + memoryBudgetPages + " pages");
+        }
         java.util.Objects.requireNonNull(callTimeout, "callTimeout");
         if (callTimeout.isNegative()) {
             throw new IllegalArgumentException("negative call timeout: " + callTimeout);
@@ -29,14 +37,29 @@ public record InstanceOptions(int memoryLimitPages, long commitBytes, Duration c
         }
     }
 
-    /** No call timeout. */
+    /** No memory budget. */
+    public InstanceOptions(int memoryLimitPages, long commitBytes, Duration callTimeout) {
+        this(memoryLimitPages, commitBytes, callTimeout, 0);
+    }
+
+    /** No call timeout, no memory budget. */
     public InstanceOptions(int memoryLimitPages, long commitBytes) {
         this(memoryLimitPages, commitBytes, Duration.ZERO);
     }
 
     /** These options with another call timeout. */
     public InstanceOptions withCallTimeout(Duration timeout) {
-        return new InstanceOptions(memoryLimitPages, commitBytes, timeout);
+        return new InstanceOptions(memoryLimitPages, commitBytes, timeout, memoryBudgetPages);
+    }
+
+    /** These options with another memory budget (0: none). */
+    public InstanceOptions withMemoryBudget(int pages) {
+        return new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, pages);
+    }
+
+    /** Whether {@code pages} would take the guest past its budget (always false without one). */
+    public boolean exceedsBudget(long pages) {
+        return memoryBudgetPages > 0 && pages > memoryBudgetPages;
     }
 
     /** Whether calls are limited in time. */

@@ -20,6 +20,12 @@ public enum Trap {
      * mid-call and must be {@link ModuleInstance#reset() reset} (or closed) before its next call.
      */
     TIMEOUT,
+    /**
+     * The guest grew its memory past {@link InstanceOptions#memoryBudgetPages()} (a view's budget, below its limit):
+     * the call fails instead of {@code memory.grow} returning -1, so a view never sees a result that an instance with
+     * the full limit would not give. Like {@link #TIMEOUT}, the instance must be reset before its next call.
+     */
+    MEMORY_BUDGET,
     /** Anything the engine reports that maps to none of the above. */
     OTHER
 }

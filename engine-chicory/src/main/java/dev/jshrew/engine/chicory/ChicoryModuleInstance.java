@@ -83,7 +83,11 @@ final class ChicoryModuleInstance implements ModuleInstance {
             throw e.within("engine chicory, module " + module.name());
         }
         try {
-            SegmentMemory memory = new SegmentMemory(linear.segment(), declared.initialPages(), limit);
+            SegmentMemory memory = new SegmentMemory(
+                    linear.segment(),
+                    declared.initialPages(),
+                    limit,
+                    options.commitBytes() > 0 ? options.memoryBudgetPages() : 0);
             ImportValues imports = importValues(module, hostFunctions, memory);
             created = new ChicoryModuleInstance(module, imports, linear, memory, limit, options.callTimeout());
             created.instantiate();

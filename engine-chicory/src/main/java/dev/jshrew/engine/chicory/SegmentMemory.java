@@ -12,6 +12,8 @@ import com.dylibso.chicory.wasm.types.DataSegment;
 import com.dylibso.chicory.wasm.types.PassiveDataSegment;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.GuestTrapException;
+import dev.jshrew.api.engine.Trap;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -41,6 +43,7 @@ final class SegmentMemory implements Memory {
     private final int initialPages;
     private final int limitPages;
     private final int backedPages;
+    private final int budgetPages;
     private int pages;
     private long sizeBytes;
     private int highWaterPages;
@@ -50,9 +53,12 @@ final class SegmentMemory implements Memory {
      * @param segment zeroed backing memory of at least {@code min(limitPages, ENGINE_MAX_PAGES)} pages
      * @param initialPages pages at instantiation
      * @param limitPages the guest's limit: {@code memory.grow} beyond it returns -1
+     * @param budgetPages 0, or the instance's memory budget: a {@code memory.grow} past it (within the limit) traps
+     *     with {@link Trap#MEMORY_BUDGET}
      */
-    SegmentMemory(MemorySegment segment, int initialPages, int limitPages) {
+    SegmentMemory(MemorySegment segment, int initialPages, int limitPages, int budgetPages) {
         this.segment = segment;
+        this.budgetPages = budgetPages;
         this.initialPages = initialPages;
         this.limitPages = limitPages;
         this.backedPages = (int) Math.min(Math.min(limitPages, ENGINE_MAX_PAGES), segment.byteSize() / PAGE_SIZE);
@@ -109,6 +115,12 @@ final class SegmentMemory implements Memory {
         long target = (long) previous + Integer.toUnsignedLong(delta);
         if (target > limitPages) {
             return -1;
+        }
+        if (budgetPages > 0 && target > budgetPages) {
+            throw new GuestTrapException(
+                    Trap.MEMORY_BUDGET,
+                    "engine chicory: memory.grow to " + target + " pages is past the instance's budget of "
+                            + budgetPages + " pages");
         }
         if (target > backedPages) {
             // The guest is within its limit: another engine would grant this. Never answer -1 here.

@@ -279,7 +279,7 @@ class SpecMemoryTest {
             long backed = (long) Math.min(limit, SegmentMemory.ENGINE_MAX_PAGES) * Memory.PAGE_SIZE;
             LinearMemory linear = PROVIDER.reserve(Math.max(backed, Memory.PAGE_SIZE), 0);
             memories.add(linear);
-            return new SegmentMemory(linear.segment(), limits.initialPages(), limit);
+            return new SegmentMemory(linear.segment(), limits.initialPages(), limit, 0);
         }
 
         /** The reference interpreter's {@code spectest} module. */

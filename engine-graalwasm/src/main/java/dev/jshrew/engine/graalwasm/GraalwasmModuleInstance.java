@@ -57,6 +57,11 @@ final class GraalwasmModuleInstance implements ModuleInstance {
     private boolean broken;
     private boolean closed;
 
+    /** 0, or the instance's memory budget ({@link InstanceOptions#memoryBudgetPages()}), checked by the grow hook. */
+    private int budgetPages;
+    /** A grow went past the budget: replace the instance instead of resetting it. */
+    private boolean overBudget;
+
     private GraalwasmModuleInstance(
             GraalwasmCompiledModule module,
             GraalwasmCompiledModule.Prepared prepared,
@@ -85,6 +90,7 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         try {
             GraalwasmModuleInstance created = new GraalwasmModuleInstance(
                     module, prepared, context, initialPages, limitPages, options.callTimeout());
+            created.budgetPages = options.commitBytes() > 0 ? options.memoryBudgetPages() : 0;
             created.instantiate(imports);
             if (prepared.resettable() && options.commitBytes() > 0) {
                 created.commit(options.commitBytes());
@@ -109,7 +115,16 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         if (prepared.resettable()) {
             byModule.computeIfAbsent(ResettableModule.HOOK_MODULE, m -> new LinkedHashMap<>())
                     .put(ResettableModule.GROW_HOOK, (ProxyExecutable) args -> {
-                        memory.grown(args[1].asInt());
+                        int newPages = args[1].asInt();
+                        if (budgetPages > 0 && newPages > budgetPages) {
+                            // the rewrite counted the pages already: its reset would zero (and so commit) them
+                            overBudget = true;
+                            throw new GuestTrapException(
+                                    Trap.MEMORY_BUDGET,
+                                    "engine graalwasm, module " + module.name() + ": memory.grow to " + newPages
+                                            + " pages is past the instance's budget of " + budgetPages + " pages");
+                        }
+                        memory.grown(newPages);
                         return null;
                     });
         }
@@ -289,6 +304,10 @@ final class GraalwasmModuleInstance implements ModuleInstance {
         if (!prepared.resettable()) {
             throw new UnsupportedOperationException(
                     "engine graalwasm, module " + module.name() + ": no in-place reset (" + prepared.why() + ")");
+        }
+        if (overBudget) {
+            throw new UnsupportedOperationException("engine graalwasm, module " + module.name()
+                    + ": grew past its memory budget; instantiate afresh instead of resetting");
         }
         try {
             // the grow hook is how the host knows the guest's size: check it against the rewrite's own count once a

@@ -6,6 +6,7 @@ import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.MemoryStats;
+import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemoryProvider;
@@ -39,6 +40,10 @@ final class ResettableInstance extends WasmtimeModuleInstance {
 
     private final PreparedModule prepared;
     private final int initialPages;
+    private final int budgetPages;
+    /** A grow went past the budget: the rewrite's reset cannot run (see {@link #growHook}). */
+    private boolean overBudget;
+
     private LiveInstance live;
     private int virtualPages;
     private int highWaterPages;
@@ -55,10 +60,12 @@ final class ResettableInstance extends WasmtimeModuleInstance {
             PreparedModule prepared,
             HostImports imports,
             int initialPages,
-            int limitPages) {
+            int limitPages,
+            int budgetPages) {
         super(module, imports, limitPages);
         this.prepared = prepared;
         this.initialPages = initialPages;
+        this.budgetPages = budgetPages;
         this.virtualPages = initialPages;
         this.highWaterPages = initialPages;
     }
@@ -70,8 +77,10 @@ final class ResettableInstance extends WasmtimeModuleInstance {
             int initialPages,
             int limitPages,
             long commitBytes,
+            int budgetPages,
             LinearMemoryProvider memory) {
-        ResettableInstance instance = new ResettableInstance(module, prepared, imports, initialPages, limitPages);
+        ResettableInstance instance =
+                new ResettableInstance(module, prepared, imports, initialPages, limitPages, budgetPages);
         boolean done = false;
         try {
             instance.start(commitBytes, memory);
@@ -148,6 +157,15 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private void growHook(Caller<Void> caller, Val[] params, Val[] results) {
         try {
             int newPages = params[1].i32();
+            if (budgetPages > 0 && newPages > budgetPages) {
+                // The rewrite already counts the pages in its high-water mark, but they stay PROT_NONE (never
+                // touched): its reset would zero them and fault. This instance is replaced instead of reset.
+                overBudget = true;
+                throw new GuestTrapException(
+                        Trap.MEMORY_BUDGET,
+                        context() + ": memory.grow to " + newPages + " pages is past the instance's budget of "
+                                + budgetPages + " pages");
+            }
             virtualPages = newPages;
             highWaterPages = Math.max(highWaterPages, newPages);
             if (armed && newPages > openPages) {
@@ -185,6 +203,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     @Override
     public void reset() {
         ensureUsable();
+        if (overBudget) {
+            markBroken("a grow past its memory budget");
+            throw new UnsupportedOperationException(
+                    context() + ": grew past its memory budget; instantiate afresh instead of resetting");
+        }
         // What __jshrew_reset sets the guest's own counters to; the start function it reruns may grow again.
         virtualPages = initialPages;
         highWaterPages = initialPages;

@@ -182,6 +182,7 @@ final class WasmtimeCompiledModule implements CompiledModule {
                         declared.initialPages(),
                         limit,
                         options.commitBytes(),
+                        options.memoryBudgetPages(),
                         engine.memory())
                 : FreshInstance.create(this, reference(limit), imports, limit);
         if (options.hasCallTimeout()) {

@@ -5,18 +5,21 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.node.http.HttpEndpoint;
 import dev.jshrew.node.rpc.JsonRpc;
+import dev.jshrew.node.rpc.ViewPool;
 import dev.jshrew.node.sync.SyncListener;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -44,7 +47,18 @@ import org.eclipse.jetty.util.Callback;
  *   {@code jshrew_block_failures_total}</td><td>counters</td></tr>
  *   <tr><td>{@code jshrew_rpc_requests_total{method,outcome}}</td><td>counter: JSON-RPC calls by method and ok/error; a
  *   method the server does not have is counted as {@code other}, so clients cannot add series</td></tr>
+ *   <tr><td>{@code jshrew_rpc_request_seconds{method}}</td><td>histogram: JSON-RPC call latency, the same bounded
+ *   {@code method} label</td></tr>
+ *   <tr><td>{@code jshrew_chain_tip_height}, {@code jshrew_chain_lag_blocks}</td><td>gauges: the chain source's tip
+ *   (bitcoind's {@code getblockcount}) and it minus the indexed tip (-1 while the source's tip is unknown)</td></tr>
+ *   <tr><td>{@code jshrew_view_workers}, {@code jshrew_view_workers_busy}, {@code jshrew_view_pool_waiters},
+ *   {@code jshrew_view_pool_saturation}</td><td>gauges: the view pool's size, runners lent out, requests waiting for
+ *   one, busy / size</td></tr>
+ *   <tr><td>{@code jvm_*}, {@code process_*}</td><td>the Prometheus client's JVM and process instrumentation</td></tr>
  * </table>
+ * The endpoint also answers {@code GET /healthz} (200 while the process runs and the database answers a read, else
+ * 503) and {@code GET /readyz} (200 once the indexed tip is within {@code readyMaxLag} blocks of the chain source's
+ * tip, else 503), each with a one-line text body.
  * Thread-safe.
  */
 public final class NodeMetrics implements SyncListener, AutoCloseable {
@@ -61,7 +75,15 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
     private final Counter reorgs;
     private final Counter failures;
     private final Counter rpc;
+    private final Histogram rpcSeconds;
+    private volatile long tipHeight;
+    private volatile LongSupplier chainTip = () -> -1;
+    private volatile long readyMaxLag = DEFAULT_READY_MAX_LAG;
+    private volatile BooleanSupplier databaseOpen = () -> true;
     private HttpEndpoint server;
+
+    /** {@code /readyz} is 200 once the indexed tip is at most this many blocks below the chain's (default). */
+    public static final long DEFAULT_READY_MAX_LAG = 2;
 
     /** The metrics endpoint's idle timeout: a connection that sends nothing for this long is closed. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
@@ -78,6 +100,7 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
                 .help("the indexed tip height (-1: none)")
                 .register(registry);
         tip.set(initialTip);
+        tipHeight = initialTip;
         run = Histogram.builder()
                 .name("jshrew_block_run_seconds")
                 .help("time in the guest (_start) per block")
@@ -123,6 +146,72 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
                 .help("JSON-RPC calls")
                 .labelNames("method", "outcome")
                 .register(registry);
+        rpcSeconds = Histogram.builder()
+                .name("jshrew_rpc_request_seconds")
+                .help("JSON-RPC call latency by method (unknown methods: other)")
+                .labelNames("method")
+                .classicOnly()
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("jshrew_chain_tip_height")
+                .help("the chain source's tip height as last seen (bitcoind getblockcount; -1: unknown)")
+                .callback(cb -> cb.call(chainTip.getAsLong()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("jshrew_chain_lag_blocks")
+                .help("the chain source's tip minus the indexed tip (-1: the source's tip is unknown)")
+                .callback(cb -> cb.call(lag()))
+                .register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** The chain source's tip minus the indexed tip, or -1 while the source's tip is unknown. */
+    public long lag() {
+        long chain = chainTip.getAsLong();
+        return chain < 0 ? -1 : Math.max(0, chain - tipHeight);
+    }
+
+    /**
+     * Where the chain's tip comes from ({@code Sync::chainTip}) and how far behind {@code /readyz} still says ready.
+     */
+    public NodeMetrics chain(LongSupplier chainTip, long readyMaxLag) {
+        if (readyMaxLag < 0) {
+            throw new IllegalArgumentException("negative ready lag: " + readyMaxLag);
+        }
+        this.chainTip = chainTip;
+        this.readyMaxLag = readyMaxLag;
+        return this;
+    }
+
+    /** What {@code /healthz} checks besides the process being up: the database answers (true) or not. */
+    public NodeMetrics health(BooleanSupplier databaseOpen) {
+        this.databaseOpen = databaseOpen;
+        return this;
+    }
+
+    /** Exports the view pool's size, busy runners, waiting requests and saturation (busy / size). */
+    public NodeMetrics viewPool(ViewPool pool) {
+        GaugeWithCallback.builder()
+                .name("jshrew_view_workers")
+                .help("view instances in the pool (--view-workers)")
+                .callback(cb -> cb.call(pool.size()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("jshrew_view_workers_busy")
+                .help("view instances running a view or preview now")
+                .callback(cb -> cb.call(pool.busy()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("jshrew_view_pool_waiters")
+                .help("JSON-RPC calls waiting for a free view instance now")
+                .callback(cb -> cb.call(pool.waiters()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("jshrew_view_pool_saturation")
+                .help("busy view instances / view instances")
+                .callback(cb -> cb.call((double) pool.busy() / pool.size()))
+                .register(registry);
+        return this;
     }
 
     /** Exports {@code jshrew_block_running_seconds}: how long the block in the guest has run so far (0: none). */
@@ -148,10 +237,19 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
         Handler handler = new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws IOException {
-                if (!"/metrics".equals(Request.getPathInContext(request))) {
+                String path = Request.getPathInContext(request);
+                if ("/healthz".equals(path) || "/readyz".equals(path)) {
+                    Probe probe = "/healthz".equals(path) ? health() : readiness();
+                    response.setStatus(probe.ok() ? 200 : 503);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+                    response.write(true, ByteBuffer.wrap((probe.text() + "\n").getBytes(UTF_8)), callback);
+                    return true;
+                }
+                if (!"/metrics".equals(path)) {
                     response.setStatus(404);
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-                    response.write(true, ByteBuffer.wrap("try /metrics\n".getBytes(UTF_8)), callback);
+                    response.write(
+                            true, ByteBuffer.wrap("try /metrics, /healthz or /readyz\n".getBytes(UTF_8)), callback);
                     return true;
                 }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -172,6 +270,37 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
         return this;
     }
 
+    /** What a probe answers: ok (200) or not (503), and one line saying why. */
+    public record Probe(boolean ok, String text) {}
+
+    /** {@code /healthz}: the process is up and the database answers. */
+    public Probe health() {
+        boolean open;
+        try {
+            open = databaseOpen.getAsBoolean();
+        } catch (RuntimeException e) {
+            open = false;
+        }
+        return open ? new Probe(true, "ok") : new Probe(false, "the database does not answer");
+    }
+
+    /** {@code /readyz}: caught up within {@code readyMaxLag} blocks of the chain source's tip. */
+    public Probe readiness() {
+        Probe health = health();
+        if (!health.ok()) {
+            return health;
+        }
+        long chain = chainTip.getAsLong();
+        long tipNow = tipHeight;
+        if (chain < 0) {
+            return new Probe(false, "not ready: the chain's tip is not known yet (indexed tip " + tipNow + ")");
+        }
+        long behind = Math.max(0, chain - tipNow);
+        String text = "indexed tip " + tipNow + ", chain tip " + chain + ", " + behind + " behind (ready within "
+                + readyMaxLag + ")";
+        return new Probe(behind <= readyMaxLag, (behind <= readyMaxLag ? "ready: " : "not ready: ") + text);
+    }
+
     /** The metrics port, once serving. */
     public int port() {
         return server.port();
@@ -181,6 +310,14 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
     public void rpcCall(String method, boolean ok) {
         String known = JsonRpc.METHODS.contains(method) ? method : "other";
         rpc.labelValues(known, ok ? "ok" : "error").inc();
+    }
+
+    /** Counts one JSON-RPC call and records its latency; a method the server does not have is {@code other}. */
+    public void rpcCall(String method, boolean ok, long nanos) {
+        rpcCall(method, ok);
+        rpcSeconds
+                .labelValues(JsonRpc.METHODS.contains(method) ? method : "other")
+                .observe(nanos / 1e9);
     }
 
     /** The registry's current series count (a scrape's data points), for tests and diagnostics. */
@@ -195,6 +332,7 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
     @Override
     public void indexed(BlockResult result, long remaining) {
         tip.set(result.height());
+        tipHeight = result.height();
         run.observe(result.runNanos() / 1e9);
         reset.observe(result.resetNanos() / 1e9);
         commit.observe(result.commitNanos() / 1e9);
@@ -207,6 +345,7 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
     public void reorg(long tipHeight, long forkPoint) {
         reorgs.inc();
         tip.set(forkPoint);
+        tipHeight = forkPoint;
     }
 
     @Override

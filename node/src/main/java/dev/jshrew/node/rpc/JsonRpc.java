@@ -92,7 +92,15 @@ public final class JsonRpc {
 
     private final ChainState state;
     private final ViewPool views;
-    private final BiConsumer<String, Boolean> observer;
+    private final Observer observer;
+
+    /** Told about every call, for metrics. */
+    @FunctionalInterface
+    public interface Observer {
+        /** {@code method} (as the client sent it) ended, successfully or not, after {@code nanos}. */
+        void called(String method, boolean ok, long nanos);
+    }
+
     private final Limits limits;
     private final ObjectMapper json;
     private final String idPrefix =
@@ -112,6 +120,13 @@ public final class JsonRpc {
      * @param observer told (method, success) after each call, for metrics
      */
     public JsonRpc(ChainState state, ViewPool views, BiConsumer<String, Boolean> observer, Limits limits) {
+        this(state, views, (Observer) (method, ok, nanos) -> observer.accept(method, ok), limits);
+    }
+
+    /**
+     * @param observer told (method, success, duration) after each call, for metrics
+     */
+    public JsonRpc(ChainState state, ViewPool views, Observer observer, Limits limits) {
         this.state = state;
         this.views = views;
         this.observer = observer;
@@ -234,23 +249,24 @@ public final class JsonRpc {
         if (params == null || params.isNull()) {
             params = NODES.arrayNode();
         }
+        long start = System.nanoTime();
         try {
             JsonNode result = call(method, params, call);
-            observer.accept(method, true);
+            observer.called(method, true, System.nanoTime() - start);
             ObjectNode response = NODES.objectNode();
             response.set("id", id);
             response.put("jsonrpc", "2.0");
             response.set("result", result);
             return response;
         } catch (RpcError e) {
-            observer.accept(method, false);
+            observer.called(method, false, System.nanoTime() - start);
             if (e.detail != null) {
                 LOG.log(Level.INFO, "request {0}: {1} failed: {2}", call.id(), method, e.detail);
                 return error(id, e.code, e.getMessage(), call.id());
             }
             return error(id, e.code, e.getMessage());
         } catch (JshrewException e) {
-            observer.accept(method, false);
+            observer.called(method, false, System.nanoTime() - start);
             LOG.log(Level.WARNING, "request " + call.id() + ": " + method + " failed: " + e.getMessage(), e);
             String message = e instanceof ViewPool.Busy
                     ? "Generic error: " + e.getMessage()
@@ -259,7 +275,7 @@ public final class JsonRpc {
                             : "Generic error: the call failed (request " + call.id() + ")";
             return error(id, SERVER_ERROR, message, call.id());
         } catch (RuntimeException e) {
-            observer.accept(method, false);
+            observer.called(method, false, System.nanoTime() - start);
             LOG.log(Level.ERROR, "request " + call.id() + ": " + method + " failed unexpectedly", e);
             return error(id, SERVER_ERROR, "Generic error: internal error (request " + call.id() + ")", call.id());
         }

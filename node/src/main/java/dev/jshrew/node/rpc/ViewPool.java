@@ -23,6 +23,7 @@ public final class ViewPool implements AutoCloseable {
     private final BlockingQueue<ViewRunner> idle;
     private final Duration wait;
     private long committedBytes;
+    private final java.util.concurrent.atomic.AtomicInteger waiters = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param size how many runners
@@ -73,6 +74,7 @@ public final class ViewPool implements AutoCloseable {
     public <T> T with(Function<ViewRunner, T> call, BooleanSupplier cancelled) {
         ViewRunner runner = null;
         long deadline = System.nanoTime() + wait.toNanos();
+        waiters.incrementAndGet();
         try {
             while (runner == null) {
                 if (cancelled.getAsBoolean()) {
@@ -87,6 +89,8 @@ public final class ViewPool implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JshrewException(ErrorCode.INPUT, "interrupted while waiting for a view instance", e);
+        } finally {
+            waiters.decrementAndGet();
         }
         try {
             return call.apply(runner);
@@ -100,6 +104,16 @@ public final class ViewPool implements AutoCloseable {
     /** Guest memory the runners committed at startup, in bytes (read once: runners are busy on other threads later). */
     public long committedBytes() {
         return committedBytes;
+    }
+
+    /** Runners lent out now (running a view or preview). */
+    public int busy() {
+        return all.size() - idle.size();
+    }
+
+    /** Requests waiting for a free runner now. */
+    public int waiters() {
+        return waiters.get();
     }
 
     public int size() {

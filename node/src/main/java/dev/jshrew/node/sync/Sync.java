@@ -52,7 +52,7 @@ public final class Sync {
     private final SyncListener listener;
     private final long exitAt;
     private volatile boolean stopped;
-    private Fetcher fetcher;
+    private volatile Fetcher fetcher;
 
     public Sync(ChainSource source, Indexer indexer, ChainState state, SyncOptions options, SyncListener listener) {
         this.source = source;
@@ -69,6 +69,18 @@ public final class Sync {
 
     private volatile long runningHeight = -1;
     private volatile long runningSince;
+
+    /**
+     * The chain source's tip as last seen (-1: not known yet): bitcoind's {@code getblockcount} as the fetcher last
+     * polled it, or the highest block of a fixed source. With the indexed tip it gives the chain lag.
+     */
+    public long chainTip() {
+        if (source.live()) {
+            Fetcher f = fetcher;
+            return f == null ? -1 : f.knownBest();
+        }
+        return source.bestHeight();
+    }
 
     /** Seconds the block now in the guest has been running (reset, run and commit); 0 between blocks. */
     public double runningSeconds() {

@@ -1,0 +1,56 @@
+package dev.jshrew.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The footprint options (issue 11, part 2): {@code serve --view-memory} and the relaunched JVM's heap default. */
+class FootprintOptionsTest {
+
+    @Test
+    void viewMemoryIsWholePagesOrOffAndReachesTheRunOptions() {
+        assertThat(EngineArgs.parseViewMemory("512m")).isEqualTo(512L << 20);
+        assertThat(EngineArgs.parseViewMemory("64k")).isEqualTo(65536);
+        assertThat(EngineArgs.parseViewMemory("off")).isZero();
+        for (String bad : List.of("0", "100k", "1", "lots", "-1m")) {
+            assertThatThrownBy(() -> EngineArgs.parseViewMemory(bad))
+                    .as(bad)
+                    .isInstanceOfSatisfying(JshrewException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
+                        assertThat(e.getMessage()).startsWith("--view-memory");
+                    });
+        }
+        EngineArgs args = new EngineArgs();
+        args.reset = "fast";
+        args.guestMemoryLimit = 65536;
+        args.viewMemory = EngineArgs.parseViewMemory("512m");
+        assertThat(args.runOptions().viewMemoryPages()).isEqualTo(8192);
+        assertThat(args.runOptions().commitBytes())
+                .as("the indexer keeps its full commit")
+                .isEqualTo(4L << 30);
+        args.guestMemoryLimit = 4096; // a budget at or above the guest limit changes nothing
+        assertThat(args.runOptions().viewMemoryPages()).isZero();
+    }
+
+    @Test
+    void theRelaunchedJvmGetsABoundedHeapUnlessTheUserSetOne() {
+        List<String> cmd = GraalLauncher.command(Path.of("/nonexistent"), new String[] {"engines"});
+        long own = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(GraalLauncher::setsHeap)
+                .count();
+        long relaunched = cmd.stream().filter(GraalLauncher::setsHeap).count();
+        // the user's heap options are passed on unchanged; without one, exactly -Xmx2g is added
+        assertThat(relaunched).isEqualTo(own == 0 ? 1 : own);
+        if (own == 0) {
+            assertThat(cmd).contains("-Xmx" + GraalLauncher.DEFAULT_HEAP);
+        }
+        assertThat(GraalLauncher.setsHeap("-Xmx512m")).isTrue();
+        assertThat(GraalLauncher.setsHeap("-XX:MaxRAMPercentage=10")).isTrue();
+        assertThat(GraalLauncher.setsHeap("-Xms512m")).isFalse();
+    }
+}
