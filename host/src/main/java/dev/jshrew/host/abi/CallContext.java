@@ -1,6 +1,7 @@
 package dev.jshrew.host.abi;
 
 import dev.jshrew.api.storage.BlockCommit;
+import java.util.Arrays;
 import java.util.NavigableMap;
 import java.util.Objects;
 
@@ -25,6 +26,11 @@ public final class CallContext {
     private NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
     private boolean completed;
     private String failure;
+    // The last key read and its value: a guest asks __get_len and then __get for the same key (every metashrew
+    // guest does), so the second read is served from here instead of the store. Dropped when the call's state can
+    // change (arm, a flush).
+    private byte[] lastKey;
+    private byte[] lastValue;
 
     /**
      * Prepares for a call.
@@ -44,6 +50,8 @@ public final class CallContext {
         this.writes = BlockCommit.newWriteMap();
         this.completed = false;
         this.failure = null;
+        this.lastKey = null;
+        this.lastValue = null;
     }
 
     public Mode mode() {
@@ -59,6 +67,16 @@ public final class CallContext {
     }
 
     byte[] read(byte[] key) {
+        if (lastKey != null && Arrays.equals(lastKey, key)) {
+            return lastValue;
+        }
+        byte[] value = readThrough(key);
+        lastKey = key;
+        lastValue = value;
+        return value;
+    }
+
+    private byte[] readThrough(byte[] key) {
         if (readOwnWrites) {
             byte[] own = writes.get(key);
             if (own != null) {
@@ -69,6 +87,8 @@ public final class CallContext {
     }
 
     void flushed(java.util.List<FlushDecoder.Pair> pairs) {
+        lastKey = null;
+        lastValue = null;
         for (FlushDecoder.Pair p : pairs) {
             writes.put(p.key(), p.value());
         }
