@@ -47,7 +47,11 @@ final class DevnetCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--chain", required = true, paramLabel = "DIR", description = "block files named by height (hex or raw)")
+        @Option(
+                names = "--chain",
+                required = true,
+                paramLabel = "DIR",
+                description = "block files named by " + "height (hex or raw)")
         Path chain;
 
         @Option(names = "--port", required = true, paramLabel = "P", description = "0 picks a free port")
@@ -135,7 +139,11 @@ final class DevnetCommand implements Runnable {
         @Option(names = "--count", required = true, paramLabel = "N", description = "how many blocks to write")
         int count;
 
-        @Option(names = "--seed", required = true, paramLabel = "S", description = "the same seed writes the same bytes")
+        @Option(
+                names = "--seed",
+                required = true,
+                paramLabel = "S",
+                description = "the same seed writes the " + "same bytes")
         long seed;
 
         @Option(names = "--out", required = true, paramLabel = "DIR", description = "a new or empty directory")

@@ -71,8 +71,8 @@ final class EngineArgs {
             names = "--guest-memory-limit",
             paramLabel = "PAGES",
             defaultValue = "65536",
-            description =
-                    "the most 64 KiB pages a guest may have (deterministic configuration; default ${DEFAULT-VALUE}; 65536 = 4 GiB)")
+            description = "the most 64 KiB pages a guest may have (deterministic configuration; default "
+                    + "${DEFAULT-VALUE}; 65536 = 4 GiB)")
     int guestMemoryLimit;
 
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */

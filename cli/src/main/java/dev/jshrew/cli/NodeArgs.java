@@ -48,8 +48,8 @@ final class NodeArgs {
             names = "--start-block",
             paramLabel = "H",
             defaultValue = "0",
-            description =
-                    "first height on an empty database; a higher value than the indexed tip + 1 skips ahead (default ${DEFAULT-VALUE})")
+            description = "first height on an empty database; a higher value than the indexed tip + 1 skips ahead "
+                    + "(default ${DEFAULT-VALUE})")
     long startBlock;
 
     @Option(names = "--exit-at", paramLabel = "H", description = "index only heights below H, then exit")
@@ -59,8 +59,8 @@ final class NodeArgs {
             names = "--max-reorg-depth",
             paramLabel = "N",
             defaultValue = "100",
-            description =
-                    "how deep a fork point is searched for before the node stops with an error (default ${DEFAULT-VALUE})")
+            description = "how deep a fork point is searched for before the node stops with an error (default "
+                    + "${DEFAULT-VALUE})")
     int maxReorgDepth;
 
     @Option(
@@ -78,7 +78,8 @@ final class NodeArgs {
             names = "--pipeline-size",
             paramLabel = "N|auto",
             defaultValue = "auto",
-            description = "blocks fetched ahead of the indexer (default ${DEFAULT-VALUE}; auto = " + AUTO_PIPELINE_SIZE + ")")
+            description = "blocks fetched ahead of the indexer (default ${DEFAULT-VALUE}; auto = " + ""
+                    + AUTO_PIPELINE_SIZE + ")")
     String pipelineSize;
 
     @Option(
@@ -92,8 +93,8 @@ final class NodeArgs {
             names = "--retry-initial-delay-ms",
             paramLabel = "MS",
             defaultValue = "1000",
-            description =
-                    "first retry delay after a bitcoind failure; doubles up to 16x (default ${DEFAULT-VALUE}; 1000: 1, 2, 4, 8, 16 s)")
+            description = "first retry delay after a bitcoind failure; doubles up to 16x (default ${DEFAULT-VALUE}; "
+                    + "1000: 1, 2, 4, 8, 16 s)")
     long retryMillis;
 
     @Option(

@@ -76,7 +76,8 @@ final class ServeCommand implements Callable<Integer> {
             paramLabel = "SIZE|off",
             defaultValue = "512m",
             description = "guest memory each view instance may use and commits (at most --memory-commit; default"
-                    + " ${DEFAULT-VALUE}); a view that needs more fails with an error naming this option. off: views commit"
+                    + " ${DEFAULT-VALUE}); a view that needs more fails with an error naming this option. off: "
+                    + "views commit"
                     + " --memory-commit and may use the guest memory limit")
     String viewMemory;
 
@@ -92,8 +93,8 @@ final class ServeCommand implements Callable<Integer> {
             names = "--max-request-size",
             paramLabel = "SIZE",
             defaultValue = "32m",
-            description =
-                    "largest JSON-RPC request body (default ${DEFAULT-VALUE}; a preview of a 4 MB block is 8 MB of hex)")
+            description = "largest JSON-RPC request body (default ${DEFAULT-VALUE}; a preview of a 4 MB block is 8 "
+                    + "MB of hex)")
     String maxRequestSize;
 
     @Option(

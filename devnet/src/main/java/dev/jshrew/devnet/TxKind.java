@@ -15,7 +15,10 @@ public enum TxKind {
     OP_RETURN("OP_RETURN"),
     /** Serialized with witness data. */
     SEGWIT("segwit"),
-    /** Creates a P2TR output or carries a taproot-shaped witness (a 64/65-byte key-path signature, or a control block). */
+    /**
+     * Creates a P2TR output or carries a taproot-shaped witness (a 64/65-byte key-path signature, or a control
+     * block).
+     */
     TAPROOT("taproot");
 
     private static final byte[] ENVELOPE = {0x00, 0x63, 0x03, 0x6f, 0x72, 0x64};
