@@ -113,6 +113,8 @@ record OpenedDb(
                 // A secondary instance must keep every table file open: the primary may delete them after a
                 // compaction, and an open handle keeps them readable until the next catch-up.
                 dbOptions.setMaxOpenFiles(-1);
+                // Every catch-up logs a line to the follower's own info LOG: bounded to 5 files of 16 MiB.
+                dbOptions.setMaxLogFileSize(16L << 20);
             }
             List<ColumnFamilyDescriptor> descriptors = List.of(
                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, defaultOptions),
