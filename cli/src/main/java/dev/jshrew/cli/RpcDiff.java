@@ -59,14 +59,14 @@ final class RpcDiff {
         if (from < 0 || last < from) {
             throw new JshrewException(
                     ErrorCode.INPUT,
-                    "nothing to compare: --from " + from + " --to " + last + " (heights: " + tip1 + " at " + url1
-                            + ", " + tip2 + " at " + url2 + ")");
+                    "nothing to compare: --from " + from + " --to " + last + " (heights: " + tip1 + " at " + url1 + ", "
+                            + tip2 + " at " + url2 + ")");
         }
         if (last > Math.min(tip1, tip2)) {
             throw new JshrewException(
                     ErrorCode.INPUT,
-                    "--to " + last + " is above a node's height (" + tip1 + " at " + url1 + ", " + tip2 + " at "
-                            + url2 + ")");
+                    "--to " + last + " is above a node's height (" + tip1 + " at " + url1 + ", " + tip2 + " at " + url2
+                            + ")");
         }
         if (equalAt(last)) {
             return new Result(from, last, tip1, tip2, Optional.empty());
@@ -129,7 +129,8 @@ final class RpcDiff {
             body = JSON.readTree(response.body());
         } catch (IOException e) {
             throw new JshrewException(
-                    ErrorCode.INPUT, url + " answered " + method + " with HTTP " + response.statusCode() + ", not JSON",
+                    ErrorCode.INPUT,
+                    url + " answered " + method + " with HTTP " + response.statusCode() + ", not JSON",
                     e);
         }
         if (body.hasNonNull("error")) {

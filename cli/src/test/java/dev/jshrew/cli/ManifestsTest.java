@@ -56,7 +56,9 @@ class ManifestsTest {
                     .as(c.file() + " " + c.name() + ": containerPorts are the port flags' values")
                     .containsExactlyInAnyOrderElementsOf(ports);
             portNames.addAll(c.ports().keySet());
-            assertThat(c.probes()).as(c.file() + ": liveness and readiness probes").hasSizeGreaterThanOrEqualTo(2);
+            assertThat(c.probes())
+                    .as(c.file() + ": liveness and readiness probes")
+                    .hasSizeGreaterThanOrEqualTo(2);
             for (Map<?, ?> probe : c.probes()) {
                 Map<?, ?> get = (Map<?, ?>) probe.get("httpGet");
                 assertThat(ServedPaths.ALL).as(c.file() + " probe path").contains((String) get.get("path"));
@@ -151,8 +153,8 @@ class ManifestsTest {
                             probes.add((Map<?, ?>) c.get(probe));
                         }
                     }
-                    List<String> args =
-                            ((List<?>) c.get("args")).stream().map(String::valueOf).toList();
+                    List<String> args = ((List<?>) c.get("args"))
+                            .stream().map(String::valueOf).toList();
                     found.add(new Container((String) doc.get("file"), (String) c.get("name"), args, ports, probes));
                 }
             }
@@ -169,7 +171,8 @@ class ManifestsTest {
         Path dir = CliTest.repo().resolve("deploy/kubernetes");
         List<Map<?, ?>> documents = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
                 try (Reader r = Files.newBufferedReader(file)) {
                     for (Object doc : yaml().loadAll(r)) {
                         if (doc != null) {

@@ -8,7 +8,6 @@ import dev.jshrew.node.rpc.RpcClient;
 import dev.jshrew.tck.Fixtures;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +32,8 @@ class ReplicaCliTest {
 
     @Test
     void replicasAnswerAsThePrimaryAtEveryHeightWhileItIndexesAndDiffOverRpcFindsADivergence() throws Exception {
-        RegtestChain genesis = RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes());
+        RegtestChain genesis =
+                RegtestChain.startingWith(Fixtures.realBlocks().get(0L).bytes());
         RegtestChain a = genesis.extend(BLOCKS, "a", RegtestChain.sharedAndUnique("a"));
         RegtestChain b = a.prefix(FORK).extend(5, "b", RegtestChain.sharedAndUnique("b"));
         String primaryDb = temp.resolve("primary").toString();
@@ -41,8 +41,9 @@ class ReplicaCliTest {
         // follow the primary while it indexes.
         try (FakeBitcoind fake = new FakeBitcoind().serve(a.prefix(5))) {
             fake.getblockDelay(150);
-            try (ChildJshrew primary = ChildJshrew.start(List.of(), serve(primaryDb, "--daemon-rpc-url",
-                    fake.url().toString(), "--poll-interval-ms", "50"))) {
+            try (ChildJshrew primary = ChildJshrew.start(
+                    List.of(),
+                    serve(primaryDb, "--daemon-rpc-url", fake.url().toString(), "--poll-interval-ms", "50"))) {
                 RpcClient p = new RpcClient(port(primary));
                 ServeCliTest.await("the primary's height 1", 60, () -> height(p) >= 1);
                 List<ChildJshrew> replicas = new ArrayList<>();
@@ -106,12 +107,14 @@ class ReplicaCliTest {
 
     @Test
     void aReplicaRefusesABlockSourceAndAMissingPrimary() {
-        CliTest.Run withSource = CliTest.jshrew(serve(
-                temp.resolve("r").toString(), "--replica-of", temp.toString(), "--blocks", temp.toString()));
+        CliTest.Run withSource = CliTest.jshrew(
+                serve(temp.resolve("r").toString(), "--replica-of", temp.toString(), "--blocks", temp.toString()));
         assertThat(withSource.code()).isEqualTo(18);
         assertThat(withSource.err()).contains("--daemon-rpc-url and --blocks are not allowed");
-        CliTest.Run missing = CliTest.jshrew(
-                serve(temp.resolve("r").toString(), "--replica-of", temp.resolve("none").toString()));
+        CliTest.Run missing = CliTest.jshrew(serve(
+                temp.resolve("r").toString(),
+                "--replica-of",
+                temp.resolve("none").toString()));
         assertThat(missing.code()).isEqualTo(17);
         assertThat(missing.err()).contains("does not exist");
     }
@@ -155,7 +158,9 @@ class ReplicaCliTest {
         boolean done = false;
         try {
             while (!done) {
-                assertThat(System.nanoTime()).as("replicas reach the tip within 120 s").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("replicas reach the tip within 120 s")
+                        .isLessThan(deadline);
                 done = true;
                 for (int i = 0; i < replicas.size(); i++) {
                     long rh = height(replicas.get(i));
@@ -199,9 +204,7 @@ class ReplicaCliTest {
                 List.of("metashrew_view", "blockhash", ServeCliTest.u32(h), "" + h))) {
             Object[] params = call.subList(1, call.size()).toArray();
             String method = (String) call.get(0);
-            assertThat(replica.call(method, params))
-                    .as(method + " at " + h)
-                    .isEqualTo(primary.call(method, params));
+            assertThat(replica.call(method, params)).as(method + " at " + h).isEqualTo(primary.call(method, params));
         }
     }
 

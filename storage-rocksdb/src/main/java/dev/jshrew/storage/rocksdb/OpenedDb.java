@@ -65,7 +65,10 @@ record OpenedDb(
      * @throws JshrewException {@link ErrorCode#STORAGE} when it cannot be opened
      */
     static OpenedDb openSecondary(Path directory, Path secondary, RocksDbSettings settings) {
-        if (directory.toAbsolutePath().normalize().equals(secondary.toAbsolutePath().normalize())) {
+        if (directory
+                .toAbsolutePath()
+                .normalize()
+                .equals(secondary.toAbsolutePath().normalize())) {
             throw new JshrewException(
                     ErrorCode.STORAGE, "rocksdb store " + directory + ": a follower needs a directory of its own");
         }

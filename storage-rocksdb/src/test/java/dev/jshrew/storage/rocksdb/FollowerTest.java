@@ -63,18 +63,22 @@ class FollowerTest {
         try (FollowingStore f = follower(db, "f3")) {
             assertThat(f.catchUp()).isEqualTo(OptionalLong.of(0));
         }
-        assertThat(DirectorySnapshot.of(db)).as("a follower writes nothing in the writer's directory").isEqualTo(files);
+        assertThat(DirectorySnapshot.of(db))
+                .as("a follower writes nothing in the writer's directory")
+                .isEqualTo(files);
     }
 
     @Test
     void aFollowerNeedsAStoreAndADirectoryOfItsOwn() {
         Path db = temp.resolve("db");
         assertThatThrownBy(() -> follower(db, "f").close())
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
                 .hasMessageContaining("does not exist");
         provider.open(db, Map.of()).close();
         assertThatThrownBy(() -> provider.openFollower(db, db, Map.of()).close())
-                .isInstanceOfSatisfying(JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
+                .isInstanceOfSatisfying(
+                        JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
                 .hasMessageContaining("a directory of its own");
     }
 
