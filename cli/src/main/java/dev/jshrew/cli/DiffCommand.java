@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             "Report the first block and key where two indexings differ (rockshrew-diff, "
                     + "implemented). Exit 0: no difference; 1: a difference.",
             "Two databases:  diff --db1 DIR --db2 DIR [--from H] [--to H]",
+            "Two running nodes' state roots over JSON-RPC:  diff --rpc URL1 URL2 [--from H] [--to H]",
             "Two indexers, or one indexer on two engines, over the same blocks:",
             "                diff --indexer A.wasm [--engine E] [-E K=V] [--indexer2 B.wasm] "
                     + "[--engine2 E2] [--engine2-option K=V]",
@@ -43,16 +44,24 @@ final class DiffCommand implements Callable<Integer> {
     Path db2;
 
     @Option(
+            names = "--rpc",
+            arity = "2",
+            paramLabel = "URL",
+            description = "two running nodes' JSON-RPC URLs: compare their state roots per height "
+                    + "(metashrew_stateroot) and name the first divergent height")
+    java.util.List<java.net.URI> rpc;
+
+    @Option(
             names = "--from",
             paramLabel = "H",
             defaultValue = "0",
-            description = "first height to compare (databases; default ${DEFAULT-VALUE})")
+            description = "first height to compare (databases, --rpc; default ${DEFAULT-VALUE})")
     long from;
 
     @Option(
             names = "--to",
             paramLabel = "H",
-            description = "last height to compare (databases; default: the higher tip)")
+            description = "last height to compare (databases: default the higher tip; --rpc: the lower height)")
     Long to;
 
     @Option(names = "--indexer", paramLabel = "A.wasm", description = "indexer A")
@@ -107,6 +116,9 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (rpc != null) {
+            return rpcs();
+        }
         boolean databases = db1 != null || db2 != null;
         if (databases == (indexer != null)) {
             throw new JshrewException(ErrorCode.INPUT, "give either --db1 and --db2, or --indexer with a block source");
@@ -118,6 +130,24 @@ final class DiffCommand implements Callable<Integer> {
         }
         System.out.println("no difference in " + result.blocks() + " block(s)"
                 + (result.note() == null ? "" : "; " + result.note()));
+        return 0;
+    }
+
+    private int rpcs() {
+        if (db1 != null || db2 != null || indexer != null) {
+            throw new JshrewException(ErrorCode.INPUT, "--rpc compares two nodes: no --db1/--db2 or --indexer with it");
+        }
+        RpcDiff diff = new RpcDiff(rpc.get(0), rpc.get(1));
+        RpcDiff.Result result = diff.run(from, to);
+        LOG.log(Level.DEBUG, "diff --rpc: {0} JSON-RPC calls", diff.calls());
+        if (result.divergence().isPresent()) {
+            RpcDiff.Divergence d = result.divergence().get();
+            System.out.println("state roots differ first at height " + d.height() + ": " + d.root1() + " at "
+                    + rpc.get(0) + ", " + d.root2() + " at " + rpc.get(1));
+            return 1;
+        }
+        System.out.println("no difference in heights " + result.from() + "…" + result.to() + " (heights: "
+                + result.tip1() + " at " + rpc.get(0) + ", " + result.tip2() + " at " + rpc.get(1) + ")");
         return 0;
     }
 

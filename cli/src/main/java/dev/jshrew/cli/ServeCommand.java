@@ -128,6 +128,22 @@ final class ServeCommand implements Callable<Integer> {
             description = "HTTP worker threads (default ${DEFAULT-VALUE})")
     int rpcThreads;
 
+    @Option(
+            names = "--replica-of",
+            paramLabel = "DIR",
+            description = "serve views as a read replica of the database DIR another serve/index writes on this "
+                    + "host: never index, follow it (a RocksDB secondary instance; --db is the replica's own "
+                    + "directory). --daemon-rpc-url, --blocks and --upgrade-indexer-at are refused with it")
+    java.nio.file.Path replicaOf;
+
+    @Option(
+            names = "--replica-interval",
+            paramLabel = "DURATION",
+            defaultValue = "1s",
+            description = "with --replica-of: how often the replica catches up with the primary "
+                    + "(default ${DEFAULT-VALUE})")
+    String replicaInterval;
+
     @Override
     public Integer call() throws Exception {
         mono.refuseUnsupported();
@@ -166,6 +182,16 @@ final class ServeCommand implements Callable<Integer> {
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
         args.viewMemory = EngineArgs.parseViewMemory(viewMemory);
+        JsonRpc.Limits rpcLimits = new JsonRpc.Limits((int) maxBody, maxBatchSize);
+        RpcServer.Limits limits = new RpcServer.Limits(
+                (int) maxBody,
+                rpcThreads,
+                readTimeout,
+                RpcServer.Limits.DEFAULT_IDLE_TIMEOUT,
+                maxConnectionsPerAddress);
+        if (replicaOf != null) {
+            return serveReplica(rpcLimits, limits, allowed);
+        }
         try (NodeSession session = new NodeSession(args, node, upgrade, viewWorkers, host)) {
             JsonRpc rpc = new JsonRpc(
                     session.state,
@@ -175,13 +201,7 @@ final class ServeCommand implements Callable<Integer> {
                             session.metrics.rpcCall(method, ok, nanos);
                         }
                     },
-                    new JsonRpc.Limits((int) maxBody, maxBatchSize));
-            RpcServer.Limits limits = new RpcServer.Limits(
-                    (int) maxBody,
-                    rpcThreads,
-                    readTimeout,
-                    RpcServer.Limits.DEFAULT_IDLE_TIMEOUT,
-                    maxConnectionsPerAddress);
+                    rpcLimits);
             try (RpcServer _ = startServer(rpc, limits, allowed)) {
                 session.sync();
                 if (node.exitAt == null && !session.stopRequested()) {
@@ -189,6 +209,48 @@ final class ServeCommand implements Callable<Integer> {
                     session.awaitStop();
                 }
             }
+        }
+        return 0;
+    }
+
+    /** {@code --replica-of}: views over a follower of the primary's database, until SIGTERM. */
+    private int serveReplica(JsonRpc.Limits rpcLimits, RpcServer.Limits limits, Cors allowed)
+            throws InterruptedException {
+        if (node.blocks != null && !node.blocks.isEmpty() || node.daemonRpcUrl != null) {
+            throw new JshrewException(
+                    ErrorCode.INPUT, "--replica-of serves views only: --daemon-rpc-url and --blocks are not allowed");
+        }
+        if (upgrade.upgradeAt != null) {
+            throw new JshrewException(ErrorCode.INPUT, "--replica-of: --upgrade-indexer-at belongs to the primary");
+        }
+        if (node.metricsPort != null) {
+            throw new JshrewException(ErrorCode.INPUT, "--replica-of: --metrics-port is not supported on a replica");
+        }
+        Duration interval = EngineArgs.parseTimeout("--replica-interval", replicaInterval);
+        if (interval.isZero()) {
+            throw new JshrewException(ErrorCode.INPUT, "--replica-interval must be more than 0");
+        }
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    stop.countDown();
+                    System.err.println("jshrew: stopping the replica");
+                    try {
+                        closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "jshrew-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (Replica replica = new Replica(args, replicaOf, interval, viewWorkers)) {
+            JsonRpc rpc = new JsonRpc(replica.state, replica.views, (method, ok) -> {}, rpcLimits);
+            try (RpcServer _ = startServer(rpc, limits, allowed)) {
+                stop.await();
+            }
+        } finally {
+            closed.countDown();
         }
         return 0;
     }

@@ -52,4 +52,12 @@ public final class Storages {
     public static KeyValueStore open(Path directory, StorageProvider.Access access) {
         return find(DEFAULT).open(directory, Map.of(), access);
     }
+
+    /**
+     * Opens a follower (a read replica) of the {@link #DEFAULT} store another process writes in {@code directory},
+     * keeping its own files in {@code ownDirectory}; see {@link StorageProvider#openFollower}.
+     */
+    public static dev.jshrew.api.storage.FollowingStore openFollower(Path directory, Path ownDirectory) {
+        return find(DEFAULT).openFollower(directory, ownDirectory, Map.of());
+    }
 }

@@ -34,6 +34,20 @@ public interface StorageProvider {
      */
     KeyValueStore open(Path directory, Map<String, String> options, Access access);
 
+    /**
+     * Opens a {@link FollowingStore} over the store another process writes in {@code directory} (a read replica): it
+     * never writes there; {@code ownDirectory} (created if missing, distinct for each follower) holds what the
+     * follower itself needs to keep. Many followers may follow one writer. The caller closes it.
+     *
+     * @param options provider options, as for {@link #open(Path, Map, Access)}
+     * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#STORAGE} when it cannot be opened or
+     *     the provider cannot follow a writer (the default)
+     */
+    default FollowingStore openFollower(Path directory, Path ownDirectory, Map<String, String> options) {
+        throw new dev.jshrew.api.JshrewException(
+                dev.jshrew.api.ErrorCode.STORAGE, "the " + name() + " storage provider cannot follow a writer");
+    }
+
     /** {@link #open(Path, Map, Access)} with {@link Access#READ_WRITE}. */
     default KeyValueStore open(Path directory, Map<String, String> options) {
         return open(directory, options, Access.READ_WRITE);

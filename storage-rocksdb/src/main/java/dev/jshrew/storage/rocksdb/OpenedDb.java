@@ -55,6 +55,33 @@ record OpenedDb(
      * @throws JshrewException {@link ErrorCode#STORAGE} when it cannot be opened
      */
     static OpenedDb open(Path directory, RocksDbSettings settings, boolean readOnly) {
+        return open(directory, settings, readOnly, null);
+    }
+
+    /**
+     * Opens the database in {@code directory} as a RocksDB secondary instance that keeps its own files in {@code
+     * secondary} (created if missing): read-only, and {@link RocksDB#tryCatchUpWithPrimary()} moves it forward.
+     *
+     * @throws JshrewException {@link ErrorCode#STORAGE} when it cannot be opened
+     */
+    static OpenedDb openSecondary(Path directory, Path secondary, RocksDbSettings settings) {
+        if (directory
+                .toAbsolutePath()
+                .normalize()
+                .equals(secondary.toAbsolutePath().normalize())) {
+            throw new JshrewException(
+                    ErrorCode.STORAGE, "rocksdb store " + directory + ": a follower needs a directory of its own");
+        }
+        try {
+            java.nio.file.Files.createDirectories(secondary);
+        } catch (java.io.IOException e) {
+            throw new JshrewException(
+                    ErrorCode.STORAGE, "rocksdb follower directory " + secondary + ": cannot create it: " + e, e);
+        }
+        return open(directory, settings, true, secondary);
+    }
+
+    private static OpenedDb open(Path directory, RocksDbSettings settings, boolean readOnly, Path secondary) {
         boolean fresh;
         if (readOnly) {
             StoreDirectory.checkExisting(directory);
@@ -85,6 +112,13 @@ record OpenedDb(
                     .setMaxBackgroundJobs(settings.backgroundJobs())
                     .setBytesPerSync(1L << 20)
                     .setKeepLogFileNum(5));
+            if (secondary != null) {
+                // A secondary instance must keep every table file open: the primary may delete them after a
+                // compaction, and an open handle keeps them readable until the next catch-up.
+                dbOptions.setMaxOpenFiles(-1);
+                // Every catch-up logs a line to the follower's own info LOG: bounded to 5 files of 16 MiB.
+                dbOptions.setMaxLogFileSize(16L << 20);
+            }
             List<ColumnFamilyDescriptor> descriptors = List.of(
                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, defaultOptions),
                     new ColumnFamilyDescriptor(bytes(VERSIONS), versionsOptions),
@@ -93,9 +127,12 @@ record OpenedDb(
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
             // Read-only: no LOCK, no info LOG, no WAL replay written back, no obsolete-file deletion; the WAL is
             // replayed in memory, so a reader sees every block a running writer has committed up to this open.
-            RocksDB db = readOnly
-                    ? RocksDB.openReadOnly(dbOptions, directory.toString(), descriptors, handles)
-                    : RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+            RocksDB db = secondary != null
+                    ? RocksDB.openAsSecondary(
+                            dbOptions, directory.toString(), secondary.toString(), descriptors, handles)
+                    : readOnly
+                            ? RocksDB.openReadOnly(dbOptions, directory.toString(), descriptors, handles)
+                            : RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
             natives.onRelease(db::closeE);
             handles.forEach(natives::own);
             WriteOptions syncWrite = natives.own(new WriteOptions().setSync(true));

@@ -1,5 +1,6 @@
 package dev.jshrew.storage.rocksdb;
 
+import dev.jshrew.api.storage.FollowingStore;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider;
 import java.nio.file.Path;
@@ -46,5 +47,23 @@ public final class RocksDbStorageProvider implements StorageProvider {
         Objects.requireNonNull(access, "access");
         RocksDbSettings settings = RocksDbSettings.parse(options);
         return RocksDbStore.open(directory, settings, access == Access.READ_ONLY);
+    }
+
+    /**
+     * Opens the store in {@code directory} as a RocksDB secondary instance ({@code RocksDB.openAsSecondary}) keeping
+     * its own files in {@code ownDirectory}: nothing in {@code directory} is written, any number of followers may
+     * follow one writer (each with its own directory), and {@link FollowingStore#catchUp()} runs {@code
+     * tryCatchUpWithPrimary}. The follower keeps every table file open ({@code max_open_files = -1}, as RocksDB
+     * requires of a secondary).
+     *
+     * @throws dev.jshrew.api.JshrewException {@link dev.jshrew.api.ErrorCode#INPUT} for a bad option,
+     *     {@link dev.jshrew.api.ErrorCode#STORAGE} when the database cannot be opened
+     */
+    @Override
+    public FollowingStore openFollower(Path directory, Path ownDirectory, Map<String, String> options) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(ownDirectory, "ownDirectory");
+        RocksDbSettings settings = RocksDbSettings.parse(options);
+        return new RocksDbFollower(RocksDbStore.openSecondary(directory, ownDirectory, settings));
     }
 }

@@ -70,7 +70,16 @@ final class RocksDbStore implements KeyValueStore {
      * warning when it went back.
      */
     static RocksDbStore open(Path directory, RocksDbSettings settings, boolean readOnly) {
-        OpenedDb opened = OpenedDb.open(directory, settings, readOnly);
+        return open(directory, OpenedDb.open(directory, settings, readOnly));
+    }
+
+    /** Opens the store in {@code directory} as a follower keeping its own files in {@code secondary}. */
+    static RocksDbStore openSecondary(Path directory, Path secondary, RocksDbSettings settings) {
+        return open(directory, OpenedDb.openSecondary(directory, secondary, settings));
+    }
+
+    private static RocksDbStore open(Path directory, OpenedDb opened) {
+        boolean readOnly = opened.readOnly();
         boolean ready = false;
         try {
             long tip = checkLayout(directory, opened);
@@ -167,6 +176,19 @@ final class RocksDbStore implements KeyValueStore {
         return guarded("read the tip", () -> {
             long current = tip;
             return current == NO_TIP ? OptionalLong.empty() : OptionalLong.of(current);
+        });
+    }
+
+    /**
+     * A secondary instance: catches up with the primary ({@code tryCatchUpWithPrimary}) and re-reads the tip. The tip
+     * moves only after the catch-up, so a reader never sees a tip whose block it cannot read.
+     */
+    OptionalLong catchUpWithPrimary() {
+        return guarded("catch up with the primary", () -> {
+            db.tryCatchUpWithPrimary();
+            byte[] stored = db.get(opened.meta(), StoreKeys.TIP);
+            tip = stored == null ? NO_TIP : StoreKeys.getLong(stored, 0);
+            return tip == NO_TIP ? OptionalLong.empty() : OptionalLong.of(tip);
         });
     }
 
