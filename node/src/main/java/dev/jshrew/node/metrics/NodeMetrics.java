@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import dev.jshrew.host.BlockResult;
 import dev.jshrew.node.http.HttpEndpoint;
 import dev.jshrew.node.rpc.JsonRpc;
+import dev.jshrew.node.rpc.ServedPaths;
 import dev.jshrew.node.rpc.ViewPool;
 import dev.jshrew.node.sync.SyncListener;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -238,14 +239,14 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) throws IOException {
                 String path = Request.getPathInContext(request);
-                if ("/healthz".equals(path) || "/readyz".equals(path)) {
-                    Probe probe = "/healthz".equals(path) ? health() : readiness();
+                if (ServedPaths.HEALTHZ.equals(path) || ServedPaths.READYZ.equals(path)) {
+                    Probe probe = ServedPaths.HEALTHZ.equals(path) ? health() : readiness();
                     response.setStatus(probe.ok() ? 200 : 503);
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
                     response.write(true, ByteBuffer.wrap((probe.text() + "\n").getBytes(UTF_8)), callback);
                     return true;
                 }
-                if (!"/metrics".equals(path)) {
+                if (!ServedPaths.METRICS.equals(path)) {
                     response.setStatus(404);
                     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
                     response.write(

@@ -26,6 +26,12 @@ public final class ServedPaths {
     /** The newest snapshot's manifest, for nodes bootstrapping with {@code --repo}. */
     public static final String SNAPSHOTS_LATEST = "/snapshots/latest";
 
+    /** What the JSON-RPC port ({@code --port}) serves. */
+    public static final List<String> RPC_PORT = List.of(JSON_RPC, SNAPSHOTS_LATEST);
+
+    /** What the metrics port ({@code --metrics-port}) serves: metrics and the probes, kept off the public port. */
+    public static final List<String> METRICS_PORT = List.of(METRICS, HEALTHZ, READYZ);
+
     /** Every path above. */
     public static final List<String> ALL = List.of(JSON_RPC, METRICS, HEALTHZ, READYZ, SNAPSHOTS_LATEST);
 
