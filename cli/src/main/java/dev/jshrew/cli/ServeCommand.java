@@ -39,6 +39,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     UpgradeArgs upgrade;
 
+    @Mixin
+    SnapshotArgs snapshots;
+
     @Option(
             names = "--host",
             paramLabel = "HOST",
@@ -155,7 +158,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new JshrewException(ErrorCode.INPUT, "--request-read-timeout must be more than 0");
         }
         args.viewTimeout = EngineArgs.parseTimeout("--view-timeout", viewTimeout);
+        snapshots.bootstrap(args.db);
         try (NodeSession session = new NodeSession(args, node, upgrade, viewWorkers, host)) {
+            var schedule = snapshots.schedule(session.store);
+            if (schedule != null) {
+                session.addListener(schedule, schedule);
+            }
             JsonRpc rpc = new JsonRpc(
                     session.state,
                     session.views,
@@ -184,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
 
     private RpcServer startServer(JsonRpc rpc, RpcServer.Limits limits, Cors allowed) {
         try {
-            return new RpcServer(host, port, rpc, limits, allowed);
+            return new RpcServer(host, port, rpc, limits, allowed, snapshots.snapshotDirectory);
         } catch (java.io.IOException e) {
             throw new JshrewException(
                     ErrorCode.INPUT, "cannot serve JSON-RPC on " + host + ":" + port + ": " + e.getMessage(), e);
