@@ -224,7 +224,8 @@ public final class Snapshots {
                 seen.put(name, new String[] {Long.toString(size), Hashes.hex(sha.digest())});
             }
         } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new JshrewException(ErrorCode.INPUT, archive + " is not a complete snapshot archive: " + e, e);
+            throw new JshrewException(
+                    ErrorCode.INPUT, "snapshot " + archive + " refused: not a complete archive: " + e, e);
         }
         if (manifest == null) {
             throw bad(archive, "no " + SnapshotManifest.ENTRY);
