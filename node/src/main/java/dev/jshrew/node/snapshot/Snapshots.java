@@ -266,6 +266,11 @@ public final class Snapshots {
             if (!hash.equals(m.blockHash())) {
                 throw mismatch("block " + tip + " has hash " + hash + ", the manifest says " + m.blockHash());
             }
+            String storedRoot = Hashes.hex(s.stateRoot(tip).orElse(new byte[0]));
+            if (!storedRoot.equals(m.stateRoot())) {
+                throw mismatch("its state root at " + tip + " is " + storedRoot + ", the manifest says "
+                        + m.stateRoot());
+            }
             String indexer = s.meta(Indexer.META_INDEXER).map(Hashes::hex).orElse("");
             if (!indexer.equals(m.indexerSha256()) || !history(s).equals(m.indexerHistory())) {
                 throw mismatch("its indexer is " + indexer + " " + history(s) + ", the manifest says "
