@@ -62,8 +62,8 @@ final class SnapshotCommand {
             // A read-only open first: it refuses a missing, empty or foreign directory without creating anything.
             try (KeyValueStore check = Storages.open(db, dev.jshrew.api.storage.StorageProvider.Access.READ_ONLY)) {
                 if (check.tip().isEmpty()) {
-                    throw new JshrewException(ErrorCode.INPUT, "the database " + db + " has no block: nothing to"
-                            + " snapshot");
+                    throw new JshrewException(
+                            ErrorCode.INPUT, "the database " + db + " has no block: nothing to" + " snapshot");
                 }
             }
             Path target = out.toAbsolutePath().normalize();

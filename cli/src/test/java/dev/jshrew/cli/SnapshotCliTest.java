@@ -79,11 +79,13 @@ class SnapshotCliTest {
                     break;
                 }
                 byte[] hash = x.blockHash(h).orElseThrow();
-                assertThat(y.blockHash(h)).as("hash %d", h).hasValueSatisfying(v -> assertThat(v)
-                        .isEqualTo(hash));
+                assertThat(y.blockHash(h))
+                        .as("hash %d", h)
+                        .hasValueSatisfying(v -> assertThat(v).isEqualTo(hash));
                 byte[] root = x.stateRoot(h).orElseThrow();
-                assertThat(y.stateRoot(h)).as("root %d", h).hasValueSatisfying(v -> assertThat(v)
-                        .isEqualTo(root));
+                assertThat(y.stateRoot(h))
+                        .as("root %d", h)
+                        .hasValueSatisfying(v -> assertThat(v).isEqualTo(root));
                 assertThat(y.blockWrites(h)).as("writes %d", h).hasSameSizeAs(x.blockWrites(h));
             }
         }
@@ -121,7 +123,8 @@ class SnapshotCliTest {
                 List.of(), serve(source, "--snapshot-directory", snaps.toString(), "--snapshot-interval", "2"))) {
             int port = Integer.parseInt(a.awaitErr("serving JSON-RPC on http://127\\.0\\.0\\.1:(\\d+)", 60));
             assertThat(get(port, "/snapshots/snapshot-1.zip").statusCode()).isEqualTo(404);
-            assertThat(get(port, "/snapshots/..%2Fsource%2FCURRENT").statusCode()).isIn(400, 404);
+            assertThat(get(port, "/snapshots/..%2Fsource%2FCURRENT").statusCode())
+                    .isIn(400, 404);
             a.awaitErr("snapshot at height 83636: ", 120);
             a.awaitErr("serving until stopped", 120);
 
@@ -242,13 +245,21 @@ class SnapshotCliTest {
         Path truncated = temp.resolve("truncated.zip");
         Files.write(truncated, java.util.Arrays.copyOf(Files.readAllBytes(good), raw.length / 3));
         Path otherRoot = temp.resolve("other-root.zip");
-        rewrite(good, otherRoot, SnapshotManifest.ENTRY, b -> new String(b, StandardCharsets.UTF_8)
-                .replace(m.stateRoot(), "00".repeat(32))
-                .getBytes(StandardCharsets.UTF_8));
+        rewrite(
+                good,
+                otherRoot,
+                SnapshotManifest.ENTRY,
+                b -> new String(b, StandardCharsets.UTF_8)
+                        .replace(m.stateRoot(), "00".repeat(32))
+                        .getBytes(StandardCharsets.UTF_8));
         Path otherHeight = temp.resolve("other-height.zip");
-        rewrite(good, otherHeight, SnapshotManifest.ENTRY, b -> new String(b, StandardCharsets.UTF_8)
-                .replace("\"height\" : 840243", "\"height\" : 840244")
-                .getBytes(StandardCharsets.UTF_8));
+        rewrite(
+                good,
+                otherHeight,
+                SnapshotManifest.ENTRY,
+                b -> new String(b, StandardCharsets.UTF_8)
+                        .replace("\"height\" : 840243", "\"height\" : 840244")
+                        .getBytes(StandardCharsets.UTF_8));
         assertThat(manifestText(otherHeight)).contains("840244");
 
         Map<Path, String> cases = Map.of(

@@ -25,7 +25,8 @@ final class SnapshotFiles {
     private SnapshotFiles() {}
 
     static boolean handles(Request request) {
-        return "GET".equals(request.getMethod()) && Request.getPathInContext(request).startsWith(PREFIX);
+        return "GET".equals(request.getMethod())
+                && Request.getPathInContext(request).startsWith(PREFIX);
     }
 
     static void answer(Path directory, Request request, Response response, Callback callback) {
@@ -42,8 +43,7 @@ final class SnapshotFiles {
                 return;
             }
             boolean json = file.get().getFileName().toString().endsWith(".json");
-            response.getHeaders()
-                    .put(HttpHeader.CONTENT_TYPE, json ? "application/json" : "application/zip");
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, json ? "application/json" : "application/zip");
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, Files.size(file.get()));
             try (OutputStream out = Content.Sink.asOutputStream(response)) {
                 Files.copy(file.get(), out);

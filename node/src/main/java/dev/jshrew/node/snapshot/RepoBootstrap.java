@@ -59,7 +59,8 @@ public final class RepoBootstrap {
             Files.createDirectories(parent);
             download = Files.createTempFile(parent, "." + db.getFileName() + ".repo-", ".zip");
             HttpResponse<Path> file = http.send(
-                    HttpRequest.newBuilder(URI.create(base + "/snapshots/" + name)).build(),
+                    HttpRequest.newBuilder(URI.create(base + "/snapshots/" + name))
+                            .build(),
                     HttpResponse.BodyHandlers.ofFile(download));
             if (file.statusCode() != 200) {
                 throw new JshrewException(
@@ -67,7 +68,8 @@ public final class RepoBootstrap {
                         "--repo " + repo + ": GET /snapshots/" + name + " answered HTTP " + file.statusCode());
             }
             SnapshotManifest restored = Snapshots.restore(download, db);
-            if (restored.height() != advertised.height() || !restored.stateRoot().equals(advertised.stateRoot())) {
+            if (restored.height() != advertised.height()
+                    || !restored.stateRoot().equals(advertised.stateRoot())) {
                 Snapshots.deleteTree(db);
                 throw new JshrewException(
                         ErrorCode.INPUT,

@@ -44,8 +44,7 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
      */
     public SnapshotSchedule(KeyValueStore store, Path directory, long interval, int keep) {
         if (interval < 1 || keep < 1) {
-            throw new JshrewException(
-                    ErrorCode.INPUT, "--snapshot-interval and --snapshot-keep must be at least 1");
+            throw new JshrewException(ErrorCode.INPUT, "--snapshot-interval and --snapshot-keep must be at least 1");
         }
         this.store = store;
         this.directory = directory;
@@ -133,9 +132,7 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
     /** The newest complete snapshot's manifest file in {@code directory}. */
     public static Optional<Path> latest(Path directory) throws IOException {
         List<Long> h = heights(directory);
-        return h.isEmpty()
-                ? Optional.empty()
-                : Optional.of(directory.resolve("snapshot-" + h.getLast() + ".json"));
+        return h.isEmpty() ? Optional.empty() : Optional.of(directory.resolve("snapshot-" + h.getLast() + ".json"));
     }
 
     /** Whether {@code name} is a file this schedule writes (what {@code GET /snapshots/NAME} may serve). */

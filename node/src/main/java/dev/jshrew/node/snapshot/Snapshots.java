@@ -58,7 +58,8 @@ public final class Snapshots {
     public static void checkpoint(KeyValueStore store, Path checkpoint) {
         if (!(store instanceof Checkpointable c)) {
             throw new JshrewException(
-                    ErrorCode.STORAGE, "this store cannot make snapshots (" + store.getClass().getSimpleName() + ")");
+                    ErrorCode.STORAGE,
+                    "this store cannot make snapshots (" + store.getClass().getSimpleName() + ")");
         }
         c.checkpointTo(checkpoint);
     }
@@ -103,8 +104,9 @@ public final class Snapshots {
             files.add(new SnapshotManifest.FileEntry(p.getFileName().toString(), Files.size(p), sha256(p)));
         }
         try (KeyValueStore s = Storages.open(checkpoint, StorageProvider.Access.READ_ONLY)) {
-            long height = s.tip().orElseThrow(() -> new JshrewException(
-                    ErrorCode.INPUT, "the database has no blocks yet: nothing to snapshot"));
+            long height = s.tip()
+                    .orElseThrow(() -> new JshrewException(
+                            ErrorCode.INPUT, "the database has no blocks yet: nothing to snapshot"));
             return new SnapshotManifest(
                     SnapshotManifest.FORMAT_VERSION,
                     height,
@@ -179,8 +181,9 @@ public final class Snapshots {
             return;
         }
         if (!Files.isDirectory(target)) {
-            throw new JshrewException(ErrorCode.STORAGE, target + " is not a directory: a snapshot restores into a"
-                    + " missing or empty directory");
+            throw new JshrewException(
+                    ErrorCode.STORAGE,
+                    target + " is not a directory: a snapshot restores into a" + " missing or empty directory");
         }
         try (Stream<Path> s = Files.list(target)) {
             if (s.findAny().isPresent()) {
@@ -268,8 +271,8 @@ public final class Snapshots {
             }
             String storedRoot = Hashes.hex(s.stateRoot(tip).orElse(new byte[0]));
             if (!storedRoot.equals(m.stateRoot())) {
-                throw mismatch("its state root at " + tip + " is " + storedRoot + ", the manifest says "
-                        + m.stateRoot());
+                throw mismatch(
+                        "its state root at " + tip + " is " + storedRoot + ", the manifest says " + m.stateRoot());
             }
             String indexer = s.meta(Indexer.META_INDEXER).map(Hashes::hex).orElse("");
             if (!indexer.equals(m.indexerSha256()) || !history(s).equals(m.indexerHistory())) {
@@ -280,8 +283,8 @@ public final class Snapshots {
                     .map(v -> Long.parseLong(new String(v, StandardCharsets.US_ASCII)))
                     .orElse(-1L);
             if (limit != m.guestMemoryLimitPages()) {
-                throw mismatch("its guest memory limit is " + limit + ", the manifest says "
-                        + m.guestMemoryLimitPages());
+                throw mismatch(
+                        "its guest memory limit is " + limit + ", the manifest says " + m.guestMemoryLimitPages());
             }
             long first = s.meta(StateRoot.META_FIRST_HEIGHT)
                     .map(v -> Long.parseLong(new String(v, StandardCharsets.US_ASCII)))
@@ -313,8 +316,8 @@ public final class Snapshots {
             }
         } catch (JshrewException e) {
             if (e.code() == ErrorCode.STORAGE) {
-                throw new JshrewException(ErrorCode.INPUT, "the snapshot is not a readable database: "
-                        + e.getMessage(), e);
+                throw new JshrewException(
+                        ErrorCode.INPUT, "the snapshot is not a readable database: " + e.getMessage(), e);
             }
             throw e;
         }
