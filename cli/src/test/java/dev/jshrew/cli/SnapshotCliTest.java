@@ -112,8 +112,8 @@ class SnapshotCliTest {
 
     /**
      * serve snapshots every 2 blocks while it indexes (heights 0 and 83636 of the sample's 0, 83636, 840243); the
-     * newest served snapshot restores to the source's database at every height up to 83636, and a second node started with --repo on an
-     * empty database bootstraps from it, indexes 840243 itself and matches the source.
+     * newest served snapshot restores to the source's database at every height up to 83636, and a second node
+     * started with --repo on an empty database bootstraps from it, indexes 840243 itself and matches the source.
      */
     @Test
     void snapshotOfARunningServeRestoresAndBootstrapsANodeThatSyncsOn() throws Exception {
