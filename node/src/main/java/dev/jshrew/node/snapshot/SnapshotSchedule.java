@@ -40,11 +40,16 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
 
     /**
      * @throws JshrewException {@link ErrorCode#INPUT} for an interval or keep below 1, {@link ErrorCode#STORAGE}
-     *     when the directory cannot be created
+     *     for a store that is not {@link dev.jshrew.api.storage.Checkpointable} or a directory that cannot be
+     *     created
      */
     public SnapshotSchedule(KeyValueStore store, Path directory, long interval, int keep) {
         if (interval < 1 || keep < 1) {
             throw new JshrewException(ErrorCode.INPUT, "--snapshot-interval and --snapshot-keep must be at least 1");
+        }
+        if (!(store instanceof dev.jshrew.api.storage.Checkpointable)) {
+            throw new JshrewException(
+                    ErrorCode.STORAGE, "--snapshot-directory: this store cannot make snapshots (e.g. a --label store)");
         }
         this.store = store;
         this.directory = directory;
