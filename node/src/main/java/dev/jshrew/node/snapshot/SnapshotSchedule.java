@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +23,8 @@ import java.util.regex.Pattern;
  * a checkpoint is taken on the indexing thread, before the next block commits (so it is consistent at that
  * height; a checkpoint is hard links and a memtable flush, milliseconds), then packed into
  * {@code DIR/snapshot-H.zip} with its manifest beside it ({@code snapshot-H.json}) on one background thread; the
- * newest {@code keep} snapshots are kept. A failed snapshot is logged and indexing goes on.
+ * newest {@code keep} snapshots are kept. A failed snapshot is logged and indexing goes on. While one is being packed
+ * the next multiples are skipped (logged): indexing faster than packing never queues checkpoints.
  */
 public final class SnapshotSchedule implements SyncListener, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(SnapshotSchedule.class.getName());
@@ -32,6 +34,7 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
     private final Path directory;
     private final long interval;
     private final int keep;
+    private final AtomicBoolean packing = new AtomicBoolean();
     private final ExecutorService packer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "jshrew-snapshot");
         t.setDaemon(true);
@@ -75,6 +78,15 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
         if (height % interval != 0) {
             return;
         }
+        if (!packing.compareAndSet(false, true)) {
+            // A checkpoint pins its SST files (hard links): queueing them while indexing outruns packing would
+            // hold ever more disk, so this height is skipped.
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "snapshot at height {0,number,#} skipped: the previous one is still being packed",
+                    height);
+            return;
+        }
         Path checkpoint = directory.resolve(".checkpoint-" + height);
         try {
             Snapshots.deleteTree(checkpoint);
@@ -82,9 +94,16 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "snapshot at height {0,number,#} failed: {1}", height, e.toString());
             Snapshots.deleteTree(checkpoint);
+            packing.set(false);
             return;
         }
-        packer.execute(() -> pack(checkpoint, height));
+        packer.execute(() -> {
+            try {
+                pack(checkpoint, height);
+            } finally {
+                packing.set(false);
+            }
+        });
     }
 
     private void pack(Path checkpoint, long height) {
@@ -143,6 +162,11 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
     /** Whether {@code name} is a file this schedule writes (what {@code GET /snapshots/NAME} may serve). */
     public static boolean servable(String name) {
         return NAME.matcher(name).matches();
+    }
+
+    /** Waits until the snapshots handed to the packing thread so far are written (tests). */
+    void awaitPacked() throws Exception {
+        packer.submit(() -> {}).get(10, TimeUnit.MINUTES);
     }
 
     /** Waits (up to 10 minutes) for the snapshot being packed, then stops the packing thread. */

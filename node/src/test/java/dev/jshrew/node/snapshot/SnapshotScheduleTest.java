@@ -61,6 +61,7 @@ class SnapshotScheduleTest {
                     root = StateRoot.next(root, StateRoot.digest(writes(h)));
                     store.commitBlock(new BlockCommit(h, writes(h), Hashes.sha256(new byte[] {(byte) h}), root));
                     schedule.indexed(result(h), 0);
+                    schedule.awaitPacked();
                 }
             }
         }
