@@ -133,6 +133,12 @@ class SnapshotCliTest {
             a.awaitErr("snapshot at height 83636: ", 120);
             a.awaitErr("serving until stopped", 120);
 
+            Path refused = temp.resolve("refused.zip");
+            CliTest.Run busy = jshrew("snapshot", "create", "--db", source.toString(), "--out", refused.toString());
+            assertThat(busy.code()).as(busy.err()).isEqualTo(ErrorCode.STORAGE.exitCode());
+            assertThat(busy.err()).contains("in use by process " + a.pid()).contains("--snapshot-directory");
+            assertThat(refused).doesNotExist();
+
             HttpResponse<byte[]> latest = get(port, "/snapshots/latest");
             assertThat(latest.statusCode()).isEqualTo(200);
             SnapshotManifest m = SnapshotManifest.parse(latest.body());
