@@ -88,6 +88,7 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
             return;
         }
         Path checkpoint = directory.resolve(".checkpoint-" + height);
+        long start = System.nanoTime();
         try {
             Snapshots.deleteTree(checkpoint);
             Snapshots.checkpoint(store, checkpoint);
@@ -97,16 +98,17 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
             packing.set(false);
             return;
         }
+        long checkpointMillis = (System.nanoTime() - start) / 1_000_000;
         packer.execute(() -> {
             try {
-                pack(checkpoint, height);
+                pack(checkpoint, height, checkpointMillis);
             } finally {
                 packing.set(false);
             }
         });
     }
 
-    private void pack(Path checkpoint, long height) {
+    private void pack(Path checkpoint, long height, long checkpointMillis) {
         long start = System.nanoTime();
         try {
             Path zip = directory.resolve(Snapshots.fileName(height));
@@ -117,10 +119,12 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
             Files.move(partial, json, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             LOG.log(
                     System.Logger.Level.INFO,
-                    "snapshot at height {0,number,#}: {1} ({2,number,#} bytes) in {3,number,#} ms",
+                    "snapshot at height {0,number,#}: {1} ({2,number,#} bytes): checkpoint {3,number,#} ms on the"
+                            + " indexing thread, packed in {4,number,#} ms",
                     height,
                     zip,
                     Files.size(zip),
+                    checkpointMillis,
                     (System.nanoTime() - start) / 1_000_000);
             prune();
         } catch (IOException | RuntimeException e) {
