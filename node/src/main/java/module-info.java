@@ -19,4 +19,5 @@ module dev.jshrew.node {
     exports dev.jshrew.node.rpc;
     exports dev.jshrew.node.metrics;
     exports dev.jshrew.node.progress;
+    exports dev.jshrew.node.snapshot;
 }

@@ -29,6 +29,9 @@ final class IndexCommand implements Callable<Integer> {
     MonoCompatArgs mono;
 
     @Mixin
+    SnapshotArgs snapshots;
+
+    @Mixin
     UpgradeArgs upgrade;
 
     @Option(
@@ -41,7 +44,12 @@ final class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         mono.refuseUnsupported();
+        snapshots.bootstrap(args.db);
         try (NodeSession session = new NodeSession(args, node, upgrade, 0, metricsHost)) {
+            var schedule = snapshots.schedule(session.store);
+            if (schedule != null) {
+                session.addListener(schedule, schedule);
+            }
             long tip = session.state.tip();
             if (session.source instanceof BlockFilesSource files) {
                 long next = dev.jshrew.node.sync.Sync.startHeight(tip, node.startBlock);

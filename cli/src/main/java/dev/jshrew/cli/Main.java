@@ -36,6 +36,7 @@ import picocli.CommandLine.ScopeType;
             DiffCommand.class,
             RollbackCommand.class,
             InfoCommand.class,
+            SnapshotCommand.class,
             DevnetCommand.class,
             HelpCommand.class
         })

@@ -45,6 +45,7 @@ final class NodeSession implements AutoCloseable {
     private volatile Sync sync;
     private volatile boolean stopRequested;
     private Thread hook;
+    private final List<SyncListener> extraListeners = new ArrayList<>();
 
     NodeSession(EngineArgs args, NodeArgs node, int viewWorkers, String metricsHost) {
         this(args, node, new UpgradeArgs(), viewWorkers, metricsHost);
@@ -112,6 +113,12 @@ final class NodeSession implements AutoCloseable {
         return indexer.memoryStats().committedBytes() + (views == null ? 0 : views.committedBytes());
     }
 
+    /** Adds a listener of the sync loop (e.g. snapshots), closed with the session (before the store). */
+    void addListener(SyncListener listener, AutoCloseable resource) {
+        extraListeners.add(listener);
+        resources.add(resource);
+    }
+
     /** Runs the sync loop until exit-at, the end of the files, or a stop signal. */
     long sync() throws InterruptedException {
         List<SyncListener> listeners = new ArrayList<>();
@@ -119,6 +126,7 @@ final class NodeSession implements AutoCloseable {
         if (metrics != null) {
             listeners.add(metrics);
         }
+        listeners.addAll(extraListeners);
         boolean first = sync == null;
         sync = new Sync(source, indexer, state, node.syncOptions(), SyncListener.all(listeners));
         if (metrics != null && first) {

@@ -39,6 +39,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     UpgradeArgs upgrade;
 
+    @Mixin
+    SnapshotArgs snapshots;
+
     @Option(
             names = "--host",
             paramLabel = "HOST",
@@ -192,7 +195,12 @@ final class ServeCommand implements Callable<Integer> {
         if (replicaOf != null) {
             return serveReplica(rpcLimits, limits, allowed);
         }
+        snapshots.bootstrap(args.db);
         try (NodeSession session = new NodeSession(args, node, upgrade, viewWorkers, host)) {
+            var schedule = snapshots.schedule(session.store);
+            if (schedule != null) {
+                session.addListener(schedule, schedule);
+            }
             JsonRpc rpc = new JsonRpc(
                     session.state,
                     session.views,
@@ -257,7 +265,7 @@ final class ServeCommand implements Callable<Integer> {
 
     private RpcServer startServer(JsonRpc rpc, RpcServer.Limits limits, Cors allowed) {
         try {
-            return new RpcServer(host, port, rpc, limits, allowed);
+            return new RpcServer(host, port, rpc, limits, allowed, snapshots.snapshotDirectory);
         } catch (java.io.IOException e) {
             throw new JshrewException(
                     ErrorCode.INPUT, "cannot serve JSON-RPC on " + host + ":" + port + ": " + e.getMessage(), e);

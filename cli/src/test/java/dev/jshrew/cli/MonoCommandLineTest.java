@@ -140,12 +140,9 @@ class MonoCommandLineTest {
     }
 
     @Test
-    void snapshotAndForkOptionsStopWithExit2AndTouchNothing() throws Exception {
+    void forkOptionsStopWithExit2AndTouchNothing() throws Exception {
         Path db = temp.resolve("db");
         String[][] cases = {
-            {"--snapshot-directory", temp.resolve("snaps").toString(), "not implemented yet"},
-            {"--snapshot-interval", "1000", "not implemented yet"},
-            {"--repo", "https://snapshots.example/alkanes", "not implemented yet"},
             {"--fork", temp.resolve("other").toString(), "not supported"},
             {"--legacy-fork", null, "not supported"},
         };
@@ -173,7 +170,6 @@ class MonoCommandLineTest {
             }
         }
         assertThat(db).doesNotExist();
-        assertThat(temp.resolve("snaps")).doesNotExist();
     }
 
     @Test

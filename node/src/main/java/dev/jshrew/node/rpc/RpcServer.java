@@ -109,11 +109,26 @@ public final class RpcServer implements AutoCloseable {
      * @param port 0 for any free port (see {@link #port()})
      */
     public RpcServer(String host, int port, JsonRpc rpc, Limits limits, Cors cors) throws Exception {
+        this(host, port, rpc, limits, cors, null);
+    }
+
+    /**
+     * Starts serving, and also answers {@code GET /snapshots/latest} and {@code GET /snapshots/NAME} from
+     * {@code snapshots} ({@link SnapshotFiles}; null: no snapshots, every GET gets 405 as before).
+     *
+     * @param port 0 for any free port (see {@link #port()})
+     */
+    public RpcServer(String host, int port, JsonRpc rpc, Limits limits, Cors cors, java.nio.file.Path snapshots)
+            throws Exception {
         long drainLimit = Math.max(DRAIN_FACTOR * (long) limits.maxBodyBytes(), MIN_DRAIN_BYTES);
         Handler handler = new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 if (corsAnswered(cors, request, response, callback)) {
+                    return true;
+                }
+                if (snapshots != null && SnapshotFiles.handles(request)) {
+                    SnapshotFiles.answer(snapshots, request, response, callback);
                     return true;
                 }
                 response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");

@@ -3,6 +3,7 @@ package dev.jshrew.storage.rocksdb;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.Checkpointable;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -34,7 +36,7 @@ import org.rocksdb.WriteBatch;
  * <p>Durability: every write is one {@link WriteBatch} written with {@code sync=true}, so a crash keeps either
  * all of a block (its versions, block index, hash, root, metadata and tip) or rollback, or none of it.
  */
-final class RocksDbStore implements KeyValueStore {
+final class RocksDbStore implements KeyValueStore, Checkpointable {
     private static final System.Logger LOG = System.getLogger(RocksDbStore.class.getName());
     private static final int LAYOUT_VERSION = 1;
     private static final byte[] EMPTY = new byte[0];
@@ -338,6 +340,32 @@ final class RocksDbStore implements KeyValueStore {
     public Optional<byte[]> meta(String name) {
         Objects.requireNonNull(name, "name");
         return guarded("read metadata " + name, () -> Optional.ofNullable(db.get(opened.meta(), StoreKeys.meta(name))));
+    }
+
+    /**
+     * A RocksDB checkpoint (hard links to the SST files where the file system allows, copies otherwise, plus the
+     * live WAL). Taken under the writer lock, so it holds whole blocks: none is committed while it is made. A
+     * read-only store refuses: RocksDB makes a checkpoint of it without the blocks that are only in the WAL (it
+     * replays them into memory but cannot flush them), which is not a copy of what it sees (tested).
+     */
+    @Override
+    public void checkpointTo(Path target) {
+        Objects.requireNonNull(target, "target");
+        if (opened.readOnly()) {
+            throw new JshrewException(
+                    ErrorCode.STORAGE,
+                    "rocksdb store " + directory + " is open read-only: a checkpoint needs the writing open (a"
+                            + " read-only one would miss the blocks still in the write-ahead log)");
+        }
+        guarded("checkpoint to " + target, () -> {
+            writer.lock();
+            try (Checkpoint checkpoint = Checkpoint.create(db)) {
+                checkpoint.createCheckpoint(target.toString());
+                return null;
+            } finally {
+                writer.unlock();
+            }
+        });
     }
 
     @Override
