@@ -4,6 +4,7 @@ import dev.jshrew.api.storage.FollowingStore;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.Storages;
 import dev.jshrew.memory.CommittedMemoryProvider;
+import dev.jshrew.node.metrics.NodeMetrics;
 import dev.jshrew.node.rpc.ViewPool;
 import dev.jshrew.node.sync.ChainState;
 import java.lang.System.Logger;
@@ -29,7 +30,10 @@ final class Replica implements AutoCloseable {
     final ChainState state;
     final ViewPool views;
     private final ScheduledExecutorService catchUp;
+    private final long staleAfterNanos;
     private volatile long lastTip = -2;
+    private volatile long lastCaughtUpNanos;
+    private volatile NodeMetrics metrics;
 
     Replica(EngineArgs args, Path primary, Duration interval, int viewWorkers) {
         follower = Storages.openFollower(primary, args.db);
@@ -56,6 +60,10 @@ final class Replica implements AutoCloseable {
         host = opened;
         views = pool;
         state = new ChainState(host.store());
+        // The primary's tip is only known through a catch-up: one that has not succeeded for this long means the
+        // replica may be behind by an unknown number of blocks, and /readyz says not ready.
+        staleAfterNanos = Math.max(
+                Duration.ofSeconds(10).toNanos(), interval.multipliedBy(5).toNanos());
         catchUpOnce();
         catchUp = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jshrew-replica-catch-up");
@@ -67,10 +75,38 @@ final class Replica implements AutoCloseable {
         LOG.log(Level.INFO, "replica of {0}: catching up every {1} ms, own files in {2}", primary, millis, args.db);
     }
 
+    /**
+     * Serves {@code /metrics}, {@code /healthz} and {@code /readyz} on {@code port}: ready while the last catch-up
+     * with the primary is recent and the replica is within {@code readyMaxLag} blocks of the tip it saw then (a
+     * catch-up makes the primary's durable tip visible, so a replica that catches up is 0 behind).
+     */
+    NodeMetrics serveMetrics(String bindHost, int port, long readyMaxLag) throws java.io.IOException {
+        NodeMetrics m = new NodeMetrics(() -> 0L, lastTip)
+                .chain(this::primaryTip, readyMaxLag)
+                .health(() -> {
+                    follower.tip();
+                    return true;
+                })
+                .viewPool(views);
+        m.serve(bindHost, port);
+        metrics = m;
+        return m;
+    }
+
+    /** The primary's tip as of the last catch-up, or -1 (unknown) when that catch-up is too old. */
+    private long primaryTip() {
+        return System.nanoTime() - lastCaughtUpNanos > staleAfterNanos ? -1 : lastTip;
+    }
+
     /** Catches up with the primary and returns the tip now visible (-1: nothing indexed). */
     long catchUpOnce() {
         OptionalLong tip = follower.catchUp();
         long now = tip.orElse(-1);
+        lastCaughtUpNanos = System.nanoTime();
+        NodeMetrics m = metrics;
+        if (m != null) {
+            m.followed(now);
+        }
         if (now != lastTip) {
             LOG.log(Level.DEBUG, "replica: caught up to tip {0}", now);
             lastTip = now;
@@ -89,6 +125,10 @@ final class Replica implements AutoCloseable {
 
     @Override
     public void close() {
+        NodeMetrics m = metrics;
+        if (m != null) {
+            m.close();
+        }
         catchUp.shutdownNow();
         try {
             catchUp.awaitTermination(10, TimeUnit.SECONDS);

@@ -231,8 +231,8 @@ final class ServeCommand implements Callable<Integer> {
         if (upgrade.upgradeAt != null) {
             throw new JshrewException(ErrorCode.INPUT, "--replica-of: --upgrade-indexer-at belongs to the primary");
         }
-        if (node.metricsPort != null) {
-            throw new JshrewException(ErrorCode.INPUT, "--replica-of: --metrics-port is not supported on a replica");
+        if (node.readyMaxLag < 0) {
+            throw new JshrewException(ErrorCode.INPUT, "--ready-max-lag must be 0 or more, not " + node.readyMaxLag);
         }
         Duration interval = EngineArgs.parseTimeout("--replica-interval", replicaInterval);
         if (interval.isZero()) {
@@ -253,6 +253,14 @@ final class ServeCommand implements Callable<Integer> {
                 "jshrew-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (Replica replica = new Replica(args, replicaOf, interval, viewWorkers)) {
+            if (node.metricsPort != null) {
+                try {
+                    replica.serveMetrics(host, node.metricsPort, node.readyMaxLag);
+                } catch (java.io.IOException e) {
+                    throw new JshrewException(
+                            ErrorCode.INPUT, "cannot serve metrics on " + host + ":" + node.metricsPort, e);
+                }
+            }
             JsonRpc rpc = new JsonRpc(replica.state, replica.views, (method, ok) -> {}, rpcLimits);
             try (RpcServer _ = startServer(rpc, limits, allowed)) {
                 stop.await();

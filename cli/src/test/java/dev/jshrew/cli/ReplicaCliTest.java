@@ -56,7 +56,9 @@ class ReplicaCliTest {
                                         "--replica-of",
                                         primaryDb,
                                         "--replica-interval",
-                                        "100ms")));
+                                        "100ms",
+                                        "--metrics-port",
+                                        "0")));
                     }
                     List<RpcClient> r = new ArrayList<>();
                     for (ChildJshrew replica : replicas) {
@@ -64,6 +66,12 @@ class ReplicaCliTest {
                     }
                     fake.serve(a);
                     followAndCompare(p, r);
+
+                    // A replica's probes: healthy, and ready (it caught up with its primary moments ago).
+                    int metricsPort = Integer.parseInt(replicas.get(0)
+                            .awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 30));
+                    assertThat(probe(metricsPort, "/healthz")).isEqualTo(200);
+                    assertThat(probe(metricsPort, "/readyz")).isEqualTo(200);
 
                     // diff --rpc: a replica equals its primary at every height.
                     String primaryUrl = "http://127.0.0.1:" + port(primary);
@@ -205,6 +213,17 @@ class ReplicaCliTest {
             Object[] params = call.subList(1, call.size()).toArray();
             String method = (String) call.get(0);
             assertThat(replica.call(method, params)).as(method + " at " + h).isEqualTo(primary.call(method, params));
+        }
+    }
+
+    private static int probe(int port, String path) throws Exception {
+        try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+            return client.send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                                    .timeout(java.time.Duration.ofSeconds(10))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         }
     }
 

@@ -342,6 +342,15 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
         blocks.inc();
     }
 
+    /**
+     * A read replica's tip moved (it caught up with its primary; it indexes nothing): the tip gauge, and the height
+     * {@code /readyz} compares with the chain's tip.
+     */
+    public void followed(long height) {
+        tip.set(height);
+        tipHeight = height;
+    }
+
     @Override
     public void reorg(long tipHeight, long forkPoint) {
         reorgs.inc();
