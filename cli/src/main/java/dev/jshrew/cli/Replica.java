@@ -93,6 +93,11 @@ final class Replica implements AutoCloseable {
         return m;
     }
 
+    /** The metrics once {@link #serveMetrics} ran, else null. */
+    NodeMetrics metrics() {
+        return metrics;
+    }
+
     /** The primary's tip as of the last catch-up, or -1 (unknown) when that catch-up is too old. */
     private long primaryTip() {
         return System.nanoTime() - lastCaughtUpNanos > staleAfterNanos ? -1 : lastTip;

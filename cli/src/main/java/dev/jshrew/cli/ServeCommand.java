@@ -3,6 +3,7 @@ package dev.jshrew.cli;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.memory.MemorySize;
+import dev.jshrew.node.metrics.NodeMetrics;
 import dev.jshrew.node.rpc.Cors;
 import dev.jshrew.node.rpc.JsonRpc;
 import dev.jshrew.node.rpc.RpcServer;
@@ -261,7 +262,16 @@ final class ServeCommand implements Callable<Integer> {
                             ErrorCode.INPUT, "cannot serve metrics on " + host + ":" + node.metricsPort, e);
                 }
             }
-            JsonRpc rpc = new JsonRpc(replica.state, replica.views, (method, ok) -> {}, rpcLimits);
+            JsonRpc rpc = new JsonRpc(
+                    replica.state,
+                    replica.views,
+                    (JsonRpc.Observer) (method, ok, nanos) -> {
+                        NodeMetrics m = replica.metrics();
+                        if (m != null) {
+                            m.rpcCall(method, ok, nanos);
+                        }
+                    },
+                    rpcLimits);
             try (RpcServer _ = startServer(rpc, limits, allowed)) {
                 stop.await();
             }

@@ -72,6 +72,17 @@ class ReplicaCliTest {
                             .awaitErr("serving Prometheus metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics", 30));
                     assertThat(probe(metricsPort, "/healthz")).isEqualTo(200);
                     assertThat(probe(metricsPort, "/readyz")).isEqualTo(200);
+                    try (java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient()) {
+                        String scrape = client.send(
+                                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                                        "http://127.0.0.1:" + metricsPort + "/metrics"))
+                                                .build(),
+                                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                                .body();
+                        assertThat(scrape)
+                                .contains("jshrew_rpc_request_seconds_count{method=\"metashrew_view\"}")
+                                .contains("jshrew_tip_height " + BLOCKS);
+                    }
 
                     // diff --rpc: a replica equals its primary at every height.
                     String primaryUrl = "http://127.0.0.1:" + port(primary);
