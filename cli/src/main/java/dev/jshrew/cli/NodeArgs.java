@@ -117,6 +117,13 @@ final class NodeArgs {
             description = "serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)")
     Integer metricsPort;
 
+    @Option(
+            names = "--block-log",
+            paramLabel = "FILE",
+            description = "append one JSON line per committed block (height, hash, state root, run/reset/commit "
+                    + "nanoseconds) and per reorg to FILE")
+    java.nio.file.Path blockLog;
+
     ChainSource source() {
         boolean files = blocks != null && !blocks.isEmpty();
         if (files == (daemonRpcUrl != null)) {
