@@ -27,18 +27,20 @@ final class Charts {
     /** A named series of (x, y) points. */
     record Series(String name, List<double[]> points) {}
 
-    static void write(Soak.Result r, Path out) throws IOException {
+    static void write(Soak.Result r, Path out, String base) throws IOException {
         JsonNode j = r.json();
         List<double[]> total = new ArrayList<>();
         List<double[]> commit = new ArrayList<>();
         for (JsonNode b : j.get("blocks_ms")) {
             double h = b.get(0).asDouble();
-            total.add(new double[] {h, b.get(1).asDouble() + b.get(2).asDouble() + b.get(3).asDouble()});
+            total.add(new double[] {
+                h, b.get(1).asDouble() + b.get(2).asDouble() + b.get(3).asDouble()
+            });
             commit.add(new double[] {h, b.get(3).asDouble()});
         }
         String e = r.engine();
         svg(
-                out.resolve(e + "-block-time.svg"),
+                out.resolve(base + "-block-time.svg"),
                 "per-block time (run + reset + commit) vs height, " + e,
                 "height",
                 "ms",
@@ -52,7 +54,7 @@ final class Charts {
             db.add(new double[] {s.get(1).asDouble(), s.get(2).asDouble() / (1 << 20)});
         }
         svg(
-                out.resolve(e + "-rss.svg"),
+                out.resolve(base + "-rss.svg"),
                 "RSS and database size vs height, " + e + " (kills restart the process)",
                 "height",
                 "MiB",
@@ -62,7 +64,7 @@ final class Charts {
             lat.add(new double[] {s.get(0).asDouble() / 1000, s.get(1).asDouble()});
         }
         svg(
-                out.resolve(e + "-view-latency.svg"),
+                out.resolve(base + "-view-latency.svg"),
                 "view latency under indexing load, " + e,
                 "seconds since the load started",
                 "ms",
@@ -89,13 +91,16 @@ final class Charts {
         }
         maxY = maxY <= 0 ? 1 : maxY * 1.05;
         StringBuilder b = new StringBuilder();
-        b.append(f("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\""
-                + " font-size=\"12\">\n", W, H));
+        b.append(f(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\""
+                        + " font-size=\"12\">\n",
+                W, H));
         b.append(f("<rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, H));
         b.append(f("<text x=\"%d\" y=\"22\" font-size=\"15\">%s</text>\n", LEFT, esc(title)));
         int pw = W - LEFT - RIGHT;
         int ph = H - TOP - BOTTOM;
-        b.append(f("<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>\n",
+        b.append(f(
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#444\"/>\n",
                 LEFT, TOP, pw, ph));
         for (int i = 0; i <= 5; i++) {
             double x = minX + (maxX - minX) * i / 5;
@@ -104,11 +109,12 @@ final class Charts {
             double py = TOP + ph - ph * i / 5.0;
             b.append(f("<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", px, TOP + ph + 16, num(x)));
             b.append(f("<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", LEFT - 6, py + 4, num(y)));
-            b.append(f("<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
-                    LEFT, py, LEFT + pw, py));
+            b.append(f(
+                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>\n", LEFT, py, LEFT + pw, py));
         }
         b.append(f("<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", LEFT + pw / 2, H - 10, esc(xLabel)));
-        b.append(f("<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" text-anchor=\"middle\">%s</text>\n",
+        b.append(f(
+                "<text x=\"16\" y=\"%d\" transform=\"rotate(-90 16 %d)\" text-anchor=\"middle\">%s</text>\n",
                 TOP + ph / 2, TOP + ph / 2, esc(yLabel)));
         for (int k = 0; k < series.size(); k++) {
             String colour = COLOURS[k % COLOURS.length];
@@ -119,8 +125,12 @@ final class Charts {
                 b.append(f("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\"/>\n", px, py));
             }
             b.append("</g>\n");
-            b.append(f("<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n",
-                    LEFT + pw - 200, TOP + 16 + 16 * k, colour, esc(series.get(k).name())));
+            b.append(f(
+                    "<text x=\"%d\" y=\"%d\" fill=\"%s\">%s</text>\n",
+                    LEFT + pw - 200,
+                    TOP + 16 + 16 * k,
+                    colour,
+                    esc(series.get(k).name())));
         }
         b.append("</svg>\n");
         Files.writeString(file, b, StandardCharsets.UTF_8);

@@ -139,14 +139,11 @@ public final class Soak {
         deleteTree(dir);
         Files.createDirectories(dir);
         int devnetPort = freePort();
-        List<String> devnetArgs = new ArrayList<>(List.of(
-                "devnet", "serve", "--chain", chain.toString(), "--port", Integer.toString(devnetPort)));
+        List<String> devnetArgs = new ArrayList<>(
+                List.of("devnet", "serve", "--chain", chain.toString(), "--port", Integer.toString(devnetPort)));
         for (long[] r : config.reorgs()) {
             devnetArgs.addAll(List.of(
-                    "--reorg-at",
-                    Long.toString(config.startHeight() + r[0]),
-                    "--reorg-depth",
-                    Long.toString(r[1])));
+                    "--reorg-at", Long.toString(config.startHeight() + r[0]), "--reorg-depth", Long.toString(r[1])));
         }
         long lastHeight = config.startHeight() + config.count() - 1;
         try (Child devnet = start(dir.resolve("devnet.log"), devnetArgs)) {
@@ -163,6 +160,7 @@ public final class Soak {
             List<long[]> dbSize = new ArrayList<>(); // t_ms, height, bytes
             List<long[]> kills = new ArrayList<>(); // t_ms, height
             ViewLoad load = new ViewLoad(rpc);
+            String loadStart = loadAverage();
             long t0 = System.currentTimeMillis();
             int generation = 0;
             Child node = start(dir.resolve("node-0.log"), nodeArgs);
@@ -215,7 +213,8 @@ public final class Soak {
                 int refPort = freePort();
                 String refRpc = "http://127.0.0.1:" + refPort;
                 List<String> refArgs = nodeArgs(engine, refDb, devnetUrl, refPort, 1);
-                refArgs.addAll(List.of("--block-log", dir.resolve("ref-blocks.jsonl").toString()));
+                refArgs.addAll(
+                        List.of("--block-log", dir.resolve("ref-blocks.jsonl").toString()));
                 long refStart = System.currentTimeMillis();
                 int divergent;
                 boolean diffEqual;
@@ -225,18 +224,14 @@ public final class Soak {
                         throw new IllegalStateException("the reference node exited, see " + dir.resolve("ref.log"));
                     }
                     divergent = divergentHeights(rpc, refRpc, config.startHeight(), tip);
-                    diffEqual = runToEnd(
-                                    dir.resolve("diff.log"),
-                                    "diff",
-                                    "--db1",
-                                    db.toString(),
-                                    "--db2",
-                                    refDb.toString())
-                            == 0;
+                    diffEqual =
+                            runToEnd(dir.resolve("diff.log"), "diff", "--db1", db.toString(), "--db2", refDb.toString())
+                                    == 0;
                 }
                 long refMs = System.currentTimeMillis() - refStart;
                 return summarize(
                         engine,
+                        loadStart,
                         dir,
                         blockLog,
                         rss,
@@ -287,7 +282,8 @@ public final class Soak {
     private boolean caughtUp(String rpc, String devnetUrl, long h) {
         JsonNode count = bitcoind(devnetUrl, "getblockcount");
         JsonNode best = bitcoind(devnetUrl, "getbestblockhash");
-        JsonNode mine = call(rpc, "metashrew_getblockhash", JSON.createArrayNode().add(h));
+        JsonNode mine =
+                call(rpc, "metashrew_getblockhash", JSON.createArrayNode().add(h));
         return count != null
                 && best != null
                 && mine != null
@@ -313,6 +309,7 @@ public final class Soak {
 
     private Result summarize(
             String engine,
+            String loadStart,
             Path dir,
             Path blockLog,
             List<long[]> rss,
@@ -353,7 +350,10 @@ public final class Soak {
         List<Long> heights = new ArrayList<>(last.keySet());
         ArrayNode blocks = JSON.createArrayNode();
         for (JsonNode b : last.values()) {
-            double ms = (b.get("run_ns").asLong() + b.get("reset_ns").asLong() + b.get("commit_ns").asLong()) / 1e6;
+            double ms = (b.get("run_ns").asLong()
+                            + b.get("reset_ns").asLong()
+                            + b.get("commit_ns").asLong())
+                    / 1e6;
             perBlock.add(ms);
             blocks.addArray()
                     .add(b.get("height").asLong())
@@ -373,13 +373,21 @@ public final class Soak {
                 .filter(r -> r[1] >= firstH && r[1] <= firstEnd)
                 .map(r -> (double) r[2])
                 .toList());
-        double rssLast = median(
-                rss.stream().filter(r -> r[1] >= lastStart).map(r -> (double) r[2]).toList());
+        double rssLast = median(rss.stream()
+                .filter(r -> r[1] >= lastStart)
+                .map(r -> (double) r[2])
+                .toList());
         List<Double> lat = new ArrayList<>(load.latencies);
         Collections.sort(lat);
 
         ObjectNode json = JSON.createObjectNode();
         json.put("engine", engine);
+        json.put(
+                "machine",
+                Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " "
+                        + System.getProperty("os.version") + ", java " + Runtime.version());
+        json.put("loadavg_start", loadStart);
+        json.put("loadavg_end", loadAverage());
         int heightsIndexed = (int) (tip - config.startHeight() + 1);
         json.put("blocks", heightsIndexed);
         json.put("block_log_heights", n); // a SIGKILL right after a commit loses that block's line
@@ -391,9 +399,10 @@ public final class Soak {
         json.put("kill_every", config.killEvery());
         json.put("kills", kills.size());
         ArrayNode scripted = json.putArray("reorgs_scripted");
-        config.reorgs().forEach(r -> scripted.addObject()
-                .put("height", config.startHeight() + r[0])
-                .put("depth", r[1]));
+        config.reorgs()
+                .forEach(r -> scripted.addObject()
+                        .put("height", config.startHeight() + r[0])
+                        .put("depth", r[1]));
         json.put("reorgs_seen", reorgs);
         json.put("block_log_records", records);
         json.put("indexing_wall_s", indexedMs / 1000.0);
@@ -403,7 +412,9 @@ public final class Soak {
         cost.put("first10_median", first);
         cost.put("last10_median", lastTenth);
         cost.put("ratio", ratio);
-        cost.put("mean", perBlock.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+        cost.put(
+                "mean",
+                perBlock.stream().mapToDouble(Double::doubleValue).average().orElse(0));
         ObjectNode mem = json.putObject("rss_mib");
         mem.put("peak", peakKiB / 1024);
         mem.put("first10_median", rssFirst / 1024);
@@ -449,11 +460,21 @@ public final class Soak {
         return result;
     }
 
-    /** Writes {@code scale-ENGINE.json} and the three charts of a result into {@code out}. */
-    public static void write(Result r, Path out) throws IOException {
+    /** Writes {@code PREFIX-ENGINE.json} and the three charts ({@code PREFIX-ENGINE-*.svg}) into {@code out}. */
+    public static void write(Result r, Path out, String prefix) throws IOException {
         Files.createDirectories(out);
-        JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("scale-" + r.engine() + ".json").toFile(), r.json());
-        Charts.write(r, out);
+        String base = prefix + "-" + r.engine();
+        JSON.writerWithDefaultPrettyPrinter()
+                .writeValue(out.resolve(base + ".json").toFile(), r.json());
+        Charts.write(r, out, base);
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     static double median(List<Double> values) {
@@ -496,7 +517,8 @@ public final class Soak {
             lastEnd.set(System.nanoTime());
             for (int c = 0; c < config.viewClients(); c++) {
                 SplittableRandom random = new SplittableRandom(config.seed() * 31 + c);
-                threads.add(Thread.ofPlatform().daemon().name("view-client-" + c).start(() -> client(random)));
+                threads.add(
+                        Thread.ofPlatform().daemon().name("view-client-" + c).start(() -> client(random)));
             }
         }
 
@@ -511,7 +533,10 @@ public final class Soak {
                     }
                     String fn = random.nextBoolean() ? "stats" : "blockhash";
                     long begin = System.nanoTime();
-                    JsonNode r = call(rpc, "metashrew_view", JSON.createArrayNode().add(fn).add(HEX.formatHex(le)));
+                    JsonNode r = call(
+                            rpc,
+                            "metashrew_view",
+                            JSON.createArrayNode().add(fn).add(HEX.formatHex(le)));
                     long end = System.nanoTime();
                     if (r != null && r.isTextual()) {
                         double ms = (end - begin) / 1e6;
@@ -696,33 +721,60 @@ public final class Soak {
                     sixReorgs.add(new long[] {140L * d, d});
                 }
                 yield new Config(
-                        jshrew, shared, indexer, 1000, 840_000, 1_000_000, 1, 100, sixReorgs, 3, 400, 100, "512m",
-                        work, Duration.ofMinutes(60));
+                        jshrew,
+                        shared,
+                        indexer,
+                        1000,
+                        840_000,
+                        1_000_000,
+                        1,
+                        100,
+                        sixReorgs,
+                        3,
+                        400,
+                        100,
+                        "512m",
+                        work,
+                        Duration.ofMinutes(60));
             }
             case "full" -> {
                 for (int d = 1; d <= 6; d++) {
                     sixReorgs.add(new long[] {1400L * d, d});
                 }
                 yield new Config(
-                        jshrew, shared, indexer, 10_000, 840_000, 1_000_000, 1, 1000, sixReorgs, 3, 4000, 100,
-                        "512m", work, Duration.ofHours(12));
+                        jshrew,
+                        shared,
+                        indexer,
+                        10_000,
+                        840_000,
+                        1_000_000,
+                        1,
+                        1000,
+                        sixReorgs,
+                        3,
+                        4000,
+                        100,
+                        "512m",
+                        work,
+                        Duration.ofHours(12));
             }
-            case "mini" -> new Config(
-                    jshrew,
-                    shared,
-                    indexer,
-                    150,
-                    840_000,
-                    50_000,
-                    1,
-                    50,
-                    List.<long[]>of(new long[] {75, 3}),
-                    2,
-                    60,
-                    20,
-                    "64m",
-                    work,
-                    Duration.ofSeconds(150));
+            case "mini" ->
+                new Config(
+                        jshrew,
+                        shared,
+                        indexer,
+                        150,
+                        840_000,
+                        50_000,
+                        1,
+                        50,
+                        List.<long[]>of(new long[] {75, 3}),
+                        2,
+                        60,
+                        20,
+                        "64m",
+                        work,
+                        Duration.ofSeconds(150));
             default -> throw new IllegalArgumentException("profile: quick, full or mini, not " + name);
         };
     }
@@ -747,21 +799,43 @@ public final class Soak {
                 Path.of("..", "shared", "data", "blocks"),
                 Path.of("guests", "spendables", "spendables.wasm"),
                 Path.of(args[3]));
+        String count = System.getProperty("soak.count");
+        if (count != null) { // a shorter trial of a profile: reorgs beyond it are dropped
+            int n = Integer.parseInt(count);
+            config = new Config(
+                    config.jshrew(),
+                    config.blocksFrom(),
+                    config.indexer(),
+                    n,
+                    config.startHeight(),
+                    config.blockSize(),
+                    config.seed(),
+                    config.killEvery(),
+                    config.reorgs().stream().filter(r -> r[0] < n - 1).toList(),
+                    config.viewClients(),
+                    config.viewRequestsPerClient(),
+                    config.viewPauseMillis(),
+                    config.memoryCommit(),
+                    config.work(),
+                    config.timeout());
+        }
         Files.createDirectories(config.work());
         Soak soak = new Soak(config);
         Path chain = soak.synthesize();
         Map<String, Result> results = new LinkedHashMap<>();
         for (String engine : args[1].split(",", -1)) {
             Result r = soak.run(engine, chain);
-            write(r, out);
+            write(r, out, args[0]);
             results.put(engine, r);
             System.out.println(r.line());
         }
         ObjectNode summary = JSON.createObjectNode();
         summary.put("profile", args[0]);
+        summary.put("blocks", config.count());
         ArrayNode lines = summary.putArray("lines");
         results.values().forEach(r -> lines.add(r.line()));
-        JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("scale.json").toFile(), summary);
+        JSON.writerWithDefaultPrettyPrinter()
+                .writeValue(out.resolve(args[0] + ".json").toFile(), summary);
         boolean ok = results.values().stream().allMatch(r -> r.divergentHeights() == 0 && r.diffEqual());
         System.out.println(ok ? "scale: no divergent height" : "scale: DIVERGENT heights, see " + out);
         System.exit(ok ? 0 : 1);
