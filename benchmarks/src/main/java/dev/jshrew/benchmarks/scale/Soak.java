@@ -428,6 +428,8 @@ public final class Soak {
         views.put("requests_per_client", config.viewRequestsPerClient());
         views.put("ok", lat.size());
         views.put("failed", load.failed.get());
+        views.put("skipped_node_down", load.skipped.get());
+        views.put("pause_ms", config.viewPauseMillis());
         views.put("p50_ms", percentile(lat, 0.50));
         views.put("p99_ms", percentile(lat, 0.99));
         views.put("max_ms", lat.isEmpty() ? Double.NaN : lat.getLast());
@@ -503,6 +505,7 @@ public final class Soak {
         final ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<double[]> samples = new ConcurrentLinkedQueue<>();
         final AtomicInteger failed = new AtomicInteger();
+        final AtomicInteger skipped = new AtomicInteger(); // turns while the node was down (no tip known)
         final AtomicLong firstStart = new AtomicLong();
         final AtomicLong lastEnd = new AtomicLong();
         final List<Thread> threads = new ArrayList<>();
@@ -546,6 +549,8 @@ public final class Soak {
                     } else {
                         failed.incrementAndGet();
                     }
+                } else {
+                    skipped.incrementAndGet();
                 }
                 try {
                     Thread.sleep(config.viewPauseMillis());
@@ -732,7 +737,7 @@ public final class Soak {
                         sixReorgs,
                         3,
                         400,
-                        100,
+                        1500, // 400 × ~1.5 s: the load spans the ~10 minutes of indexing
                         "512m",
                         work,
                         Duration.ofMinutes(60));
@@ -753,7 +758,7 @@ public final class Soak {
                         sixReorgs,
                         3,
                         4000,
-                        100,
+                        2000,
                         "512m",
                         work,
                         Duration.ofHours(12));
