@@ -127,6 +127,13 @@ final class NodeArgs {
                     + " (default 2)")
     long readyMaxLag;
 
+    @Option(
+            names = "--block-log",
+            paramLabel = "FILE",
+            description = "append one JSON line per committed block (height, hash, state root, run/reset/commit "
+                    + "nanoseconds) and per reorg to FILE")
+    java.nio.file.Path blockLog;
+
     ChainSource source() {
         boolean files = blocks != null && !blocks.isEmpty();
         if (files == (daemonRpcUrl != null)) {

@@ -5,6 +5,7 @@ import dev.jshrew.host.Indexer;
 import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.node.chain.ChainSource;
+import dev.jshrew.node.metrics.BlockLog;
 import dev.jshrew.node.metrics.NodeMetrics;
 import dev.jshrew.node.progress.Progress;
 import dev.jshrew.node.rpc.ViewPool;
@@ -39,6 +40,7 @@ final class NodeSession implements AutoCloseable {
     final ViewPool views;
     final NodeMetrics metrics;
     final Progress progress;
+    private final BlockLog blockLog;
     private final NodeArgs node;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -90,6 +92,12 @@ final class NodeSession implements AutoCloseable {
             } else {
                 metrics = null;
             }
+            if (node.blockLog != null) {
+                blockLog = new BlockLog(node.blockLog);
+                resources.add(blockLog);
+            } else {
+                blockLog = null;
+            }
             progress = Progress.create(mode, System.err, Duration.ofMillis(Math.max(0, node.progressIntervalMillis)));
             resources.add(progress);
             ready = true;
@@ -125,6 +133,9 @@ final class NodeSession implements AutoCloseable {
         listeners.add(progress);
         if (metrics != null) {
             listeners.add(metrics);
+        }
+        if (blockLog != null) {
+            listeners.add(blockLog);
         }
         listeners.addAll(extraListeners);
         boolean first = sync == null;

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The soak (issue 13): a synthesized chain at 840,000 served by `jshrew devnet serve` with reorgs of depth 1..6,
+# followed per engine by `jshrew serve` (spendables indexer) that is SIGKILLed and restarted every K blocks under a
+# bounded view load, then compared height by height with a reference node on the final chain (no kills, no reorgs,
+# no load). Writes PROFILE-ENGINE.json and SVG charts to benchmarks/results/<date>/scale/, ends with one
+# `scale: …` line per engine; exit 1 if any height diverged.
+# Usage: benchmarks/scale/run.sh quick|full [ENGINES]   (default engine: wasmtime; e.g. chicory,wasmtime,graalwasm)
+#   quick: 1,000 blocks of ~1 MB, kill every 100, reorgs at +140..+840; full: 10,000 blocks, kill every 1,000.
+#   SOAK_WORK=DIR holds the chain and databases (default: $TMPDIR or /tmp, jshrew-soak-PROFILE; the chain is reused);
+#   SOAK_COUNT=N runs a shorter trial of the profile (reorgs beyond N dropped).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+profile=${1:?usage: benchmarks/scale/run.sh quick|full [ENGINES]}
+engines=${2:-wasmtime}
+[ -f benchmarks/target/benchmarks.jar ] && [ -f cli/target/jshrew.jar ] || bin/with-jdk25 ./mvnw -q -B install -DskipTests
+out="benchmarks/results/$(date -u +%Y-%m-%d)/scale"
+work="${SOAK_WORK:-${TMPDIR:-/tmp}/jshrew-soak-$profile${SOAK_COUNT:+-$SOAK_COUNT}}"
+mkdir -p "$out" "$work"
+opts=()
+[ -n "${SOAK_COUNT:-}" ] && opts+=("-Dsoak.count=$SOAK_COUNT")
+bin/with-jdk25 java -Xmx1g "${opts[@]}" -cp benchmarks/target/benchmarks.jar dev.jshrew.benchmarks.scale.Soak \
+  "$profile" "$engines" "$out" "$work" | tee "$out/$profile.txt"

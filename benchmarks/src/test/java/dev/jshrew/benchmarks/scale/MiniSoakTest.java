@@ -1,0 +1,63 @@
+package dev.jshrew.benchmarks.scale;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jshrew.tck.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The soak in CI: 150 synthesized blocks at 840,000 followed by {@code jshrew serve} on wasmtime (64 MiB commits)
+ * over {@code jshrew devnet serve}, SIGKILLed at +50 and +100, through a scripted reorg of depth 3 at +75, under a
+ * small view load; every height's hash and state root and every key must equal a fresh node's on the final chain.
+ */
+class MiniSoakTest {
+    @TempDir
+    Path temp;
+
+    @Test
+    void killsAndAReorgUnderViewLoadEndAsAFreshNodeOnTheFinalChain() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> jshrew = List.of(
+                java,
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.jshrew.cli.Main");
+        Soak.Config config = Soak.profile(
+                "mini",
+                jshrew,
+                Fixtures.sharedDir().resolve("data/blocks"),
+                Path.of("..", "guests", "spendables", "spendables.wasm"),
+                temp.resolve("work"));
+        Files.createDirectories(config.work());
+        Soak soak = new Soak(config);
+        Soak.Result r = soak.run("wasmtime", soak.synthesize());
+        Soak.write(r, temp.resolve("out"), "mini");
+
+        assertEquals(150, r.blocks(), r.line());
+        assertEquals(2, r.kills(), "kills at +50 and +100");
+        // --block-log: a line per committed block; a SIGKILL just after a commit may lose that one line.
+        assertTrue(
+                r.json().get("block_log_heights").asInt() >= 148,
+                r.json().get("block_log_heights").toString());
+        assertTrue(
+                r.reorgsSeen() >= 1,
+                "the scripted reorg was handled: " + r.json().get("reorgs_seen"));
+        assertEquals(0, r.divergentHeights(), "heights whose hash or state root differ from the reference");
+        assertTrue(r.diffEqual(), "jshrew diff --db1 --db2 found a differing key");
+        assertTrue(r.json().get("views").get("ok").asInt() > 0, "views answered under load");
+        for (String chart : List.of("block-time", "rss", "view-latency")) {
+            assertTrue(
+                    Files.readString(temp.resolve("out/mini-wasmtime-" + chart + ".svg"))
+                            .contains("<circle"),
+                    chart);
+        }
+    }
+}
