@@ -16,7 +16,8 @@ import java.util.HexFormat;
  * {@code {"height":H,"hash":"…","root":"…","pairs":N,"run_ns":…,"reset_ns":…,"commit_ns":…,"pages":P,"t_ms":…}},
  * and {@code {"reorg":{"tip":T,"fork":F},"t_ms":…}} per handled reorg. Each line is written and flushed to the
  * file (not synced) after the block's commit, so a SIGKILL loses at most the line of the block just committed; a
- * restart appends. The hash is in display order (as {@link BlockResult}), the root as stored. Cost: one small write per block.
+ * restart appends. The hash is in display order (as {@link BlockResult}), the root as stored. Cost: one small write
+ * per block.
  */
 public final class BlockLog implements SyncListener, AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();
