@@ -2,6 +2,7 @@
 module dev.jshrew.host {
     requires transitive dev.jshrew.api;
     requires com.google.protobuf;
+    requires java.management;
 
     exports dev.jshrew.host;
     exports dev.jshrew.host.abi;

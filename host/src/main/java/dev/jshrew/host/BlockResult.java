@@ -11,6 +11,12 @@ package dev.jshrew.host;
  * @param resetNanos time to get a pristine instance before the block
  * @param commitNanos time of the storage commit
  * @param highWaterPages the most memory pages the guest had during the block
+ * @param cpuNanos CPU time of the indexing thread over the whole block (reset, run and commit), or {@code -1} where
+ *     the JVM cannot measure it; unlike the wall times above, it does not grow when other processes load the
+ *     machine (RocksDB's background compaction and the engines' compiler threads are not in it)
+ * @param storeReads the guest's reads that reached the store (the second read of a {@code __get_len}/{@code __get}
+ *     pair does not)
+ * @param storeReadNanos time of those reads, part of {@code runNanos}
  */
 public record BlockResult(
         long height,
@@ -20,4 +26,7 @@ public record BlockResult(
         long runNanos,
         long resetNanos,
         long commitNanos,
-        int highWaterPages) {}
+        int highWaterPages,
+        long cpuNanos,
+        int storeReads,
+        long storeReadNanos) {}

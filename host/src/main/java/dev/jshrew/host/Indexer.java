@@ -7,6 +7,8 @@ import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.bitcoin.BlockHeader;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
@@ -185,6 +187,7 @@ public final class Indexer implements AutoCloseable {
                     "block has " + block.length + " bytes, fewer than an 80-byte header",
                     null);
         }
+        long cpuStart = threadCpuNanos();
         Map<String, byte[]> meta = metadataFor(height);
         NavigableMap<byte[], byte[]> writes = run(height, block);
         long commitStart = System.nanoTime();
@@ -203,7 +206,16 @@ public final class Indexer implements AutoCloseable {
                 slot.lastRunNanos(),
                 slot.lastResetNanos(),
                 commitNanos,
-                slot.current().memoryStats().highWaterPages());
+                slot.current().memoryStats().highWaterPages(),
+                cpuStart < 0 ? -1 : threadCpuNanos() - cpuStart,
+                slot.context().storeReads(),
+                slot.context().storeReadNanos());
+    }
+
+    /** CPU time of the current thread, or {@code -1} where the JVM does not measure it. */
+    private static long threadCpuNanos() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        return threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
     }
 
     /**

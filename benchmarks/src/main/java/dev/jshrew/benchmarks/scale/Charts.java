@@ -31,12 +31,16 @@ final class Charts {
         JsonNode j = r.json();
         List<double[]> total = new ArrayList<>();
         List<double[]> commit = new ArrayList<>();
+        List<double[]> cpu = new ArrayList<>();
         for (JsonNode b : j.get("blocks_ms")) {
             double h = b.get(0).asDouble();
             total.add(new double[] {
                 h, b.get(1).asDouble() + b.get(2).asDouble() + b.get(3).asDouble()
             });
             commit.add(new double[] {h, b.get(3).asDouble()});
+            if (b.size() > 5 && b.get(5).asDouble() >= 0) {
+                cpu.add(new double[] {h, b.get(5).asDouble()});
+            }
         }
         String e = r.engine();
         svg(
@@ -44,7 +48,12 @@ final class Charts {
                 "per-block time (run + reset + commit) vs height, " + e,
                 "height",
                 "ms",
-                List.of(new Series("run+reset+commit", total), new Series("commit", commit)));
+                cpu.isEmpty()
+                        ? List.of(new Series("run+reset+commit", total), new Series("commit", commit))
+                        : List.of(
+                                new Series("run+reset+commit", total),
+                                new Series("commit", commit),
+                                new Series("CPU time of the indexing thread", cpu)));
         List<double[]> rss = new ArrayList<>();
         for (JsonNode s : j.get("rss")) {
             rss.add(new double[] {s.get(1).asDouble(), s.get(2).asDouble() / 1024});

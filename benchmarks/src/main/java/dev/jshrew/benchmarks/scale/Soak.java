@@ -347,6 +347,7 @@ public final class Soak {
         int warm = Math.max(5, n / 50);
         int tenth = Math.max(1, n / 10);
         List<Double> perBlock = new ArrayList<>();
+        List<Double> perBlockCpu = new ArrayList<>(); // empty when the node did not log cpu_ns
         List<Long> heights = new ArrayList<>(last.keySet());
         ArrayNode blocks = JSON.createArrayNode();
         for (JsonNode b : last.values()) {
@@ -355,12 +356,19 @@ public final class Soak {
                             + b.get("commit_ns").asLong())
                     / 1e6;
             perBlock.add(ms);
+            long cpu = b.path("cpu_ns").asLong(-1);
+            if (cpu >= 0) {
+                perBlockCpu.add(cpu / 1e6);
+            }
             blocks.addArray()
                     .add(b.get("height").asLong())
                     .add(b.get("run_ns").asLong() / 1e6)
                     .add(b.get("reset_ns").asLong() / 1e6)
                     .add(b.get("commit_ns").asLong() / 1e6)
-                    .add(b.get("pairs").asInt());
+                    .add(b.get("pairs").asInt())
+                    .add(cpu / 1e6)
+                    .add(b.path("reads").asLong(-1))
+                    .add(b.path("read_ns").asLong(-1) / 1e6);
         }
         double first = median(perBlock.subList(Math.min(warm, n), Math.min(n, warm + tenth)));
         double lastTenth = median(perBlock.subList(Math.max(0, n - tenth), n));
@@ -415,6 +423,38 @@ public final class Soak {
         cost.put(
                 "mean",
                 perBlock.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+        if (perBlockCpu.size() == n && n > 0) {
+            // The same windows in CPU time of the indexing thread: what the wall-clock ratio would be on an idle
+            // machine, without the other processes' load (compaction threads not included).
+            ObjectNode cpu = json.putObject("per_block_cpu_ms");
+            double cpuFirst = median(perBlockCpu.subList(Math.min(warm, n), Math.min(n, warm + tenth)));
+            double cpuLast = median(perBlockCpu.subList(Math.max(0, n - tenth), n));
+            cpu.put("first10_median", cpuFirst);
+            cpu.put("last10_median", cpuLast);
+            cpu.put("ratio", cpuLast / cpuFirst);
+            cpu.put(
+                    "mean",
+                    perBlockCpu.stream()
+                            .mapToDouble(Double::doubleValue)
+                            .average()
+                            .orElse(0));
+        }
+        List<Double> readMs = new ArrayList<>();
+        List<Double> readCount = new ArrayList<>();
+        for (JsonNode b : last.values()) {
+            if (b.path("read_ns").asLong(-1) >= 0) {
+                readMs.add(b.get("read_ns").asLong() / 1e6);
+                readCount.add(b.get("reads").asDouble());
+            }
+        }
+        if (readMs.size() == n && n > 0) {
+            // The guest's reads that reached the store, the part of run time that depends on the store's size.
+            ObjectNode reads = json.putObject("store_reads");
+            reads.put("first10_median_count", median(readCount.subList(Math.min(warm, n), Math.min(n, warm + tenth))));
+            reads.put("last10_median_count", median(readCount.subList(Math.max(0, n - tenth), n)));
+            reads.put("first10_median_ms", median(readMs.subList(Math.min(warm, n), Math.min(n, warm + tenth))));
+            reads.put("last10_median_ms", median(readMs.subList(Math.max(0, n - tenth), n)));
+        }
         ObjectNode mem = json.putObject("rss_mib");
         mem.put("peak", peakKiB / 1024);
         mem.put("first10_median", rssFirst / 1024);
@@ -437,7 +477,8 @@ public final class Soak {
         views.put("throughput_per_s", loadSeconds > 0 ? lat.size() / loadSeconds : 0);
         json.put("divergent_heights", divergent);
         json.put("diff_equal", diffEqual);
-        json.set("blocks_ms", blocks); // [height, run, reset, commit, pairs]
+        // [height, run, reset, commit, pairs, cpu, store reads, store read time]; negative: not logged
+        json.set("blocks_ms", blocks);
         ArrayNode rssJson = json.putArray("rss"); // [t_ms, height, kib, generation]
         rss.forEach(r -> rssJson.addArray().add(r[0]).add(r[1]).add(r[2]).add(r[3]));
         ArrayNode dbJson = json.putArray("db_size"); // [t_ms, height, bytes]

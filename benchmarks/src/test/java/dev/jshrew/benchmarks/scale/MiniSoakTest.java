@@ -50,6 +50,11 @@ class MiniSoakTest {
         assertTrue(
                 r.reorgsSeen() >= 1,
                 "the scripted reorg was handled: " + r.json().get("reorgs_seen"));
+        // the block log's CPU time and store reads reach the summary (the flat-cost check on a shared machine)
+        assertTrue(
+                r.json().path("per_block_cpu_ms").path("mean").asDouble() > 0,
+                r.json().toString());
+        assertTrue(r.json().path("store_reads").path("last10_median_count").asDouble() > 0, "store reads logged");
         assertEquals(0, r.divergentHeights(), "heights whose hash or state root differ from the reference");
         assertTrue(r.diffEqual(), "jshrew diff --db1 --db2 found a differing key");
         assertTrue(r.json().get("views").get("ok").asInt() > 0, "views answered under load");

@@ -31,6 +31,10 @@ public final class CallContext {
     // change (arm, a flush).
     private byte[] lastKey;
     private byte[] lastValue;
+    // Reads that reached the store in this call, and their time: the store's share of the call (the rest is the
+    // guest's code and the host-call crossings). Two nanoTime calls per store read.
+    private int storeReads;
+    private long storeReadNanos;
 
     /**
      * Prepares for a call.
@@ -52,6 +56,18 @@ public final class CallContext {
         this.failure = null;
         this.lastKey = null;
         this.lastValue = null;
+        this.storeReads = 0;
+        this.storeReadNanos = 0;
+    }
+
+    /** Reads of this call that reached the store (not served by the call's own writes or the last read). */
+    public int storeReads() {
+        return storeReads;
+    }
+
+    /** Time spent in the {@link #storeReads()}, in nanoseconds. */
+    public long storeReadNanos() {
+        return storeReadNanos;
     }
 
     public Mode mode() {
@@ -83,7 +99,11 @@ public final class CallContext {
                 return own;
             }
         }
-        return reader.get(key);
+        long start = System.nanoTime();
+        byte[] value = reader.get(key);
+        storeReadNanos += System.nanoTime() - start;
+        storeReads++;
+        return value;
     }
 
     void flushed(java.util.List<FlushDecoder.Pair> pairs) {

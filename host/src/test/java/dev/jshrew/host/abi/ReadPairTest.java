@@ -50,6 +50,9 @@ class ReadPairTest {
         get.call(memory, new long[] {0x100, 0x3000});
         assertThat(value(memory, 0x3000, 3)).isEqualTo("v:a");
         assertThat(storeReads).containsExactly("a", "bb", "a");
+        // the call's own count of store reads (the block log's "reads") agrees with what reached the store
+        assertThat(context.storeReads()).isEqualTo(3);
+        assertThat(context.storeReadNanos()).isPositive();
     }
 
     @Test
@@ -69,5 +72,8 @@ class ReadPairTest {
         var viewGetLen = MetashrewAbiBoundsTest.function(context, "__get_len");
         assertThat(viewGetLen.call(memory, new long[] {0x100})[0]).isEqualTo(5);
         assertThat(storeReads).containsExactly("k", "k");
+        assertThat(context.storeReads())
+                .as("counted per call: arm resets the count")
+                .isEqualTo(1);
     }
 }

@@ -12,8 +12,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
 
 /**
- * {@code --block-log FILE}: one JSON line per committed block, appended, for soaks and offline analysis:
- * {@code {"height":H,"hash":"…","root":"…","pairs":N,"run_ns":…,"reset_ns":…,"commit_ns":…,"pages":P,"t_ms":…}},
+ * {@code --block-log FILE}: one JSON line per committed block, appended, for soaks and offline analysis: {@code
+ * {"height":H,"hash":"…","root":"…","pairs":N,"run_ns":…,"reset_ns":…,"commit_ns":…,"pages":P,"cpu_ns":…,
+ * "reads":N,"read_ns":…,"t_ms":…}}, where {@code cpu_ns} is the indexing thread's CPU time for the block ({@link
+ * BlockResult#cpuNanos()}) and {@code reads}/{@code read_ns} the guest's reads that reached the store and their
+ * time,
  * and {@code {"reorg":{"tip":T,"fork":F},"t_ms":…}} per handled reorg. Each line is written and flushed to the
  * file (not synced) after the block's commit, so a SIGKILL loses at most the line of the block just committed; a
  * restart appends. The hash is in display order (as {@link BlockResult}), the root as stored. Cost: one small write
@@ -34,7 +37,9 @@ public final class BlockLog implements SyncListener, AutoCloseable {
         write("{\"height\":" + r.height() + ",\"hash\":\"" + HEX.formatHex(r.blockHash()) + "\",\"root\":\""
                 + HEX.formatHex(r.stateRoot()) + "\",\"pairs\":" + r.pairs() + ",\"run_ns\":" + r.runNanos()
                 + ",\"reset_ns\":" + r.resetNanos() + ",\"commit_ns\":" + r.commitNanos() + ",\"pages\":"
-                + r.highWaterPages() + ",\"t_ms\":" + System.currentTimeMillis() + "}");
+                + r.highWaterPages() + ",\"cpu_ns\":" + r.cpuNanos()
+                + ",\"reads\":" + r.storeReads() + ",\"read_ns\":" + r.storeReadNanos() + ",\"t_ms\":"
+                + System.currentTimeMillis() + "}");
     }
 
     @Override
