@@ -22,6 +22,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jshrew info}: what a database holds, read-only (works beside a running node, writes nothing). */
@@ -34,12 +35,8 @@ import picocli.CommandLine.Option;
             "Opens the database read-only: writes nothing and works while index/serve runs."
         })
 final class InfoCommand implements Callable<Integer> {
-    @Option(
-            names = {"--db", "--db-path"},
-            required = true,
-            paramLabel = "DIR",
-            description = "the database directory")
-    Path db;
+    @Mixin
+    DatabaseDir database;
 
     @Option(names = "--json", description = "print one JSON object instead of text")
     boolean json;
@@ -47,9 +44,9 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Map<String, Object> info = new LinkedHashMap<>();
-        try (KeyValueStore store = EngineArgs.openStoreReadOnly(db)) {
+        try (KeyValueStore store = EngineArgs.openStoreReadOnly(database.db)) {
             OptionalLong tip = store.tip();
-            info.put("database", db.toString());
+            info.put("database", database.db.toString());
             info.put("tip", tip.isPresent() ? tip.getAsLong() : null);
             info.put(
                     "blockHash",
@@ -78,7 +75,7 @@ final class InfoCommand implements Callable<Integer> {
             undone.removeAll(effective);
             info.put("undoneUpgrades", entries(undone));
         }
-        info.put("sizeBytes", sizes(db));
+        info.put("sizeBytes", sizes(database.db));
         if (json) {
             System.out.println(new ObjectMapper()
                     .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)

@@ -12,12 +12,12 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,12 +35,8 @@ import picocli.CommandLine.Option;
                     + "with its blocks (the indexer pinned at H is pinned again)."
         })
 final class RollbackCommand implements Callable<Integer> {
-    @Option(
-            names = {"--db", "--db-path"},
-            required = true,
-            paramLabel = "DIR",
-            description = "the database directory")
-    Path db;
+    @Mixin
+    DatabaseDir database;
 
     @Option(
             names = "--height",
@@ -57,9 +53,9 @@ final class RollbackCommand implements Callable<Integer> {
         PrintStream out = System.out;
         refuseWhileLocked();
         long tip;
-        try (KeyValueStore store = EngineArgs.openStoreReadOnly(db)) {
+        try (KeyValueStore store = EngineArgs.openStoreReadOnly(database.db)) {
             tip = checkRange(store);
-            out.println("database " + db + ": tip " + tip + " (block "
+            out.println("database " + database.db + ": tip " + tip + " (block "
                     + store.blockHash(tip).map(Hashes::hex).orElse("?") + ")");
             out.println("rollback to " + height + ": keeps every block at heights <= " + height
                     + ", removes every block at heights " + (height + 1) + "…" + tip
@@ -82,7 +78,7 @@ final class RollbackCommand implements Callable<Integer> {
             return 1;
         }
         refuseWhileLocked(); // a node may have started while we asked
-        try (KeyValueStore store = Storages.open(db)) {
+        try (KeyValueStore store = Storages.open(database.db)) {
             checkRange(store);
             store.rollbackTo(height);
             OptionalLong now = store.tip();
@@ -96,7 +92,8 @@ final class RollbackCommand implements Callable<Integer> {
     private long checkRange(KeyValueStore store) {
         OptionalLong tip = store.tip();
         if (tip.isEmpty()) {
-            throw new JshrewException(ErrorCode.INPUT, "the database " + db + " has no block: nothing to roll back");
+            throw new JshrewException(
+                    ErrorCode.INPUT, "the database " + database.db + " has no block: nothing to roll back");
         }
         if (height < 0 || height >= tip.getAsLong()) {
             throw new JshrewException(
@@ -108,12 +105,12 @@ final class RollbackCommand implements Callable<Integer> {
     }
 
     private void refuseWhileLocked() {
-        OptionalLong pid = DatabaseLock.holder(db);
+        OptionalLong pid = DatabaseLock.holder(database.db);
         if (pid.isPresent()) {
             throw new JshrewException(
                     ErrorCode.STORAGE,
-                    "the database " + db + " is in use by process " + pid.getAsLong() + " (it holds "
-                            + db.resolve("LOCK") + "): stop the node first; nothing changed");
+                    "the database " + database.db + " is in use by process " + pid.getAsLong() + " (it holds "
+                            + database.db.resolve("LOCK") + "): stop the node first; nothing changed");
         }
     }
 

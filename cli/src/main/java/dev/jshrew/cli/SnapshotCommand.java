@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -35,12 +36,8 @@ final class SnapshotCommand {
                         + " them with --snapshot-directory instead."
             })
     static final class Create implements Callable<Integer> {
-        @Option(
-                names = {"--db", "--db-path"},
-                required = true,
-                paramLabel = "DIR",
-                description = "the database directory")
-        Path db;
+        @Mixin
+        DatabaseDir database;
 
         @Option(
                 names = "--out",
@@ -51,26 +48,27 @@ final class SnapshotCommand {
 
         @Override
         public Integer call() {
-            OptionalLong pid = DatabaseLock.holder(db);
+            OptionalLong pid = DatabaseLock.holder(database.db);
             if (pid.isPresent()) {
                 throw new JshrewException(
                         ErrorCode.STORAGE,
-                        "the database " + db + " is in use by process " + pid.getAsLong() + ": a snapshot of a"
+                        "the database " + database.db + " is in use by process " + pid.getAsLong() + ": a snapshot of a"
                                 + " running node is made by the node itself (serve --snapshot-directory DIR"
                                 + " --snapshot-interval N); stop it to snapshot here. Nothing written");
             }
             // A read-only open first: it refuses a missing, empty or foreign directory without creating anything.
-            try (KeyValueStore check = Storages.open(db, dev.jshrew.api.storage.StorageProvider.Access.READ_ONLY)) {
+            try (KeyValueStore check =
+                    Storages.open(database.db, dev.jshrew.api.storage.StorageProvider.Access.READ_ONLY)) {
                 if (check.tip().isEmpty()) {
                     throw new JshrewException(
-                            ErrorCode.INPUT, "the database " + db + " has no block: nothing to" + " snapshot");
+                            ErrorCode.INPUT, "the database " + database.db + " has no block: nothing to" + " snapshot");
                 }
             }
             Path target = out.toAbsolutePath().normalize();
             Path checkpoint = target.resolveSibling("." + target.getFileName() + ".checkpoint");
             long start = System.nanoTime();
             SnapshotManifest m;
-            try (KeyValueStore store = Storages.open(db)) {
+            try (KeyValueStore store = Storages.open(database.db)) {
                 if (Files.exists(checkpoint)) {
                     throw new JshrewException(ErrorCode.STORAGE, checkpoint + " exists (another snapshot running?)");
                 }

@@ -4,6 +4,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
+import dev.jshrew.api.storage.ForwardingKeyValueStore;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -11,7 +12,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
  * A store seen through rockshrew-mono's {@code --label S} (METASHREW-ABI §3.2): every guest key is stored under the
@@ -25,11 +25,10 @@ import java.util.OptionalLong;
  * without one (and an unlabelled database with one). {@link #blockWrites} gives the guest's keys (prefix removed) of
  * this label only. Thread-safety and atomicity are the wrapped store's.
  */
-public final class LabeledStore implements KeyValueStore {
+public final class LabeledStore extends ForwardingKeyValueStore {
     /** Store metadata: the label the database was indexed with (absent: no label). */
     public static final String META_LABEL = "label";
 
-    private final KeyValueStore store;
     private final String label;
     private final byte[] prefix;
 
@@ -38,8 +37,8 @@ public final class LabeledStore implements KeyValueStore {
      *     prefix must end at the first {@code ://} of a stored key, so two labels' keys can never collide)
      */
     public LabeledStore(KeyValueStore store, String label) {
-        validate(label);
-        this.store = store;
+        validate(label); // before the store is looked at: a bad label is an input error whatever the store
+        super(store);
         this.label = label;
         this.prefix = (label + "://").getBytes(StandardCharsets.UTF_8);
     }
@@ -90,7 +89,7 @@ public final class LabeledStore implements KeyValueStore {
 
     @Override
     public byte[] get(byte[] key, long height) {
-        return store.get(storedKey(key), height);
+        return delegate().get(storedKey(key), height);
     }
 
     @Override
@@ -98,55 +97,20 @@ public final class LabeledStore implements KeyValueStore {
         NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
         commit.writes().forEach((k, v) -> writes.put(storedKey(k), v));
         Map<String, byte[]> meta = new HashMap<>(commit.meta());
-        if (store.tip().isEmpty()) {
+        if (delegate().tip().isEmpty()) {
             meta.put(META_LABEL, label.getBytes(StandardCharsets.UTF_8));
         }
-        store.commitBlock(new BlockCommit(commit.height(), writes, commit.blockHash(), commit.stateRoot(), meta));
-    }
-
-    @Override
-    public void rollbackTo(long height) {
-        store.rollbackTo(height);
-    }
-
-    @Override
-    public OptionalLong tip() {
-        return store.tip();
-    }
-
-    @Override
-    public Optional<byte[]> blockHash(long height) {
-        return store.blockHash(height);
-    }
-
-    @Override
-    public Optional<byte[]> stateRoot(long height) {
-        return store.stateRoot(height);
-    }
-
-    @Override
-    public Optional<byte[]> stateRootAtOrBelow(long height) {
-        return store.stateRootAtOrBelow(height);
+        delegate().commitBlock(new BlockCommit(commit.height(), writes, commit.blockHash(), commit.stateRoot(), meta));
     }
 
     @Override
     public NavigableMap<byte[], byte[]> blockWrites(long height) {
         NavigableMap<byte[], byte[]> mine = BlockCommit.newWriteMap();
-        store.blockWrites(height).forEach((k, v) -> {
+        delegate().blockWrites(height).forEach((k, v) -> {
             if (k.length >= prefix.length && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length)) {
                 mine.put(Arrays.copyOfRange(k, prefix.length, k.length), v);
             }
         });
         return mine;
-    }
-
-    @Override
-    public Optional<byte[]> meta(String name) {
-        return store.meta(name);
-    }
-
-    @Override
-    public void close() {
-        store.close();
     }
 }

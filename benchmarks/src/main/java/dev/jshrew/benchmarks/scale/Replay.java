@@ -1,0 +1,213 @@
+package dev.jshrew.benchmarks.scale;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Flat cost measured side by side: the first and the last {@code W} heights of a chain, indexed at the same time by
+ * two processes on the same machine, so whatever else loads it weighs on both windows alike. A soak's own ratio
+ * compares minutes (quick) or an hour (full) apart, and on a shared machine the load changes in between; this one
+ * does not depend on it.
+ *
+ * <ul>
+ *   <li>late: {@code DB}, the chain's block files indexed to the end ({@code jshrew index --blocks CHAIN}; made
+ *       first when {@code DB} does not exist, reused when it does), is rolled back by {@code W} blocks ({@code jshrew
+ *       rollback}) and re-indexes them from the same files, so it ends as it began;
+ *   <li>early: a fresh database indexes the chain's first {@code WARM + W} heights ({@code --exit-at}); the first
+ *       {@code WARM} are the warm-up and are not counted.
+ * </ul>
+ *
+ * <p>A soak's own databases cannot serve as {@code DB}: after its reorgs the devnet's final chain is not the files'
+ * chain from the first fork on. The content of {@code DB} does not depend on the engine, so one serves every engine.
+ *
+ * <p>{@code Replay CHAIN ENGINE W DB OUT_JSON [JSHREW_COMMAND…]}, run from the repository root; prints one line:
+ * {@code replay: engine E, W heights at T vs W at F side by side, per-block last/first = R (CPU R2)}.
+ */
+public final class Replay {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int WARM = 20;
+
+    private Replay() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 5) {
+            System.err.println("usage: Replay CHAIN ENGINE WINDOW DB OUT_JSON [JSHREW_COMMAND...]");
+            System.exit(2);
+        }
+        Path chain = Path.of(args[0]);
+        String engine = args[1];
+        int window = Integer.parseInt(args[2]);
+        Path db = Path.of(args[3]);
+        Path outJson = Path.of(args[4]);
+        List<String> jshrew = args.length > 5
+                ? List.of(args).subList(5, args.length)
+                : List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/jshrew.jar");
+        Path work = Files.createTempDirectory("jshrew-replay");
+        Path log = work.resolve("replay.log");
+        List<String> common = List.of(
+                "--engine", engine, "--indexer", "guests/spendables/spendables.wasm", "--memory-commit", "512m");
+        if (!Files.exists(db)) {
+            List<String> whole = new ArrayList<>(List.of("index", "--db", db.toString(), "--blocks", chain.toString()));
+            whole.addAll(common);
+            if (run(jshrew, log, whole.toArray(String[]::new)) != 0) {
+                throw new IllegalStateException("indexing the chain into " + db + " failed, see " + log);
+            }
+        }
+        String info = output(jshrew, log, "info", "--db", db.toString());
+        long tip = tipOf(info);
+        long first = firstHeight(chain);
+        if (run(jshrew, log, "rollback", "--db", db.toString(), "--height", Long.toString(tip - window), "--yes")
+                != 0) {
+            throw new IllegalStateException("rollback failed, see " + log);
+        }
+        List<String> late = new ArrayList<>(List.of("index", "--db", db.toString(), "--blocks", chain.toString()));
+        late.addAll(common);
+        late.addAll(List.of("--block-log", work.resolve("late.jsonl").toString()));
+        List<String> early = new ArrayList<>(List.of(
+                "index",
+                "--db",
+                work.resolve("early-db").toString(),
+                "--blocks",
+                chain.toString(),
+                "--exit-at",
+                Long.toString(first + WARM + window)));
+        early.addAll(common);
+        early.addAll(List.of("--block-log", work.resolve("early.jsonl").toString()));
+        Process a = start(jshrew, work.resolve("late.log"), late);
+        Process b = start(jshrew, work.resolve("early.log"), early);
+        if (!a.waitFor(2, TimeUnit.HOURS) || !b.waitFor(2, TimeUnit.HOURS) || a.exitValue() != 0
+                || b.exitValue() != 0) {
+            a.destroyForcibly();
+            b.destroyForcibly();
+            throw new IllegalStateException("an index run failed, see " + work);
+        }
+        Window lateW = window(work.resolve("late.jsonl"), tip - window + 1, tip);
+        Window earlyW = window(work.resolve("early.jsonl"), first + WARM, first + WARM + window - 1);
+        double ratio = lateW.wallMs() / earlyW.wallMs();
+        double cpuRatio = lateW.cpuMs() / earlyW.cpuMs();
+        ObjectNode json = JSON.createObjectNode();
+        json.put("engine", engine);
+        json.put("window", window);
+        json.put("warmup", WARM);
+        json.put("late_from", tip - window + 1);
+        json.put("early_from", first + WARM);
+        json.putPOJO("late", lateW);
+        json.putPOJO("early", earlyW);
+        json.put("ratio", ratio);
+        json.put("cpu_ratio", cpuRatio);
+        String line = String.format(
+                java.util.Locale.ROOT,
+                "replay: engine %s, %d heights at %d vs %d at %d side by side, per-block last/first = %.2f (CPU %.2f)",
+                engine,
+                window,
+                tip - window + 1,
+                window,
+                first + WARM,
+                ratio,
+                cpuRatio);
+        json.put("line", line);
+        Files.createDirectories(outJson.toAbsolutePath().getParent());
+        JSON.writerWithDefaultPrettyPrinter().writeValue(outJson.toFile(), json);
+        System.out.println(line);
+    }
+
+    /** Medians over one window of a block log: run + reset + commit, its parts, CPU time, store reads. */
+    public record Window(
+            int blocks, double wallMs, double runMs, double commitMs, double cpuMs, double reads, double readMs) {}
+
+    static Window window(Path blockLog, long from, long to) throws IOException {
+        List<Double> wall = new ArrayList<>();
+        List<Double> run = new ArrayList<>();
+        List<Double> commit = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        List<Double> reads = new ArrayList<>();
+        List<Double> readMs = new ArrayList<>();
+        for (String l : Files.readAllLines(blockLog)) {
+            JsonNode n = JSON.readTree(l);
+            long h = n.path("height").asLong(-1);
+            if (h < from || h > to) {
+                continue;
+            }
+            double r = n.get("run_ns").asLong() / 1e6;
+            double c = n.get("commit_ns").asLong() / 1e6;
+            wall.add(r + c + n.get("reset_ns").asLong() / 1e6);
+            run.add(r);
+            commit.add(c);
+            cpu.add(n.path("cpu_ns").asLong(-1) / 1e6);
+            reads.add(n.path("reads").asDouble(-1));
+            readMs.add(n.path("read_ns").asLong(-1) / 1e6);
+        }
+        if (wall.isEmpty()) {
+            throw new IllegalStateException("no block of " + from + "…" + to + " in " + blockLog);
+        }
+        return new Window(
+                wall.size(),
+                Soak.median(wall),
+                Soak.median(run),
+                Soak.median(commit),
+                Soak.median(cpu),
+                Soak.median(reads),
+                Soak.median(readMs));
+    }
+
+    private static long tipOf(String info) {
+        for (String line : info.split("\n", -1)) {
+            String t = line.strip();
+            if (t.startsWith("tip")) {
+                String digits = t.replaceAll("[^0-9]", " ").strip().split(" +", -1)[0];
+                return Long.parseLong(digits);
+            }
+        }
+        throw new IllegalStateException("no tip in jshrew info's output:\n" + info);
+    }
+
+    /** The lowest height among the chain's block files (named by height). */
+    private static long firstHeight(Path chain) throws IOException {
+        try (var files = Files.list(chain)) {
+            return files.map(p -> p.getFileName().toString().replaceAll("[^0-9]", ""))
+                    .filter(s -> !s.isEmpty())
+                    .mapToLong(Long::parseLong)
+                    .min()
+                    .orElseThrow(() -> new IllegalStateException("no block file in " + chain));
+        }
+    }
+
+    private static Process start(List<String> jshrew, Path log, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(jshrew);
+        command.addAll(args);
+        return new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true)
+                .start();
+    }
+
+    private static int run(List<String> jshrew, Path log, String... args) throws IOException, InterruptedException {
+        Process p = start(jshrew, log, List.of(args));
+        if (!p.waitFor(3, TimeUnit.HOURS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out: " + String.join(" ", args));
+        }
+        return p.exitValue();
+    }
+
+    private static String output(List<String> jshrew, Path log, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(jshrew);
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            Files.writeString(log, out);
+            throw new IllegalStateException("jshrew " + String.join(" ", args) + " failed, see " + log);
+        }
+        return out;
+    }
+}
