@@ -20,15 +20,20 @@ import java.util.concurrent.TimeUnit;
  *   <li>late: {@code DB}, the chain's block files indexed to the end ({@code jshrew index --blocks CHAIN}; made
  *       first when {@code DB} does not exist, reused when it does), is rolled back by {@code W} blocks ({@code jshrew
  *       rollback}) and re-indexes them from the same files, so it ends as it began;
- *   <li>early: a fresh database indexes the chain's first {@code WARM + W} heights ({@code --exit-at}); the first
- *       {@code WARM} are the warm-up and are not counted.
+ *   <li>early: a fresh database indexes the chain's first {@code WARM + W} heights ({@code --exit-at}; the first
+ *       {@code WARM} are the warm-up and are not counted), again and again on a new database, for as long as the
+ *       late side runs.
  * </ul>
+ *
+ * <p>Only blocks committed while both sides ran count (the late side's first to last block, by the block logs'
+ * clocks): whatever the machine does in that interval, it does to both.
  *
  * <p>A soak's own databases cannot serve as {@code DB}: after its reorgs the devnet's final chain is not the files'
  * chain from the first fork on. The content of {@code DB} does not depend on the engine, so one serves every engine.
  *
  * <p>{@code Replay CHAIN ENGINE W DB OUT_JSON [JSHREW_COMMAND…]}, run from the repository root; prints one line:
- * {@code replay: engine E, W heights at T vs W at F side by side, per-block last/first = R (CPU R2)}.
+ * {@code replay: engine E, heights T… (n blocks) vs F… (m blocks) side by side, per-block last/first = R (CPU R2)}
+ * (n, m: the blocks committed while both sides ran).
  */
 public final class Replay {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -81,21 +86,40 @@ public final class Replay {
         early.addAll(common);
         early.addAll(List.of("--block-log", work.resolve("early.jsonl").toString()));
         Process a = start(jshrew, work.resolve("late.log"), late);
-        Process b = start(jshrew, work.resolve("early.log"), early);
-        if (!a.waitFor(2, TimeUnit.HOURS) || !b.waitFor(2, TimeUnit.HOURS) || a.exitValue() != 0
-                || b.exitValue() != 0) {
-            a.destroyForcibly();
-            b.destroyForcibly();
-            throw new IllegalStateException("an index run failed, see " + work);
+        long deadline = System.nanoTime() + TimeUnit.HOURS.toNanos(2);
+        int rounds = 0;
+        while (a.isAlive()) {
+            deleteTree(work.resolve("early-db"));
+            Process b = start(jshrew, work.resolve("early.log"), early);
+            rounds++;
+            while (b.isAlive() && a.isAlive()) {
+                b.waitFor(200, TimeUnit.MILLISECONDS);
+                if (System.nanoTime() > deadline) {
+                    a.destroyForcibly();
+                    b.destroyForcibly();
+                    throw new IllegalStateException("timed out, see " + work);
+                }
+            }
+            if (b.isAlive()) {
+                b.destroyForcibly().waitFor();
+            } else if (b.exitValue() != 0) {
+                a.destroyForcibly();
+                throw new IllegalStateException("the early side failed, see " + work.resolve("early.log"));
+            }
         }
-        Window lateW = window(work.resolve("late.jsonl"), tip - window + 1, tip);
-        Window earlyW = window(work.resolve("early.jsonl"), first + WARM, first + WARM + window - 1);
+        if (a.exitValue() != 0) {
+            throw new IllegalStateException("the late side failed, see " + work.resolve("late.log"));
+        }
+        long[] interval = timeSpan(work.resolve("late.jsonl"), tip - window + 1, tip);
+        Window lateW = window(work.resolve("late.jsonl"), tip - window + 1, tip, interval);
+        Window earlyW = window(work.resolve("early.jsonl"), first + WARM, first + WARM + window - 1, interval);
         double ratio = lateW.wallMs() / earlyW.wallMs();
         double cpuRatio = lateW.cpuMs() / earlyW.cpuMs();
         ObjectNode json = JSON.createObjectNode();
         json.put("engine", engine);
         json.put("window", window);
         json.put("warmup", WARM);
+        json.put("early_rounds", rounds);
         json.put("late_from", tip - window + 1);
         json.put("early_from", first + WARM);
         json.putPOJO("late", lateW);
@@ -104,12 +128,13 @@ public final class Replay {
         json.put("cpu_ratio", cpuRatio);
         String line = String.format(
                 java.util.Locale.ROOT,
-                "replay: engine %s, %d heights at %d vs %d at %d side by side, per-block last/first = %.2f (CPU %.2f)",
+                "replay: engine %s, heights %d… (%d blocks) vs %d… (%d blocks) side by side, per-block last/first"
+                        + " = %.2f (CPU %.2f)",
                 engine,
-                window,
                 tip - window + 1,
-                window,
+                lateW.blocks(),
                 first + WARM,
+                earlyW.blocks(),
                 ratio,
                 cpuRatio);
         json.put("line", line);
@@ -122,7 +147,23 @@ public final class Replay {
     public record Window(
             int blocks, double wallMs, double runMs, double commitMs, double cpuMs, double reads, double readMs) {}
 
-    static Window window(Path blockLog, long from, long to) throws IOException {
+    /** The block log's clock at the first and the last block of {@code from…to}. */
+    static long[] timeSpan(Path blockLog, long from, long to) throws IOException {
+        long lo = Long.MAX_VALUE;
+        long hi = Long.MIN_VALUE;
+        for (String l : Files.readAllLines(blockLog)) {
+            JsonNode n = JSON.readTree(l);
+            long h = n.path("height").asLong(-1);
+            if (h >= from && h <= to) {
+                lo = Math.min(lo, n.get("t_ms").asLong());
+                hi = Math.max(hi, n.get("t_ms").asLong());
+            }
+        }
+        return new long[] {lo, hi};
+    }
+
+    /** Medians over the blocks of {@code from…to} committed within {@code interval} (block log clock). */
+    static Window window(Path blockLog, long from, long to, long[] interval) throws IOException {
         List<Double> wall = new ArrayList<>();
         List<Double> run = new ArrayList<>();
         List<Double> commit = new ArrayList<>();
@@ -132,7 +173,8 @@ public final class Replay {
         for (String l : Files.readAllLines(blockLog)) {
             JsonNode n = JSON.readTree(l);
             long h = n.path("height").asLong(-1);
-            if (h < from || h > to) {
+            long t = n.path("t_ms").asLong(-1);
+            if (h < from || h > to || t < interval[0] || t > interval[1]) {
                 continue;
             }
             double r = n.get("run_ns").asLong() / 1e6;
@@ -155,6 +197,17 @@ public final class Replay {
                 Soak.median(cpu),
                 Soak.median(reads),
                 Soak.median(readMs));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static long tipOf(String info) {
