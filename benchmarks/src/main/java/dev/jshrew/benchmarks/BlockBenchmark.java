@@ -49,6 +49,13 @@ public class BlockBenchmark {
     @Param({"840243"})
     public long blockHeight;
 
+    /**
+     * The indexer: a guest bundled in benchmarks.jar (a path under {@code guests/}), or a wasm file on disk (any
+     * metashrew indexer, e.g. a public release build fetched to measure; see {@code v8-compare.sh}).
+     */
+    @Param({"spendables/spendables.wasm"})
+    public String wasm;
+
     private IndexerHost host;
     private Indexer indexer;
     private Path dir;
@@ -61,7 +68,7 @@ public class BlockBenchmark {
         dir = Files.createTempDirectory("jshrew-bench");
         host = IndexerHost.builder()
                 .engine(engine, Map.of(), new CommittedMemoryProvider())
-                .module("spendables.wasm", Guests.guest("spendables/spendables.wasm"))
+                .module(Path.of(wasm).getFileName().toString(), Guests.guestOrFile(wasm))
                 .store(dir)
                 .runOptions(RunOptions.defaults())
                 .open();

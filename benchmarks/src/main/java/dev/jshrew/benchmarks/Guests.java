@@ -30,6 +30,19 @@ final class Guests {
         }
     }
 
+    /** A wasm file when {@code path} names one on disk, else the guest bundled under that path. */
+    static byte[] guestOrFile(String path) {
+        Path file = Path.of(path);
+        if (Files.isRegularFile(file)) {
+            try {
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return guest(path);
+    }
+
     /**
      * A real mainnet block: from {@code -Djshrew.blocks.dir} (default {@code ../shared/data/blocks}), else the
      * repository's {@code sample/blocks}.

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Per-block cost against V8 (issue 15), in one run: each indexer through every engine with JMH's BlockBenchmark (one
+# real block at ascending heights, steady state, pristine-instance reset and RocksDB commit included) and through V8
+# (Node's WebAssembly via guests/node-host: the same block, a fresh instance per block, an in-memory store).
+# Writes JMH JSON, V8 JSON and RESULTS.md (a table per guest, ratios to V8) to benchmarks/results/<date>/v8-compare/.
+# Usage: benchmarks/v8-compare.sh [WASM...]
+#   The repository's own indexers always run; any other metashrew indexer is given as a file (e.g. a public release
+#   build fetched to measure locally; never commit one). BLOCK=840243 (a file in ../shared/data/blocks),
+#   ENGINES=wasmtime,graalwasm,chicory, JMH_ARGS="-wi 3 -i 5" (GraalWasm: GRAAL_JMH_ARGS="-wi 8 -i 5", its JIT warms
+#   up over ~20 s of blocks), V8_BLOCKS=20 (after 5 warm-up blocks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jar=benchmarks/target/benchmarks.jar
+[ -f "$jar" ] && [ -d cli/target/graalvm ] || bin/with-jdk25 ./mvnw -q -B install -DskipTests
+command -v node >/dev/null || { echo "v8-compare: node (Node.js 20+) is needed for the V8 side" >&2; exit 2; }
+block=${BLOCK:-840243}
+engines=${ENGINES:-wasmtime,graalwasm,chicory}
+out="benchmarks/results/$(date -u +%Y-%m-%d)/v8-compare"
+mkdir -p "$out"
+graal_jvm="-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=$(ls cli/target/graalvm/compiler/*.jar | paste -sd:)"
+graal_jvm="$graal_jvm --module-path=cli/target/graalvm/modules --add-modules=ALL-MODULE-PATH"
+graal_jvm="$graal_jvm --enable-native-access=ALL-UNNAMED,org.graalvm.truffle --sun-misc-unsafe-memory-access=allow"
+blockfile=../shared/data/blocks/mainnet-$(printf %06d "$block").hex
+for guest in spendables/spendables.wasm "$@"; do
+  name=$(basename "$guest" .wasm)
+  file=$guest; [ -f "$file" ] || file=guests/$guest
+  echo "v8-compare: $name on V8" >&2
+  node guests/node-host/metashrew-host.mjs bench "$file" "$blockfile" "${V8_BLOCKS:-20}" > "$out/v8-$name.json"
+  for engine in ${engines//,/ }; do
+    echo "v8-compare: $name on $engine" >&2
+    if [ "$engine" = graalwasm ]; then
+      # shellcheck disable=SC2086
+      bin/with-jdk25 java -jar "$jar" BlockBenchmark -p engine=graalwasm -p wasm="$guest" -p blockHeight="$block" \
+        ${GRAAL_JMH_ARGS:--wi 8 -i 5} -jvmArgsAppend "$graal_jvm" -rf json -rff "$out/jmh-$name-$engine.json" \
+        > "$out/jmh-$name-$engine.log"
+    else
+      # shellcheck disable=SC2086
+      bin/with-jdk25 java -jar "$jar" BlockBenchmark -p engine="$engine" -p wasm="$guest" -p blockHeight="$block" \
+        ${JMH_ARGS:--wi 3 -i 5} -rf json -rff "$out/jmh-$name-$engine.json" > "$out/jmh-$name-$engine.log"
+    fi
+  done
+done
+bin/with-jdk25 java -cp "$jar" dev.jshrew.benchmarks.V8Compare "$out" \
+  "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -r), $(date -u +%Y-%m-%d), block $block"
