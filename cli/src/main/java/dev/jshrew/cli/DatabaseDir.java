@@ -12,6 +12,6 @@ final class DatabaseDir {
             names = {"--db", "--db-path"},
             required = true,
             paramLabel = "DIR",
-            description = "the database directory")
+            description = "the database directory (--db-path: rockshrew-mono's name)")
     Path db;
 }

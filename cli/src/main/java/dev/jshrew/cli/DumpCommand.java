@@ -6,11 +6,11 @@ import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.StateRoot;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -18,23 +18,19 @@ import picocli.CommandLine.Option;
         description = "Print the canonical dump of one block: `hex(key) hex(value)` per key it wrote "
                 + "(sorted by unsigned key bytes), then `sha256 DIGEST`.")
 final class DumpCommand implements Callable<Integer> {
-    @Option(
-            names = {"--db", "--db-path"},
-            required = true,
-            paramLabel = "DIR",
-            description = "the database, opened read-only (--db-path: rockshrew-mono's name)")
-    Path db;
+    @Mixin
+    DatabaseDir database;
 
     @Option(names = "--height", required = true, paramLabel = "H", description = "the block to dump")
     long height;
 
     @Override
     public Integer call() {
-        try (KeyValueStore store = EngineArgs.openStoreReadOnly(db)) {
+        try (KeyValueStore store = EngineArgs.openStoreReadOnly(database.db)) {
             if (store.blockHash(height).isEmpty()) {
                 throw new JshrewException(
                         ErrorCode.INPUT,
-                        "height " + height + " is not indexed in " + db + " (tip: "
+                        "height " + height + " is not indexed in " + database.db + " (tip: "
                                 + (store.tip().isPresent() ? store.tip().getAsLong() : "none") + ")");
             }
             NavigableMap<byte[], byte[]> writes = store.blockWrites(height);

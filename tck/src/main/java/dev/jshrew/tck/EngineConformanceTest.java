@@ -10,6 +10,7 @@ import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.WasmEngineProvider;
 import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.ForwardingKeyValueStore;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.GuestCallException;
@@ -32,9 +33,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -939,48 +937,12 @@ public abstract class EngineConformanceTest extends EngineTest {
     }
 
     /** Delegates to a real store, records every commit, and fails commits (writing nothing) while {@code failing}. */
-    static final class RecordingStore implements KeyValueStore {
-        private final KeyValueStore real;
+    static final class RecordingStore extends ForwardingKeyValueStore {
         final List<BlockCommit> commits = new ArrayList<>();
         boolean failing;
 
         RecordingStore(KeyValueStore real) {
-            this.real = real;
-        }
-
-        @Override
-        public byte[] get(byte[] key, long height) {
-            return real.get(key, height);
-        }
-
-        @Override
-        public OptionalLong tip() {
-            return real.tip();
-        }
-
-        @Override
-        public Optional<byte[]> blockHash(long height) {
-            return real.blockHash(height);
-        }
-
-        @Override
-        public Optional<byte[]> stateRoot(long height) {
-            return real.stateRoot(height);
-        }
-
-        @Override
-        public Optional<byte[]> stateRootAtOrBelow(long height) {
-            return real.stateRootAtOrBelow(height);
-        }
-
-        @Override
-        public NavigableMap<byte[], byte[]> blockWrites(long height) {
-            return real.blockWrites(height);
-        }
-
-        @Override
-        public Optional<byte[]> meta(String name) {
-            return real.meta(name);
+            super(real);
         }
 
         @Override
@@ -989,12 +951,7 @@ public abstract class EngineConformanceTest extends EngineTest {
             if (failing) {
                 throw new JshrewException(ErrorCode.STORAGE, "injected commit failure at " + commit.height());
             }
-            real.commitBlock(commit);
-        }
-
-        @Override
-        public void rollbackTo(long height) {
-            real.rollbackTo(height);
+            super.commitBlock(commit);
         }
 
         @Override
