@@ -1,5 +1,7 @@
 package dev.jshrew.cli;
 
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,18 @@ final class DatabaseLock {
     private static final Path PROC_LOCKS = Path.of("/proc/locks");
 
     private DatabaseLock() {}
+
+    /**
+     * Refuses, before anything is opened, while another process holds {@code db}: {@link ErrorCode#STORAGE}, "the
+     * database DB is in use by process PID" followed by {@code whatToDo}.
+     */
+    static void refuseWhileHeld(Path db, String whatToDo) {
+        OptionalLong pid = holder(db);
+        if (pid.isPresent()) {
+            throw new JshrewException(
+                    ErrorCode.STORAGE, "the database " + db + " is in use by process " + pid.getAsLong() + whatToDo);
+        }
+    }
 
     /**
      * The pid of the process holding {@code db/LOCK} (-1 for an open-file-description lock, which has none); empty

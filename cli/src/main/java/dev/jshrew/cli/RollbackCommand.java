@@ -105,13 +105,8 @@ final class RollbackCommand implements Callable<Integer> {
     }
 
     private void refuseWhileLocked() {
-        OptionalLong pid = DatabaseLock.holder(database.db);
-        if (pid.isPresent()) {
-            throw new JshrewException(
-                    ErrorCode.STORAGE,
-                    "the database " + database.db + " is in use by process " + pid.getAsLong() + " (it holds "
-                            + database.db.resolve("LOCK") + "): stop the node first; nothing changed");
-        }
+        DatabaseLock.refuseWhileHeld(
+                database.db, " (it holds " + database.db.resolve("LOCK") + "): stop the node first; nothing changed");
     }
 
     private static boolean confirmed(PrintStream out) {

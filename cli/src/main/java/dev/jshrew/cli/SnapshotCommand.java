@@ -9,7 +9,6 @@ import dev.jshrew.node.snapshot.Snapshots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,14 +47,10 @@ final class SnapshotCommand {
 
         @Override
         public Integer call() {
-            OptionalLong pid = DatabaseLock.holder(database.db);
-            if (pid.isPresent()) {
-                throw new JshrewException(
-                        ErrorCode.STORAGE,
-                        "the database " + database.db + " is in use by process " + pid.getAsLong() + ": a snapshot of a"
-                                + " running node is made by the node itself (serve --snapshot-directory DIR"
-                                + " --snapshot-interval N); stop it to snapshot here. Nothing written");
-            }
+            DatabaseLock.refuseWhileHeld(
+                    database.db,
+                    ": a snapshot of a running node is made by the node itself (serve --snapshot-directory DIR"
+                            + " --snapshot-interval N); stop it to snapshot here. Nothing written");
             // A read-only open first: it refuses a missing, empty or foreign directory without creating anything.
             try (KeyValueStore check =
                     Storages.open(database.db, dev.jshrew.api.storage.StorageProvider.Access.READ_ONLY)) {

@@ -89,7 +89,7 @@ public final class Replay {
         long deadline = System.nanoTime() + TimeUnit.HOURS.toNanos(2);
         int rounds = 0;
         while (a.isAlive()) {
-            deleteTree(work.resolve("early-db"));
+            Soak.deleteTree(work.resolve("early-db"));
             Process b = start(jshrew, work.resolve("early.log"), early);
             rounds++;
             while (b.isAlive() && a.isAlive()) {
@@ -197,17 +197,6 @@ public final class Replay {
                 Soak.median(cpu),
                 Soak.median(reads),
                 Soak.median(readMs));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static long tipOf(String info) {
