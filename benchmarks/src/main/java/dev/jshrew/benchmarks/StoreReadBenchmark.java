@@ -1,5 +1,6 @@
 package dev.jshrew.benchmarks;
 
+import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider;
 import dev.jshrew.host.Storages;
@@ -31,6 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * so any jshrew database can be measured and none is changed; give several ({@code -p db=A,B}) to compare stores,
  * or builds of the read path, side by side in one run.
  *
+ * <p>{@link #readAtTip} opens an iterator per read (the store's {@code get}); {@link #readAtTipThroughReader} reuses
+ * one {@link HeightReader} for all its reads, as a block's call does. Both run in one invocation, side by side.
+ *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar StoreReadBenchmark -p db=DB1,DB2}
  */
 @State(Scope.Thread)
@@ -50,6 +54,7 @@ public class StoreReadBenchmark {
     private long tip;
     private byte[][] keys;
     private int next;
+    private HeightReader reader;
 
     @Setup(Level.Trial)
     public void open() {
@@ -67,6 +72,7 @@ public class StoreReadBenchmark {
         }
         Collections.shuffle(sample, new Random(1));
         keys = sample.toArray(new byte[0][]);
+        reader = store.readerAt(tip);
     }
 
     /** The lowest height with a block: binary search on the state roots. */
@@ -91,8 +97,16 @@ public class StoreReadBenchmark {
         return store.get(key, tip);
     }
 
+    @Benchmark
+    public byte[] readAtTipThroughReader() {
+        byte[] key = keys[next];
+        next = next + 1 == keys.length ? 0 : next + 1;
+        return reader.get(key);
+    }
+
     @TearDown(Level.Trial)
     public void close() {
+        reader.close();
         store.close();
     }
 }

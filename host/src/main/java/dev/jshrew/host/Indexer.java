@@ -5,6 +5,7 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
+import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.lang.management.ManagementFactory;
@@ -289,8 +290,9 @@ public final class Indexer implements AutoCloseable {
         }
         CrashPoint.reach("run", height);
         long readHeight = height == 0 ? 0 : height - 1;
-        return slot.runStart(
-                height, block, key -> store.get(key, readHeight), height == 0, GuestCallException.Stage.START);
+        try (HeightReader reader = store.readerAt(readHeight)) {
+            return slot.runStart(height, block, reader::get, height == 0, GuestCallException.Stage.START);
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.ForwardingKeyValueStore;
+import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -90,6 +91,22 @@ public final class LabeledStore extends ForwardingKeyValueStore {
     @Override
     public byte[] get(byte[] key, long height) {
         return delegate().get(storedKey(key), height);
+    }
+
+    @Override
+    public HeightReader readerAt(long height) {
+        HeightReader stored = delegate().readerAt(height);
+        return new HeightReader() {
+            @Override
+            public byte[] get(byte[] key) {
+                return stored.get(storedKey(key));
+            }
+
+            @Override
+            public void close() {
+                stored.close();
+            }
+        };
     }
 
     @Override

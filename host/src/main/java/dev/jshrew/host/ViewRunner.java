@@ -8,6 +8,7 @@ import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueType;
+import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.VersionedReader;
 import dev.jshrew.host.GuestCallException.Stage;
 import dev.jshrew.host.abi.CallContext;
@@ -57,7 +58,9 @@ public final class ViewRunner implements AutoCloseable {
      */
     public byte[] view(String function, byte[] input, long height) {
         heightCheck.accept(height);
-        return call(function, input, height, key -> store.get(key, height));
+        try (HeightReader reader = store.readerAt(height)) {
+            return call(function, input, height, reader::get);
+        }
     }
 
     private byte[] call(String function, byte[] input, long height, dev.jshrew.host.abi.StateReader reader) {
@@ -121,12 +124,16 @@ public final class ViewRunner implements AutoCloseable {
             throw slot.failure(ErrorCode.LINK, Stage.PREVIEW_START, at, problem, null);
         });
         slot.ready();
-        java.util.NavigableMap<byte[], byte[]> overlay =
-                slot.runStart(at, block, key -> store.get(key, height), false, Stage.PREVIEW_START);
-        return call(function, input, at, key -> {
-            byte[] own = overlay.get(key);
-            return own != null ? own : store.get(key, at);
-        });
+        java.util.NavigableMap<byte[], byte[]> overlay;
+        try (HeightReader reader = store.readerAt(height)) {
+            overlay = slot.runStart(at, block, reader::get, false, Stage.PREVIEW_START);
+        }
+        try (HeightReader reader = store.readerAt(at)) {
+            return call(function, input, at, key -> {
+                byte[] own = overlay.get(key);
+                return own != null ? own : reader.get(key);
+            });
+        }
     }
 
     /** Memory figures of this runner's instance, for metrics. */

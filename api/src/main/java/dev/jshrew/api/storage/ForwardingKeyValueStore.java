@@ -7,6 +7,10 @@ import java.util.OptionalLong;
 /**
  * A {@link KeyValueStore} that forwards every call to another one: a wrapper overrides only what it changes (as
  * Guava's {@code ForwardingObject} family). Thread-safe as the delegate is.
+ *
+ * <p>{@link #readerAt} is the one call not forwarded: it reads through this object's {@link #get(byte[], long)}, so a
+ * wrapper that changes {@code get} is seen by readers too. A wrapper that leaves {@code get} alone may forward it to
+ * keep the delegate's faster reader.
  */
 public abstract class ForwardingKeyValueStore implements KeyValueStore {
     private final KeyValueStore delegate;

@@ -16,4 +16,29 @@ public interface VersionedReader {
      * a negative height). Never null.
      */
     byte[] get(byte[] key, long height);
+
+    /**
+     * A reader for many reads at {@code height} by one thread (one block's or one view's call), giving the same
+     * values as {@link #get(byte[], long)}. A read through it may also see the store as of the reader's creation for
+     * the whole call, even across a concurrent {@link BlockWriter#rollbackTo rollback}. The default reads through
+     * {@link #get(byte[], long)} and holds nothing.
+     */
+    default HeightReader readerAt(long height) {
+        return new HeightReader() {
+            private boolean closed;
+
+            @Override
+            public byte[] get(byte[] key) {
+                if (closed) {
+                    throw new IllegalStateException("the reader at height " + height + " is closed");
+                }
+                return VersionedReader.this.get(key, height);
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
 }

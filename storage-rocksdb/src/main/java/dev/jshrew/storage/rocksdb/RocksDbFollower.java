@@ -2,6 +2,7 @@ package dev.jshrew.storage.rocksdb;
 
 import dev.jshrew.api.storage.FollowingStore;
 import dev.jshrew.api.storage.ForwardingKeyValueStore;
+import dev.jshrew.api.storage.HeightReader;
 import java.util.OptionalLong;
 
 /**
@@ -20,5 +21,10 @@ final class RocksDbFollower extends ForwardingKeyValueStore implements Following
     @Override
     public OptionalLong catchUp() {
         return store.catchUpWithPrimary();
+    }
+
+    @Override
+    public HeightReader readerAt(long height) {
+        return store.readerAt(height);
     }
 }

@@ -4,6 +4,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.Checkpointable;
+import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -13,6 +14,8 @@ import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -53,6 +56,8 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     /** One writer at a time, so the tip check and the batch that moves the tip cannot interleave. */
     private final ReentrantLock writer = new ReentrantLock();
+    /** The {@link HeightReader}s not yet closed, closed by {@link #close()} if their callers have not. */
+    private final Set<IteratorReader> readers = ConcurrentHashMap.newKeySet();
     /** The recorded tip this open found above the store's tip ({@link #NO_TIP}: none): blocks were lost. */
     private long tipWentBackFrom = NO_TIP;
     /** The committed tip, {@link #NO_TIP} for none; it changes only after the batch that moves it is durable. */
@@ -225,6 +230,81 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         }
     }
 
+    /**
+     * One iterator for all the reads of a call: creating a RocksDB iterator (a merge over the memtables and every
+     * sorted run, with its read options and bound) costs about as much as positioning it, so a block's thousands of
+     * reads each save one. The iterator reads the store as of the reader's creation (RocksDB pins that state).
+     */
+    @Override
+    public HeightReader readerAt(long height) {
+        return guarded("open a reader at " + height, () -> {
+            IteratorReader reader = new IteratorReader(height);
+            readers.add(reader);
+            return reader;
+        });
+    }
+
+    /**
+     * A {@link HeightReader} over one unbounded iterator: a seekForPrev that finds no version of the key stands on
+     * another key's entry (or nowhere), which reads as missing. Confined to its thread; the store closes the readers
+     * still open when it closes (an iterator must not outlive its database).
+     */
+    private final class IteratorReader implements HeightReader {
+        private final long height;
+        private final ReadOptions options = new ReadOptions();
+        private final RocksIterator iterator;
+        /** Set under the store's lock: the reader's own close holds it shared, the store's close exclusively. */
+        private boolean released;
+
+        IteratorReader(long height) {
+            this.height = height;
+            this.iterator = db.newIterator(opened.versions(), options);
+        }
+
+        @Override
+        public byte[] get(byte[] key) {
+            Objects.requireNonNull(key, "key");
+            return guarded("versioned read", () -> {
+                if (released) {
+                    throw new IllegalStateException(
+                            "the reader at height " + height + " of " + directory + " is closed");
+                }
+                if (height < 0) {
+                    return EMPTY;
+                }
+                byte[] prefix = StoreKeys.versionPrefix(key);
+                byte[] target = StoreKeys.versionAt(prefix, height);
+                iterator.seekForPrev(target);
+                if (!iterator.isValid()) {
+                    iterator.status();
+                    return EMPTY;
+                }
+                byte[] found = iterator.key();
+                boolean versionOfKey = found.length == target.length
+                        && Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length);
+                return versionOfKey ? iterator.value() : EMPTY;
+            });
+        }
+
+        @Override
+        public void close() {
+            lifecycle.readLock().lock();
+            try {
+                if (readers.remove(this)) {
+                    release();
+                }
+            } finally {
+                lifecycle.readLock().unlock();
+            }
+        }
+
+        void release() {
+            released = true;
+            iterator.close();
+            options.close();
+        }
+    }
+
     @Override
     public void commitBlock(BlockCommit commit) {
         Objects.requireNonNull(commit, "commit");
@@ -387,6 +467,9 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                             e.toString());
                 }
             }
+            // Readers left open by their callers: an iterator must be closed before its database.
+            readers.forEach(IteratorReader::release);
+            readers.clear();
             opened.natives().releaseAll();
         } catch (RocksDBException e) {
             throw StorageFailure.of(directory, "close", e);

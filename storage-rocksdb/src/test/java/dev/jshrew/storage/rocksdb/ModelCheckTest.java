@@ -4,6 +4,7 @@ import static dev.jshrew.storage.rocksdb.TestData.b;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.storage.BlockCommit;
+import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -87,11 +88,15 @@ class ModelCheckTest {
         assertThat(store.tip().orElse(-1)).as(context).isEqualTo(tip);
         for (long h = -1; h <= tip + 2; h++) {
             for (byte[] key : KEYS) {
-                byte[] expected = expected(key, h);
-                byte[] actual = store.get(key, h);
-                if (!Arrays.equals(actual, expected)) {
-                    throw new AssertionError(context + ": key " + HexFormat.of().formatHex(key) + " at " + h
-                            + " reads '" + TestData.s(actual) + "', model says '" + TestData.s(expected) + "'");
+                checkRead(store.get(key, h), expected(key, h), key, h, context);
+            }
+            // The same reads through one reader, forwards and backwards: its iterator is reused from key to key.
+            try (HeightReader reader = store.readerAt(h)) {
+                for (byte[] key : KEYS) {
+                    checkRead(reader.get(key), expected(key, h), key, h, context + ", reader forwards");
+                }
+                for (byte[] key : KEYS.reversed()) {
+                    checkRead(reader.get(key), expected(key, h), key, h, context + ", reader backwards");
                 }
             }
             NavigableMap<byte[], byte[]> block = model.get(h);
@@ -111,6 +116,13 @@ class ModelCheckTest {
             assertThat(store.stateRootAtOrBelow(h).orElse(null))
                     .as(context + " root at or below " + h)
                     .isEqualTo(floor == null ? null : TestData.rootOf(floor.getKey()));
+        }
+    }
+
+    private static void checkRead(byte[] actual, byte[] expected, byte[] key, long h, String context) {
+        if (!Arrays.equals(actual, expected)) {
+            throw new AssertionError(context + ": key " + HexFormat.of().formatHex(key) + " at " + h + " reads '"
+                    + TestData.s(actual) + "', model says '" + TestData.s(expected) + "'");
         }
     }
 
