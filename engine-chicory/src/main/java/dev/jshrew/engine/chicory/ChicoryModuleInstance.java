@@ -287,6 +287,12 @@ final class ChicoryModuleInstance implements ModuleInstance {
         memory.resetToInitial();
         instance = null;
         instantiate();
+        if (memory.zeroPending()) {
+            // Chicory zeroes a module-defined memory before its data segments; a version that stopped doing so
+            // would leave the last block's bytes behind. Fail loudly rather than run a guest on a dirty memory.
+            throw new IllegalStateException("engine chicory, module " + module.name()
+                    + ": the instantiation did not zero the memory, so the reset is not pristine");
+        }
     }
 
     @Override

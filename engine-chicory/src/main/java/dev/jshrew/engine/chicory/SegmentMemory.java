@@ -47,6 +47,7 @@ final class SegmentMemory implements Memory {
     private int pages;
     private long sizeBytes;
     private int highWaterPages;
+    private boolean zeroPending;
     private DataSegment[] dataSegments = new DataSegment[0];
 
     /**
@@ -88,14 +89,20 @@ final class SegmentMemory implements Memory {
     }
 
     /**
-     * Back to the state a fresh instance starts from, before data segments: zero every page the guest could have
-     * touched since the last reset and shrink to the initial size. Costs in proportion to the high-water mark.
+     * Back to the state a fresh instance starts from, before data segments: shrink to the initial size, and leave
+     * the zeroing of every page the guest could have touched since the last reset to {@link #zero()}, which
+     * Chicory's instantiation calls before it writes the data segments (zeroing here too would clear the same pages
+     * twice: the reset cost 2× the memset floor). Costs in proportion to the high-water mark, once.
      */
     void resetToInitial() {
-        segment.asSlice(0, (long) highWaterPages * PAGE_SIZE).fill((byte) 0);
-        highWaterPages = initialPages;
         setPages(initialPages);
         dataSegments = new DataSegment[0];
+        zeroPending = true;
+    }
+
+    /** Whether a {@link #resetToInitial()} still waits for its {@link #zero()}. */
+    boolean zeroPending() {
+        return zeroPending;
     }
 
     MemorySegment segment() {
@@ -226,6 +233,7 @@ final class SegmentMemory implements Memory {
         // Chicory calls this at every instantiation. Beyond the high-water mark the memory is already zero.
         segment.asSlice(0, (long) highWaterPages * PAGE_SIZE).fill((byte) 0);
         highWaterPages = pages;
+        zeroPending = false;
     }
 
     @Override
