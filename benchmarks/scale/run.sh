@@ -4,17 +4,20 @@
 # bounded view load, then compared height by height with a reference node on the final chain (no kills, no reorgs,
 # no load). Writes PROFILE-ENGINE.json and SVG charts to benchmarks/results/<date>/scale/, ends with one
 # `scale: …` line per engine; exit 1 if any height diverged.
-# Usage: benchmarks/scale/run.sh quick|full [ENGINES]   (default engine: wasmtime; e.g. chicory,wasmtime,graalwasm)
+# Usage: benchmarks/scale/run.sh quick|full|views [ENGINES]   (default engine: wasmtime; e.g. chicory,wasmtime,graalwasm)
 #   quick: 1,000 blocks of ~1 MB, kill every 100, reorgs at +140..+840; full: 10,000 blocks, kill every 1,000.
+#   views: views at scale (issue 15) on the quick chain: while a node indexes 2 blocks/s, 4 clients send 1,000 small
+#   views each without pause, once with --reset fast and once with --reset fresh; writes views-ENGINE.json and ends
+#   with one `views: …` line per engine (its default SOAK_WORK is the quick profile's, whose chain it reuses).
 #   SOAK_WORK=DIR holds the chain and databases (default: $TMPDIR or /tmp, jshrew-soak-PROFILE; the chain is reused);
 #   SOAK_COUNT=N runs a shorter trial of the profile (reorgs beyond N dropped).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-profile=${1:?usage: benchmarks/scale/run.sh quick|full [ENGINES]}
+profile=${1:?usage: benchmarks/scale/run.sh quick|full|views [ENGINES]}
 engines=${2:-wasmtime}
 [ -f benchmarks/target/benchmarks.jar ] && [ -f cli/target/jshrew.jar ] || bin/with-jdk25 ./mvnw -q -B install -DskipTests
 out="benchmarks/results/$(date -u +%Y-%m-%d)/scale"
-work="${SOAK_WORK:-${TMPDIR:-/tmp}/jshrew-soak-$profile${SOAK_COUNT:+-$SOAK_COUNT}}"
+work="${SOAK_WORK:-${TMPDIR:-/tmp}/jshrew-soak-${profile/views/quick}${SOAK_COUNT:+-$SOAK_COUNT}}"
 mkdir -p "$out" "$work"
 opts=()
 [ -n "${SOAK_COUNT:-}" ] && opts+=("-Dsoak.count=$SOAK_COUNT")

@@ -251,8 +251,89 @@ public final class Soak {
         }
     }
 
+    /**
+     * Views at scale (issue 15): a node indexes {@code chain} from a devnet that releases two blocks a second, and
+     * once it has 20 blocks, the view load runs without pauses ({@link Config#viewClients()} clients ×
+     * {@link Config#viewRequestsPerClient()} small views at random indexed heights) on the default view pool. Run
+     * once per {@code reset} mode: {@code fast} (pooled instances reset in place) against {@code fresh} (a new
+     * instance per view: the original's model).
+     *
+     * @return the JSON of one run: views, failures, wall time, throughput, p50/p99/max latency
+     */
+    public ObjectNode views(String engine, Path chain, String reset) throws IOException, InterruptedException {
+        Path dir = config.work().resolve("views-" + engine + "-" + reset);
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        int devnetPort = freePort();
+        List<String> devnetArgs = List.of(
+                "devnet",
+                "serve",
+                "--chain",
+                chain.toString(),
+                "--port",
+                Integer.toString(devnetPort),
+                "--blocks-per-second",
+                "2");
+        try (Child devnet = start(dir.resolve("devnet.log"), devnetArgs)) {
+            String devnetUrl = "http://127.0.0.1:" + devnetPort;
+            awaitTrue("devnet answers", () -> bitcoind(devnetUrl, "getblockcount") != null);
+            int rpcPort = freePort();
+            String rpc = "http://127.0.0.1:" + rpcPort;
+            List<String> nodeArgs = nodeArgs(engine, dir.resolve("db"), devnetUrl, rpcPort, 0);
+            nodeArgs.addAll(List.of("--reset", reset));
+            try (Child node = start(dir.resolve("node.log"), nodeArgs)) {
+                awaitTrue("the node has 20 blocks", () -> {
+                    if (!node.alive() || !devnet.alive()) {
+                        throw new IllegalStateException("the node or the devnet exited, see " + dir);
+                    }
+                    return height(rpc) >= config.startHeight() + 20;
+                });
+                ViewLoad load = new ViewLoad(rpc);
+                load.tip.set(height(rpc));
+                long startHeight = height(rpc);
+                load.start();
+                Thread tipFollower = Thread.ofPlatform().daemon().start(() -> {
+                    while (!load.stop) {
+                        long h = height(rpc);
+                        if (h >= 0) {
+                            load.tip.set(h);
+                        }
+                        try {
+                            Thread.sleep(200);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                for (Thread t : load.threads) {
+                    t.join(config.timeout().toMillis());
+                }
+                load.finish();
+                tipFollower.interrupt();
+                long endHeight = height(rpc);
+                List<Double> sorted = new ArrayList<>(load.latencies);
+                Collections.sort(sorted);
+                double wallS = (load.lastEnd.get() - load.firstStart.get()) / 1e9;
+                ObjectNode json = JSON.createObjectNode();
+                json.put("engine", engine);
+                json.put("reset", reset);
+                json.put("clients", config.viewClients());
+                json.put("views", sorted.size());
+                json.put("failed", load.failed.get());
+                json.put("wall_s", wallS);
+                json.put("throughput_per_s", sorted.size() / wallS);
+                json.put("p50_ms", percentile(sorted, 0.50));
+                json.put("p99_ms", percentile(sorted, 0.99));
+                json.put("max_ms", sorted.isEmpty() ? 0 : sorted.getLast());
+                json.put("blocks_indexed_meanwhile", endHeight - startHeight);
+                json.put("loadavg", loadAverage());
+                return json;
+            }
+        }
+    }
+
     private List<String> nodeArgs(String engine, Path db, String devnetUrl, int port, int viewWorkers) {
-        return new ArrayList<>(List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "serve",
                 "--engine",
                 engine,
@@ -268,14 +349,16 @@ public final class Soak {
                 Integer.toString(port),
                 "--memory-commit",
                 config.memoryCommit(),
-                "--view-workers",
-                Integer.toString(viewWorkers),
                 "--poll-interval-ms",
                 "100",
                 "--retry-initial-delay-ms",
                 "100",
                 "--progress",
                 "log"));
+        if (viewWorkers > 0) { // 0: serve's default pool
+            args.addAll(List.of("--view-workers", Integer.toString(viewWorkers)));
+        }
+        return args;
     }
 
     /** True when the node's tip hash is the devnet's best block at the devnet's count. */
@@ -804,6 +887,24 @@ public final class Soak {
                         work,
                         Duration.ofHours(12));
             }
+            case "views" ->
+                // the quick profile's chain (give the same work directory to reuse it); no kills, no reorgs
+                new Config(
+                        jshrew,
+                        shared,
+                        indexer,
+                        1000,
+                        840_000,
+                        1_000_000,
+                        1,
+                        0,
+                        List.of(),
+                        4,
+                        1000,
+                        0,
+                        "512m",
+                        work,
+                        Duration.ofMinutes(60));
             case "mini" ->
                 new Config(
                         jshrew,
@@ -821,7 +922,7 @@ public final class Soak {
                         "64m",
                         work,
                         Duration.ofSeconds(150));
-            default -> throw new IllegalArgumentException("profile: quick, full or mini, not " + name);
+            default -> throw new IllegalArgumentException("profile: quick, full, views or mini, not " + name);
         };
     }
 
@@ -832,7 +933,7 @@ public final class Soak {
      */
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
-            System.err.println("usage: Soak quick|full|mini ENGINES OUT_DIR WORK_DIR [JSHREW_COMMAND...]");
+            System.err.println("usage: Soak quick|full|views|mini ENGINES OUT_DIR WORK_DIR [JSHREW_COMMAND...]");
             System.exit(2);
         }
         List<String> jshrew = args.length > 4
@@ -868,6 +969,35 @@ public final class Soak {
         Files.createDirectories(config.work());
         Soak soak = new Soak(config);
         Path chain = soak.synthesize();
+        if (args[0].equals("views")) {
+            Files.createDirectories(out);
+            for (String engine : args[1].split(",", -1)) {
+                ObjectNode fast = soak.views(engine, chain, "fast");
+                ObjectNode fresh = soak.views(engine, chain, "fresh");
+                ObjectNode both = JSON.createObjectNode();
+                both.set("fast", fast);
+                both.set("fresh", fresh);
+                double ratio = fast.get("throughput_per_s").asDouble()
+                        / fresh.get("throughput_per_s").asDouble();
+                both.put("throughput_fast_over_fresh", ratio);
+                String line = String.format(
+                        Locale.ROOT,
+                        "views: engine %s, %d clients, fast %.1f/s p99 %.1f ms, fresh %.1f/s p99 %.1f ms,"
+                                + " throughput fast/fresh = %.1f",
+                        engine,
+                        config.viewClients(),
+                        fast.get("throughput_per_s").asDouble(),
+                        fast.get("p99_ms").asDouble(),
+                        fresh.get("throughput_per_s").asDouble(),
+                        fresh.get("p99_ms").asDouble(),
+                        ratio);
+                both.put("line", line);
+                JSON.writerWithDefaultPrettyPrinter()
+                        .writeValue(out.resolve("views-" + engine + ".json").toFile(), both);
+                System.out.println(line);
+            }
+            return;
+        }
         Map<String, Result> results = new LinkedHashMap<>();
         for (String engine : args[1].split(",", -1)) {
             Result r = soak.run(engine, chain);

@@ -3,6 +3,7 @@ package dev.jshrew.benchmarks.scale;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jshrew.tck.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,8 @@ class MiniSoakTest {
                 temp.resolve("work"));
         Files.createDirectories(config.work());
         Soak soak = new Soak(config);
-        Soak.Result r = soak.run("wasmtime", soak.synthesize());
+        Path chain = soak.synthesize();
+        Soak.Result r = soak.run("wasmtime", chain);
         Soak.write(r, temp.resolve("out"), "mini");
 
         assertEquals(150, r.blocks(), r.line());
@@ -64,5 +66,14 @@ class MiniSoakTest {
                             .contains("<circle"),
                     chart);
         }
+
+        // The views driver (run.sh views) on the same chain, pooled instances: every view answered, latencies
+        // measured while the node went on indexing.
+        JsonNode views = new Soak(config).views("wasmtime", chain, "fast"); // its own deadline
+        int expected = config.viewClients() * config.viewRequestsPerClient();
+        assertEquals(expected, views.get("views").asInt() + views.get("failed").asInt(), views.toString());
+        assertEquals(0, views.get("failed").asInt(), views.toString());
+        assertTrue(views.get("p99_ms").asDouble() >= views.get("p50_ms").asDouble(), views.toString());
+        assertTrue(views.get("throughput_per_s").asDouble() > 0, views.toString());
     }
 }
