@@ -35,6 +35,13 @@ final class EngineArgs {
             description = "engine option, e.g. -E mode=interpreter for chicory")
     Map<String, String> engineOptions = new LinkedHashMap<>();
 
+    @Option(
+            names = "--storage-option",
+            paramLabel = "KEY=VALUE",
+            description = "RocksDB store option: block-cache-mb (default 256), write-buffer-mb (64), background-jobs"
+                    + " (2); e.g. --storage-option block-cache-mb=2048 on a machine with memory to spare")
+    Map<String, String> storageOptions = new LinkedHashMap<>();
+
     @Option(names = "--indexer", required = true, paramLabel = "FILE.wasm", description = "the indexer module")
     Path indexer;
 
@@ -166,6 +173,7 @@ final class EngineArgs {
                 .engine(engine, engineOptions, new CommittedMemoryProvider())
                 .module(indexer.getFileName().toString(), moduleBytes())
                 .store(db, access)
+                .storageOptions(storageOptions)
                 .label(label)
                 .runOptions(options)
                 .open();

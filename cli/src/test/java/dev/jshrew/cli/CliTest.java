@@ -337,4 +337,41 @@ class CliTest {
         assertThat(badOption.code()).isEqualTo(ErrorCode.INPUT.exitCode());
         assertThat(badOption.err()).contains("bogus");
     }
+
+    @Test
+    void storageOptionsReachTheStoreAndBadOnesAreRefusedBeforeAnythingIsWritten() {
+        Path db = temp.resolve("db");
+        List<String> index = List.of(
+                "index",
+                "--engine",
+                "chicory",
+                "--indexer",
+                indexer(),
+                "--db",
+                db.toString(),
+                "--blocks",
+                repo().resolve("sample/blocks").toString(),
+                "--memory-commit",
+                "16m");
+        Run unknown = jshrew(concat(index, "--storage-option", "bogus-cache=1"));
+        assertThat(unknown.code()).isEqualTo(ErrorCode.INPUT.exitCode());
+        assertThat(unknown.err())
+                .contains("unknown option storage.rocksdb.bogus-cache")
+                .contains("block-cache-mb");
+        Run outOfRange = jshrew(concat(index, "--storage-option", "block-cache-mb=0"));
+        assertThat(outOfRange.code()).isEqualTo(ErrorCode.INPUT.exitCode());
+        assertThat(outOfRange.err()).contains("block-cache-mb");
+        assertThat(db).doesNotExist();
+
+        Run ok = jshrew(concat(index, "--storage-option", "block-cache-mb=8", "--storage-option", "write-buffer-mb=4"));
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(jshrew("dump", "--db", db.toString(), "--height", "83636").code())
+                .isZero();
+    }
+
+    private static String[] concat(List<String> head, String... tail) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(new String[0]);
+    }
 }

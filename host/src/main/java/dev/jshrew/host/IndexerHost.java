@@ -210,6 +210,7 @@ public final class IndexerHost implements AutoCloseable {
         private Path db;
         private KeyValueStore openStore;
         private StorageProvider.Access access = StorageProvider.Access.READ_WRITE;
+        private Map<String, String> storageOptions = Map.of();
         private RunOptions options = RunOptions.defaults();
         private String label;
 
@@ -257,6 +258,16 @@ public final class IndexerHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Options of the default storage provider for the directory given to {@link #store(Path)} (for RocksDB the
+         * keys of its README's table, e.g. {@code block-cache-mb}); empty (the default) for its defaults. An unknown
+         * key or a bad value fails {@link #open()} with {@code INPUT}.
+         */
+        public Builder storageOptions(Map<String, String> options) {
+            this.storageOptions = Map.copyOf(options);
+            return this;
+        }
+
         /** A store the caller opened; the host closes it. */
         public Builder store(KeyValueStore store) {
             this.openStore = store;
@@ -298,7 +309,7 @@ public final class IndexerHost implements AutoCloseable {
             KeyValueStore store = openStore;
             try {
                 if (store == null) {
-                    store = Storages.open(db, access);
+                    store = Storages.open(db, storageOptions, access);
                 }
                 LabeledStore.check(store, label);
                 if (label != null) {

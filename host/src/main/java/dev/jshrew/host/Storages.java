@@ -50,7 +50,15 @@ public final class Storages {
 
     /** Opens the {@link #DEFAULT} store in {@code directory} with its default options, as {@code access} says. */
     public static KeyValueStore open(Path directory, StorageProvider.Access access) {
-        return find(DEFAULT).open(directory, Map.of(), access);
+        return open(directory, Map.of(), access);
+    }
+
+    /**
+     * Opens the {@link #DEFAULT} store in {@code directory} with {@code options} (the provider's keys, without the
+     * {@code storage.rocksdb.} prefix), as {@code access} says.
+     */
+    public static KeyValueStore open(Path directory, Map<String, String> options, StorageProvider.Access access) {
+        return find(DEFAULT).open(directory, options, access);
     }
 
     /**
