@@ -91,8 +91,8 @@ final class SegmentMemory implements Memory {
     /**
      * Back to the state a fresh instance starts from, before data segments: shrink to the initial size, and leave
      * the zeroing of every page the guest could have touched since the last reset to {@link #zero()}, which
-     * Chicory's instantiation calls before it writes the data segments (zeroing here too would clear the same pages
-     * twice: the reset cost 2× the memset floor). Costs in proportion to the high-water mark, once.
+     * Chicory's instantiation calls before it writes the data segments (zeroing here too cleared the initial pages a
+     * second time). Costs in proportion to the high-water mark.
      */
     void resetToInitial() {
         setPages(initialPages);
