@@ -14,9 +14,8 @@ wasm=${1:-spendables/spendables.wasm}
 engines=${ENGINES:-wasmtime,graalwasm,chicory}
 out="benchmarks/results/$(date -u +%Y-%m-%d)/profile"
 mkdir -p "$out"
-graal_jvm="-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=$(ls cli/target/graalvm/compiler/*.jar | paste -sd:)"
-graal_jvm="$graal_jvm --module-path=cli/target/graalvm/modules --add-modules=ALL-MODULE-PATH"
-graal_jvm="$graal_jvm --enable-native-access=ALL-UNNAMED,org.graalvm.truffle --sun-misc-unsafe-memory-access=allow"
+# shellcheck source=benchmarks/graal-jvm.sh
+. benchmarks/graal-jvm.sh
 for engine in ${engines//,/ }; do
   dir="benchmarks/target/profile/$engine"
   rm -rf "$dir" && mkdir -p "$dir"

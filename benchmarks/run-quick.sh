@@ -11,9 +11,8 @@ plain=$(echo "$engines" | tr ',' '\n' | grep -v '^graalwasm$' | paste -sd, - || 
 out="benchmarks/results/$(date -u +%Y-%m-%d)"
 mkdir -p "$out"
 # GraalWasm needs the Graal JIT in the forked JVMs: the same flags as the CLI's relaunch (cli/.../GraalLauncher).
-graal_jvm="-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=$(ls cli/target/graalvm/compiler/*.jar | paste -sd:)"
-graal_jvm="$graal_jvm --module-path=cli/target/graalvm/modules --add-modules=ALL-MODULE-PATH"
-graal_jvm="$graal_jvm --enable-native-access=ALL-UNNAMED,org.graalvm.truffle --sun-misc-unsafe-memory-access=allow"
+# shellcheck source=benchmarks/graal-jvm.sh
+. benchmarks/graal-jvm.sh
 
 jmh() { local name=$1; shift; bin/with-jdk25 java -jar "$jar" "$@" -rf json -rff "$out/$name.json" | grep -E '^(Benchmark|[A-Z][A-Za-z]+\.)' || true; }
 for_engines() { # NAME ARGS... : runs the plain engines together and graalwasm with its JVM flags

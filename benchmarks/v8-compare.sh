@@ -17,9 +17,8 @@ block=${BLOCK:-840243}
 engines=${ENGINES:-wasmtime,graalwasm,chicory}
 out="benchmarks/results/$(date -u +%Y-%m-%d)/v8-compare"
 mkdir -p "$out"
-graal_jvm="-XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=$(ls cli/target/graalvm/compiler/*.jar | paste -sd:)"
-graal_jvm="$graal_jvm --module-path=cli/target/graalvm/modules --add-modules=ALL-MODULE-PATH"
-graal_jvm="$graal_jvm --enable-native-access=ALL-UNNAMED,org.graalvm.truffle --sun-misc-unsafe-memory-access=allow"
+# shellcheck source=benchmarks/graal-jvm.sh
+. benchmarks/graal-jvm.sh
 blockfile=../shared/data/blocks/mainnet-$(printf %06d "$block").hex
 for guest in spendables/spendables.wasm "$@"; do
   name=$(basename "$guest" .wasm)
