@@ -56,6 +56,13 @@ public class BlockBenchmark {
     @Param({"spendables/spendables.wasm"})
     public String wasm;
 
+    /**
+     * Whether each block's commit is written while the next block runs (the node's default, {@code
+     * --commit-overlap on}); then one operation is a block's run and reset plus its wait for the previous commit.
+     */
+    @Param({"false"})
+    public boolean overlapCommits;
+
     private IndexerHost host;
     private Indexer indexer;
     private Path dir;
@@ -72,7 +79,7 @@ public class BlockBenchmark {
                 .store(dir)
                 .runOptions(RunOptions.defaults())
                 .open();
-        indexer = host.newIndexer(s -> {});
+        indexer = host.newIndexer(s -> {}, java.util.OptionalLong.empty(), overlapCommits);
         height = 1_000_000;
     }
 
@@ -83,7 +90,7 @@ public class BlockBenchmark {
 
     @TearDown(Level.Trial)
     public void stop() throws IOException {
-        host.close();
+        host.close(); // awaits an overlapped commit in flight
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> {
                 try {

@@ -128,6 +128,25 @@ final class NodeArgs {
     long readyMaxLag;
 
     @Option(
+            names = "--commit-overlap",
+            paramLabel = "on|off",
+            defaultValue = "on",
+            description = "write each block's commit while the next block runs; the indexed tip still advances only "
+                    + "once a block is durable (default ${DEFAULT-VALUE}; off: one block at a time)")
+    String commitOverlap;
+
+    /** {@code --commit-overlap}. */
+    boolean overlapCommits() {
+        return switch (commitOverlap) {
+            case "on" -> true;
+            case "off" -> false;
+            default ->
+                throw new JshrewException(
+                        ErrorCode.INPUT, "--commit-overlap must be on or off, not '" + commitOverlap + "'");
+        };
+    }
+
+    @Option(
             names = "--block-log",
             paramLabel = "FILE",
             description = "append one JSON line per committed block (height, hash, state root, run/reset/commit "

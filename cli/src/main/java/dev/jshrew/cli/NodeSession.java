@@ -58,13 +58,14 @@ final class NodeSession implements AutoCloseable {
         this.source = node.source();
         this.runOptions = args.runOptions();
         node.syncOptions(); // validate before anything is opened
+        boolean overlapCommits = node.overlapCommits();
         Progress.Mode mode = node.progressMode();
         boolean ready = false;
         try {
             host = args.openHost(runOptions);
             resources.add(host);
             store = host.store();
-            indexer = host.newIndexer(System.err::print, upgrade.height());
+            indexer = host.newIndexer(System.err::print, upgrade.height(), overlapCommits);
             state = new ChainState(store);
             if (viewWorkers > 0) {
                 views = new ViewPool(viewWorkers, () -> host.newViewRunner(System.err::print), ViewPool.DEFAULT_WAIT);

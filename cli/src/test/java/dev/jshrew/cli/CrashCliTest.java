@@ -141,7 +141,9 @@ class CrashCliTest {
             assertThat(CliTest.jshrew(index(fake, db, 1)).code()).isZero();
             assertThat(metadata(db))
                     .containsExactly(Indexer.META_INDEXER, Indexer.META_MEMORY_LIMIT, StateRoot.META_FIRST_HEIGHT);
-            // Branch a: 20 points over blocks 1…5.
+            // Branch a: 20 points over blocks 1…5. Each child starts at tip h-1, so block h is its first block and no
+            // overlapped commit is in flight when it runs: the tips are exact. The random kills below hit commits in
+            // flight (commits overlap the next block by default).
             for (long h = 1; h <= 5; h++) {
                 assertThat(killAt(fake, db, 9, "run:" + h)).isEqualTo(h - 1);
                 assertThat(killAt(fake, db, 9, "flush:" + h)).isEqualTo(h - 1);

@@ -17,6 +17,10 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +30,17 @@ import java.util.function.Consumer;
  * of a store, the metadata (indexer SHA-256, guest memory limit, first height); nothing is written outside it.
  * Reads during block H see the state as of H-1 (at H=0, the block's own flushed pairs first). Confined to one
  * thread; the caller owns the engine, module and store, and closes this runner.
+ *
+ * <p><b>Overlapped commits</b> ({@link #Indexer(CompiledModule, byte[], KeyValueStore, RunOptions, Consumer,
+ * OptionalLong, boolean)}): the commit of block N is written by a committer thread while block N+1 runs. Block N+1
+ * reads N's writes from memory (over the store as of N-1), so it sees exactly what it would see after N's commit;
+ * N+1's commit is handed over only once N's is durable, so the store's tip still advances one whole block at a time
+ * and a crash at any moment leaves the last durable block, as without overlap. The store's tip may therefore lag the
+ * last block {@link #indexBlock} returned by one, until the next block or {@link #awaitCommitted()}; a block that
+ * writes metadata (the first of a store, an upgrade) is awaited before the next one runs. A failed block awaits the
+ * commit in flight before it throws, so the store is settled when the caller handles the failure; a failed commit
+ * is thrown by the next call ({@code indexBlock}, {@link #awaitCommitted()} or {@link #close()}), in place of a
+ * failure of the block that call ran.
  */
 public final class Indexer implements AutoCloseable {
     /** Store metadata: SHA-256 of the indexer module the database was built with. */
@@ -40,6 +55,16 @@ public final class Indexer implements AutoCloseable {
     private final InstanceSlot slot;
     private final byte[] moduleSha256;
     private final OptionalLong upgradeAt;
+    /** The committer thread with overlapped commits, else null. */
+    private final ExecutorService committer;
+    /** The block whose commit is in flight on the committer (overlapped commits only), or null. */
+    private Pending pending;
+
+    /** Told of each block once it is durable (see {@link #onCommitted}). */
+    private Consumer<BlockResult> committed = result -> {};
+
+    /** A block handed to the committer: what the next block needs of it before it is durable, and its result. */
+    private record Pending(BlockCommit commit, Future<RuntimeException> done) {}
 
     /**
      * @param moduleSha256 SHA-256 of the module bytes: recorded in the store at the first block, and checked
@@ -67,6 +92,21 @@ public final class Indexer implements AutoCloseable {
             RunOptions options,
             Consumer<String> guestLog,
             OptionalLong upgradeAt) {
+        this(module, moduleSha256, store, options, guestLog, upgradeAt, false);
+    }
+
+    /**
+     * @param overlapCommits write each block's commit on a committer thread while the next block runs (see the
+     *     class comment); false: {@link #indexBlock} returns once its block is durable
+     */
+    public Indexer(
+            CompiledModule module,
+            byte[] moduleSha256,
+            KeyValueStore store,
+            RunOptions options,
+            Consumer<String> guestLog,
+            OptionalLong upgradeAt,
+            boolean overlapCommits) {
         upgradeAt.ifPresent(h -> {
             if (h < 1 || h > 0xFFFF_FFFFL) {
                 throw new JshrewException(ErrorCode.INPUT, "--upgrade-indexer-at must be 1…2^32-1, not " + h);
@@ -89,6 +129,10 @@ public final class Indexer implements AutoCloseable {
             slot.close();
             throw e;
         }
+        this.committer = overlapCommits
+                ? Executors.newSingleThreadExecutor(
+                        Thread.ofPlatform().name("jshrew-commit").daemon().factory())
+                : null;
     }
 
     /** Rolls a store that runs another module back to {@code height - 1} if it is beyond that (one batch). */
@@ -172,45 +216,182 @@ public final class Indexer implements AutoCloseable {
     }
 
     /**
-     * Runs one block and commits it.
+     * Runs one block and commits it (with overlapped commits: hands its commit to the committer thread once the
+     * previous block's is durable).
      *
-     * @throws GuestCallException when the block fails; nothing of it is committed and the store is unchanged
+     * @return what the block did; with overlapped commits its {@code commitNanos} is the time this call spent on the
+     *     commit: the state root, waiting for the previous block's commit and the hand-over
+     * @throws GuestCallException when the block fails; nothing of it is committed and the store is unchanged (a
+     *     commit in flight is awaited first)
+     * @throws JshrewException when the previous block's overlapped commit failed: nothing of this block is committed
      */
     public BlockResult indexBlock(long height, byte[] block) {
         if (height < 0 || height > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("height out of u32 range: " + height);
         }
+        Pending previous = pending;
+        if (previous != null
+                && (previous.commit().height() != height - 1
+                        || !previous.commit().meta().isEmpty())) {
+            awaitCommitted();
+            previous = null;
+        }
         if (block.length < BlockHeader.SIZE) {
-            throw slot.failure(
+            GuestCallException e = slot.failure(
                     ErrorCode.INPUT,
                     GuestCallException.Stage.START,
                     height,
                     "block has " + block.length + " bytes, fewer than an 80-byte header",
                     null);
+            settle(e);
+            throw e;
         }
         long cpuStart = threadCpuNanos();
-        Map<String, byte[]> meta = metadataFor(height);
-        NavigableMap<byte[], byte[]> writes = run(height, block);
+        Map<String, byte[]> meta;
+        NavigableMap<byte[], byte[]> writes;
+        try {
+            meta = metadataFor(height);
+            writes = run(height, block, previous);
+        } catch (RuntimeException e) {
+            settle(e);
+            throw e;
+        }
         long commitStart = System.nanoTime();
-        byte[] root = StateRoot.next(StateRoot.before(store, height), StateRoot.digest(writes));
+        byte[] before = previous != null ? previous.commit().stateRoot() : StateRoot.before(store, height);
+        byte[] root = StateRoot.next(before, StateRoot.digest(writes));
         byte[] hash = BlockHeader.hash(block);
         BlockCommit commit = new BlockCommit(height, writes, hash, root, meta);
-        CrashPoint.reach("commit", height);
-        store.commitBlock(commit);
-        CrashPoint.reach("committed", height);
-        long commitNanos = System.nanoTime() - commitStart;
-        return new BlockResult(
+        if (committer == null) {
+            commit(commit);
+        } else {
+            awaitCommitted();
+        }
+        BlockResult result = new BlockResult(
                 height,
                 hash,
                 root,
                 writes.size(),
                 slot.lastRunNanos(),
                 slot.lastResetNanos(),
-                commitNanos,
+                System.nanoTime() - commitStart,
                 slot.current().memoryStats().highWaterPages(),
                 cpuStart < 0 ? -1 : threadCpuNanos() - cpuStart,
                 slot.context().storeReads(),
                 slot.context().storeReadNanos());
+        if (committer == null) {
+            committed.accept(result);
+        } else {
+            Consumer<BlockResult> listener = committed;
+            pending = new Pending(commit, committer.submit(() -> {
+                commit(commit);
+                try {
+                    listener.accept(result);
+                    return null;
+                } catch (RuntimeException e) {
+                    return e; // the block is durable: thrown by awaitCommitted as the listener's, not the commit's
+                }
+            }));
+        }
+        return result;
+    }
+
+    /**
+     * Sets what is told of each block right after its commit, before the next block's commit begins, so the store's
+     * tip is then that block (e.g. for a checkpoint). Without overlap it runs on the thread that called {@link
+     * #indexBlock}; with overlapped commits on the committer thread, and calls never overlap: each one happens before
+     * the next {@code indexBlock} hands a commit over, and before {@link #awaitCommitted()} returns. A block whose
+     * commit failed is never told. Set it before the first block.
+     */
+    public void onCommitted(Consumer<BlockResult> listener) {
+        this.committed = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    private void commit(BlockCommit commit) {
+        CrashPoint.reach("commit", commit.height());
+        store.commitBlock(commit);
+        CrashPoint.reach("committed", commit.height());
+    }
+
+    /**
+     * Waits until the overlapped commit in flight, if any, is durable; returns at once without one. Call it before
+     * reading the store's tip or rolling it back.
+     *
+     * @throws JshrewException (or the store's runtime exception) when that commit failed: the store's tip is then
+     *     the block before it; or what the {@link #onCommitted} listener threw for that block (it is durable)
+     */
+    public void awaitCommitted() {
+        Pending inFlight = pending;
+        if (inFlight == null) {
+            return;
+        }
+        pending = null;
+        boolean interrupted = false;
+        RuntimeException listenerFailure;
+        try {
+            while (true) {
+                try {
+                    listenerFailure = inFlight.done().get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // a commit is never abandoned half-way: wait for it, keep the interrupt
+                } catch (ExecutionException e) {
+                    throw commitFailure(inFlight.commit().height(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (listenerFailure != null) {
+            throw listenerFailure;
+        }
+    }
+
+    private RuntimeException commitFailure(long height, Throwable cause) {
+        if (cause instanceof RuntimeException e) {
+            return e;
+        }
+        if (cause instanceof Error e) {
+            throw e;
+        }
+        return new JshrewException(
+                ErrorCode.STORAGE,
+                "engine " + module.engine().name() + ", module " + module.name() + ": the commit of block " + height
+                        + " failed: " + cause,
+                cause);
+    }
+
+    /**
+     * A block failed with {@code e}: awaits the commit in flight so the store is settled. When that commit failed
+     * too, its failure is thrown instead (with {@code e} suppressed): the block below is missing from the store, so
+     * the caller must not take this for a failure of the block alone and run it again.
+     */
+    private void settle(RuntimeException e) {
+        try {
+            awaitCommitted();
+        } catch (RuntimeException commitFailed) {
+            commitFailed.addSuppressed(e);
+            throw commitFailed;
+        }
+    }
+
+    /** Whether block {@code height}'s overlapped commit is in flight (handed over, not yet awaited). */
+    public boolean committing(long height) {
+        Pending inFlight = pending;
+        return inFlight != null && inFlight.commit().height() == height;
+    }
+
+    /**
+     * The stored hash of block {@code height}, or the hash of the block whose overlapped commit is in flight: what
+     * the store will hold at that height once it is durable.
+     */
+    public Optional<byte[]> blockHash(long height) {
+        Pending inFlight = pending;
+        if (inFlight != null && inFlight.commit().height() == height) {
+            return Optional.of(inFlight.commit().blockHash().clone());
+        }
+        return store.blockHash(height);
     }
 
     /** CPU time of the current thread, or {@code -1} where the JVM does not measure it. */
@@ -276,8 +457,11 @@ public final class Indexer implements AutoCloseable {
                 StateRoot.firstHeightMeta(height));
     }
 
-    /** Runs {@code _start} and returns the block's writes, or throws. Commits nothing. */
-    NavigableMap<byte[], byte[]> run(long height, byte[] block) {
+    /**
+     * Runs {@code _start} and returns the block's writes, or throws. Commits nothing. With {@code previous} (the
+     * block below, its commit in flight) reads see its writes first, then the store as of the block below it.
+     */
+    private NavigableMap<byte[], byte[]> run(long height, byte[] block, Pending previous) {
         try {
             slot.ready();
         } catch (JshrewException e) {
@@ -289,14 +473,40 @@ public final class Indexer implements AutoCloseable {
                     e);
         }
         CrashPoint.reach("run", height);
+        if (previous != null) {
+            NavigableMap<byte[], byte[]> written = previous.commit().writes();
+            try (HeightReader stored = store.readerAt(height - 2)) {
+                return slot.runStart(
+                        height,
+                        block,
+                        key -> {
+                            byte[] value = written.get(key);
+                            return value != null ? value : stored.get(key);
+                        },
+                        false,
+                        GuestCallException.Stage.START);
+            }
+        }
         long readHeight = height == 0 ? 0 : height - 1;
         try (HeightReader reader = store.readerAt(readHeight)) {
             return slot.runStart(height, block, reader::get, height == 0, GuestCallException.Stage.START);
         }
     }
 
+    /**
+     * Awaits the overlapped commit in flight, stops the committer and closes the instance.
+     *
+     * @throws RuntimeException when the commit in flight failed (everything is closed all the same)
+     */
     @Override
     public void close() {
-        slot.close();
+        try {
+            awaitCommitted();
+        } finally {
+            if (committer != null) {
+                committer.shutdown();
+            }
+            slot.close();
+        }
     }
 }

@@ -65,7 +65,15 @@ public final class IndexerHost implements AutoCloseable {
      * Consumer, OptionalLong)}. View runners made afterwards accept this module while its upgrade is pending.
      */
     public Indexer newIndexer(Consumer<String> guestLog, OptionalLong upgradeAt) {
-        Indexer indexer = track(new Indexer(module, moduleSha256, store, options, guestLog, upgradeAt));
+        return newIndexer(guestLog, upgradeAt, false);
+    }
+
+    /**
+     * As {@link #newIndexer(Consumer, OptionalLong)}, with each block's commit written while the next block runs
+     * when {@code overlapCommits} (see {@link Indexer}).
+     */
+    public Indexer newIndexer(Consumer<String> guestLog, OptionalLong upgradeAt, boolean overlapCommits) {
+        Indexer indexer = track(new Indexer(module, moduleSha256, store, options, guestLog, upgradeAt, overlapCommits));
         upgradePending = upgradeAt.isPresent();
         return indexer;
     }

@@ -936,10 +936,203 @@ public abstract class EngineConformanceTest extends EngineTest {
         }
     }
 
+    private static List<String> hex(java.util.NavigableMap<byte[], byte[]> writes) {
+        return writes.entrySet().stream()
+                .map(e -> Hashes.hex(e.getKey()) + "=" + Hashes.hex(e.getValue()))
+                .toList();
+    }
+
+    /** Block i of the overlap tests: a := what it reads of a; seen-b := what it reads of b (written by block 0 only). */
+    private static byte[] chained(int nonce) {
+        return Script.of().get("a").obsFlush("a").get("b").obsFlush("seen-b").block(nonce);
+    }
+
+    @Test
+    @DisplayName("overlapped commits: block N+1 runs while N's commit is written, reads N's writes, ends like one "
+            + "block at a time")
+    void overlappedCommitsEndLikeOneBlockAtATime() throws Exception {
+        Harness serial = harness("wat/probe.wasm", "serial");
+        Harness overlapped = harness("wat/probe.wasm", "overlapped");
+        byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
+        GatedStore gated = new GatedStore(overlapped.store(), 6);
+        List<String> hashesSeen = new ArrayList<>();
+        try (Indexer indexer = new Indexer(
+                overlapped.module(),
+                sha,
+                gated,
+                Harness.testOptions(ResetMode.FAST),
+                line -> {},
+                java.util.OptionalLong.empty(),
+                true)) {
+            // Told right after its commit, before the next one begins: the store's tip is then exactly that block.
+            List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            indexer.onCommitted(r -> {
+                assertThat(gated.store().tip()).hasValue(r.height());
+                told.add(r.height());
+            });
+            byte[] first = Script.of().flush(flush("a", "0", "b", "base")).block();
+            serial.index(0, first);
+            indexer.indexBlock(0, first);
+            for (int i = 1; i <= 6; i++) {
+                byte[] block = chained(i);
+                var expected = serial.index(i, block);
+                var actual = indexer.indexBlock(i, block);
+                assertThat(actual.stateRoot()).as("root of %d", i).isEqualTo(expected.stateRoot());
+                // The block just run is in flight (block 0 carried the metadata and was awaited before block 1).
+                assertThat(indexer.committing(i)).isTrue();
+                assertThat(indexer.blockHash(i))
+                        .hasValueSatisfying(v -> assertThat(v).isEqualTo(expected.blockHash()));
+                assertThat(gated.store().tip().orElse(-1)).isBetween(i - 1L, (long) i);
+                hashesSeen.add(Hashes.hex(actual.blockHash()));
+                gated.arm(i);
+            }
+            assertThat(told).startsWith(0L, 1L, 2L, 3L, 4L, 5L); // and 6 once its commit is done
+            indexer.awaitCommitted();
+            assertThat(told).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+            assertThat(indexer.committing(6)).isFalse();
+            assertThat(overlapped.store().tip()).hasValue(6);
+        }
+        // Blocks 2…6 each ran while the commit of the block before waited for them to read.
+        assertThat(gated.overlapped).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(hashesSeen).doesNotHaveDuplicates();
+        for (long height = 0; height <= 6; height++) {
+            assertThat(hex(overlapped.store().blockWrites(height)))
+                    .as("writes of %d", height)
+                    .isEqualTo(hex(serial.store().blockWrites(height)))
+                    .isNotEmpty();
+            assertThat(overlapped.store().stateRoot(height).map(Hashes::hex))
+                    .isEqualTo(serial.store().stateRoot(height).map(Hashes::hex))
+                    .isPresent();
+        }
+        // What the chain reads proves the overlay: a at 6 nests the values of a at 0…5.
+        byte[] a = b("0");
+        for (int i = 1; i <= 6; i++) {
+            a = getObservation(a);
+        }
+        assertThat(overlapped.get("a", 6)).isEqualTo(a);
+        assertThat(overlapped.get("seen-b", 6)).isEqualTo(getObservation(b("base")));
+    }
+
+    @Test
+    @DisplayName("overlapped commits: a failed commit is thrown by the next block, which commits nothing; a failed "
+            + "block awaits the commit in flight")
+    void overlappedCommitFailuresLoseNothing() {
+        Harness h = probe();
+        RecordingStore store = new RecordingStore(h.store());
+        byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
+        List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Indexer indexer = new Indexer(
+                h.module(),
+                sha,
+                store,
+                Harness.testOptions(ResetMode.FAST),
+                line -> {},
+                java.util.OptionalLong.empty(),
+                true)) {
+            indexer.onCommitted(r -> told.add(r.height()));
+            indexer.indexBlock(
+                    0, Script.of().flush(flush("a", "0", "b", "base")).block());
+            indexer.indexBlock(1, chained(1));
+            store.failAt = 2;
+            indexer.indexBlock(2, chained(2)); // its commit fails on the committer thread
+            assertThatThrownBy(() -> indexer.indexBlock(3, chained(3)))
+                    .isInstanceOfSatisfying(JshrewException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.STORAGE);
+                        assertThat(e.getMessage()).contains("injected commit failure at 2");
+                    });
+            assertThat(h.store().tip()).hasValue(1);
+            assertThat(h.store().blockHash(2)).isEmpty();
+            assertThat(h.store().blockHash(3)).isEmpty();
+            assertThat(indexer.committing(2)).isFalse();
+            assertThat(store.commits.stream().map(BlockCommit::height)).containsExactly(0L, 1L, 2L);
+            assertThat(told).containsExactly(0L, 1L); // never the block whose commit failed
+
+            store.failAt = -1;
+            // Block 2 again, then a trap at 3 while 2's commit is in flight: the failure comes once 2 is durable.
+            indexer.indexBlock(2, chained(2));
+            assertThatThrownBy(() -> indexer.indexBlock(3, Script.of().trap().block()))
+                    .isInstanceOf(GuestCallException.class);
+            assertThat(h.store().tip()).hasValue(2);
+            assertThat(indexer.committing(2)).isFalse();
+            indexer.indexBlock(3, chained(3));
+        }
+        // close() awaited block 3's commit.
+        assertThat(told).containsExactly(0L, 1L, 2L, 3L);
+        assertThat(h.store().tip()).hasValue(3);
+        byte[] a = b("0");
+        for (int i = 1; i <= 3; i++) {
+            a = getObservation(a);
+        }
+        assertThat(h.get("a", 3)).isEqualTo(a);
+    }
+
+    /**
+     * Holds the commit of block N ≥ 1 below {@link #gateBelow} until, after the test {@linkplain #arm armed} N, some
+     * block reads the store at N-1 (what block N+1 does below N's writes while N's commit is in flight), and records
+     * the N for which that happened within 10 s. A runner that commits each block before it returns never gets
+     * there: N+1 is not run before N's commit ends.
+     */
+    static final class GatedStore extends ForwardingKeyValueStore {
+        final List<Long> overlapped = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final long gateBelow;
+        private final java.util.concurrent.ConcurrentHashMap<Long, java.util.concurrent.CountDownLatch> latches =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private volatile long armed = -1;
+
+        GatedStore(KeyValueStore real, long gateBelow) {
+            super(real);
+            this.gateBelow = gateBelow;
+        }
+
+        KeyValueStore store() {
+            return delegate();
+        }
+
+        private java.util.concurrent.CountDownLatch latch(long height) {
+            return latches.computeIfAbsent(height, k -> new java.util.concurrent.CountDownLatch(1));
+        }
+
+        /** From now on, a read at {@code height - 1} releases the commit of {@code height}. */
+        void arm(long height) {
+            armed = height;
+        }
+
+        @Override
+        public byte[] get(byte[] key, long height) {
+            long n = armed;
+            if (n >= 1 && height == n - 1) {
+                latch(n).countDown();
+            }
+            return super.get(key, height);
+        }
+
+        @Override
+        public void commitBlock(BlockCommit commit) {
+            long height = commit.height();
+            if (height >= 1 && height < gateBelow) {
+                try {
+                    if (latch(height).await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                        overlapped.add(height);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            super.commitBlock(commit);
+        }
+
+        @Override
+        public void close() {
+            // The harness closes the real store.
+        }
+    }
+
     /** Delegates to a real store, records every commit, and fails commits (writing nothing) while {@code failing}. */
     static final class RecordingStore extends ForwardingKeyValueStore {
-        final List<BlockCommit> commits = new ArrayList<>();
-        boolean failing;
+        final List<BlockCommit> commits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean failing;
+        /** A height whose commit fails (-1: none); read on the committer thread of overlapped commits. */
+        volatile long failAt = -1;
 
         RecordingStore(KeyValueStore real) {
             super(real);
@@ -948,7 +1141,7 @@ public abstract class EngineConformanceTest extends EngineTest {
         @Override
         public void commitBlock(BlockCommit commit) {
             commits.add(commit);
-            if (failing) {
+            if (failing || commit.height() == failAt) {
                 throw new JshrewException(ErrorCode.STORAGE, "injected commit failure at " + commit.height());
             }
             super.commitBlock(commit);

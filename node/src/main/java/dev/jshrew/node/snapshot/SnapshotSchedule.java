@@ -20,8 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code serve --snapshot-directory DIR --snapshot-interval N}: after each block whose height is a multiple of N,
- * a checkpoint is taken on the indexing thread, before the next block commits (so it is consistent at that
- * height; a checkpoint is hard links and a memtable flush, milliseconds), then packed into
+ * a checkpoint is taken on the thread that committed the block, before the next block commits (so it is consistent
+ * at that height; a checkpoint is hard links and a memtable flush, milliseconds), then packed into
  * {@code DIR/snapshot-H.zip} with its manifest beside it ({@code snapshot-H.json}) on one background thread; the
  * newest {@code keep} snapshots are kept. A failed snapshot is logged and indexing goes on. While one is being packed
  * the next multiples are skipped (logged): indexing faster than packing never queues checkpoints.
@@ -120,7 +120,7 @@ public final class SnapshotSchedule implements SyncListener, AutoCloseable {
             LOG.log(
                     System.Logger.Level.INFO,
                     "snapshot at height {0,number,#}: {1} ({2,number,#} bytes): checkpoint {3,number,#} ms on the"
-                            + " indexing thread, packed in {4,number,#} ms",
+                            + " committing thread, packed in {4,number,#} ms",
                     height,
                     zip,
                     Files.size(zip),

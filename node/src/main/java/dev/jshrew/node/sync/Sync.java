@@ -3,7 +3,6 @@ package dev.jshrew.node.sync;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.storage.ChainIndex;
-import dev.jshrew.host.BlockResult;
 import dev.jshrew.host.CrashPoint;
 import dev.jshrew.host.GuestCallException;
 import dev.jshrew.host.Hashes;
@@ -53,6 +52,8 @@ public final class Sync {
     private final long exitAt;
     private volatile boolean stopped;
     private volatile Fetcher fetcher;
+    /** Blocks durable in this run (the indexer tells each one, overlapped commits included). */
+    private long indexed;
 
     public Sync(ChainSource source, Indexer indexer, ChainState state, SyncOptions options, SyncListener listener) {
         this.source = source;
@@ -157,7 +158,12 @@ public final class Sync {
                 source.describe(),
                 next,
                 exitAt == Long.MAX_VALUE ? "" : " until " + (exitAt - 1));
-        long indexed = 0;
+        indexed = 0;
+        indexer.onCommitted(result -> {
+            indexed++;
+            state.countBlock();
+            listener.indexed(result, remainingAfter(result.height()));
+        });
         int failures = 0;
         long lastTipCheck = System.nanoTime();
         fetcher = newFetcher(next);
@@ -189,18 +195,14 @@ public final class Sync {
                     continue;
                 }
                 try {
-                    BlockResult result;
                     runningSince = System.nanoTime();
                     runningHeight = height;
                     try {
-                        result = indexer.indexBlock(height, block.block());
+                        indexer.indexBlock(height, block.block()); // told to the listener once durable
                     } finally {
                         runningHeight = -1;
                     }
                     failures = 0;
-                    indexed++;
-                    state.countBlock();
-                    listener.indexed(result, remainingAfter(height));
                     if (height + 1 >= exitAt) {
                         break;
                     }
@@ -223,12 +225,22 @@ public final class Sync {
                     fetcher = newFetcher(height);
                 }
             }
+            settle();
         } finally {
             watch.interrupt();
             fetcher.close();
-            listener.finished(state.tip());
+            try {
+                settle(); // after a failure too: the block in flight is durable (or its commit failed)
+            } finally {
+                listener.finished(state.tip());
+            }
         }
         return indexed;
+    }
+
+    /** Awaits the indexer's commit in flight, if any: the store's tip is then the last block indexed. */
+    private void settle() {
+        indexer.awaitCommitted();
     }
 
     private long remainingAfter(long height) {
@@ -264,7 +276,8 @@ public final class Sync {
             fetcher = newFetcher(height);
             return false;
         }
-        Optional<byte[]> previous = height == 0 ? Optional.empty() : chain.blockHash(height - 1);
+        // The indexer knows the block below even while its overlapped commit is still being written.
+        Optional<byte[]> previous = height == 0 ? Optional.empty() : indexer.blockHash(height - 1);
         if (previous.isPresent() && !Arrays.equals(previous.get(), BlockHeader.previousHash(bytes))) {
             LOG.log(
                     Level.WARNING,
@@ -284,6 +297,7 @@ public final class Sync {
      * blocks at their heights. A mismatch at any of them starts the walk down from the tip.
      */
     private void checkTip() throws InterruptedException {
+        settle();
         long tip = state.tip();
         for (long h = tip; h >= 0 && h > tip - options.reorgCheckThreshold(); h--) {
             Optional<byte[]> stored = chain.blockHash(h);
@@ -313,6 +327,7 @@ public final class Sync {
     /** Rolls back to the fork point at or below {@code from} and restarts fetching above it. */
     private void reorg(long from) throws InterruptedException {
         fetcher.close();
+        settle();
         long fork = forkPoint(from);
         long tip = state.tip();
         CrashPoint.reach("rollback", fork);

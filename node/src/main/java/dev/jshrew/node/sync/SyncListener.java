@@ -4,12 +4,19 @@ import dev.jshrew.host.BlockResult;
 import java.time.Duration;
 import java.util.List;
 
-/** What the sync loop reports, for progress displays and metrics. Called on the indexing thread; must be quick. */
+/**
+ * What the sync loop reports, for progress displays and metrics. Called on the indexing thread, except {@link
+ * #indexed} with overlapped commits ({@code --commit-overlap on}), which the indexer's committer thread calls right
+ * after the block's commit; calls never overlap and each happens before the next. Must be quick.
+ */
 public interface SyncListener {
     /** Indexing starts at {@code from}; {@code remaining} blocks are known to be waiting (-1: unknown). */
     default void starting(long from, long remaining) {}
 
-    /** A block was committed; {@code remaining} blocks are known to be waiting after it. */
+    /**
+     * A block was committed, and the next block's commit has not begun (the store's tip is this block); {@code
+     * remaining} blocks are known to be waiting after it.
+     */
     default void indexed(BlockResult result, long remaining) {}
 
     /** A reorg was handled: the store was rolled back from {@code tip} to {@code forkPoint}. */

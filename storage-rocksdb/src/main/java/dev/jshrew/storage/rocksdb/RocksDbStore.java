@@ -209,25 +209,36 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     /** One seekForPrev: the newest version of {@code key} at or below {@code height}, O(log n). */
     private byte[] newestAtOrBelow(byte[] key, long height) throws RocksDBException {
         byte[] prefix = StoreKeys.versionPrefix(key);
-        byte[] target = StoreKeys.versionAt(prefix, height);
         // The lower bound stops the iterator at this key's first version: without it, a key with no version at
         // or below the height would step back over other keys' entries (and tombstones left by a rollback).
         try (Slice lower = new Slice(prefix);
                 ReadOptions options = new ReadOptions().setIterateLowerBound(lower);
                 RocksIterator it = db.newIterator(opened.versions(), options)) {
-            it.seekForPrev(target);
-            if (!it.isValid()) {
-                it.status();
-                return EMPTY;
-            }
-            byte[] found = it.key();
+            byte[] value = versionAtOrBelow(it, prefix, height);
             // Within [prefix, target] every entry is a version of this key (the length prefix fixes where the
             // key ends); checked anyway, since a wrong answer here would be silent.
-            if (found.length != target.length || !Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length)) {
+            if (value == null && it.isValid()) {
                 throw new IllegalStateException("seekForPrev left the key's range in " + directory);
             }
-            return it.value();
+            return value == null ? EMPTY : value;
         }
+    }
+
+    /**
+     * Positions {@code it} at the newest entry at or below the version of the key ({@code prefix}) at {@code
+     * height}: the value when that entry is a version of the key, else null (no entry there, or another key's).
+     */
+    private static byte[] versionAtOrBelow(RocksIterator it, byte[] prefix, long height) throws RocksDBException {
+        byte[] target = StoreKeys.versionAt(prefix, height);
+        it.seekForPrev(target);
+        if (!it.isValid()) {
+            it.status();
+            return null;
+        }
+        byte[] found = it.key();
+        boolean versionOfKey =
+                found.length == target.length && Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length);
+        return versionOfKey ? it.value() : null;
     }
 
     /**
@@ -272,17 +283,8 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 if (height < 0) {
                     return EMPTY;
                 }
-                byte[] prefix = StoreKeys.versionPrefix(key);
-                byte[] target = StoreKeys.versionAt(prefix, height);
-                iterator.seekForPrev(target);
-                if (!iterator.isValid()) {
-                    iterator.status();
-                    return EMPTY;
-                }
-                byte[] found = iterator.key();
-                boolean versionOfKey = found.length == target.length
-                        && Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length);
-                return versionOfKey ? iterator.value() : EMPTY;
+                byte[] value = versionAtOrBelow(iterator, StoreKeys.versionPrefix(key), height);
+                return value == null ? EMPTY : value;
             });
         }
 
