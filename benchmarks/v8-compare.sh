@@ -7,7 +7,8 @@
 #   The repository's own indexers always run; any other metashrew indexer is given as a file (e.g. a public release
 #   build fetched to measure locally; never commit one). BLOCK=840243 (a file in ../shared/data/blocks),
 #   ENGINES=wasmtime,graalwasm,chicory, JMH_ARGS="-wi 3 -i 5" (GraalWasm: GRAAL_JMH_ARGS="-wi 8 -i 5", its JIT warms
-#   up over ~20 s of blocks), V8_BLOCKS=20 (after 5 warm-up blocks).
+#   up over ~20 s of blocks), V8_BLOCKS=20 (after 5 warm-up blocks), OVERLAP=false,true (JMH's overlapCommits:
+#   commits one block at a time, and written while the next block runs as the node does by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
@@ -30,12 +31,14 @@ for guest in spendables/spendables.wasm "$@"; do
     if [ "$engine" = graalwasm ]; then
       # shellcheck disable=SC2086
       bin/with-jdk25 java -jar "$jar" BlockBenchmark -p engine=graalwasm -p wasm="$guest" -p blockHeight="$block" \
-        ${GRAAL_JMH_ARGS:--wi 8 -i 5} -jvmArgsAppend "$graal_jvm" -rf json -rff "$out/jmh-$name-$engine.json" \
+        -p overlapCommits="${OVERLAP:-false,true}" ${GRAAL_JMH_ARGS:--wi 8 -i 5} -jvmArgsAppend "$graal_jvm" \
+        -rf json -rff "$out/jmh-$name-$engine.json" \
         > "$out/jmh-$name-$engine.log"
     else
       # shellcheck disable=SC2086
       bin/with-jdk25 java -jar "$jar" BlockBenchmark -p engine="$engine" -p wasm="$guest" -p blockHeight="$block" \
-        ${JMH_ARGS:--wi 3 -i 5} -rf json -rff "$out/jmh-$name-$engine.json" > "$out/jmh-$name-$engine.log"
+        -p overlapCommits="${OVERLAP:-false,true}" ${JMH_ARGS:--wi 3 -i 5} -rf json -rff "$out/jmh-$name-$engine.json" \
+        > "$out/jmh-$name-$engine.log"
     fi
   done
 done

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
 public final class V8Compare {
     private static final ObjectMapper JSON = new ObjectMapper();
     static final List<String> ENGINES = List.of("wasmtime", "graalwasm", "chicory");
+    /** What a column of overlapped commits adds to the engine's name. */
+    static final String OVERLAPPED = " overlapped";
 
     private V8Compare() {}
 
@@ -56,8 +58,10 @@ public final class V8Compare {
                             .getFileName()
                             .toString()
                             .replaceAll("\\.wasm$", "");
+                    // A run with overlapped commits (BlockBenchmark's overlapCommits) gets a column of its own.
+                    boolean overlapped = p.path("overlapCommits").asBoolean(false);
                     engines.computeIfAbsent(guest, g -> new TreeMap<>())
-                            .put(p.get("engine").asText(), new double[] {
+                            .put(p.get("engine").asText() + (overlapped ? OVERLAPPED : ""), new double[] {
                                 r.get("primaryMetric").get("score").asDouble(),
                                 r.get("primaryMetric").get("scoreError").asDouble()
                             });
@@ -68,17 +72,25 @@ public final class V8Compare {
         out.append("# Per-block cost against V8\n\n")
                 .append(machine)
                 .append(". Command: `benchmarks/v8-compare.sh`. ms per block: jshrew = JMH `BlockBenchmark` (run +")
-                .append(" pristine reset + RocksDB commit, steady state, mean ± 99.9 % error); V8 = Node's")
+                .append(" pristine reset + RocksDB commit, steady state, mean ± 99.9 % error; \"overlapped\": each")
+                .append(" block's commit written while the next block runs, `--commit-overlap on`); V8 = Node's")
                 .append(" WebAssembly through `guests/node-host` (fresh instance per block, in-memory store, mean)."
                         + " Ratio = jshrew / V8 (≤ 1.0: at or below V8).\n\n");
+        List<String> columns = new ArrayList<>();
+        for (String e : ENGINES) {
+            columns.add(e);
+            if (engines.values().stream().anyMatch(m -> m.containsKey(e + OVERLAPPED))) {
+                columns.add(e + OVERLAPPED);
+            }
+        }
         List<String> header = new ArrayList<>(List.of("guest", "V8 ms"));
-        ENGINES.forEach(e -> header.add(e + " ms (× V8)"));
+        columns.forEach(e -> header.add(e + " ms (× V8)"));
         out.append("| ").append(String.join(" | ", header)).append(" |\n");
         out.append("|").append("---|".repeat(header.size())).append('\n');
         for (String guest : union(v8.keySet(), engines.keySet())) {
             Double base = v8.get(guest);
             out.append("| ").append(guest).append(" | ").append(base == null ? "–" : f(base));
-            for (String e : ENGINES) {
+            for (String e : columns) {
                 double[] s = engines.getOrDefault(guest, Map.of()).get(e);
                 out.append(" | ");
                 if (s == null) {

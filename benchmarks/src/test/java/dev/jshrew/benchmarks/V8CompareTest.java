@@ -19,6 +19,25 @@ class V8CompareTest {
     }
 
     @Test
+    void overlappedCommitsGetAColumnNextToTheirEngine() throws Exception {
+        Files.writeString(dir.resolve("v8-spendables.json"), "{\"v8 (node v20, in-memory store)\":200.0}");
+        String both = jmh("wasmtime", "spendables/spendables.wasm", 250.0, "5").replaceAll("]$", "")
+                + ","
+                + jmh("wasmtime", "spendables/spendables.wasm", 210.0, "5")
+                        .replace("\"blockHeight\"", "\"overlapCommits\":\"true\",\"blockHeight\"")
+                        .substring(1);
+        Files.writeString(dir.resolve("jmh-spendables-wasmtime.json"), both);
+
+        String table = V8Compare.table(dir, "test machine");
+
+        assertTrue(
+                table.contains("| guest | V8 ms | wasmtime ms (× V8) | wasmtime overlapped ms (× V8) | graalwasm ms"),
+                table);
+        assertTrue(
+                table.contains("| spendables | 200.0 | 250.0 ± 5.00 (1.25×) | 210.0 ± 5.00 (1.05×) | – | – |"), table);
+    }
+
+    @Test
     void eachGuestGetsARowWithRatiosToV8() throws Exception {
         Files.writeString(dir.resolve("v8-spendables.json"), "{\"v8 (node v20, in-memory store)\":200.0}");
         Files.writeString(

@@ -211,7 +211,7 @@ public final class Replay {
     }
 
     /** The lowest height among the chain's block files (named by height). */
-    private static long firstHeight(Path chain) throws IOException {
+    static long firstHeight(Path chain) throws IOException {
         try (var files = Files.list(chain)) {
             return files.map(p -> p.getFileName().toString().replaceAll("[^0-9]", ""))
                     .filter(s -> !s.isEmpty())
@@ -221,7 +221,7 @@ public final class Replay {
         }
     }
 
-    private static Process start(List<String> jshrew, Path log, List<String> args) throws IOException {
+    static Process start(List<String> jshrew, Path log, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(jshrew);
         command.addAll(args);
         return new ProcessBuilder(command)
