@@ -12,10 +12,10 @@ package dev.jshrew.host;
  * @param commitNanos time of the storage commit; with overlapped commits ({@link Indexer}) the time the indexing
  *     thread spent on it: the state root, waiting for the previous block's commit and handing this one over
  * @param highWaterPages the most memory pages the guest had during the block
- * @param cpuNanos CPU time of the indexing thread over the whole block (reset, run and commit; with overlapped commits the commit's writing is on the
- *     committer thread and not in it), or {@code -1} where
- *     the JVM cannot measure it; unlike the wall times above, it does not grow when other processes load the
- *     machine (RocksDB's background compaction and the engines' compiler threads are not in it)
+ * @param cpuNanos CPU time of the indexing thread over the whole block (reset, run and commit; with overlapped
+ *     commits the commit's writing is on the committer thread and not in it), or {@code -1} where the JVM cannot
+ *     measure it; unlike the wall times above, it does not grow when other processes load the machine (RocksDB's
+ *     background compaction and the engines' compiler threads are not in it)
  * @param storeReads the guest's reads that reached the store (the second read of a {@code __get_len}/{@code __get}
  *     pair does not)
  * @param storeReadNanos time of those reads, part of {@code runNanos}

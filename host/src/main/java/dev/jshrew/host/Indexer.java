@@ -32,15 +32,15 @@ import java.util.function.Consumer;
  * thread; the caller owns the engine, module and store, and closes this runner.
  *
  * <p><b>Overlapped commits</b> ({@link #Indexer(CompiledModule, byte[], KeyValueStore, RunOptions, Consumer,
- * OptionalLong, boolean)}): the commit of block N is written by a committer thread while block N+1 runs. Block N+1
- * reads N's writes from memory (over the store as of N-1), so it sees exactly what it would see after N's commit;
- * N+1's commit is handed over only once N's is durable, so the store's tip still advances one whole block at a time
- * and a crash at any moment leaves the last durable block, as without overlap. The store's tip may therefore lag the
- * last block {@link #indexBlock} returned by one, until the next block or {@link #awaitCommitted()}; a block that
- * writes metadata (the first of a store, an upgrade) is awaited before the next one runs. A failed block awaits the
- * commit in flight before it throws, so the store is settled when the caller handles the failure; a failed commit
- * is thrown by the next call ({@code indexBlock}, {@link #awaitCommitted()} or {@link #close()}), in place of a
- * failure of the block that call ran.
+ * OptionalLong, boolean)} with {@code overlapCommits}): the commit of block N is written by a committer thread while
+ * block N+1 runs. Block N+1 reads N's writes from memory (over the store as of N-1), so it sees exactly what it would
+ * see after N's commit; N+1's commit is handed over only once N's is durable, so the store's tip still advances one
+ * whole block at a time and a crash at any moment leaves the last durable block, as without overlap. The store's tip
+ * may therefore lag the last block {@link #indexBlock} returned by one, until the next block or {@link
+ * #awaitCommitted()}; a block that writes metadata (the first of a store, an upgrade) is awaited before the next one
+ * runs. A failed block awaits the commit in flight before it throws, so the store is settled when the caller handles
+ * the failure; a failed commit is thrown by the next call ({@code indexBlock}, {@link #awaitCommitted()} or {@link
+ * #close()}), in place of a failure of the block that call ran.
  */
 public final class Indexer implements AutoCloseable {
     /** Store metadata: SHA-256 of the indexer module the database was built with. */
@@ -76,7 +76,7 @@ public final class Indexer implements AutoCloseable {
             KeyValueStore store,
             RunOptions options,
             Consumer<String> guestLog) {
-        this(module, moduleSha256, store, options, guestLog, OptionalLong.empty());
+        this(module, moduleSha256, store, options, guestLog, OptionalLong.empty(), false);
     }
 
     /**
@@ -84,18 +84,6 @@ public final class Indexer implements AutoCloseable {
      *     beyond H-1 is rolled back to H-1 here (one atomic batch), and the block committed at H (or the first one
      *     above it) records the upgrade in the {@link IndexerHistory} and the pin, in its own commit. Nothing happens
      *     when the store already runs this module
-     */
-    public Indexer(
-            CompiledModule module,
-            byte[] moduleSha256,
-            KeyValueStore store,
-            RunOptions options,
-            Consumer<String> guestLog,
-            OptionalLong upgradeAt) {
-        this(module, moduleSha256, store, options, guestLog, upgradeAt, false);
-    }
-
-    /**
      * @param overlapCommits write each block's commit on a committer thread while the next block runs (see the
      *     class comment); false: {@link #indexBlock} returns once its block is durable
      */

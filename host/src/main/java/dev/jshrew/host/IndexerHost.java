@@ -62,7 +62,7 @@ public final class IndexerHost implements AutoCloseable {
     /**
      * An indexer that, with {@code upgradeAt} ({@code --upgrade-indexer-at H}), replaces the store's pinned module
      * by this host's from height H: see {@link Indexer#Indexer(CompiledModule, byte[], KeyValueStore, RunOptions,
-     * Consumer, OptionalLong)}. View runners made afterwards accept this module while its upgrade is pending.
+     * Consumer, OptionalLong, boolean)}. View runners made afterwards accept this module while its upgrade is pending.
      */
     public Indexer newIndexer(Consumer<String> guestLog, OptionalLong upgradeAt) {
         return newIndexer(guestLog, upgradeAt, false);

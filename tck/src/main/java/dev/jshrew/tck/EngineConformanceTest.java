@@ -942,7 +942,20 @@ public abstract class EngineConformanceTest extends EngineTest {
                 .toList();
     }
 
-    /** Block i of the overlap tests: a := what it reads of a; seen-b := what it reads of b (written by block 0 only). */
+    /** An indexer with overlapped commits over {@code store} (a wrapper of {@code h}'s), running the probe. */
+    private static Indexer overlapping(Harness h, KeyValueStore store) {
+        byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
+        return new Indexer(
+                h.module(),
+                sha,
+                store,
+                Harness.testOptions(ResetMode.FAST),
+                line -> {},
+                java.util.OptionalLong.empty(),
+                true);
+    }
+
+    /** Block i of the overlap tests: a := what it read of a; seen-b := what it read of b (only block 0 writes b). */
     private static byte[] chained(int nonce) {
         return Script.of().get("a").obsFlush("a").get("b").obsFlush("seen-b").block(nonce);
     }
@@ -953,17 +966,9 @@ public abstract class EngineConformanceTest extends EngineTest {
     void overlappedCommitsEndLikeOneBlockAtATime() throws Exception {
         Harness serial = harness("wat/probe.wasm", "serial");
         Harness overlapped = harness("wat/probe.wasm", "overlapped");
-        byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
         GatedStore gated = new GatedStore(overlapped.store(), 6);
         List<String> hashesSeen = new ArrayList<>();
-        try (Indexer indexer = new Indexer(
-                overlapped.module(),
-                sha,
-                gated,
-                Harness.testOptions(ResetMode.FAST),
-                line -> {},
-                java.util.OptionalLong.empty(),
-                true)) {
+        try (Indexer indexer = overlapping(overlapped, gated)) {
             // Told right after its commit, before the next one begins: the store's tip is then exactly that block.
             List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
             indexer.onCommitted(r -> {
@@ -1019,16 +1024,8 @@ public abstract class EngineConformanceTest extends EngineTest {
     void overlappedCommitFailuresLoseNothing() {
         Harness h = probe();
         RecordingStore store = new RecordingStore(h.store());
-        byte[] sha = Hashes.sha256(Fixtures.guest("wat/probe.wasm"));
         List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (Indexer indexer = new Indexer(
-                h.module(),
-                sha,
-                store,
-                Harness.testOptions(ResetMode.FAST),
-                line -> {},
-                java.util.OptionalLong.empty(),
-                true)) {
+        try (Indexer indexer = overlapping(h, store)) {
             indexer.onCommitted(r -> told.add(r.height()));
             indexer.indexBlock(
                     0, Script.of().flush(flush("a", "0", "b", "base")).block());

@@ -41,9 +41,7 @@ public final class OverlapCompare {
         String engine = args[1];
         int blocks = Integer.parseInt(args[2]);
         Path outJson = Path.of(args[3]);
-        List<String> jshrew = args.length > 4
-                ? List.of(args).subList(4, args.length)
-                : List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/jshrew.jar");
+        List<String> jshrew = Replay.jshrewCommand(args, 4);
         Path work = Files.createTempDirectory("jshrew-overlap");
         long first = Replay.firstHeight(chain);
         long exitAt = first + WARM + blocks;

@@ -51,9 +51,7 @@ public final class Replay {
         int window = Integer.parseInt(args[2]);
         Path db = Path.of(args[3]);
         Path outJson = Path.of(args[4]);
-        List<String> jshrew = args.length > 5
-                ? List.of(args).subList(5, args.length)
-                : List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/jshrew.jar");
+        List<String> jshrew = jshrewCommand(args, 5);
         Path work = Files.createTempDirectory("jshrew-replay");
         Path log = work.resolve("replay.log");
         List<String> common = List.of(
@@ -141,6 +139,16 @@ public final class Replay {
         Files.createDirectories(outJson.toAbsolutePath().getParent());
         JSON.writerWithDefaultPrettyPrinter().writeValue(outJson.toFile(), json);
         System.out.println(line);
+    }
+
+    /**
+     * The command that runs jshrew: the arguments from {@code from} on, or this JVM's {@code java -jar
+     * cli/target/jshrew.jar} when there are none.
+     */
+    static List<String> jshrewCommand(String[] args, int from) {
+        return args.length > from
+                ? List.of(args).subList(from, args.length)
+                : List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/jshrew.jar");
     }
 
     /** Medians over one window of a block log: run + reset + commit, its parts, CPU time, store reads. */

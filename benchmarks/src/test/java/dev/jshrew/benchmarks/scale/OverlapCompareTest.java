@@ -8,7 +8,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The side-by-side check of overlapped commits: the heights whose hash or state root the two block logs disagree on. */
+/** The side-by-side check of overlapped commits: the heights whose hash or root the two block logs disagree on. */
 class OverlapCompareTest {
     @TempDir
     Path dir;
