@@ -95,7 +95,8 @@ public final class TestNode implements AutoCloseable {
                 .runOptions(options)
                 .open();
         store = host.store();
-        indexer = host.newIndexer(guestLog::add);
+        // Overlapped commits, the node's default (--commit-overlap on): every sync, reorg and RPC test runs with them.
+        indexer = host.newIndexer(guestLog::add, OptionalLong.empty(), true);
         state = new ChainState(store);
         views = new ViewPool(2, () -> host.newViewRunner(guestLog::add), Duration.ofSeconds(30));
     }
