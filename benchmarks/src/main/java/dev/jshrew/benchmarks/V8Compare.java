@@ -11,6 +11,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.style.Styler;
 
 /**
  * The table of {@code v8-compare.sh}: per guest, V8's mean ms per block and each engine's JMH score with its ratio to
@@ -33,13 +37,33 @@ public final class V8Compare {
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
-        String table = table(dir, args[1]);
+        Results results = load(dir);
+        String table = table(results, args[1]);
         Files.writeString(dir.resolve("RESULTS.md"), table);
+        chart(results, dir.resolve("chart.png"), args[1]);
         System.out.print(table);
+    }
+
+    /**
+     * What a results directory holds.
+     *
+     * @param v8 guest → V8's mean ms per block
+     * @param engines guest → column (engine, or engine + {@link #OVERLAPPED}) → {score, error} in ms per block
+     * @param columns the engine columns present, in {@link #ENGINES} order, each followed by its overlapped one
+     */
+    record Results(Map<String, Double> v8, Map<String, Map<String, double[]>> engines, List<String> columns) {
+        List<String> guests() {
+            return union(v8.keySet(), engines.keySet());
+        }
     }
 
     /** The markdown table of the results in {@code dir}. */
     static String table(Path dir, String machine) throws IOException {
+        return table(load(dir), machine);
+    }
+
+    /** Reads the V8 and JMH JSON files of {@code dir}. */
+    static Results load(Path dir) throws IOException {
         Map<String, Double> v8 = new TreeMap<>();
         Map<String, Map<String, double[]>> engines = new TreeMap<>(); // guest → engine → {score, error}
         List<Path> files;
@@ -68,6 +92,21 @@ public final class V8Compare {
                 }
             }
         }
+        List<String> columns = new ArrayList<>();
+        for (String e : ENGINES) {
+            columns.add(e);
+            if (engines.values().stream().anyMatch(m -> m.containsKey(e + OVERLAPPED))) {
+                columns.add(e + OVERLAPPED);
+            }
+        }
+        return new Results(v8, engines, columns);
+    }
+
+    /** The markdown table of {@code results}. */
+    static String table(Results results, String machine) {
+        Map<String, Double> v8 = results.v8();
+        Map<String, Map<String, double[]>> engines = results.engines();
+        List<String> columns = results.columns();
         StringBuilder out = new StringBuilder();
         out.append("# Per-block cost against V8\n\n")
                 .append(machine)
@@ -76,18 +115,11 @@ public final class V8Compare {
                 .append(" block's commit written while the next block runs, `--commit-overlap on`); V8 = Node's")
                 .append(" WebAssembly through `guests/node-host` (fresh instance per block, in-memory store, mean)."
                         + " Ratio = jshrew / V8 (≤ 1.0: at or below V8).\n\n");
-        List<String> columns = new ArrayList<>();
-        for (String e : ENGINES) {
-            columns.add(e);
-            if (engines.values().stream().anyMatch(m -> m.containsKey(e + OVERLAPPED))) {
-                columns.add(e + OVERLAPPED);
-            }
-        }
         List<String> header = new ArrayList<>(List.of("guest", "V8 ms"));
         columns.forEach(e -> header.add(e + " ms (× V8)"));
         out.append("| ").append(String.join(" | ", header)).append(" |\n");
         out.append("|").append("---|".repeat(header.size())).append('\n');
-        for (String guest : union(v8.keySet(), engines.keySet())) {
+        for (String guest : results.guests()) {
             Double base = v8.get(guest);
             out.append("| ").append(guest).append(" | ").append(base == null ? "–" : f(base));
             for (String e : columns) {
@@ -110,6 +142,41 @@ public final class V8Compare {
             out.append(" |\n");
         }
         return out.toString();
+    }
+
+    /**
+     * A bar chart of {@code results}: ms per block per guest, V8 and every engine column (a value that is
+     * missing is drawn as an empty bar).
+     */
+    static void chart(Results results, Path png, String machine) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(900)
+                .height(480)
+                .title("Per-block cost against V8 (lower is better)")
+                .xAxisTitle(machine)
+                .yAxisTitle("ms per block")
+                .build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        List<String> guests = results.guests();
+        List<String> series = new ArrayList<>(List.of("V8"));
+        series.addAll(results.columns());
+        for (String name : series) {
+            List<String> x = new ArrayList<>();
+            List<Double> y = new ArrayList<>();
+            for (String guest : guests) {
+                Double v = name.equals("V8")
+                        ? results.v8().get(guest)
+                        : java.util.Optional.ofNullable(results.engines()
+                                        .getOrDefault(guest, Map.of())
+                                        .get(name))
+                                .map(s -> s[0])
+                                .orElse(null);
+                x.add(guest);
+                y.add(v == null ? 0.0 : v);
+            }
+            chart.addSeries(name, x, y);
+        }
+        BitmapEncoder.saveBitmap(chart, png.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static List<String> union(java.util.Set<String> a, java.util.Set<String> b) {

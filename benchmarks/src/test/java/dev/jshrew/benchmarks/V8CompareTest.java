@@ -52,6 +52,11 @@ class V8CompareTest {
 
         assertTrue(table.contains("| spendables | 200.0 | 180.0 ± 4.50 (0.90×) | – | 500.0 (2.50×) |"), table);
         assertTrue(table.contains("| ord | – | 90.0 ± 1.00 | – | – |"), table);
+
+        Path png = dir.resolve("chart.png");
+        V8Compare.chart(V8Compare.load(dir), png, "test machine");
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        assertTrue(image != null && image.getWidth() == 900 && image.getHeight() == 480, "a 900×480 PNG");
         assertTrue(table.startsWith("# Per-block cost against V8\n\ntest machine."), table);
     }
 }
