@@ -6,13 +6,10 @@ import dev.jshrew.host.IndexerHost;
 import dev.jshrew.host.RunOptions;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -91,14 +88,6 @@ public class BlockBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws IOException {
         host.close(); // awaits an overlapped commit in flight
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        Guests.deleteTree(dir);
     }
 }

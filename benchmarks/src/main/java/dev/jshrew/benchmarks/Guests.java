@@ -65,6 +65,19 @@ final class Guests {
                 "block " + name + " not found: run from the repository root or set -Djshrew.blocks.dir");
     }
 
+    /** Deletes a benchmark's temporary directory and everything in it. */
+    static void deleteTree(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.delete(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
     /** VmRSS in bytes; an unreadable value fails the benchmark rather than passing its RSS check. */
     static long rssBytes() {
         long rss = new CommittedMemoryProvider().residentSetBytes();

@@ -6,13 +6,10 @@ import dev.jshrew.host.RunOptions;
 import dev.jshrew.host.ViewRunner;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -81,14 +78,6 @@ public class ViewBenchmark {
     @TearDown(Level.Trial)
     public void stop() throws IOException {
         host.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        }
+        Guests.deleteTree(dir);
     }
 }
