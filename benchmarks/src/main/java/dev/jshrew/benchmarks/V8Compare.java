@@ -55,6 +55,11 @@ public final class V8Compare {
         List<String> guests() {
             return union(v8.keySet(), engines.keySet());
         }
+
+        /** {score, error} of {@code column} for {@code guest}, or null when it did not run. */
+        double[] score(String guest, String column) {
+            return engines.getOrDefault(guest, Map.of()).get(column);
+        }
     }
 
     /** The markdown table of the results in {@code dir}. */
@@ -105,7 +110,6 @@ public final class V8Compare {
     /** The markdown table of {@code results}. */
     static String table(Results results, String machine) {
         Map<String, Double> v8 = results.v8();
-        Map<String, Map<String, double[]>> engines = results.engines();
         List<String> columns = results.columns();
         StringBuilder out = new StringBuilder();
         out.append("# Per-block cost against V8\n\n")
@@ -123,7 +127,7 @@ public final class V8Compare {
             Double base = v8.get(guest);
             out.append("| ").append(guest).append(" | ").append(base == null ? "–" : f(base));
             for (String e : columns) {
-                double[] s = engines.getOrDefault(guest, Map.of()).get(e);
+                double[] s = results.score(guest, e);
                 out.append(" | ");
                 if (s == null) {
                     out.append('–');
@@ -158,23 +162,20 @@ public final class V8Compare {
                 .build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         List<String> guests = results.guests();
-        List<String> series = new ArrayList<>(List.of("V8"));
-        series.addAll(results.columns());
-        for (String name : series) {
-            List<String> x = new ArrayList<>();
-            List<Double> y = new ArrayList<>();
-            for (String guest : guests) {
-                Double v = name.equals("V8")
-                        ? results.v8().get(guest)
-                        : java.util.Optional.ofNullable(results.engines()
-                                        .getOrDefault(guest, Map.of())
-                                        .get(name))
-                                .map(s -> s[0])
-                                .orElse(null);
-                x.add(guest);
-                y.add(v == null ? 0.0 : v);
-            }
-            chart.addSeries(name, x, y);
+        chart.addSeries(
+                "V8",
+                guests,
+                guests.stream().map(g -> results.v8().getOrDefault(g, 0.0)).toList());
+        for (String column : results.columns()) {
+            chart.addSeries(
+                    column,
+                    guests,
+                    guests.stream()
+                            .map(g -> {
+                                double[] s = results.score(g, column);
+                                return s == null ? 0.0 : s[0];
+                            })
+                            .toList());
         }
         BitmapEncoder.saveBitmap(chart, png.toString().replaceAll("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
     }

@@ -7,6 +7,7 @@ import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.abi.StateReader;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -63,7 +64,7 @@ public final class Indexer implements AutoCloseable {
     /** Told of each block once it is durable (see {@link #onCommitted}). */
     private Consumer<BlockResult> committed = result -> {};
 
-    /** A block handed to the committer: what the next block needs of it before it is durable, and its result. */
+    /** A block handed to the committer: what the next block needs of it before it is durable, and the commit task. */
     private record Pending(BlockCommit commit, Future<RuntimeException> done) {}
 
     /**
@@ -375,9 +376,8 @@ public final class Indexer implements AutoCloseable {
      * the store will hold at that height once it is durable.
      */
     public Optional<byte[]> blockHash(long height) {
-        Pending inFlight = pending;
-        if (inFlight != null && inFlight.commit().height() == height) {
-            return Optional.of(inFlight.commit().blockHash().clone());
+        if (committing(height)) {
+            return Optional.of(pending.commit().blockHash().clone());
         }
         return store.blockHash(height);
     }
@@ -461,23 +461,17 @@ public final class Indexer implements AutoCloseable {
                     e);
         }
         CrashPoint.reach("run", height);
-        if (previous != null) {
-            NavigableMap<byte[], byte[]> written = previous.commit().writes();
-            try (HeightReader stored = store.readerAt(height - 2)) {
-                return slot.runStart(
-                        height,
-                        block,
-                        key -> {
-                            byte[] value = written.get(key);
-                            return value != null ? value : stored.get(key);
-                        },
-                        false,
-                        GuestCallException.Stage.START);
+        long readHeight = previous != null ? height - 2 : height == 0 ? 0 : height - 1;
+        try (HeightReader stored = store.readerAt(readHeight)) {
+            StateReader reads = stored::get;
+            if (previous != null) {
+                NavigableMap<byte[], byte[]> written = previous.commit().writes();
+                reads = key -> {
+                    byte[] value = written.get(key);
+                    return value != null ? value : stored.get(key);
+                };
             }
-        }
-        long readHeight = height == 0 ? 0 : height - 1;
-        try (HeightReader reader = store.readerAt(readHeight)) {
-            return slot.runStart(height, block, reader::get, height == 0, GuestCallException.Stage.START);
+            return slot.runStart(height, block, reads, height == 0, GuestCallException.Stage.START);
         }
     }
 

@@ -225,22 +225,17 @@ public final class Sync {
                     fetcher = newFetcher(height);
                 }
             }
-            settle();
         } finally {
             watch.interrupt();
             fetcher.close();
             try {
-                settle(); // after a failure too: the block in flight is durable (or its commit failed)
+                // The block in flight is durable (or its commit failed) before the run ends, after a failure too.
+                indexer.awaitCommitted();
             } finally {
                 listener.finished(state.tip());
             }
         }
         return indexed;
-    }
-
-    /** Awaits the indexer's commit in flight, if any: the store's tip is then the last block indexed. */
-    private void settle() {
-        indexer.awaitCommitted();
     }
 
     private long remainingAfter(long height) {
@@ -297,7 +292,7 @@ public final class Sync {
      * blocks at their heights. A mismatch at any of them starts the walk down from the tip.
      */
     private void checkTip() throws InterruptedException {
-        settle();
+        indexer.awaitCommitted(); // the store's tip is then the last block indexed
         long tip = state.tip();
         for (long h = tip; h >= 0 && h > tip - options.reorgCheckThreshold(); h--) {
             Optional<byte[]> stored = chain.blockHash(h);
@@ -327,7 +322,7 @@ public final class Sync {
     /** Rolls back to the fork point at or below {@code from} and restarts fetching above it. */
     private void reorg(long from) throws InterruptedException {
         fetcher.close();
-        settle();
+        indexer.awaitCommitted();
         long fork = forkPoint(from);
         long tip = state.tip();
         CrashPoint.reach("rollback", fork);
