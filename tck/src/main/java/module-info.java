@@ -2,6 +2,7 @@
 module dev.jshrew.tck {
     requires transitive dev.jshrew.host;
     requires transitive org.junit.jupiter.api;
+    requires transitive org.junit.jupiter.params;
     requires transitive org.assertj.core;
     requires transitive com.tngtech.archunit; // its rule types are the kit's API (an automatic module)
     requires dev.jshrew.memory.commit;

@@ -8,6 +8,7 @@ import com.dylibso.chicory.wasm.types.ExternalType;
 import com.dylibso.chicory.wasm.types.FunctionImport;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
+import com.dylibso.chicory.wasm.types.OpCode;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.FunctionSignature;
@@ -33,6 +34,7 @@ final class ChicoryCompiledModule implements CompiledModule {
     private final LinearMemoryProvider memoryProvider;
     private final List<ImportSpec> imports;
     private final Optional<MemoryLimits> memory;
+    private final InPlaceReset inPlaceReset;
 
     ChicoryCompiledModule(
             ChicoryEngine engine,
@@ -52,6 +54,82 @@ final class ChicoryCompiledModule implements CompiledModule {
             return new MemoryLimits(
                     limits.initialPages(), max >= MemoryLimits.MAX_PAGES ? OptionalInt.empty() : OptionalInt.of(max));
         });
+        this.inPlaceReset = InPlaceReset.of(module);
+    }
+
+    /**
+     * Whether, and how, an instance of this module can be brought back to its post-instantiation state without a
+     * new Chicory {@link Instance}: every piece of instance state the module can change must be restorable through
+     * Chicory's public API. It can change its memory, its mutable globals, its data and element segments' "dropped"
+     * state and its tables' slots, all restorable; it cannot shrink a table it grew, so a module with
+     * {@code table.grow} is instantiated afresh. Only modules whose imports are all functions qualify (an imported
+     * memory, table or global is state outside the instance), and only globals and tables of the MVP's types (no
+     * GC references, whose objects live in Chicory's own store). Table slots and dropped element segments are
+     * restored from what they were right after instantiation, which is their pre-start state only when there is no
+     * start function: a module with a start function that writes tables or drops element segments is instantiated
+     * afresh too. (Globals are restored from their initialisers, data segments from their pristine copies, so the
+     * start function may change those.)
+     *
+     * @param available in-place reset applies
+     * @param tablesWritten the code writes table slots ({@code table.set/fill/copy/init}): restore them
+     * @param elementsDropped the code drops element segments ({@code elem.drop}): restore them
+     * @param startFunction the module's start function, or -1
+     */
+    record InPlaceReset(boolean available, boolean tablesWritten, boolean elementsDropped, int startFunction) {
+        static InPlaceReset of(WasmModule module) {
+            int start = module.startSection().map(s -> (int) s.startIndex()).orElse(-1);
+            var imports = module.importSection();
+            for (int i = 0; i < imports.importCount(); i++) {
+                if (imports.getImport(i).importType() != ExternalType.FUNCTION) {
+                    return new InPlaceReset(false, false, false, start);
+                }
+            }
+            var globals = module.globalSection();
+            for (int i = 0; i < globals.globalCount(); i++) {
+                if (!plain(globals.getGlobal(i).valueType())) {
+                    return new InPlaceReset(false, false, false, start);
+                }
+            }
+            var tables = module.tableSection();
+            for (int i = 0; i < tables.tableCount(); i++) {
+                if (!plain(tables.getTable(i).elementType())) {
+                    return new InPlaceReset(false, false, false, start);
+                }
+            }
+            boolean tablesWritten = false;
+            boolean elementsDropped = false;
+            var code = module.codeSection();
+            int bodies = code == null ? 0 : code.functionBodyCount();
+            for (int f = 0; f < bodies; f++) {
+                for (var instruction : code.getFunctionBody(f).instructions()) {
+                    OpCode op = instruction.opcode();
+                    if (op == OpCode.TABLE_GROW) {
+                        return new InPlaceReset(false, false, false, start);
+                    }
+                    tablesWritten |= op == OpCode.TABLE_SET
+                            || op == OpCode.TABLE_FILL
+                            || op == OpCode.TABLE_COPY
+                            || op == OpCode.TABLE_INIT;
+                    elementsDropped |= op == OpCode.ELEM_DROP;
+                }
+            }
+            boolean available = start < 0 || !(tablesWritten || elementsDropped);
+            return new InPlaceReset(available, tablesWritten, elementsDropped, start);
+        }
+
+        private static boolean plain(ValType t) {
+            return t.equals(ValType.I32)
+                    || t.equals(ValType.I64)
+                    || t.equals(ValType.F32)
+                    || t.equals(ValType.F64)
+                    || t.equals(ValType.V128)
+                    || t.equals(ValType.FuncRef)
+                    || t.equals(ValType.ExternRef);
+        }
+    }
+
+    InPlaceReset inPlaceReset() {
+        return inPlaceReset;
     }
 
     @Override

@@ -1,13 +1,20 @@
 package dev.jshrew.engine.chicory;
 
+import static com.dylibso.chicory.runtime.ConstantEvaluators.computeConstantValue;
+
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExportFunction;
+import com.dylibso.chicory.runtime.GlobalInstance;
 import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.TableInstance;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.UninstantiableException;
 import com.dylibso.chicory.wasm.UnlinkableException;
+import com.dylibso.chicory.wasm.types.Element;
 import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.Global;
+import com.dylibso.chicory.wasm.types.MutabilityType;
 import com.dylibso.chicory.wasm.types.ValType;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
@@ -30,11 +37,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A Chicory instance over a committed {@link SegmentMemory}. {@link #reset()} zeroes what the guest could have
- * touched, shrinks memory to its initial size and instantiates the module again over the same committed memory:
- * globals, tables, element and data segments, dropped segments and the start function's effects are then exactly
- * those of a fresh instantiation, by construction, at the cost of the high-water mark plus a (cheap) Chicory
- * instantiation of an already compiled module. Confined to one thread.
+ * A Chicory instance over a committed {@link SegmentMemory}. {@link #reset()} brings it back to a state
+ * indistinguishable from a fresh instantiation in one of two ways:
+ * <ul>
+ *   <li><b>in place</b>, keeping the Chicory {@link Instance} (when {@link ChicoryCompiledModule.InPlaceReset} says
+ *       the module qualifies, as real guests do, and the last call returned normally): mutable globals from their
+ *       initialisers, table slots and dropped element segments from a snapshot taken right after instantiation,
+ *       memory zeroed up to the high-water mark and shrunk, the instance's data segments undropped and the active
+ *       ones applied again, then the start function run again. Costs the high-water mark plus a few field writes;</li>
+ *   <li><b>afresh</b> otherwise (a module that grows tables, or after a call that trapped, timed out or failed in a
+ *       host function, which can leave the interpreter's stacks unbalanced): a new Chicory instantiation of the
+ *       already compiled module over the same committed memory, so every piece of instance state is a fresh one's
+ *       by construction, at the cost of the high-water mark plus the instantiation (tens of microseconds).</li>
+ * </ul>
+ * Confined to one thread.
  */
 final class ChicoryModuleInstance implements ModuleInstance {
     private final ChicoryCompiledModule module;
@@ -46,6 +62,12 @@ final class ChicoryModuleInstance implements ModuleInstance {
     private final Map<String, ExportFunction> exports = new ConcurrentHashMap<>();
     private final Duration callTimeout;
     private Instance instance;
+    /** What a reset in place restores, or null when the next reset instantiates afresh. */
+    private Snapshot snapshot;
+    /** False while a guest call runs, and after one that did not return normally (until a fresh instantiation). */
+    private boolean callsBalanced = true;
+    /** Chicory instantiations so far (the first, and every reset that could not keep the instance). */
+    private int instantiations;
     private boolean closed;
 
     private ChicoryModuleInstance(
@@ -149,6 +171,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
 
     private void instantiate() {
         exports.clear();
+        snapshot = null;
         try {
             instance = Instance.builder(module.module())
                     .withImportValues(imports)
@@ -156,6 +179,11 @@ final class ChicoryModuleInstance implements ModuleInstance {
                     .withMachineFactory(module.machines())
                     .withStart(false)
                     .build();
+            instantiations++;
+            callsBalanced = true;
+            if (module.inPlaceReset().available()) {
+                snapshot = Snapshot.take(module, instance);
+            }
         } catch (UnlinkableException e) {
             throw new JshrewException(
                     ErrorCode.LINK, "engine chicory, module " + module.name() + ": " + e.getMessage(), e);
@@ -206,7 +234,9 @@ final class ChicoryModuleInstance implements ModuleInstance {
 
     private long[] apply(ExportFunction fn, long[] args, Watchdog.Alarm alarm) {
         try {
+            callsBalanced = false;
             long[] result = fn.apply(args);
+            callsBalanced = true;
             return result == null ? new long[0] : result;
         } catch (ChicoryInterruptedException e) {
             if (alarm != null && alarm.fired()) {
@@ -284,6 +314,17 @@ final class ChicoryModuleInstance implements ModuleInstance {
     @Override
     public void reset() {
         ensureOpen();
+        Snapshot kept = snapshot;
+        Instance same = instance;
+        if (kept != null && same != null && callsBalanced) {
+            // Unusable until the reset succeeds; a failed one leaves the next reset to instantiate afresh.
+            snapshot = null;
+            instance = null;
+            resetInPlace(same, kept);
+            instance = same;
+            snapshot = kept;
+            return;
+        }
         memory.resetToInitial();
         instance = null;
         instantiate();
@@ -292,6 +333,105 @@ final class ChicoryModuleInstance implements ModuleInstance {
             // would leave the last block's bytes behind. Fail loudly rather than run a guest on a dirty memory.
             throw new IllegalStateException("engine chicory, module " + module.name()
                     + ": the instantiation did not zero the memory, so the reset is not pristine");
+        }
+    }
+
+    int instantiations() {
+        return instantiations;
+    }
+
+    /** Chicory's instantiation order: globals, tables and elements, memory and data, then the start function. */
+    private void resetInPlace(Instance same, Snapshot kept) {
+        kept.restore(same);
+        memory.resetInPlace(same);
+        int start = module.inPlaceReset().startFunction();
+        if (start < 0) {
+            return;
+        }
+        try {
+            callsBalanced = false;
+            same.getMachine().call(start, new long[0]);
+            callsBalanced = true;
+        } catch (JshrewException e) {
+            throw e;
+        } catch (ChicoryException e) {
+            JshrewException host = hostCause(e);
+            if (host != null) {
+                throw host;
+            }
+            throw new GuestTrapException(
+                    trapOf(e),
+                    "engine chicory, module " + module.name() + ": the start function failed in a reset: "
+                            + e.getMessage(),
+                    e);
+        } catch (StackOverflowError e) {
+            throw new GuestTrapException(Trap.STACK_OVERFLOW, "call stack exhausted", e);
+        }
+    }
+
+    /**
+     * The instance state a reset in place restores that neither memory nor the initialisers give back: table slots
+     * and element segments as instantiation left them (taken only when the module can change them), and every
+     * mutable global's initial value.
+     */
+    private record Snapshot(
+            int[] mutableGlobals,
+            long[][] globalValues,
+            int[][] tableRefs,
+            Instance[][] tableOwners,
+            Element[] elements) {
+        static Snapshot take(ChicoryCompiledModule module, Instance instance) {
+            Global[] globals = module.module().globalSection().globals();
+            int[] mutable = java.util.stream.IntStream.range(0, globals.length)
+                    .filter(i -> globals[i].mutabilityType() == MutabilityType.Var)
+                    .toArray();
+            long[][] values = new long[mutable.length][];
+            for (int k = 0; k < mutable.length; k++) {
+                // Constant expressions read only immutable globals, so they give the initial value at any time.
+                values[k] = computeConstantValue(instance, globals[mutable[k]].initInstructions());
+            }
+            var facts = module.inPlaceReset();
+            int[][] refs = new int[0][];
+            Instance[][] owners = new Instance[0][];
+            if (facts.tablesWritten()) {
+                refs = new int[instance.tableCount()][];
+                owners = new Instance[refs.length][];
+                for (int t = 0; t < refs.length; t++) {
+                    TableInstance table = instance.table(t);
+                    refs[t] = new int[table.size()];
+                    owners[t] = new Instance[table.size()];
+                    for (int i = 0; i < refs[t].length; i++) {
+                        refs[t][i] = table.ref(i);
+                        owners[t][i] = table.instance(i);
+                    }
+                }
+            }
+            Element[] elements = new Element[0];
+            if (facts.elementsDropped()) {
+                elements = new Element[instance.elementCount()];
+                for (int i = 0; i < elements.length; i++) {
+                    elements[i] = instance.element(i);
+                }
+            }
+            return new Snapshot(mutable, values, refs, owners, elements);
+        }
+
+        void restore(Instance instance) {
+            for (int k = 0; k < mutableGlobals.length; k++) {
+                GlobalInstance global = instance.global(mutableGlobals[k]);
+                long[] value = globalValues[k];
+                global.setValueLow(value[0]);
+                global.setValueHigh(value.length > 1 ? value[1] : 0);
+            }
+            for (int t = 0; t < tableRefs.length; t++) {
+                TableInstance table = instance.table(t);
+                for (int i = 0; i < tableRefs[t].length; i++) {
+                    table.setRef(i, tableRefs[t][i], tableOwners[t][i]);
+                }
+            }
+            for (int i = 0; i < elements.length; i++) {
+                instance.setElement(i, elements[i]);
+            }
         }
     }
 

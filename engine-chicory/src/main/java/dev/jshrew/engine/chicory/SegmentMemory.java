@@ -49,6 +49,8 @@ final class SegmentMemory implements Memory {
     private int highWaterPages;
     private boolean zeroPending;
     private DataSegment[] dataSegments = new DataSegment[0];
+    /** The instance's data segments as Chicory handed them over, before any was applied or dropped. */
+    private DataSegment[] pristineSegments = dataSegments;
 
     /**
      * @param segment zeroed backing memory of at least {@code min(limitPages, ENGINE_MAX_PAGES)} pages
@@ -98,6 +100,19 @@ final class SegmentMemory implements Memory {
         setPages(initialPages);
         dataSegments = new DataSegment[0];
         zeroPending = true;
+    }
+
+    /**
+     * Back to the state the same {@link Instance} had right after its instantiation's data segments, for a reset that
+     * keeps the instance: shrink to the initial size, zero what the guest could have touched, give the instance's
+     * segment array back every segment it had (undoing {@code data.drop}) and apply the active ones again. Costs in
+     * proportion to the high-water mark plus the active segments' bytes.
+     */
+    void resetInPlace(Instance instance) {
+        setPages(initialPages);
+        zero();
+        System.arraycopy(pristineSegments, 0, dataSegments, 0, dataSegments.length);
+        initialize(instance, dataSegments);
     }
 
     /** Whether a {@link #resetToInitial()} still waits for its {@link #zero()}. */
@@ -168,8 +183,13 @@ final class SegmentMemory implements Memory {
     @Override
     public void initialize(Instance instance, DataSegment[] segments, int memoryIndex) {
         // Keep the instance's own array: Chicory's data.drop updates it (Instance.dropDataSegment), and memory.init
-        // must see that. Every instantiation gets a fresh array, so a reset never sees an earlier block's drops.
-        this.dataSegments = segments == null ? new DataSegment[0] : segments;
+        // must see that. Every instantiation gets a fresh array, so a reset never sees an earlier block's drops; a
+        // reset in place restores the same array from its pristine copy (resetInPlace).
+        DataSegment[] given = segments == null ? new DataSegment[0] : segments;
+        if (given != dataSegments) {
+            pristineSegments = given.clone();
+        }
+        this.dataSegments = given;
         for (int i = 0; i < dataSegments.length; i++) {
             DataSegment s = dataSegments[i];
             if (s instanceof ActiveDataSegment active && active.index() == memoryIndex) {
