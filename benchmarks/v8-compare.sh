@@ -21,7 +21,7 @@ mkdir -p "$out"
 # shellcheck source=benchmarks/graal-jvm.sh
 . benchmarks/graal-jvm.sh
 blockfile=../shared/data/blocks/mainnet-$(printf %06d "$block").hex
-for guest in spendables/spendables.wasm "$@"; do
+for guest in spendables/spendables.wasm spendables-as/spendables-as.wasm "$@"; do
   name=$(basename "$guest" .wasm)
   file=$guest; [ -f "$file" ] || file=guests/$guest
   echo "v8-compare: $name on V8" >&2

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Index every block in BLOCKDIR with the Node host, compare the per-block digests with the
-# independent Python model (expected.py) and check the views. Usage: verify.sh [BLOCKDIR]
+# independent Python model (expected.py) and check the views. Usage: [WASM=other.wasm] verify.sh [BLOCKDIR]
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DIR="${1:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/blocks}"
 HOST="$HERE/../node-host/metashrew-host.mjs"
-WASM="$HERE/spendables.wasm"
+WASM="${WASM:-$HERE/spendables.wasm}"
 u32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) $((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
 
 EXP="$(python3 "$HERE/expected.py" "$DIR"/*.hex)"

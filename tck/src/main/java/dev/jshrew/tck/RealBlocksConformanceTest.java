@@ -10,11 +10,15 @@ import java.util.HexFormat;
 import java.util.NavigableMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The Rust "spendables" indexer ({@code guests/spendables}, built with Debian's rustc for wasm32; its allocator
- * grows memory with {@code memory.grow}) over every real mainnet block in {@code ../shared/data/blocks}. Answers are
- * checked against the blocks README (hashes) and an independent Java parse (counts, values).
+ * The "spendables" indexer over every real mainnet block in {@code ../shared/data/blocks}, in both of its builds:
+ * Rust ({@code guests/spendables}, Debian's rustc for wasm32, dlmalloc growing memory with {@code memory.grow}) and
+ * AssemblyScript ({@code guests/spendables-as}: the runtime's TLSF allocator and incremental GC, a start function,
+ * {@code abort}). Answers are checked against the blocks README (hashes) and an independent Java parse (counts,
+ * values), and the two builds must write the same keys and values, block for block.
  */
 public abstract class RealBlocksConformanceTest extends EngineTest {
 
@@ -25,15 +29,19 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
                 .array();
     }
 
-    @Test
+    static final String RUST = "spendables/spendables.wasm";
+    static final String ASSEMBLYSCRIPT = "spendables-as/spendables-as.wasm";
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {RUST, ASSEMBLYSCRIPT})
     @DisplayName("spendables indexes every real block; views answer what the README and an independent parse say")
-    void realBlocks() {
+    void realBlocks(String guest) {
         NavigableMap<Long, Fixtures.RealBlock> blocks = Fixtures.realBlocks();
         try (Harness h = new Harness(
                 engineName(),
                 engineOptions(),
-                "spendables/spendables.wasm",
-                temp.resolve("db"),
+                guest,
+                temp.resolve(guest.replace('/', '-')),
                 Harness.testOptions(ResetMode.FAST))) {
             for (Fixtures.RealBlock block : blocks.values()) {
                 var result = h.index(block.height(), block.bytes());
@@ -73,5 +81,31 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
             // Before genesis was indexed... there is no "before": the view at height 0 sees it too.
             assertThat(h.view("outputsbyscript", script, 0)).isEqualTo(outputs);
         }
+    }
+
+    @Test
+    @DisplayName("the AssemblyScript build writes what the Rust build writes, block for block, with equal state roots")
+    void assemblyScriptEqualsRust() {
+        assertThat(writesAndRoots(ASSEMBLYSCRIPT)).containsExactlyElementsOf(writesAndRoots(RUST));
+    }
+
+    /** Per real block: height, the block's writes as hex lines, and the state root. */
+    private java.util.List<String> writesAndRoots(String guest) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        try (Harness h = new Harness(
+                engineName(),
+                engineOptions(),
+                guest,
+                temp.resolve("same-" + guest.replace('/', '-')),
+                Harness.testOptions(ResetMode.FAST))) {
+            for (Fixtures.RealBlock block : Fixtures.realBlocks().values()) {
+                var result = h.index(block.height(), block.bytes());
+                out.add(block.height() + " "
+                        + EngineConformanceTest.hexDump(h.store().blockWrites(block.height())) + " root "
+                        + Hashes.hex(result.stateRoot()));
+            }
+        }
+        assertThat(out).hasSize(Fixtures.realBlocks().size());
+        return out;
     }
 }

@@ -13,6 +13,7 @@ import java.util.NavigableMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -74,19 +75,20 @@ public abstract class ResetConformanceTest extends EngineTest {
                 .hasSize(1);
     }
 
-    @Test
-    @DisplayName("reset ≡ fresh over 100 blocks of the Rust spendables indexer on real blocks")
-    void spendables() {
+    @ParameterizedTest(name = "{0}, {1} blocks")
+    @CsvSource({"spendables/spendables.wasm, 100", "spendables-as/spendables-as.wasm, 40"})
+    @DisplayName("reset ≡ fresh over real blocks through the spendables indexer, Rust and AssemblyScript builds")
+    void spendables(String guest, int count) {
         NavigableMap<Long, Fixtures.RealBlock> real = Fixtures.realBlocks();
         List<byte[]> small = List.of(real.get(0L).bytes(), real.get(83636L).bytes());
         byte[] big = real.get(772904L).bytes();
         List<byte[]> blocks = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
+        for (int i = 0; i < count; i++) {
             blocks.add(i % 25 == 12 ? big : small.get(i % 2));
         }
-        List<String> fast = run(ResetMode.FAST, "spendables/spendables.wasm", blocks);
-        List<String> fresh = run(ResetMode.FRESH, "spendables/spendables.wasm", blocks);
-        assertThat(fast).hasSize(100).noneMatch(s -> s.contains("failed")).containsExactlyElementsOf(fresh);
+        List<String> fast = run(ResetMode.FAST, guest, blocks);
+        List<String> fresh = run(ResetMode.FRESH, guest, blocks);
+        assertThat(fast).hasSize(count).noneMatch(s -> s.contains("failed")).containsExactlyElementsOf(fresh);
     }
 
     @Test

@@ -68,6 +68,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
     private boolean callsBalanced = true;
     /** Chicory instantiations so far (the first, and every reset that could not keep the instance). */
     private int instantiations;
+
     private boolean closed;
 
     private ChicoryModuleInstance(

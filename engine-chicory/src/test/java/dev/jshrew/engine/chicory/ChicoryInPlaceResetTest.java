@@ -46,8 +46,11 @@ class ChicoryInPlaceResetTest {
             assertThat(notables.tablesWritten()).isFalse();
             assertThat(notables.elementsDropped()).isFalse();
             assertThat(notables.startFunction()).isNotNegative();
-            // a real AssemblyScript indexer qualifies
+            // both builds of the spendables indexer qualify; AssemblyScript's has a start function (its static init)
             assertThat(facts(engine, "spendables/spendables.wasm").available()).isTrue();
+            var assemblyScript = facts(engine, "spendables-as/spendables-as.wasm");
+            assertThat(assemblyScript.available()).isTrue();
+            assertThat(assemblyScript.startFunction()).isNotNegative();
             // an imported memory is state outside the instance
             assertThat(facts(engine, "wat/imports-memory.wasm").available()).isFalse();
         }
