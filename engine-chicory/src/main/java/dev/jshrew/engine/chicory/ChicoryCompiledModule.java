@@ -62,7 +62,8 @@ final class ChicoryCompiledModule implements CompiledModule {
      * new Chicory {@link Instance}: every piece of instance state the module can change must be restorable through
      * Chicory's public API. It can change its memory, its mutable globals, its data and element segments' "dropped"
      * state and its tables' slots, all restorable; it cannot shrink a table it grew, so a module with
-     * {@code table.grow} is instantiated afresh. Only modules whose imports are all functions qualify (an imported
+     * {@code table.grow} is instantiated afresh, and so is one that throws wasm exceptions (Chicory keeps every
+     * thrown exception in its instance, which a kept instance would accumulate block after block). Only modules whose imports are all functions qualify (an imported
      * memory, table or global is state outside the instance), and only globals and tables of the MVP's types (no
      * GC references, whose objects live in Chicory's own store). Table slots and dropped element segments are
      * restored from what they were right after instantiation, which is their pre-start state only when there is no
@@ -103,7 +104,10 @@ final class ChicoryCompiledModule implements CompiledModule {
             for (int f = 0; f < bodies; f++) {
                 for (var instruction : code.getFunctionBody(f).instructions()) {
                     OpCode op = instruction.opcode();
-                    if (op == OpCode.TABLE_GROW) {
+                    if (op == OpCode.TABLE_GROW
+                            || op == OpCode.THROW
+                            || op == OpCode.THROW_REF
+                            || op == OpCode.TRY_TABLE) {
                         return new InPlaceReset(false, false, false, start);
                     }
                     tablesWritten |= op == OpCode.TABLE_SET

@@ -189,14 +189,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
             throw new JshrewException(
                     ErrorCode.LINK, "engine chicory, module " + module.name() + ": " + e.getMessage(), e);
         } catch (UninstantiableException e) {
-            JshrewException host = hostCause(e);
-            if (host != null) {
-                throw host;
-            }
-            throw new GuestTrapException(
-                    trapOf(e),
-                    "engine chicory, module " + module.name() + ": instantiation failed: " + e.getMessage(),
-                    e);
+            throw startFailure(e, "instantiation failed");
         } catch (ChicoryException e) {
             throw translate(e);
         } catch (StackOverflowError e) {
@@ -356,18 +349,20 @@ final class ChicoryModuleInstance implements ModuleInstance {
         } catch (JshrewException e) {
             throw e;
         } catch (ChicoryException e) {
-            JshrewException host = hostCause(e);
-            if (host != null) {
-                throw host;
-            }
-            throw new GuestTrapException(
-                    trapOf(e),
-                    "engine chicory, module " + module.name() + ": the start function failed in a reset: "
-                            + e.getMessage(),
-                    e);
+            throw startFailure(e, "the start function failed in a reset");
         } catch (StackOverflowError e) {
             throw new GuestTrapException(Trap.STACK_OVERFLOW, "call stack exhausted", e);
         }
+    }
+
+    /** An instantiation's or a start function's failure: a host function's exception as is, else a trap. */
+    private JshrewException startFailure(ChicoryException e, String what) {
+        JshrewException host = hostCause(e);
+        if (host != null) {
+            return host;
+        }
+        return new GuestTrapException(
+                trapOf(e), "engine chicory, module " + module.name() + ": " + what + ": " + e.getMessage(), e);
     }
 
     /**

@@ -51,6 +51,8 @@ class ChicoryInPlaceResetTest {
             var assemblyScript = facts(engine, "spendables-as/spendables-as.wasm");
             assertThat(assemblyScript.available()).isTrue();
             assertThat(assemblyScript.startFunction()).isNotNegative();
+            // Chicory keeps each thrown wasm exception in its instance
+            assertThat(facts(engine, "wat/throws.wasm").available()).isFalse();
             // an imported memory is state outside the instance
             assertThat(facts(engine, "wat/imports-memory.wasm").available()).isFalse();
         }
