@@ -8,7 +8,8 @@
 #   build fetched to measure locally; never commit one). BLOCK=840243 (a file in ../shared/data/blocks),
 #   ENGINES=wasmtime,graalwasm,chicory, JMH_ARGS="-wi 3 -i 5" (GraalWasm: GRAAL_JMH_ARGS="-wi 8 -i 5", its JIT warms
 #   up over ~20 s of blocks), V8_BLOCKS=20 (after 5 warm-up blocks), OVERLAP=false,true (JMH's overlapCommits:
-#   commits one block at a time, and written while the next block runs as the node does by default).
+#   commits one block at a time, and written while the next block runs as the node does by default),
+#   OWN_GUESTS="spendables/spendables.wasm spendables-as/spendables-as.wasm" (set it empty to run only the files given).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jar=benchmarks/target/benchmarks.jar
@@ -21,7 +22,8 @@ mkdir -p "$out"
 # shellcheck source=benchmarks/graal-jvm.sh
 . benchmarks/graal-jvm.sh
 blockfile=../shared/data/blocks/mainnet-$(printf %06d "$block").hex
-for guest in spendables/spendables.wasm spendables-as/spendables-as.wasm "$@"; do
+# shellcheck disable=SC2086
+for guest in ${OWN_GUESTS-spendables/spendables.wasm spendables-as/spendables-as.wasm} "$@"; do
   name=$(basename "$guest" .wasm)
   file=$guest; [ -f "$file" ] || file=guests/$guest
   echo "v8-compare: $name on V8" >&2
