@@ -8,6 +8,7 @@ module dev.jshrew.engine.chicory {
     requires com.dylibso.chicory.runtime;
     requires com.dylibso.chicory.wasm;
     requires com.dylibso.chicory.compiler;
+    requires jdk.management; // HotSpotDiagnosticMXBean: is DontCompileHugeMethods on?
 
     provides dev.jshrew.api.engine.WasmEngineProvider with
             dev.jshrew.engine.chicory.ChicoryEngineProvider;

@@ -65,6 +65,14 @@ class DistributionIT {
     }
 
     @Test
+    void theLauncherLetsHotSpotCompileHugeGuestFunctions() throws Exception {
+        // Chicory compiles a large guest function to a method past HotSpot's 8,000-byte JIT limit
+        Run r = jshrew(Map.of("JSHREW_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "--version");
+        assertThat(r.status()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).containsPattern("bool DontCompileHugeMethods\\s+= false");
+    }
+
+    @Test
     void enginesListsAllThreeAvailable() throws Exception {
         Run r = jshrew(Map.of(), "engines");
         assertThat(r.status()).as(r.stderr()).isZero();

@@ -23,6 +23,8 @@ import java.util.function.Function;
 
 /** A started Chicory engine. Thread-safe. */
 final class ChicoryEngine implements WasmEngine {
+    private static final System.Logger LOG = System.getLogger(ChicoryEngine.class.getName());
+
     /** How guest code runs. */
     enum Mode {
         COMPILER,
@@ -92,7 +94,48 @@ final class ChicoryEngine implements WasmEngine {
                     "engine chicory, module " + moduleName + ": cannot compile: " + e.getMessage(),
                     e);
         }
+        if (mode == Mode.COMPILER) {
+            warnIfHugeFunctionsStayInterpreted(moduleName, module);
+        }
         return new ChicoryCompiledModule(this, moduleName, module, machines, memoryProvider);
+    }
+
+    /**
+     * Guest functions of at least this many instructions compile to Java methods near or past HotSpot's 8,000-byte
+     * limit for JIT compilation ({@code -XX:+DontCompileHugeMethods}, the default), which then run in HotSpot's
+     * bytecode interpreter for good. (ALKANES' SHA-256 block function, 8 KB of wasm, is one: 2.7x per block.)
+     */
+    static final int HUGE_FUNCTION_INSTRUCTIONS = 2_000;
+
+    private static void warnIfHugeFunctionsStayInterpreted(String moduleName, WasmModule module) {
+        var code = module.codeSection();
+        int bodies = code == null ? 0 : code.functionBodyCount();
+        long huge = java.util.stream.IntStream.range(0, bodies)
+                .filter(f -> code.getFunctionBody(f).instructions().size() >= HUGE_FUNCTION_INSTRUCTIONS)
+                .count();
+        if (huge > 0 && hotSpotRefusesHugeMethods()) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "engine chicory, module {0}: {1} guest function(s) of {2}+ instructions may compile to methods"
+                            + " HotSpot never JIT-compiles (DontCompileHugeMethods is on) and then run interpreted;"
+                            + " start the JVM with -XX:-DontCompileHugeMethods (bin/jshrew does)",
+                    moduleName,
+                    huge,
+                    HUGE_FUNCTION_INSTRUCTIONS);
+        }
+    }
+
+    /** Whether this JVM refuses to JIT-compile huge methods; false when it cannot tell (not HotSpot). */
+    static boolean hotSpotRefusesHugeMethods() {
+        try {
+            var diagnostics = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return diagnostics != null
+                    && Boolean.parseBoolean(
+                            diagnostics.getVMOption("DontCompileHugeMethods").getValue());
+        } catch (IllegalArgumentException e) { // no such option on this VM
+            return false;
+        }
     }
 
     @Override
