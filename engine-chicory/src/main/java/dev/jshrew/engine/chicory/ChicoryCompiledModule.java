@@ -61,15 +61,15 @@ final class ChicoryCompiledModule implements CompiledModule {
      * Whether, and how, an instance of this module can be brought back to its post-instantiation state without a
      * new Chicory {@link Instance}: every piece of instance state the module can change must be restorable through
      * Chicory's public API. It can change its memory, its mutable globals, its data and element segments' "dropped"
-     * state and its tables' slots, all restorable; it cannot shrink a table it grew, so a module with
-     * {@code table.grow} is instantiated afresh, and so is one that throws wasm exceptions (Chicory keeps every
-     * thrown exception in its instance, which a kept instance would accumulate block after block). Only modules whose imports are all functions qualify (an imported
-     * memory, table or global is state outside the instance), and only globals and tables of the MVP's types (no
-     * GC references, whose objects live in Chicory's own store). Table slots and dropped element segments are
-     * restored from what they were right after instantiation, which is their pre-start state only when there is no
-     * start function: a module with a start function that writes tables or drops element segments is instantiated
-     * afresh too. (Globals are restored from their initialisers, data segments from their pristine copies, so the
-     * start function may change those.)
+     * state and its tables' slots, all restorable; it cannot shrink a table it grew, so a module with {@code
+     * table.grow} is instantiated afresh, and so is one that throws wasm exceptions (Chicory keeps every thrown
+     * exception in its instance, which a kept instance would accumulate block after block). Only modules whose
+     * imports are all functions qualify (an imported memory, table or global is state outside the instance), and
+     * only globals and tables of the MVP's types (no GC references, whose objects live in Chicory's own store).
+     * Table slots and dropped element segments are restored from what they were right after instantiation, which is
+     * their pre-start state only when there is no start function: a module with a start function that writes tables
+     * or drops element segments is instantiated afresh too. (Globals are restored from their initialisers, data
+     * segments from their pristine copies, so the start function may change those.)
      *
      * @param available in-place reset applies
      * @param tablesWritten the code writes table slots ({@code table.set/fill/copy/init}): restore them
