@@ -6,7 +6,8 @@
 # Usage: benchmarks/v8-compare.sh [WASM...]
 #   The repository's own indexers always run; any other metashrew indexer is given as a file (e.g. a public release
 #   build fetched to measure locally; never commit one). BLOCK=840243 (a file in ../shared/data/blocks),
-#   ENGINES=wasmtime,graalwasm,chicory, JMH_ARGS="-wi 3 -i 5" (GraalWasm: GRAAL_JMH_ARGS="-wi 8 -i 5", its JIT warms
+#   ENGINES=wasmtime,graalwasm,chicory, JMH_ARGS="-wi 3 -i 5" (Chicory: CHICORY_JMH_ARGS="-wi 10 -i 5", HotSpot compiles
+#   its huge guest methods late; GraalWasm: GRAAL_JMH_ARGS="-wi 8 -i 5", its JIT warms
 #   up over ~20 s of blocks), V8_BLOCKS=20 (after 5 warm-up blocks), OVERLAP=false,true (JMH's overlapCommits:
 #   commits one block at a time, and written while the next block runs as the node does by default),
 #   OWN_GUESTS="spendables/spendables.wasm spendables-as/spendables-as.wasm" (set it empty to run only the files given).
@@ -37,9 +38,12 @@ for guest in ${OWN_GUESTS-spendables/spendables.wasm spendables-as/spendables-as
         -rf json -rff "$out/jmh-$name-$engine.json" \
         > "$out/jmh-$name-$engine.log"
     else
+      args=${JMH_ARGS:--wi 3 -i 5}
+      # HotSpot compiles Chicory's huge guest methods late (-XX:-DontCompileHugeMethods): a longer warm-up
+      [ "$engine" = chicory ] && args=${CHICORY_JMH_ARGS:--wi 10 -i 5}
       # shellcheck disable=SC2086
       bin/with-jdk25 java -jar "$jar" BlockBenchmark -p engine="$engine" -p wasm="$guest" -p blockHeight="$block" \
-        -p overlapCommits="${OVERLAP:-false,true}" ${JMH_ARGS:--wi 3 -i 5} -rf json -rff "$out/jmh-$name-$engine.json" \
+        -p overlapCommits="${OVERLAP:-false,true}" $args -rf json -rff "$out/jmh-$name-$engine.json" \
         > "$out/jmh-$name-$engine.log"
     fi
   done
