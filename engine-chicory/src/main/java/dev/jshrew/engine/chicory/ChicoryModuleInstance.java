@@ -346,8 +346,6 @@ final class ChicoryModuleInstance implements ModuleInstance {
             callsBalanced = false;
             same.getMachine().call(start, new long[0]);
             callsBalanced = true;
-        } catch (JshrewException e) {
-            throw e;
         } catch (ChicoryException e) {
             throw startFailure(e, "the start function failed in a reset");
         } catch (StackOverflowError e) {
