@@ -26,6 +26,7 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -43,6 +44,11 @@ import java.util.stream.Stream;
 public final class Soak {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HexFormat HEX = HexFormat.of();
+    /**
+     * The views run starts its load once the node has indexed this many blocks: the first blocks of a cold JVM run
+     * while the JIT compiles the guest (Chicory's huge methods late), which would compete with the views.
+     */
+    static final int VIEWS_AFTER_BLOCKS = 60;
 
     /** What to run. {@code reorgs}: pairs (offset from the start height, depth), in ascending offset. */
     public record Config(
@@ -253,10 +259,12 @@ public final class Soak {
 
     /**
      * Views at scale (issue 15): a node indexes {@code chain} from a devnet that releases two blocks a second, and
-     * once it has 20 blocks, the view load runs without pauses ({@link Config#viewClients()} clients ×
-     * {@link Config#viewRequestsPerClient()} small views at random indexed heights) on the default view pool. Run
-     * once per {@code reset} mode: {@code fast} (pooled instances reset in place) against {@code fresh} (a new
-     * instance per view: the original's model).
+     * once it has {@link #VIEWS_AFTER_BLOCKS} blocks, the view load runs without pauses ({@link Config#viewClients()}
+     * clients, a {@link KeepAliveClient} each, × {@link Config#viewRequestsPerClient()} small views at random indexed
+     * heights) on the default view pool, after a warm-up load of half as many views that is not counted. Run once per
+     * {@code reset} mode:
+     * {@code fast} (pooled instances reset in place) against {@code fresh} (a new instance per view: the original's
+     * model).
      *
      * @return the JSON of one run: views, failures, wall time, throughput, p50/p99/max latency
      */
@@ -286,17 +294,15 @@ public final class Soak {
                     if (!node.alive() || !devnet.alive()) {
                         throw new IllegalStateException("the node or the devnet exited, see " + dir);
                     }
-                    return height(rpc) >= config.startHeight() + 20;
+                    return height(rpc) >= config.startHeight() + Math.min(VIEWS_AFTER_BLOCKS, config.count() / 5);
                 });
-                ViewLoad load = new ViewLoad(rpc);
-                load.tip.set(height(rpc));
-                long startHeight = height(rpc);
-                load.start();
+                AtomicLong tip = new AtomicLong(height(rpc));
+                AtomicBoolean done = new AtomicBoolean();
                 Thread tipFollower = Thread.ofPlatform().daemon().start(() -> {
-                    while (!load.stop) {
+                    while (!done.get()) {
                         long h = height(rpc);
                         if (h >= 0) {
-                            load.tip.set(h);
+                            tip.set(h);
                         }
                         try {
                             Thread.sleep(200);
@@ -305,10 +311,28 @@ public final class Soak {
                         }
                     }
                 });
-                for (Thread t : load.threads) {
-                    t.join(config.timeout().toMillis());
-                }
-                load.finish();
+                // Warm-up, not counted: the same load, so the JIT has compiled the view path (HTTP, JSON, the
+                // engine's reset) before the measured load starts, as in a node that has been serving a while.
+                ViewLoad warmup = new ViewLoad(rpc, tip, config.viewRequestsPerClient() / 2);
+                warmup.start();
+                warmup.await();
+                long startHeight = height(rpc);
+                ViewLoad load = new ViewLoad(rpc, tip, config.viewRequestsPerClient());
+                System.err.printf(
+                        Locale.ROOT,
+                        "views %s --reset %s: warm-up done (%d views), measuring %d (node pid %d)%n",
+                        engine,
+                        reset,
+                        warmup.latencies.size(),
+                        config.viewClients() * config.viewRequestsPerClient(),
+                        node.process().pid());
+                Duration nodeCpu0 = node.cpu();
+                Duration ownCpu0 = ownCpu();
+                load.start();
+                load.await();
+                Duration nodeCpu = node.cpu().minus(nodeCpu0);
+                Duration ownCpu = ownCpu().minus(ownCpu0);
+                done.set(true);
                 tipFollower.interrupt();
                 long endHeight = height(rpc);
                 List<Double> sorted = new ArrayList<>(load.latencies);
@@ -327,6 +351,10 @@ public final class Soak {
                 json.put("max_ms", sorted.isEmpty() ? 0 : sorted.getLast());
                 json.put("blocks_indexed_meanwhile", endHeight - startHeight);
                 json.put("loadavg", loadAverage());
+                // CPU over the measured load: the node's (views and indexing), and this process's (the clients)
+                json.put("node_cpu_s", nodeCpu.toNanos() / 1e9);
+                json.put("client_cpu_s", ownCpu.toNanos() / 1e9);
+                json.put("node_cpu_ms_per_view", sorted.isEmpty() ? 0 : nodeCpu.toNanos() / 1e6 / sorted.size());
                 return json;
             }
         }
@@ -625,7 +653,8 @@ public final class Soak {
     /** The bounded view load: clients × requests, each a small view at a random indexed height. */
     private final class ViewLoad {
         final String rpc;
-        final AtomicLong tip = new AtomicLong(-1);
+        final AtomicLong tip;
+        final int requestsPerClient;
         final ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<double[]> samples = new ConcurrentLinkedQueue<>();
         final AtomicInteger failed = new AtomicInteger();
@@ -636,7 +665,22 @@ public final class Soak {
         volatile boolean stop;
 
         ViewLoad(String rpc) {
+            this(rpc, new AtomicLong(-1), config.viewRequestsPerClient());
+        }
+
+        /** A load of {@code requestsPerClient} views per client at heights up to {@code tip}. */
+        ViewLoad(String rpc, AtomicLong tip, int requestsPerClient) {
             this.rpc = rpc;
+            this.tip = tip;
+            this.requestsPerClient = requestsPerClient;
+        }
+
+        /** Waits for every client to send its views, then stops them. */
+        void await() throws InterruptedException {
+            for (Thread t : threads) {
+                t.join(config.timeout().toMillis());
+            }
+            finish();
         }
 
         void start() {
@@ -650,7 +694,13 @@ public final class Soak {
         }
 
         private void client(SplittableRandom random) {
-            for (int i = 0; i < config.viewRequestsPerClient() && !stop; i++) {
+            try (KeepAliveClient http = new KeepAliveClient(KeepAliveClient.port(rpc), 30_000)) {
+                client(random, http);
+            }
+        }
+
+        private void client(SplittableRandom random, KeepAliveClient http) {
+            for (int i = 0; i < requestsPerClient && !stop; i++) {
                 long t = tip.get();
                 if (t >= config.startHeight()) {
                     long h = config.startHeight() + random.nextLong(t - config.startHeight() + 1);
@@ -661,7 +711,7 @@ public final class Soak {
                     String fn = random.nextBoolean() ? "stats" : "blockhash";
                     long begin = System.nanoTime();
                     JsonNode r = call(
-                            rpc,
+                            http,
                             "metashrew_view",
                             JSON.createArrayNode().add(fn).add(HEX.formatHex(le)));
                     long end = System.nanoTime();
@@ -715,6 +765,19 @@ public final class Soak {
         }
     }
 
+    /** A metashrew JSON-RPC call on a keep-alive connection: the result, or null on any failure. */
+    private static JsonNode call(KeepAliveClient http, String method, ArrayNode params) {
+        ObjectNode req = JSON.createObjectNode();
+        req.put("jsonrpc", "2.0").put("id", 1).put("method", method).set("params", params);
+        try {
+            JsonNode result =
+                    JSON.readTree(http.post(JSON.writeValueAsBytes(req))).get("result");
+            return result == null || result.isNull() ? null : result;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     private JsonNode bitcoind(String url, String method) {
         return call(url, method, JSON.createArrayNode());
     }
@@ -751,6 +814,11 @@ public final class Soak {
         }
     }
 
+    /** This process's CPU time so far (user and system), or zero if the system does not say. */
+    private static Duration ownCpu() {
+        return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
     private Child start(Path log, List<String> args) throws IOException {
         List<String> command = new ArrayList<>(config.jshrew());
         command.addAll(args);
@@ -766,6 +834,11 @@ public final class Soak {
     private record Child(Process process) implements AutoCloseable {
         boolean alive() {
             return process.isAlive();
+        }
+
+        /** The CPU time the process has used so far (user and system), or zero if the system does not say. */
+        Duration cpu() {
+            return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
         }
 
         /** VmRSS of the process and its descendants, KiB; 0 if it is gone. */
@@ -900,7 +973,7 @@ public final class Soak {
                         0,
                         List.of(),
                         4,
-                        1000,
+                        2500,
                         0,
                         "512m",
                         work,
