@@ -262,9 +262,8 @@ public final class Soak {
      * once it has {@link #VIEWS_AFTER_BLOCKS} blocks, the view load runs without pauses ({@link Config#viewClients()}
      * clients, a {@link KeepAliveClient} each, × {@link Config#viewRequestsPerClient()} small views at random indexed
      * heights) on the default view pool, after a warm-up load of half as many views that is not counted. Run once per
-     * {@code reset} mode:
-     * {@code fast} (pooled instances reset in place) against {@code fresh} (a new instance per view: the original's
-     * model).
+     * {@code reset} mode: {@code fast} (pooled instances reset in place) against {@code fresh} (a new instance per
+     * view: the original's model).
      *
      * @return the JSON of one run: views, failures, wall time, throughput, p50/p99/max latency
      */
@@ -836,9 +835,16 @@ public final class Soak {
             return process.isAlive();
         }
 
-        /** The CPU time the process has used so far (user and system), or zero if the system does not say. */
+        /**
+         * The CPU time (user and system) the process and its living descendants have used so far (the CLI may run
+         * the node in a child JVM, as for GraalWasm); a process the system says nothing about counts zero.
+         */
         Duration cpu() {
-            return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+            Duration sum = process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+            for (ProcessHandle h : process.descendants().toList()) {
+                sum = sum.plus(h.info().totalCpuDuration().orElse(Duration.ZERO));
+            }
+            return sum;
         }
 
         /** VmRSS of the process and its descendants, KiB; 0 if it is gone. */
