@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ final class KeepAliveClient implements AutoCloseable {
 
     /** A client of {@code http://127.0.0.1:port} (nothing is connected before the first request). */
     KeepAliveClient(int port, int timeoutMillis) {
-        this.address = new InetSocketAddress("127.0.0.1", port);
+        this.address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
         this.timeoutMillis = timeoutMillis;
     }
 
