@@ -75,5 +75,9 @@ class MiniSoakTest {
         assertEquals(0, views.get("failed").asInt(), views.toString());
         assertTrue(views.get("p99_ms").asDouble() >= views.get("p50_ms").asDouble(), views.toString());
         assertTrue(views.get("throughput_per_s").asDouble() > 0, views.toString());
+        // the CPU the node (views and indexing) and the clients used over the measured load
+        assertTrue(views.get("node_cpu_s").asDouble() > 0, views.toString());
+        assertTrue(views.get("client_cpu_s").asDouble() > 0, views.toString());
+        assertTrue(views.get("node_cpu_ms_per_view").asDouble() > 0, views.toString());
     }
 }
