@@ -28,35 +28,42 @@ class Store {
 }
 
 // ---- protobuf KeyValueFlush { repeated bytes list = 1; }
-function readVarint(b, pos) {
-  let v = 0n, shift = 0n;
-  for (;;) {
-    if (pos >= b.length) throw new Error('truncated varint');
-    const x = b[pos++];
-    v |= BigInt(x & 0x7f) << shift;
-    if (!(x & 0x80)) return [v, pos];
-    shift += 7n;
-    if (shift > 63n) throw new Error('varint too long');
+// Varints as Numbers (exact below 2^53; a longer length cannot fit in a buffer anyway), and the items as views into
+// the one copy of the flush buffer that readBuf made: no BigInt and no per-item copy, so the baseline's own
+// JavaScript and garbage collection stay small next to the guest's code.
+let at = 0; // decodeFlush's read position (module state: no [value, pos] array per varint)
+function readVarint(b) {
+  let v = 0, mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (at >= b.length) throw new Error('truncated varint');
+    const x = b[at++];
+    v += (x & 0x7f) * mul;
+    if (!(x & 0x80)) {
+      if (v > Number.MAX_SAFE_INTEGER) throw new Error('varint too large');
+      return v;
+    }
+    mul *= 128;
   }
+  throw new Error('varint too long');
 }
 function decodeFlush(b) {
   const items = [];
-  let pos = 0;
-  while (pos < b.length) {
-    let tag; [tag, pos] = readVarint(b, pos);
-    const field = tag >> 3n, wt = Number(tag & 7n);
-    if (field === 1n && wt !== 2) throw new Error('bad wire type for field 1');
-    if (wt === 0) { [, pos] = readVarint(b, pos); }
-    else if (wt === 1) pos += 8;
-    else if (wt === 5) pos += 4;
+  at = 0;
+  while (at < b.length) {
+    const tag = readVarint(b);
+    const field = Math.floor(tag / 8), wt = tag % 8;
+    if (field === 1 && wt !== 2) throw new Error('bad wire type for field 1');
+    if (wt === 0) readVarint(b);
+    else if (wt === 1) at += 8;
+    else if (wt === 5) at += 4;
     else if (wt === 2) {
-      let len; [len, pos] = readVarint(b, pos);
-      const end = pos + Number(len);
+      const len = readVarint(b);
+      const end = at + len;
       if (end > b.length) throw new Error('truncated bytes field');
-      if (field === 1n) items.push(b.slice(pos, end));
-      pos = end;
+      if (field === 1) items.push(b.subarray(at, end));
+      at = end;
     } else throw new Error('unsupported wire type ' + wt);
-    if (pos > b.length) throw new Error('truncated field');
+    if (at > b.length) throw new Error('truncated field');
   }
   const pairs = [];
   for (let i = 0; i + 1 < items.length; i += 2) pairs.push([items[i], items[i + 1]]);
@@ -71,12 +78,14 @@ async function runGuest(module, store, { height, payload, readHeight, exportName
   let instance = null;
   const mem = () => new Uint8Array(instance.exports.memory.buffer);
   const dv = () => new DataView(instance.exports.memory.buffer);
-  const readBuf = (p) => { // null if invalid (§1.2)
+  // The bytes of the guest buffer at p (§1.2), or null if invalid: a copy, or with copy false a view into guest
+  // memory for a key that is only looked up before the guest runs again.
+  const readBuf = (p, copy = true) => {
     const m = mem();
     if ((p | 0) < 4 || p > m.length) return null;
     const len = dv().getUint32(p - 4, true);
     if (p + len > m.length) return null;
-    return m.slice(p, p + len);
+    return copy ? m.slice(p, p + len) : m.subarray(p, p + len);
   };
   const checkedWrite = (p, bytes) => {
     const m = mem();
@@ -88,13 +97,13 @@ async function runGuest(module, store, { height, payload, readHeight, exportName
     __host_len: () => input.length,
     __load_input: (p) => checkedWrite(p >>> 0, input),
     __get_len: (k) => {
-      const key = readBuf(k >>> 0);
+      const key = readBuf(k >>> 0, false);
       if (!key) return 0x7fffffff;
       const v = store.get(key, readHeight);
       return v ? v.length : 0;
     },
     __get: (k, v) => {
-      const key = readBuf(k >>> 0);
+      const key = readBuf(k >>> 0, false);
       if (!key) { checkedWrite((v >>> 0) - 4, [0xff, 0xff, 0xff, 0x7f]); return; }
       const val = store.get(key, readHeight);
       if (val && val.length) checkedWrite(v >>> 0, val);
@@ -103,7 +112,7 @@ async function runGuest(module, store, { height, payload, readHeight, exportName
       if (!indexMode) return;
       const b = readBuf(p >>> 0);
       if (!b) { state.failed = true; return; }
-      try { state.pairs.push(...decodeFlush(b)); state.flushed = true; }
+      try { for (const pair of decodeFlush(b)) state.pairs.push(pair); state.flushed = true; }
       catch (e) { state.failed = true; }
     },
     __log: (p) => {
