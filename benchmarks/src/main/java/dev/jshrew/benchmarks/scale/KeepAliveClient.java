@@ -51,20 +51,21 @@ final class KeepAliveClient implements AutoCloseable {
         System.arraycopy(json, 0, request, head.length, json.length);
         boolean fresh = socket == null;
         try {
-            connectIfNeeded();
-            out.write(request);
-            out.flush();
-            return readAnswer();
+            return exchange(request);
         } catch (IOException e) {
             close();
             if (fresh) {
                 throw e;
             }
-            connectIfNeeded(); // the server may close an idle keep-alive connection: one new connection, once
-            out.write(request);
-            out.flush();
-            return readAnswer();
+            return exchange(request); // the server may close an idle keep-alive connection: one new one, once
         }
+    }
+
+    private byte[] exchange(byte[] request) throws IOException {
+        connectIfNeeded();
+        out.write(request);
+        out.flush();
+        return readAnswer();
     }
 
     private void connectIfNeeded() throws IOException {

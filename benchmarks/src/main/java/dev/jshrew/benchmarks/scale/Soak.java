@@ -744,18 +744,15 @@ public final class Soak {
 
     /** A metashrew JSON-RPC call: the result, or null on any failure (refused connection, error answer). */
     JsonNode call(String url, String method, ArrayNode params) {
-        ObjectNode req = JSON.createObjectNode();
-        req.put("jsonrpc", "2.0").put("id", 1).put("method", method).set("params", params);
         try {
             HttpResponse<String> resp = http.send(
                     HttpRequest.newBuilder(URI.create(url))
                             .timeout(Duration.ofSeconds(30))
-                            .POST(HttpRequest.BodyPublishers.ofString(req.toString()))
+                            .POST(HttpRequest.BodyPublishers.ofString(
+                                    request(method, params).toString()))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
-            JsonNode body = JSON.readTree(resp.body());
-            JsonNode result = body.get("result");
-            return result == null || result.isNull() ? null : result;
+            return resultOf(JSON.readTree(resp.body()));
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {
@@ -766,15 +763,23 @@ public final class Soak {
 
     /** A metashrew JSON-RPC call on a keep-alive connection: the result, or null on any failure. */
     private static JsonNode call(KeepAliveClient http, String method, ArrayNode params) {
-        ObjectNode req = JSON.createObjectNode();
-        req.put("jsonrpc", "2.0").put("id", 1).put("method", method).set("params", params);
         try {
-            JsonNode result =
-                    JSON.readTree(http.post(JSON.writeValueAsBytes(req))).get("result");
-            return result == null || result.isNull() ? null : result;
+            return resultOf(JSON.readTree(http.post(JSON.writeValueAsBytes(request(method, params)))));
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static ObjectNode request(String method, ArrayNode params) {
+        ObjectNode req = JSON.createObjectNode();
+        req.put("jsonrpc", "2.0").put("id", 1).put("method", method).set("params", params);
+        return req;
+    }
+
+    /** A JSON-RPC answer's result, or null for an error answer. */
+    private static JsonNode resultOf(JsonNode body) {
+        JsonNode result = body.get("result");
+        return result == null || result.isNull() ? null : result;
     }
 
     private JsonNode bitcoind(String url, String method) {
@@ -815,7 +820,11 @@ public final class Soak {
 
     /** This process's CPU time so far (user and system), or zero if the system does not say. */
     private static Duration ownCpu() {
-        return ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO);
+        return cpuOf(ProcessHandle.current());
+    }
+
+    private static Duration cpuOf(ProcessHandle process) {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     private Child start(Path log, List<String> args) throws IOException {
@@ -840,9 +849,9 @@ public final class Soak {
          * the node in a child JVM, as for GraalWasm); a process the system says nothing about counts zero.
          */
         Duration cpu() {
-            Duration sum = process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+            Duration sum = cpuOf(process.toHandle());
             for (ProcessHandle h : process.descendants().toList()) {
-                sum = sum.plus(h.info().totalCpuDuration().orElse(Duration.ZERO));
+                sum = sum.plus(cpuOf(h));
             }
             return sum;
         }

@@ -108,12 +108,15 @@ final class ChicoryEngine implements WasmEngine {
     static final int HUGE_FUNCTION_INSTRUCTIONS = 2_000;
 
     private static void warnIfHugeFunctionsStayInterpreted(String moduleName, WasmModule module) {
+        if (!hotSpotRefusesHugeMethods()) {
+            return; // bin/jshrew's JVM: no need to scan the code
+        }
         var code = module.codeSection();
         int bodies = code == null ? 0 : code.functionBodyCount();
         long huge = java.util.stream.IntStream.range(0, bodies)
                 .filter(f -> code.getFunctionBody(f).instructions().size() >= HUGE_FUNCTION_INSTRUCTIONS)
                 .count();
-        if (huge > 0 && hotSpotRefusesHugeMethods()) {
+        if (huge > 0) {
             LOG.log(
                     System.Logger.Level.WARNING,
                     "engine chicory, module {0}: {1} guest function(s) of {2}+ instructions may compile to methods"
