@@ -35,6 +35,9 @@ public final class BlockProfile implements JavaFlightRecorderProfiler.PostProces
     static final List<String> CATEGORIES = List.of(
             "guest code", "host-call crossing", "store reads", "flush decoding", "commit", "reset", "other host work");
 
+    /** The {@code Memory} that Chicory's compiled guest code loads from and stores to (engine-chicory). */
+    private static final String CHICORY_GUEST_MEMORY = "dev.jshrew.engine.chicory.SegmentMemory.";
+
     @Override
     public List<File> postProcess(BenchmarkParams params, File jfrFile) {
         try {
@@ -96,7 +99,8 @@ public final class BlockProfile implements JavaFlightRecorderProfiler.PostProces
      * The category of one stack, innermost frame first. The store, flush decoding and the reset are recognised
      * anywhere in the stack (their callees are RocksDB, JDK or engine code); otherwise the innermost frame decides:
      * an engine's interpreter, compiled guest code or native call is guest code, jshrew's ABI and the engines'
-     * import glue are the host-call crossing.
+     * import glue are the host-call crossing. Chicory's guest memory belongs to its caller: a load of compiled guest
+     * code is guest code, a host function's read of guest memory is the crossing.
      */
     static String classify(List<String> frames) {
         boolean commit = false;
@@ -131,6 +135,10 @@ public final class BlockProfile implements JavaFlightRecorderProfiler.PostProces
             return "guest code";
         }
         for (String f : frames) {
+            if (f.startsWith(CHICORY_GUEST_MEMORY)) {
+                // Chicory's guest loads and stores go through jshrew's Memory: whoever called it decides
+                continue;
+            }
             if (f.startsWith("dev.jshrew.host.abi.")
                     || f.startsWith("dev.jshrew.engine.")
                     || f.startsWith("io.github.kawamuray.wasmtime.")) {

@@ -70,6 +70,19 @@ class BlockProfileTest {
                         "dev.jshrew.host.abi.MetashrewAbi.load",
                         "com.dylibso.chicory.runtime.Instance.callHostFunction")));
         assertEquals(
+                "guest code",
+                BlockProfile.classify(List.of(
+                        "jdk.internal.misc.Unsafe.getIntUnaligned",
+                        "dev.jshrew.engine.chicory.SegmentMemory.readInt",
+                        "com.dylibso.chicory.$gen.CompiledMachineShaded.memoryReadInt",
+                        "com.dylibso.chicory.$gen.CompiledMachineFuncGroup_0.func_66")));
+        assertEquals(
+                "host-call crossing",
+                BlockProfile.classify(List.of(
+                        "dev.jshrew.engine.chicory.SegmentMemory.byteSize",
+                        "dev.jshrew.engine.toolkit.SegmentGuestMemory.read",
+                        "dev.jshrew.host.abi.MetashrewAbi.get")));
+        assertEquals(
                 "other host work",
                 BlockProfile.classify(
                         List.of("java.util.HexFormat.formatHex", "dev.jshrew.host.bitcoin.BlockHeader.hash")));
