@@ -10,6 +10,7 @@
 #   send 1,250 small views each without pause (warm-up, not counted), then 2,500 each (measured), once with
 #   --reset fast and once with --reset fresh; writes views-ENGINE.json (throughput, latency, the node's CPU per
 #   view) and ends with one `views: …` line per engine (its default SOAK_WORK is the quick profile's chain).
+#   VIEW_CLIENTS=N: N clients sharing the same 10,000 measured views (and warm-up), to load the node to capacity.
 #   SOAK_WORK=DIR holds the chain and databases (default: $TMPDIR or /tmp, jshrew-soak-PROFILE; the chain is reused);
 #   SOAK_COUNT=N runs a shorter trial of the profile (reorgs beyond N dropped).
 set -euo pipefail
@@ -22,6 +23,7 @@ work="${SOAK_WORK:-${TMPDIR:-/tmp}/jshrew-soak-${profile/views/quick}${SOAK_COUN
 mkdir -p "$out" "$work"
 opts=()
 [ -n "${SOAK_COUNT:-}" ] && opts+=("-Dsoak.count=$SOAK_COUNT")
+[ -n "${VIEW_CLIENTS:-}" ] && opts+=("-Dsoak.viewClients=$VIEW_CLIENTS")
 node=()
 # views: the node as bin/jshrew runs it (HotSpot may compile a guest's huge functions: Chicory's indexing speed);
 # quick and full keep a plain `java -jar` (the Soak's default), comparable with their earlier results.

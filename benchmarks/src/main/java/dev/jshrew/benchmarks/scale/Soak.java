@@ -66,7 +66,36 @@ public final class Soak {
             long viewPauseMillis,
             String memoryCommit,
             Path work,
-            Duration timeout) {}
+            Duration timeout) {
+        /** The same soak over the first {@code n} blocks: reorgs beyond them are dropped. */
+        Config withCount(int n) {
+            return with(n, reorgs.stream().filter(r -> r[0] < n - 1).toList(), viewClients, viewRequestsPerClient);
+        }
+
+        /** The same views shared among {@code clients} clients (as many in all, but for a rounding down). */
+        Config withViewClients(int clients) {
+            return with(count, reorgs, clients, viewRequestsPerClient * viewClients / clients);
+        }
+
+        private Config with(int n, List<long[]> reorgsWithin, int clients, int requestsPerClient) {
+            return new Config(
+                    jshrew,
+                    blocksFrom,
+                    indexer,
+                    n,
+                    startHeight,
+                    blockSize,
+                    seed,
+                    killEvery,
+                    reorgsWithin,
+                    clients,
+                    requestsPerClient,
+                    viewPauseMillis,
+                    memoryCommit,
+                    work,
+                    timeout);
+        }
+    }
 
     /** One engine's outcome; {@code json} is what is written to {@code scale-ENGINE.json}. */
     public record Result(
@@ -1035,24 +1064,12 @@ public final class Soak {
                 Path.of("guests", "spendables", "spendables.wasm"),
                 Path.of(args[3]));
         String count = System.getProperty("soak.count");
-        if (count != null) { // a shorter trial of a profile: reorgs beyond it are dropped
-            int n = Integer.parseInt(count);
-            config = new Config(
-                    config.jshrew(),
-                    config.blocksFrom(),
-                    config.indexer(),
-                    n,
-                    config.startHeight(),
-                    config.blockSize(),
-                    config.seed(),
-                    config.killEvery(),
-                    config.reorgs().stream().filter(r -> r[0] < n - 1).toList(),
-                    config.viewClients(),
-                    config.viewRequestsPerClient(),
-                    config.viewPauseMillis(),
-                    config.memoryCommit(),
-                    config.work(),
-                    config.timeout());
+        if (count != null) { // a shorter trial of a profile
+            config = config.withCount(Integer.parseInt(count));
+        }
+        String clients = System.getProperty("soak.viewClients");
+        if (clients != null) { // more clients than the profile's: the node's capacity rather than 4 clients' rate
+            config = config.withViewClients(Integer.parseInt(clients));
         }
         Files.createDirectories(config.work());
         Soak soak = new Soak(config);
