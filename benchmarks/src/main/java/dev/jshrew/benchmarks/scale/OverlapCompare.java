@@ -47,26 +47,15 @@ public final class OverlapCompare {
         long exitAt = first + WARM + blocks;
         Map<String, Process> sides = new TreeMap<>();
         for (String mode : List.of("on", "off")) {
-            List<String> index = new ArrayList<>(List.of(
-                    "index",
-                    "--db",
-                    work.resolve("db-" + mode).toString(),
-                    "--blocks",
-                    chain.toString(),
-                    "--exit-at",
-                    Long.toString(exitAt),
-                    "--engine",
+            List<String> index = Replay.indexArgs(
+                    work.resolve("db-" + mode),
+                    chain,
+                    exitAt,
                     engine,
-                    "--indexer",
-                    "guests/spendables/spendables.wasm",
-                    "--memory-commit",
-                    "512m",
-                    "--progress",
-                    "off",
-                    "--commit-overlap",
                     mode,
-                    "--block-log",
-                    work.resolve(mode + ".jsonl").toString()));
+                    work.resolve(mode + ".jsonl"),
+                    "--memory-commit",
+                    "512m");
             sides.put(mode, Replay.start(jshrew, work.resolve(mode + ".log"), index));
         }
         for (Map.Entry<String, Process> side : sides.entrySet()) {

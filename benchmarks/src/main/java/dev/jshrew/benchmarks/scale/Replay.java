@@ -151,6 +151,34 @@ public final class Replay {
                 : List.of(ProcessHandle.current().info().command().orElse("java"), "-jar", "cli/target/jshrew.jar");
     }
 
+    /**
+     * The arguments of a {@code jshrew index} of the chain's heights below {@code exitAt} with the spendables indexer
+     * and {@code --commit-overlap OVERLAP}, writing {@code blockLog}, plus {@code more}.
+     */
+    static List<String> indexArgs(
+            Path db, Path chain, long exitAt, String engine, String overlap, Path blockLog, String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "index",
+                "--db",
+                db.toString(),
+                "--blocks",
+                chain.toString(),
+                "--exit-at",
+                Long.toString(exitAt),
+                "--engine",
+                engine,
+                "--indexer",
+                "guests/spendables/spendables.wasm",
+                "--progress",
+                "off",
+                "--commit-overlap",
+                overlap,
+                "--block-log",
+                blockLog.toString()));
+        args.addAll(List.of(more));
+        return args;
+    }
+
     /** Medians over one window of a block log: run + reset + commit, its parts, CPU time, store reads. */
     public record Window(
             int blocks, double wallMs, double runMs, double commitMs, double cpuMs, double reads, double readMs) {}

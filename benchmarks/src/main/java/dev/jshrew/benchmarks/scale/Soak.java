@@ -72,9 +72,19 @@ public final class Soak {
             return with(n, reorgs.stream().filter(r -> r[0] < n - 1).toList(), viewClients, viewRequestsPerClient);
         }
 
-        /** The same views shared among {@code clients} clients (as many in all, but for a rounding down). */
+        /**
+         * The same views shared among {@code clients} clients (as many in all, but for a rounding down).
+         *
+         * @throws IllegalArgumentException for fewer than one client, or more clients than views (each would get
+         *     none, and the run would measure nothing)
+         */
         Config withViewClients(int clients) {
-            return with(count, reorgs, clients, viewRequestsPerClient * viewClients / clients);
+            int views = viewRequestsPerClient * viewClients;
+            if (clients < 1 || clients > views) {
+                throw new IllegalArgumentException(
+                        "VIEW_CLIENTS must be between 1 and " + views + " (the views to share), not " + clients);
+            }
+            return with(count, reorgs, clients, views / clients);
         }
 
         private Config with(int n, List<long[]> reorgsWithin, int clients, int requestsPerClient) {

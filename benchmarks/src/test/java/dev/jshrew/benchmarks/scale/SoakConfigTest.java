@@ -1,6 +1,8 @@
 package dev.jshrew.benchmarks.scale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -25,6 +27,18 @@ class SoakConfigTest {
         // a count that does not divide rounds down, never up
         Soak.Config three = views.withViewClients(3);
         assertEquals(3333, three.viewRequestsPerClient());
+    }
+
+    @Test
+    void noClientsOrMoreClientsThanViewsAreRefused() {
+        Soak.Config views = profile("views");
+        int all = views.viewClients() * views.viewRequestsPerClient();
+        assertEquals(1, views.withViewClients(all).viewRequestsPerClient());
+        for (int clients : new int[] {0, -1, all + 1}) {
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> views.withViewClients(clients));
+            assertTrue(e.getMessage().contains("VIEW_CLIENTS must be between 1 and " + all), e.getMessage());
+        }
     }
 
     @Test

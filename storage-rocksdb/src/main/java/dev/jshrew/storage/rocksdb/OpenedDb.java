@@ -28,6 +28,8 @@ import org.rocksdb.WriteOptions;
  * @param versions column family {@code versions}: height-versioned guest values
  * @param blocks column family {@code blocks}: per-block write index
  * @param meta column family {@code meta}: tip, hashes, roots, metadata
+ * @param latest column family {@code latest}: each key's newest version (layout 2), or {@code null} when a read-only
+ *     open found a layout-1 store without it
  * @param syncWrite write options with {@code sync=true}: every write reaches the disk before it returns
  * @param natives everything above, in creation order
  * @param readOnly opened read-only: nothing in the directory is written
@@ -38,6 +40,7 @@ record OpenedDb(
         ColumnFamilyHandle versions,
         ColumnFamilyHandle blocks,
         ColumnFamilyHandle meta,
+        ColumnFamilyHandle latest,
         WriteOptions syncWrite,
         NativeResources natives,
         boolean readOnly,
@@ -46,6 +49,7 @@ record OpenedDb(
     static final String VERSIONS = "versions";
     static final String BLOCKS = "blocks";
     static final String META = "meta";
+    static final String LATEST = "latest";
 
     /**
      * Opens the database in {@code directory}: read-only (an existing jshrew database; nothing in the directory is
@@ -83,11 +87,15 @@ record OpenedDb(
 
     private static OpenedDb open(Path directory, RocksDbSettings settings, boolean readOnly, Path secondary) {
         boolean fresh;
+        // A writing open adds the latest family to a layout-1 store (the store fills it, see RocksDbStore);
+        // a read-only one opens it only where it exists.
+        boolean withLatest;
         if (readOnly) {
-            StoreDirectory.checkExisting(directory);
+            withLatest = StoreDirectory.checkExisting(directory);
             fresh = false;
         } else {
             fresh = StoreDirectory.prepareForWriting(directory);
+            withLatest = true;
         }
         // Not every RocksJava class loads the native library in its static initializer (LRUCache does not).
         NativeLibrary.load(directory);
@@ -96,8 +104,10 @@ record OpenedDb(
         try {
             Cache cache = natives.own(new LRUCache(settings.blockCacheBytes()));
             Filter metaFilter = natives.own(new BloomFilter(10));
-            // versions and blocks are read only through iterators (seekForPrev, bounded scans). Bloom filters
-            // serve point lookups and prefix seeks; a prefix extractor cannot describe the variable-length
+            Filter latestFilter = natives.own(new BloomFilter(10));
+            // versions and blocks are read through iterators (seekForPrev, bounded scans), and versions also by
+            // point lookups of versions known to exist (blockWrites), which a filter would not speed up. Bloom
+            // filters serve point lookups and prefix seeks; a prefix extractor cannot describe the variable-length
             // prefix u32be(len) ‖ key, and a fixed-length one would split one key's versions across prefixes
             // and make seekForPrev miss older versions. So these two families have no filter at all.
             ColumnFamilyOptions defaultOptions = natives.own(family(cache, null, 4L << 20));
@@ -106,9 +116,12 @@ record OpenedDb(
             // meta is read with point gets (tip, hash, root, metadata): a whole-key filter helps there, and
             // the two seekForPrev uses in it ignore filters because there is no prefix extractor.
             ColumnFamilyOptions metaOptions = natives.own(family(cache, metaFilter, 4L << 20));
+            // latest is read with point gets only (a read at or above a key's newest version, and every read of a
+            // key never written): the whole-key filter answers most misses without touching a data block.
+            ColumnFamilyOptions latestOptions = natives.own(family(cache, latestFilter, settings.writeBufferBytes()));
             DBOptions dbOptions = natives.own(new DBOptions()
                     .setCreateIfMissing(fresh)
-                    .setCreateMissingColumnFamilies(fresh)
+                    .setCreateMissingColumnFamilies(!readOnly)
                     .setMaxBackgroundJobs(settings.backgroundJobs())
                     .setBytesPerSync(1L << 20)
                     .setKeepLogFileNum(5));
@@ -119,11 +132,14 @@ record OpenedDb(
                 // Every catch-up logs a line to the follower's own info LOG: bounded to 5 files of 16 MiB.
                 dbOptions.setMaxLogFileSize(16L << 20);
             }
-            List<ColumnFamilyDescriptor> descriptors = List.of(
+            List<ColumnFamilyDescriptor> descriptors = new ArrayList<>(List.of(
                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, defaultOptions),
                     new ColumnFamilyDescriptor(bytes(VERSIONS), versionsOptions),
                     new ColumnFamilyDescriptor(bytes(BLOCKS), blocksOptions),
-                    new ColumnFamilyDescriptor(bytes(META), metaOptions));
+                    new ColumnFamilyDescriptor(bytes(META), metaOptions)));
+            if (withLatest) {
+                descriptors.add(new ColumnFamilyDescriptor(bytes(LATEST), latestOptions));
+            }
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
             // Read-only: no LOCK, no info LOG, no WAL replay written back, no obsolete-file deletion; the WAL is
             // replayed in memory, so a reader sees every block a running writer has committed up to this open.
@@ -137,7 +153,15 @@ record OpenedDb(
             handles.forEach(natives::own);
             WriteOptions syncWrite = natives.own(new WriteOptions().setSync(true));
             OpenedDb result = new OpenedDb(
-                    db, handles.get(1), handles.get(2), handles.get(3), syncWrite, natives, readOnly, fresh);
+                    db,
+                    handles.get(1),
+                    handles.get(2),
+                    handles.get(3),
+                    withLatest ? handles.get(4) : null,
+                    syncWrite,
+                    natives,
+                    readOnly,
+                    fresh);
             opened = true;
             return result;
         } catch (RocksDBException e) {

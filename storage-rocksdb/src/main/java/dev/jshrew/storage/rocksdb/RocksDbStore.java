@@ -8,7 +8,10 @@ import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
@@ -20,12 +23,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Slice;
 import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
 
 /**
  * A {@link KeyValueStore} in one RocksDB database; the layout is in {@link StoreKeys}.
@@ -37,13 +42,22 @@ import org.rocksdb.WriteBatch;
  * {@link IllegalStateException}.
  *
  * <p>Durability: every write is one {@link WriteBatch} written with {@code sync=true}, so a crash keeps either
- * all of a block (its versions, block index, hash, root, metadata and tip) or rollback, or none of it.
+ * all of a block (its versions, block index, latest entries, hash, root, metadata and tip) or rollback, or none of
+ * it.
  */
 final class RocksDbStore implements KeyValueStore, Checkpointable {
     private static final System.Logger LOG = System.getLogger(RocksDbStore.class.getName());
-    private static final int LAYOUT_VERSION = 1;
+    /** Layout 2 adds the {@code latest} family to layout 1 ({@link StoreKeys}); a writing open upgrades a 1. */
+    private static final int LAYOUT_VERSION = 2;
+
+    private static final int LAYOUT_WITHOUT_LATEST = 1;
+    /** Bytes of {@code latest} entries per batch while a writing open fills the family of a layout-1 store. */
+    private static final long FILL_BATCH_BYTES = 8L << 20;
+
     private static final byte[] EMPTY = new byte[0];
     private static final long NO_TIP = -1;
+    /** Versions read per multiGet by {@link #blockWrites}. */
+    private static final int VALUE_BATCH = 1024;
 
     private final Path directory;
     private final OpenedDb opened;
@@ -51,6 +65,9 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     private final TipRecord tipRecord;
 
     private final RocksDB db;
+    /** The filled {@code latest} family, or {@code null} (a read-only open of a layout-1 store): reads then seek. */
+    private final ColumnFamilyHandle latest;
+
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Shared by every call, exclusive for {@link #close()}: no native handle is freed under a running call. */
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -63,11 +80,12 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     /** The committed tip, {@link #NO_TIP} for none; it changes only after the batch that moves it is durable. */
     private volatile long tip;
 
-    private RocksDbStore(Path directory, OpenedDb opened, long tip) {
+    private RocksDbStore(Path directory, OpenedDb opened, long tip, boolean latestFilled) {
         this.directory = directory;
         this.opened = opened;
         this.tipRecord = opened.readOnly() ? null : new TipRecord(directory);
         this.db = opened.db();
+        this.latest = latestFilled ? opened.latest() : null;
         this.tip = tip;
     }
 
@@ -89,8 +107,9 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         boolean readOnly = opened.readOnly();
         boolean ready = false;
         try {
-            long tip = checkLayout(directory, opened);
-            RocksDbStore store = new RocksDbStore(directory, opened, tip);
+            int layout = checkLayout(directory, opened);
+            long tip = storedTip(directory, opened);
+            RocksDbStore store = new RocksDbStore(directory, opened, tip, layout == LAYOUT_VERSION);
             if (!readOnly) {
                 store.checkTipRecord();
             }
@@ -150,9 +169,10 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
 
     /**
      * Checks the layout version (writing it on a store this open created, or on one whose first open wrote nothing
-     * durable), and returns the stored tip.
+     * durable; a writing open upgrades layout 1 to 2 by filling {@code latest}), and returns the layout the store is
+     * read with.
      */
-    private static long checkLayout(Path directory, OpenedDb opened) {
+    private static int checkLayout(Path directory, OpenedDb opened) {
         try {
             byte[] layout = opened.db().get(opened.meta(), StoreKeys.LAYOUT);
             byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
@@ -165,17 +185,90 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                                     + " finish is completed by the next index or serve)");
                 }
                 opened.db().put(opened.meta(), opened.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(LAYOUT_VERSION));
-            } else if (layout.length != Integer.BYTES || StoreKeys.getInt(layout, 0) != LAYOUT_VERSION) {
-                throw new JshrewException(
-                        ErrorCode.STORAGE,
-                        "rocksdb store " + directory
-                                + ": unsupported layout version " + Arrays.toString(layout) + ", this build reads "
-                                + LAYOUT_VERSION);
+                return LAYOUT_VERSION;
             }
-            return tip == null ? NO_TIP : StoreKeys.getLong(tip, 0);
+            int version = layout.length == Integer.BYTES ? StoreKeys.getInt(layout, 0) : -1;
+            if (version == LAYOUT_WITHOUT_LATEST && !opened.readOnly()) {
+                fillLatest(directory, opened);
+                return LAYOUT_VERSION;
+            }
+            if (version == LAYOUT_WITHOUT_LATEST || (version == LAYOUT_VERSION && opened.latest() != null)) {
+                return version;
+            }
+            throw new JshrewException(
+                    ErrorCode.STORAGE,
+                    "rocksdb store " + directory
+                            + ": unsupported layout version " + Arrays.toString(layout)
+                            + (version == LAYOUT_VERSION ? " without its latest column family" : "")
+                            + ", this build reads " + LAYOUT_WITHOUT_LATEST + " and " + LAYOUT_VERSION);
         } catch (RocksDBException e) {
             throw StorageFailure.of(directory, "read the layout version", e);
         }
+    }
+
+    private static long storedTip(Path directory, OpenedDb opened) {
+        try {
+            byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
+            return tip == null ? NO_TIP : StoreKeys.getLong(tip, 0);
+        } catch (RocksDBException e) {
+            throw StorageFailure.of(directory, "read the tip", e);
+        }
+    }
+
+    /**
+     * Upgrades a layout-1 store: writes every key's newest version into {@code latest}, then the layout version 2
+     * in a synced batch. One forward scan of {@code versions}, in which a key's versions are adjacent and sorted by
+     * height, so the last one seen before the key changes is its newest. A crash before the last batch leaves
+     * layout 1 and a partly filled family, which the next writing open fills again from the start.
+     */
+    private static void fillLatest(Path directory, OpenedDb opened) throws RocksDBException {
+        LOG.log(
+                System.Logger.Level.INFO,
+                "rocksdb store {0}: upgrading layout {1} to {2} (one pass over the stored versions)",
+                directory,
+                LAYOUT_WITHOUT_LATEST,
+                LAYOUT_VERSION);
+        long started = System.nanoTime();
+        long keys = 0;
+        WriteBatch batch = new WriteBatch();
+        try (ReadOptions options = new ReadOptions().setFillCache(false);
+                RocksIterator it = opened.db().newIterator(opened.versions(), options);
+                WriteOptions unsynced = new WriteOptions()) {
+            byte[] key = null;
+            byte[] newest = null;
+            for (it.seekToFirst(); it.isValid(); it.next()) {
+                byte[] version = it.key();
+                byte[] next = StoreKeys.versionKey(version);
+                if (key != null && !Arrays.equals(key, next)) {
+                    batch.put(opened.latest(), key, newest);
+                    keys++;
+                    if (batch.getDataSize() >= FILL_BATCH_BYTES) {
+                        opened.db().write(unsynced, batch);
+                        batch.close();
+                        batch = new WriteBatch();
+                    }
+                }
+                key = next;
+                newest = StoreKeys.latestValue(StoreKeys.versionHeight(version), it.value());
+            }
+            it.status();
+            if (key != null) {
+                batch.put(opened.latest(), key, newest);
+                keys++;
+            }
+            batch.put(opened.meta(), StoreKeys.LAYOUT, StoreKeys.u32(LAYOUT_VERSION));
+            // Synced, and the WAL is ordered: the unsynced batches before it are durable with it.
+            opened.db().write(opened.syncWrite(), batch);
+        } finally {
+            batch.close();
+        }
+        LOG.log(
+                System.Logger.Level.INFO,
+                "rocksdb store {0}: layout {1}: {2} keys in the latest column family, {3} ms",
+                directory,
+                LAYOUT_VERSION,
+                keys,
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     @Override
@@ -203,7 +296,25 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     public byte[] get(byte[] key, long height) {
         Objects.requireNonNull(key, "key");
         // A constant action: this is the hot path, and the message is only needed on failure.
-        return guarded("versioned read", () -> height < 0 ? EMPTY : newestAtOrBelow(key, height));
+        return guarded("versioned read", () -> {
+            if (height < 0) {
+                return EMPTY;
+            }
+            byte[] answer = latest == null ? null : fromLatest(db.get(latest, key), height);
+            return answer != null ? answer : newestAtOrBelow(key, height);
+        });
+    }
+
+    /**
+     * The answer to a read at {@code height} that the key's {@code latest} entry {@code newest} gives, or {@code
+     * null} when only a seek can: the entry is the key's newest version, so it is the answer at or above its
+     * height, and a missing entry (the family is filled) means the key has no version at all.
+     */
+    private static byte[] fromLatest(byte[] newest, long height) {
+        if (newest == null) {
+            return EMPTY;
+        }
+        return StoreKeys.latestHeight(newest) <= height ? StoreKeys.latestPayload(newest) : null;
     }
 
     /** One seekForPrev: the newest version of {@code key} at or below {@code height}, O(log n). */
@@ -256,9 +367,17 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     }
 
     /**
-     * A {@link HeightReader} over one unbounded iterator: a seekForPrev that finds no version of the key stands on
-     * another key's entry (or nowhere), which reads as missing. Confined to its thread; the store closes the readers
-     * still open when it closes (an iterator must not outlive its database).
+     * A {@link HeightReader}: a point lookup in {@code latest} answers a read at or above the key's newest version and
+     * a key never written; any other read is a seekForPrev on one unbounded iterator, which stands on another key's
+     * entry (or nowhere) when the key has no version at or below the height, and that reads as missing. Confined to
+     * its thread; the store closes the readers still open when it closes (an iterator must not outlive its database).
+     *
+     * <p>The iterator reads the store as of the reader's creation, the lookups as of each read. A block committed
+     * meanwhile changes no answer at a height at or below the tip the reader was made at: its versions are above
+     * that height, so their {@code latest} entries send the read to the iterator. No RocksDB snapshot is taken for
+     * it: a secondary instance has none, and releasing one makes RocksDB rewrite bottommost files to clear their
+     * sequence numbers ({@code BottommostFiles} compactions), which the indexer, one reader per block, would trigger
+     * all the time.
      */
     private final class IteratorReader implements HeightReader {
         private final long height;
@@ -282,6 +401,10 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 }
                 if (height < 0) {
                     return EMPTY;
+                }
+                byte[] answer = latest == null ? null : fromLatest(db.get(latest, options, key), height);
+                if (answer != null) {
+                    return answer;
                 }
                 byte[] value = versionAtOrBelow(iterator, StoreKeys.versionPrefix(key), height);
                 return value == null ? EMPTY : value;
@@ -326,7 +449,9 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                         throw new NullPointerException("null key or value in the writes of block " + height);
                     }
                     batch.put(opened.versions(), StoreKeys.version(key, height), value);
-                    batch.put(opened.blocks(), StoreKeys.blockEntry(height, key), value);
+                    // Layout 2 keeps the key only: blockWrites reads the value from versions.
+                    batch.put(opened.blocks(), StoreKeys.blockEntry(height, key), EMPTY);
+                    batch.put(opened.latest(), key, StoreKeys.latestValue(height, value));
                 }
                 for (Map.Entry<String, byte[]> meta : commit.meta().entrySet()) {
                     batch.put(opened.meta(), StoreKeys.meta(meta.getKey()), meta.getValue());
@@ -383,13 +508,33 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         return guarded("read the writes of block " + height, () -> {
             NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
             if (height >= 0) {
+                List<byte[]> keys = new ArrayList<>();
                 // height + 1 may wrap to Long.MIN_VALUE; as an unsigned u64 that is still the next height.
                 RangeScan.forEach(
                         db,
                         opened.blocks(),
                         StoreKeys.u64(height),
                         StoreKeys.u64(height + 1),
-                        it -> writes.put(StoreKeys.blockEntryKey(it.key()), it.value()));
+                        it -> keys.add(StoreKeys.blockEntryKey(it.key())));
+                // The values are the block's versions (a layout-1 entry also holds its value; the version is read
+                // all the same, so both layouts take one path).
+                for (int from = 0; from < keys.size(); from += VALUE_BATCH) {
+                    List<byte[]> slice = keys.subList(from, Math.min(keys.size(), from + VALUE_BATCH));
+                    List<byte[]> versionKeys = new ArrayList<>(slice.size());
+                    for (byte[] key : slice) {
+                        versionKeys.add(StoreKeys.version(key, height));
+                    }
+                    List<byte[]> values =
+                            db.multiGetAsList(Collections.nCopies(slice.size(), opened.versions()), versionKeys);
+                    for (int i = 0; i < slice.size(); i++) {
+                        byte[] value = values.get(i);
+                        if (value == null) {
+                            throw new IllegalStateException("rocksdb store " + directory + ": block " + height
+                                    + " lists a key without its version (a damaged store)");
+                        }
+                        writes.put(slice.get(i), value);
+                    }
+                }
             }
             return writes;
         });

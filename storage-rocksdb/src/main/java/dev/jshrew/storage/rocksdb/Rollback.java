@@ -1,5 +1,9 @@
 package dev.jshrew.storage.rocksdb;
 
+import dev.jshrew.api.storage.BlockCommit;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -13,7 +17,8 @@ import org.rocksdb.WriteBatch;
  * <p>The work is proportional to what the removed blocks wrote, not to the size of the store: the per-block
  * index ({@code blocks}) lists exactly the versions to delete, so nothing else is scanned, and there is no
  * key-count limit. The batch holds two deletes per removed write, so its memory grows with the size of the
- * removed blocks (about 2 × (key length + 20) bytes per write).
+ * removed blocks (about 2 × (key length + 20) bytes per write), plus one {@code latest} entry per distinct key they
+ * wrote: that key's newest version at or below the height (one seek each), or a delete when none is left.
  *
  * <p>Not thread-safe: the store runs it under its writer lock.
  */
@@ -38,11 +43,14 @@ final class Rollback {
     long run(long height) throws RocksDBException {
         long firstRemoved = height < 0 ? 0 : height + 1;
         try (WriteBatch batch = new WriteBatch()) {
+            Set<byte[]> touched = new TreeSet<>(BlockCommit.KEY_ORDER);
             RangeScan.forEach(db, opened.blocks(), StoreKeys.u64(firstRemoved), null, entry -> {
                 byte[] indexKey = entry.key();
                 batch.delete(opened.versions(), StoreKeys.versionOfBlockEntry(indexKey));
                 batch.delete(opened.blocks(), indexKey);
+                touched.add(StoreKeys.blockEntryKey(indexKey));
             });
+            restoreLatest(batch, touched, height);
             RangeScan.forEach(
                     db,
                     opened.meta(),
@@ -65,6 +73,40 @@ final class Rollback {
             }
             db.write(opened.syncWrite(), batch);
             return newTip;
+        }
+    }
+
+    /**
+     * Puts each touched key's newest version at or below {@code height} into {@code latest}, or deletes its entry.
+     * Read before the batch is written, so the versions above the height are still there and the seek skips them.
+     */
+    private void restoreLatest(WriteBatch batch, Set<byte[]> touched, long height) throws RocksDBException {
+        if (touched.isEmpty()) {
+            return;
+        }
+        try (ReadOptions options = new ReadOptions();
+                RocksIterator it = db.newIterator(opened.versions(), options)) {
+            for (byte[] key : touched) {
+                byte[] prefix = StoreKeys.versionPrefix(key);
+                byte[] kept = null;
+                if (height >= 0) {
+                    it.seekForPrev(StoreKeys.versionAt(prefix, height));
+                    if (it.isValid()) {
+                        byte[] found = it.key();
+                        if (found.length == prefix.length + StoreKeys.HEIGHT_BYTES
+                                && Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length)) {
+                            kept = StoreKeys.latestValue(StoreKeys.versionHeight(found), it.value());
+                        }
+                    } else {
+                        it.status();
+                    }
+                }
+                if (kept == null) {
+                    batch.delete(opened.latest(), key);
+                } else {
+                    batch.put(opened.latest(), key, kept);
+                }
+            }
         }
     }
 

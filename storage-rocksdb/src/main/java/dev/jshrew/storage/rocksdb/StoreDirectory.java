@@ -17,8 +17,9 @@ import org.rocksdb.RocksDBException;
 /**
  * What a directory holds before the store opens it, checked without writing anything: nothing, a jshrew store, or
  * something else. A jshrew store is a RocksDB database (a {@code CURRENT} file naming a readable {@code MANIFEST})
- * whose column families are exactly {@link #FAMILIES}; every jshrew version since layout 1 created them all at the
- * first open, so databases made by earlier versions are recognised. Stateless.
+ * whose column families are exactly {@link #FAMILIES}, or those and {@link OpenedDb#LATEST} (added by layout 2); every
+ * jshrew version since layout 1 created its families at the first open, so databases made by earlier versions are
+ * recognised. Stateless.
  */
 final class StoreDirectory {
     /** The column families of layout 1, {@code default} included. */
@@ -29,9 +30,10 @@ final class StoreDirectory {
     /**
      * Checks {@code directory} for a read-only open: it must hold a jshrew store. Creates nothing.
      *
+     * @return whether the store has the {@link OpenedDb#LATEST} family
      * @throws JshrewException {@link ErrorCode#STORAGE} naming what is wrong
      */
-    static void checkExisting(Path directory) {
+    static boolean checkExisting(Path directory) {
         if (!Files.exists(directory)) {
             throw failure(directory, "no database: the directory does not exist");
         }
@@ -41,7 +43,7 @@ final class StoreDirectory {
         if (isEmpty(directory)) {
             throw failure(directory, "no database: the directory is empty");
         }
-        checkJshrewDatabase(directory);
+        return checkJshrewDatabase(directory);
     }
 
     /**
@@ -71,7 +73,8 @@ final class StoreDirectory {
         return false;
     }
 
-    private static void checkJshrewDatabase(Path directory) {
+    /** Whether the jshrew store in {@code directory} has the {@link OpenedDb#LATEST} family; checks it as above. */
+    private static boolean checkJshrewDatabase(Path directory) {
         if (!Files.isRegularFile(directory.resolve("CURRENT"))) {
             throw failure(
                     directory,
@@ -100,12 +103,16 @@ final class StoreDirectory {
         for (byte[] name : names) {
             found.add(new String(name, StandardCharsets.UTF_8));
         }
-        if (!found.equals(FAMILIES)) {
+        Set<String> layout2 = new TreeSet<>(FAMILIES);
+        layout2.add(OpenedDb.LATEST);
+        if (!found.equals(FAMILIES) && !found.equals(layout2)) {
             throw failure(
                     directory,
                     "not a jshrew database (or a damaged one): the column families read from CURRENT/MANIFEST are "
-                            + found + ", not " + new TreeSet<>(FAMILIES) + "; nothing was changed");
+                            + found + ", not " + new TreeSet<>(FAMILIES) + " (layout 1) or " + layout2
+                            + " (layout 2); nothing was changed");
         }
+        return found.contains(OpenedDb.LATEST);
     }
 
     private static boolean isEmpty(Path directory) {

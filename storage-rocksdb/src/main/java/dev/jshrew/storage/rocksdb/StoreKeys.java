@@ -8,7 +8,8 @@ import java.util.Arrays;
  *
  * <pre>
  * versions:  u32be(len(key)) ‖ key ‖ u64be(height)  → value
- * blocks:    u64be(height) ‖ key                    → value
+ * blocks:    u64be(height) ‖ key                    → empty (layout 1: the value, which layout 2 reads from versions)
+ * latest:    key                                    → u64be(height) ‖ value   (layout 2: the newest version)
  * meta:      0x01                                   → u32be(layout version)
  *            0x02                                   → u64be(tip height)
  *            0x10 ‖ u64be(height)                   → block hash
@@ -21,6 +22,11 @@ import java.util.Arrays;
  * between them. Without it, {@code "a" ‖ u64be(h)} and {@code "a\0" ‖ …} interleave and a backwards seek lands on
  * the wrong key. Heights are never negative, so big-endian {@code u64} sorts them numerically under RocksDB's
  * unsigned bytewise comparator.
+ *
+ * <p>Why {@code latest}: a read at a height at or above a key's newest version (every read of the indexer, which
+ * reads at the tip, and of a view at the tip) is then one point lookup that a bloom filter answers for keys never
+ * written, instead of a {@code seekForPrev} that must position an iterator in every sorted run of {@code versions}
+ * (no filter can skip one: see {@link OpenedDb}). It holds exactly one entry per key that has a version.
  */
 final class StoreKeys {
     static final int HEIGHT_BYTES = Long.BYTES;
@@ -56,6 +62,41 @@ final class StoreKeys {
         byte[] out = Arrays.copyOf(prefix, prefix.length + HEIGHT_BYTES);
         putLong(out, prefix.length, height);
         return out;
+    }
+
+    /** The {@code latest} value of a version of {@code value} at {@code height}. */
+    static byte[] latestValue(long height, byte[] value) {
+        byte[] out = new byte[HEIGHT_BYTES + value.length];
+        putLong(out, 0, height);
+        System.arraycopy(value, 0, out, HEIGHT_BYTES, value.length);
+        return out;
+    }
+
+    /** The height of a {@code latest} value. */
+    static long latestHeight(byte[] latestValue) {
+        if (latestValue.length < HEIGHT_BYTES) {
+            throw new IllegalStateException("corrupt latest entry of " + latestValue.length + " bytes");
+        }
+        return getLong(latestValue, 0);
+    }
+
+    /** The guest value of a {@code latest} value. */
+    static byte[] latestPayload(byte[] latestValue) {
+        return Arrays.copyOfRange(latestValue, HEIGHT_BYTES, latestValue.length);
+    }
+
+    /** The guest key of a key of the versions family. */
+    static byte[] versionKey(byte[] version) {
+        int length = version.length < LENGTH_BYTES ? -1 : getInt(version, 0);
+        if (length < 0 || version.length != LENGTH_BYTES + length + HEIGHT_BYTES) {
+            throw new IllegalStateException("corrupt version key of " + version.length + " bytes");
+        }
+        return Arrays.copyOfRange(version, LENGTH_BYTES, LENGTH_BYTES + length);
+    }
+
+    /** The height of a key of the versions family. */
+    static long versionHeight(byte[] version) {
+        return getLong(version, version.length - HEIGHT_BYTES);
     }
 
     /** The entry of {@code key} in the index of the block at {@code height}. */

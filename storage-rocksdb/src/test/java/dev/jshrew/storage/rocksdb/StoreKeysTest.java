@@ -2,9 +2,11 @@ package dev.jshrew.storage.rocksdb;
 
 import static dev.jshrew.storage.rocksdb.TestData.b;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.jshrew.api.storage.BlockCommit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -47,5 +49,23 @@ class StoreKeysTest {
         assertThat(StoreKeys.getLong(StoreKeys.u64(Long.MAX_VALUE), 0)).isEqualTo(Long.MAX_VALUE);
         assertThat(StoreKeys.taggedHeight(StoreKeys.hash(42))).isEqualTo(42);
         assertThat(StoreKeys.versionAt(StoreKeys.versionPrefix(key), 9)).isEqualTo(StoreKeys.version(key, 9));
+    }
+
+    @Test
+    void versionKeysAndLatestValuesRoundTrip() {
+        for (byte[] key : List.of(b(""), b("\0"), b("a\0\0\0\0\0\0\0\1"), b("\u00ff/x"))) {
+            byte[] version = StoreKeys.version(key, 840_243);
+            assertThat(StoreKeys.versionKey(version)).isEqualTo(key);
+            assertThat(StoreKeys.versionHeight(version)).isEqualTo(840_243);
+        }
+        byte[] latest = StoreKeys.latestValue(767_430, b("v\0"));
+        assertThat(StoreKeys.latestHeight(latest)).isEqualTo(767_430);
+        assertThat(StoreKeys.latestPayload(latest)).isEqualTo(b("v\0"));
+        assertThat(StoreKeys.latestPayload(StoreKeys.latestValue(1, new byte[0])))
+                .isEmpty();
+        // A version key whose length prefix disagrees with its size is refused, not misread.
+        byte[] truncated = Arrays.copyOf(StoreKeys.version(b("abc"), 1), 10);
+        assertThatThrownBy(() -> StoreKeys.versionKey(truncated)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> StoreKeys.latestHeight(new byte[7])).isInstanceOf(IllegalStateException.class);
     }
 }
