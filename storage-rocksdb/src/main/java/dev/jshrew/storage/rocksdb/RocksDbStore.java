@@ -53,6 +53,8 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     private static final int LAYOUT_WITHOUT_LATEST = 1;
     /** Bytes of {@code latest} entries per batch while a writing open fills the family of a layout-1 store. */
     private static final long FILL_BATCH_BYTES = 8L << 20;
+    /** How often a long layout upgrade logs its progress. */
+    private static final long FILL_REPORT_NANOS = 30_000_000_000L;
 
     private static final byte[] EMPTY = new byte[0];
     private static final long NO_TIP = -1;
@@ -230,6 +232,7 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 LAYOUT_VERSION);
         long started = System.nanoTime();
         long keys = 0;
+        long lastReport = started;
         WriteBatch batch = new WriteBatch();
         try (ReadOptions options = new ReadOptions().setFillCache(false);
                 RocksIterator it = opened.db().newIterator(opened.versions(), options);
@@ -246,6 +249,15 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                         opened.db().write(unsynced, batch);
                         batch.close();
                         batch = new WriteBatch();
+                        if (System.nanoTime() - lastReport >= FILL_REPORT_NANOS) {
+                            lastReport = System.nanoTime();
+                            LOG.log(
+                                    System.Logger.Level.INFO,
+                                    "rocksdb store {0}: layout upgrade: {1} keys so far, {2} s",
+                                    directory,
+                                    keys,
+                                    (lastReport - started) / 1_000_000_000L);
+                        }
                     }
                 }
                 key = next;

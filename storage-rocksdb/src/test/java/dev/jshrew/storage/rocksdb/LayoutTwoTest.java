@@ -7,6 +7,7 @@ import static dev.jshrew.storage.rocksdb.TestData.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider.Access;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +91,38 @@ class LayoutTwoTest {
     }
 
     @Test
+    void anUpgradeLargerThanOneBatchFillsEveryKey() throws Exception {
+        // 3 blocks × 50,000 keys with 64-byte values: about 12 MiB of latest entries, more than one 8 MiB batch.
+        int perBlock = 50_000;
+        byte[] value = new byte[64];
+        try (KeyValueStore store = TestData.open(dir)) {
+            for (int height = 1; height <= 3; height++) {
+                NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
+                for (int i = 0; i < perBlock; i++) {
+                    // Block 3 rewrites block 1's keys: their newest version must be block 3's.
+                    int id = height == 3 ? i : (height - 1) * perBlock + i;
+                    value[0] = (byte) height;
+                    writes.put(b("key/" + id), value.clone());
+                }
+                store.commitBlock(block(height, writes));
+            }
+        }
+        dropLatestFamily(dir);
+        try (KeyValueStore store = TestData.open(dir)) {
+            assertThat(layout(dir)).isEqualTo(2);
+            for (int id : new int[] {0, perBlock - 1, perBlock, 2 * perBlock - 1}) {
+                byte[] read = store.get(b("key/" + id), 3);
+                assertThat(read).hasSize(64);
+                assertThat(read[0]).isEqualTo((byte) (id < perBlock ? 3 : 2));
+            }
+        }
+        Map<String, String> entries = latestEntries(dir);
+        assertThat(entries).hasSize(2 * perBlock);
+        assertThat(entries.get("key/0")).startsWith("3:");
+        assertThat(entries.get("key/" + perBlock)).startsWith("2:");
+    }
+
+    @Test
     void aReadOnlyOpenReadsALayoutOneStoreWithoutChangingIt() throws Exception {
         writeLayoutOneStore(dir);
         Map<String, String> before = DirectorySnapshot.of(dir);
@@ -126,13 +160,7 @@ class LayoutTwoTest {
             store.commitBlock(block(2, "k", "v2", "gone", ""));
             store.commitBlock(block(3, "k", "v3", "only3", "y"));
         }
-        OpenedDb raw = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, false);
-        try {
-            raw.db().dropColumnFamily(raw.latest());
-            raw.db().put(raw.meta(), raw.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(1));
-        } finally {
-            raw.natives().releaseAll();
-        }
+        dropLatestFamily(dir);
         // A read-only open finds the layout-1 families.
         OpenedDb check = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, true);
         try {
@@ -141,6 +169,17 @@ class LayoutTwoTest {
                     .isNull();
         } finally {
             check.natives().releaseAll();
+        }
+    }
+
+    /** Makes a layout-2 store a layout-1 one: without the latest family, and layout 1. */
+    private static void dropLatestFamily(Path dir) throws RocksDBException {
+        OpenedDb raw = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, false);
+        try {
+            raw.db().dropColumnFamily(raw.latest());
+            raw.db().put(raw.meta(), raw.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(1));
+        } finally {
+            raw.natives().releaseAll();
         }
     }
 
