@@ -7,13 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Two builds of jshrew measured side by side (issue 15): both index the same chain's first {@code N} heights at the
@@ -65,31 +65,25 @@ public final class BuildCompare {
         long first = Replay.firstHeight(chain);
         long exitAt = first + WARM + blocks;
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<Process> sides = new ArrayList<>();
+        Map<String, Process> sides = new LinkedHashMap<>();
         for (int i = 0; i < 2; i++) {
             String side = i == 0 ? "a" : "b";
             List<String> command = List.of(
                     java, "-XX:-DontCompileHugeMethods", "-jar", jars.get(i).toString());
-            sides.add(Replay.start(
-                    command,
-                    work.resolve(side + ".log"),
-                    Replay.indexArgs(
-                            work.resolve("db-" + side),
-                            chain,
-                            exitAt,
-                            engine,
-                            overlap,
-                            work.resolve(side + ".jsonl"))));
+            sides.put(
+                    jars.get(i).toString(),
+                    Replay.start(
+                            command,
+                            work.resolve(side + ".log"),
+                            Replay.indexArgs(
+                                    work.resolve("db-" + side),
+                                    chain,
+                                    exitAt,
+                                    engine,
+                                    overlap,
+                                    work.resolve(side + ".jsonl"))));
         }
-        for (int i = 0; i < 2; i++) {
-            if (!sides.get(i).waitFor(3, TimeUnit.HOURS)) {
-                sides.forEach(Process::destroyForcibly);
-                throw new IllegalStateException("timed out, see " + work);
-            }
-            if (sides.get(i).exitValue() != 0) {
-                throw new IllegalStateException(jars.get(i) + " failed, see " + work);
-            }
-        }
+        Replay.awaitAll(sides, work);
         ObjectNode json = compare(work.resolve("a.jsonl"), work.resolve("b.jsonl"), first + WARM, exitAt - 1);
         json.put("engine", engine);
         json.put("overlap", overlap);

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Overlapped commits measured side by side (issue 15): two processes index the same chain's first {@code N} heights
@@ -56,17 +55,9 @@ public final class OverlapCompare {
                     work.resolve(mode + ".jsonl"),
                     "--memory-commit",
                     "512m");
-            sides.put(mode, Replay.start(jshrew, work.resolve(mode + ".log"), index));
+            sides.put("--commit-overlap " + mode, Replay.start(jshrew, work.resolve(mode + ".log"), index));
         }
-        for (Map.Entry<String, Process> side : sides.entrySet()) {
-            if (!side.getValue().waitFor(3, TimeUnit.HOURS)) {
-                sides.values().forEach(Process::destroyForcibly);
-                throw new IllegalStateException("timed out, see " + work);
-            }
-            if (side.getValue().exitValue() != 0) {
-                throw new IllegalStateException("--commit-overlap " + side.getKey() + " failed, see " + work);
-            }
-        }
+        Replay.awaitAll(sides, work);
         Path on = work.resolve("on.jsonl");
         Path off = work.resolve("off.jsonl");
         long from = first + WARM;

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -177,6 +178,22 @@ public final class Replay {
                 blockLog.toString()));
         args.addAll(List.of(more));
         return args;
+    }
+
+    /**
+     * Waits for processes started side by side, each for at most 3 hours (then all of them are killed); throws,
+     * naming its label and {@code work}, for the first that failed.
+     */
+    static void awaitAll(Map<String, Process> byLabel, Path work) throws InterruptedException {
+        for (Map.Entry<String, Process> side : byLabel.entrySet()) {
+            if (!side.getValue().waitFor(3, TimeUnit.HOURS)) {
+                byLabel.values().forEach(Process::destroyForcibly);
+                throw new IllegalStateException("timed out, see " + work);
+            }
+            if (side.getValue().exitValue() != 0) {
+                throw new IllegalStateException(side.getKey() + " failed, see " + work);
+            }
+        }
     }
 
     /** Medians over one window of a block log: run + reset + commit, its parts, CPU time, store reads. */

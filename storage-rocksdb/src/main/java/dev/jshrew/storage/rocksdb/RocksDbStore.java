@@ -109,8 +109,8 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         boolean readOnly = opened.readOnly();
         boolean ready = false;
         try {
-            int layout = checkLayout(directory, opened);
             long tip = storedTip(directory, opened);
+            int layout = checkLayout(directory, opened, tip);
             RocksDbStore store = new RocksDbStore(directory, opened, tip, layout == LAYOUT_VERSION);
             if (!readOnly) {
                 store.checkTipRecord();
@@ -174,12 +174,11 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
      * durable; a writing open upgrades layout 1 to 2 by filling {@code latest}), and returns the layout the store is
      * read with.
      */
-    private static int checkLayout(Path directory, OpenedDb opened) {
+    private static int checkLayout(Path directory, OpenedDb opened, long tip) {
         try {
             byte[] layout = opened.db().get(opened.meta(), StoreKeys.LAYOUT);
-            byte[] tip = opened.db().get(opened.meta(), StoreKeys.TIP);
             if (layout == null) {
-                if (opened.readOnly() || tip != null) {
+                if (opened.readOnly() || tip != NO_TIP) {
                     throw new JshrewException(
                             ErrorCode.STORAGE,
                             "rocksdb store " + directory
@@ -351,7 +350,7 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
      * Positions {@code it} at the newest entry at or below the version of the key ({@code prefix}) at {@code
      * height}: the value when that entry is a version of the key, else null (no entry there, or another key's).
      */
-    private static byte[] versionAtOrBelow(RocksIterator it, byte[] prefix, long height) throws RocksDBException {
+    static byte[] versionAtOrBelow(RocksIterator it, byte[] prefix, long height) throws RocksDBException {
         byte[] target = StoreKeys.versionAt(prefix, height);
         it.seekForPrev(target);
         if (!it.isValid()) {

@@ -1,7 +1,6 @@
 package dev.jshrew.storage.rocksdb;
 
 import dev.jshrew.api.storage.BlockCommit;
-import java.util.Arrays;
 import java.util.Set;
 import java.util.TreeSet;
 import org.rocksdb.ReadOptions;
@@ -87,24 +86,13 @@ final class Rollback {
         try (ReadOptions options = new ReadOptions();
                 RocksIterator it = db.newIterator(opened.versions(), options)) {
             for (byte[] key : touched) {
-                byte[] prefix = StoreKeys.versionPrefix(key);
-                byte[] kept = null;
-                if (height >= 0) {
-                    it.seekForPrev(StoreKeys.versionAt(prefix, height));
-                    if (it.isValid()) {
-                        byte[] found = it.key();
-                        if (found.length == prefix.length + StoreKeys.HEIGHT_BYTES
-                                && Arrays.equals(found, 0, prefix.length, prefix, 0, prefix.length)) {
-                            kept = StoreKeys.latestValue(StoreKeys.versionHeight(found), it.value());
-                        }
-                    } else {
-                        it.status();
-                    }
-                }
-                if (kept == null) {
+                byte[] value =
+                        height < 0 ? null : RocksDbStore.versionAtOrBelow(it, StoreKeys.versionPrefix(key), height);
+                if (value == null) {
                     batch.delete(opened.latest(), key);
                 } else {
-                    batch.put(opened.latest(), key, kept);
+                    // The iterator stands on the version found.
+                    batch.put(opened.latest(), key, StoreKeys.latestValue(StoreKeys.versionHeight(it.key()), value));
                 }
             }
         }
