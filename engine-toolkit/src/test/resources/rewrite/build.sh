@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 # features.wat sticks to WebAssembly 2.0 plus extended-const (without --enable-all, ref.func stays untyped funcref)
 wat2wasm --enable-extended-const --debug-names features.wat -o features.wasm
 wat2wasm v8-check.wat -o v8-check.wasm
+wat2wasm fast-call.wat -o fast-call.wasm
 for src in refuse-*.wat nan-*.wat; do
   wat2wasm --enable-all "$src" -o "${src%.wat}.wasm"
 done

@@ -30,4 +30,17 @@ public record HostFunction(String module, String name, FunctionSignature signatu
          */
         long[] call(GuestMemory memory, long[] args);
     }
+
+    /**
+     * A body that an engine may abandon and run again: an engine can end a call at one of its guest-memory
+     * accesses (the access throws an {@link Error} of the engine's own) and then call the implementation again,
+     * with the same arguments, on the same memory. An engine uses this to pass arguments and results through guest
+     * memory instead of its binding's slower value conversion, and falls back to the plain call when the function
+     * touches the few bytes it borrowed. So an implementation must make no effect that matters outside itself (a
+     * memory write, a flush, a log line, a failure recorded) before its last guest-memory access, and must let any
+     * {@link Error} thrown by {@link GuestMemory} propagate. Repeating a read (of guest memory or of the store) is
+     * fine. Engines that never abandon a call treat it as a plain {@link Implementation}.
+     */
+    @FunctionalInterface
+    public interface Restartable extends Implementation {}
 }

@@ -39,7 +39,11 @@ final class WasmtimeCompiledModule implements CompiledModule {
     private final byte[] wasm;
     private final ModuleFacts facts;
     private final Map<Integer, PreparedModule> reference = new ConcurrentHashMap<>();
-    private final Map<Integer, PreparedModule> resettable = new ConcurrentHashMap<>();
+    /** Resettable compilations by guest limit and fast-call imports. */
+    private final Map<ResettableKey, PreparedModule> resettable = new ConcurrentHashMap<>();
+
+    private record ResettableKey(int limitPages, java.util.Set<Integer> fastCalls) {}
+
     private volatile boolean disposed;
 
     private WasmtimeCompiledModule(WasmtimeEngine engine, String name, byte[] wasm, ModuleFacts facts) {
@@ -120,10 +124,11 @@ final class WasmtimeCompiledModule implements CompiledModule {
         }
     }
 
-    private PreparedModule resettable(int limitPages) {
-        return resettable.computeIfAbsent(limitPages, limit -> {
+    private PreparedModule resettable(int limitPages, java.util.Set<Integer> fastCalls) {
+        return resettable.computeIfAbsent(new ResettableKey(limitPages, fastCalls), key -> {
             ensureNotDisposed();
-            byte[] rewritten = ResettableModule.rewrite(name, wasm, new ResettableModule.Options(limit, false))
+            byte[] rewritten = ResettableModule.rewrite(
+                            name, wasm, new ResettableModule.Options(key.limitPages(), false, key.fastCalls()))
                     .bytes();
             ModuleFacts rewrittenFacts =
                     ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);
@@ -177,7 +182,7 @@ final class WasmtimeCompiledModule implements CompiledModule {
         WasmtimeModuleInstance instance = options.commitBytes() > 0
                 ? ResettableInstance.create(
                         this,
-                        resettable(limit),
+                        resettable(limit, imports.fastCalls()),
                         imports,
                         declared.initialPages(),
                         limit,

@@ -34,6 +34,10 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         }
     }
 
+    /** A fast call's window slot: a little-endian i64 at an 8-aligned address. */
+    private static final java.lang.foreign.ValueLayout.OfLong SLOT =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
     final WasmtimeCompiledModule module;
     final HostImports imports;
     final int limitPages;
@@ -44,6 +48,7 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
                 return guestBytes();
             },
             this::reservation);
+    private final FastCallMemory fastCallMemory = new FastCallMemory(guestMemory);
     private Throwable hostFailure;
     private Duration callTimeout = Duration.ZERO;
     private long deadlineTicks;
@@ -143,6 +148,39 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
             for (int i = 0; i < out.length; i++) {
                 results[i] = LiveInstance.toVal(resultTypes.get(i), out[i]);
             }
+        } catch (RuntimeException | Error e) { // must not cross JNI: the binding would keep only the message
+            failHost(e);
+        }
+    }
+
+    /**
+     * The body of a fast-call import ({@link dev.jshrew.engine.toolkit.wasm.ResettableModule#fastCallWindowBytes}):
+     * the arguments are in the window's slots; on completion the result goes to slot 1 and status 1 to slot 0. When
+     * the host function touches the window, the call is abandoned (status stays 0) and the guest's stand-in puts
+     * the window back and makes the plain call, which runs the function again.
+     */
+    final void invokeFast(HostFunction.Implementation impl, FunctionSignature signature, int windowBytes) {
+        sizeMayHaveChanged();
+        try {
+            MemorySegment window = reservation();
+            List<ValueType> params = signature.params();
+            long[] args = new long[params.size()];
+            for (int i = 0; i < args.length; i++) {
+                long raw = window.get(SLOT, 8L * (i + 1));
+                args[i] = params.get(i) == ValueType.I32 ? (int) raw : raw;
+            }
+            fastCallMemory.windowBytes = windowBytes;
+            long[] out = impl.call(fastCallMemory, args);
+            if (out.length != signature.results().size()) {
+                throw new IllegalStateException("host function returned " + out.length + " value(s), its type has "
+                        + signature.results().size());
+            }
+            if (out.length == 1) {
+                window.set(SLOT, 8, out[0]);
+            }
+            window.set(SLOT, 0, 1L);
+        } catch (FastCallMemory.WindowTouched e) {
+            // status 0: the plain call follows
         } catch (RuntimeException | Error e) { // must not cross JNI: the binding would keep only the message
             failHost(e);
         }

@@ -88,11 +88,13 @@ public final class MetashrewAbi {
             FunctionSignature declared = spec.signature().orElseThrow();
             FunctionSignature expected = MODULE.equals(spec.module()) ? SIGNATURES.get(spec.name()) : null;
             if (expected == null) {
-                functions.add(new HostFunction(spec.module(), spec.name(), declared, (m, a) -> {
-                    throw new GuestTrapException(
-                            Trap.UNKNOWN_IMPORT,
-                            "called import " + spec.module() + "." + spec.name() + ", which the host does not provide");
-                }));
+                functions.add(new HostFunction(spec.module(), spec.name(), declared, (HostFunction.Restartable)
+                        (m, a) -> {
+                            throw new GuestTrapException(
+                                    Trap.UNKNOWN_IMPORT,
+                                    "called import " + spec.module() + "." + spec.name()
+                                            + ", which the host does not provide");
+                        }));
                 continue;
             }
             if (!expected.equals(declared)) {
@@ -106,7 +108,11 @@ public final class MetashrewAbi {
         return functions;
     }
 
-    private HostFunction.Implementation implementation(String name) {
+    /**
+     * The ABI functions' bodies. Each is {@link HostFunction.Restartable}: nothing it does matters outside it (a
+     * memory write, a flush or a log line) before its last guest-memory access.
+     */
+    private HostFunction.Restartable implementation(String name) {
         return switch (name) {
             case "__host_len" -> (m, a) -> new long[] {context.payload().length + 4L};
             case "__load_input" -> (m, a) -> loadInput(m, u32(a[0]));
@@ -175,8 +181,8 @@ public final class MetashrewAbi {
         if (context.mode() != CallContext.Mode.INDEX) {
             return NONE;
         }
-        dev.jshrew.host.CrashPoint.reach("flush", context.height());
         byte[] payload = readBuffer(memory, ptr);
+        dev.jshrew.host.CrashPoint.reach("flush", context.height());
         if (payload == null) {
             context.fail("__flush got an invalid buffer pointer " + ptr);
             return NONE;

@@ -11,6 +11,9 @@ import dev.jshrew.engine.toolkit.wasm.WasmReader.Malformed;
 final class BodyRewriter {
     /** What the body rewrite needs from the module layout (indices of the added globals, functions, segments). */
     interface Layout {
+        /** The function a direct call of original function {@code func} goes to (renumbered, or a stand-in). */
+        int callTarget(int func);
+
         int pagesGlobal();
 
         int virtualBytesGlobal();
@@ -169,7 +172,7 @@ final class BodyRewriter {
                     }
                     copy(out, wasm, at, r.pos());
                 }
-                case 0x10, 0x12 -> out.u8(op).u32(m.renumber(func(r, who)));
+                case 0x10, 0x12 -> out.u8(op).u32(layout.callTarget(func(r, who)));
                 case 0x11, 0x13 -> { // call_indirect / return_call_indirect: type, table
                     r.u32();
                     r.u32();

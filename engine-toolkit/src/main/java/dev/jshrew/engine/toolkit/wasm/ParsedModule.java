@@ -214,9 +214,12 @@ final class ParsedModule {
         this.nanPass = purpose == Purpose.NAN_PASS;
     }
 
-    /** Renumbers a function index for the added import (inserted after the module's own function imports). */
+    /** How many function imports the rewrite inserts after the module's own (the grow hook and the fast calls). */
+    private int addedImports = 1;
+
+    /** Renumbers a function index for the added imports (inserted after the module's own function imports). */
     int renumber(int func) {
-        return Integer.compareUnsigned(func, funcImports) < 0 ? func : func + 1;
+        return Integer.compareUnsigned(func, funcImports) < 0 ? func : func + addedImports;
     }
 
     int functionCount() {
@@ -238,7 +241,16 @@ final class ParsedModule {
 
     /** Decodes every section for the rewrite, refusing what the in-place reset cannot support. */
     static ParsedModule parse(byte[] wasm) {
+        return parse(wasm, 1);
+    }
+
+    /**
+     * As {@link #parse(byte[])}, for a rewrite that inserts {@code addedImports} function imports after the module's
+     * own (function indices in element segments and constant expressions are renumbered while parsing).
+     */
+    static ParsedModule parse(byte[] wasm, int addedImports) {
         ParsedModule m = new ParsedModule(wasm, Purpose.REWRITE);
+        m.addedImports = addedImports;
         m.parseAll();
         return m;
     }

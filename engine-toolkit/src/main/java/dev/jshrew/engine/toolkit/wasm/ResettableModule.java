@@ -56,6 +56,13 @@ public final class ResettableModule {
     /** Imported {@code (i32 oldPages, i32 newPages) -> ()}, called after the virtual size grows. */
     public static final String GROW_HOOK = "grow";
 
+    /** Import module of every fast-call import: the same as the grow hook's. */
+    public static final String FAST_CALL_MODULE = HOOK_MODULE;
+    /** Name prefix of a fast-call import; the rest is the function index of the import it stands for. */
+    public static final String FAST_CALL_PREFIX = "fast:";
+    /** The most parameters an import can have for a fast call. */
+    public static final int FAST_CALL_MAX_PARAMS = 4;
+
     /**
      * Rewrite options.
      *
@@ -63,13 +70,52 @@ public final class ResettableModule {
      *     configured guest limit); {@code memory.grow} beyond it returns -1. Passing the configured guest limit alone
      *     is enough: the rewrite lowers it to the module's declared maximum ({@link ResettableModule#limitPages()})
      * @param checkLoadsAndStores also check every load and store against the virtual size
+     * @param fastCalls function imports (function indices of the module's own imports) whose direct calls go through
+     *     guest memory instead of arguments and results (see {@link #fastCallWindowBytes}); each must be
+     *     {@link #canCallFast fast-callable}
      */
-    public record Options(int limitPages, boolean checkLoadsAndStores) {
+    public record Options(int limitPages, boolean checkLoadsAndStores, java.util.Set<Integer> fastCalls) {
         public Options {
             if (limitPages < 0 || limitPages > 65536) {
                 throw new IllegalArgumentException("limit out of range: " + limitPages);
             }
+            fastCalls = java.util.Set.copyOf(fastCalls);
         }
+
+        public Options(int limitPages, boolean checkLoadsAndStores) {
+            this(limitPages, checkLoadsAndStores, java.util.Set.of());
+        }
+    }
+
+    /**
+     * Whether calls of an import of this type can go through guest memory: at most {@link #FAST_CALL_MAX_PARAMS}
+     * parameters and one result, all {@code i32} or {@code i64}.
+     */
+    public static boolean canCallFast(dev.jshrew.api.engine.FunctionSignature signature) {
+        return signature.params().size() <= FAST_CALL_MAX_PARAMS
+                && signature.results().size() <= 1
+                && java.util.stream.Stream.concat(signature.params().stream(), signature.results().stream())
+                        .allMatch(t ->
+                                t == dev.jshrew.api.engine.ValueType.I32 || t == dev.jshrew.api.engine.ValueType.I64);
+    }
+
+    /**
+     * The bytes from address 0 that a fast call of an import with {@code params} parameters borrows: 8 bytes of
+     * status, then one 8-byte little-endian slot per parameter (at least one, which holds the result on return).
+     *
+     * <p>The protocol, for a direct call of import {@code f} listed in {@link Options#fastCalls()}: the call goes to
+     * an added function of {@code f}'s type that, when the guest's (virtual) memory has at least one page, saves
+     * the window, stores each argument in its slot (an {@code i32} zero-extended), stores status 0, and calls the
+     * added import {@link #FAST_CALL_MODULE}.{@link #FAST_CALL_PREFIX}{@code f}, of type {@code () -> ()}. The host
+     * reads the arguments from the window; if it completes the call, it stores the result (if any) in slot 1 and
+     * status 1. The added function then reads the result, puts the window's bytes back, and returns; with status 0
+     * it puts the bytes back and calls {@code f} itself, with its arguments. So the guest never sees the window
+     * change, and a host that cannot complete the call through memory (its own accesses touch the window) leaves
+     * status 0 and gets the plain call. With no memory page, the added function calls {@code f} directly. Indirect
+     * calls, exports and references of {@code f} are left alone: they make the plain call.
+     */
+    public static int fastCallWindowBytes(int params) {
+        return 8 * (1 + Math.max(params, 1));
     }
 
     private final byte[] bytes;

@@ -59,20 +59,28 @@ final class Rewriter implements BodyRewriter.Layout {
     private final Map<Integer, Integer> initHelpers = new HashMap<>();
     private int droppedInitHelper = -1;
     private final Map<Long, Integer> tableInitHelpers = new HashMap<>();
+    /** Fast-call imports, ascending: the import's own function index; their added imports follow the hook. */
+    private final int[] fastCalls;
+    /** The added function standing in for each fast-call import, by import function index. */
+    private final Map<Integer, Integer> fastWrappers = new HashMap<>();
 
-    private Rewriter(ParsedModule m, int limit, boolean checkLoadsAndStores) {
+    private Rewriter(ParsedModule m, int limit, boolean checkLoadsAndStores, int[] fastCalls) {
         this.m = m;
         this.limit = limit;
         this.checkLoadsAndStores = checkLoadsAndStores;
+        this.fastCalls = fastCalls;
         typeBase = m.typeParamCounts.size();
         hookFunc = m.funcImports;
-        int base = m.funcImports + 1 + m.funcTypes.size();
+        int base = m.funcImports + 1 + fastCalls.length + m.funcTypes.size();
         vgrowFunc = add(base, TYPE_I_I, "__jshrew_vgrow");
         oobFunc = add(base, TYPE_V_V, "__jshrew_oob");
         fillFunc = add(base, TYPE_III_V, "__jshrew_fill");
         copyFunc = add(base, TYPE_III_V, "__jshrew_copy");
         growPhysicalFunc = add(base, TYPE_I_I, ResettableModule.GROW_PHYSICAL_EXPORT);
         resetFunc = add(base, TYPE_V_V, ResettableModule.RESET_EXPORT);
+        for (int f : fastCalls) {
+            fastWrappers.put(f, addTyped(base, functionImportType(m, f), "__jshrew_fast_" + f));
+        }
 
         int g = m.globalImports + m.globals.size();
         pagesGlobal = g++;
@@ -107,6 +115,11 @@ final class Rewriter implements BodyRewriter.Layout {
     }
 
     private int add(int base, int type, String name) {
+        return addTyped(base, typeBase + type, name);
+    }
+
+    /** Adds a function of type index {@code type} (of the whole module, not one of the added types). */
+    private int addTyped(int base, int type, String name) {
         int index = base + addedTypes.size();
         addedTypes.add(new int[] {type});
         addedBodies.add(null);
@@ -127,8 +140,13 @@ final class Rewriter implements BodyRewriter.Layout {
         Objects.requireNonNull(wasm, "wasm");
         Objects.requireNonNull(options, "options");
         try {
-            ParsedModule m = ParsedModule.parse(wasm);
+            int[] fastCalls = options.fastCalls().stream()
+                    .mapToInt(Integer::intValue)
+                    .sorted()
+                    .toArray();
+            ParsedModule m = ParsedModule.parse(wasm, 1 + fastCalls.length);
             checkSupported(m);
+            checkFastCalls(m, fastCalls);
             int limit = m.hasMemory ? options.limitPages() : 0;
             if (m.memMax >= 0) {
                 limit = (int) Math.min(limit, m.memMax);
@@ -139,7 +157,7 @@ final class Rewriter implements BodyRewriter.Layout {
                         "module " + moduleName + ": its memory starts at " + m.memInitial
                                 + " pages, above the guest limit of " + limit + " pages");
             }
-            Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores());
+            Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores(), fastCalls);
             byte[] out = rw.build();
             return new ResettableModule(
                     out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(), m.start >= 0, wasm.length);
@@ -151,6 +169,37 @@ final class Rewriter implements BodyRewriter.Layout {
         } catch (Refused e) {
             throw new ResettableModule.Unsupported("module " + moduleName + ": " + e.getMessage());
         }
+    }
+
+    /** The type index of function import {@code func} (an index among the module's own function imports). */
+    private static int functionImportType(ParsedModule m, int func) {
+        int k = 0;
+        for (ParsedModule.Import im : m.imports) {
+            if (im.kind() == 0x00 && k++ == func) {
+                return im.typeIndex();
+            }
+        }
+        throw new IllegalArgumentException("no function import " + func);
+    }
+
+    private static void checkFastCalls(ParsedModule m, int[] fastCalls) {
+        for (int f : fastCalls) {
+            if (f < 0 || f >= m.funcImports) {
+                throw new IllegalArgumentException("fast call of function " + f + ", which is not a function import");
+            }
+            int type = functionImportType(m, f);
+            if (type >= m.types.size() || !ResettableModule.canCallFast(m.types.get(type))) {
+                throw new IllegalArgumentException("fast call of function import " + f + ", whose type "
+                        + (type < m.types.size() ? m.types.get(type) : "#" + type) + " cannot be called fast");
+            }
+        }
+    }
+
+    /** The function a direct call of {@code func} (an original index) goes to in the rewritten module. */
+    @Override
+    public int callTarget(int func) {
+        Integer wrapper = fastWrappers.get(func);
+        return wrapper != null ? wrapper : m.renumber(func);
     }
 
     private static void checkSupported(ParsedModule m) {
@@ -386,6 +435,9 @@ final class Rewriter implements BodyRewriter.Layout {
                             .toByteArray());
         }
         setBody(resetFunc, resetBody());
+        for (int i = 0; i < fastCalls.length; i++) {
+            setBody(fastWrappers.get(fastCalls[i]), fastCallBody(fastCalls[i], hookFunc + 1 + i));
+        }
 
         WasmWriter out = new WasmWriter(m.wasm.length + m.wasm.length / 4 + 1024);
         out.bytes(new byte[] {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00});
@@ -449,11 +501,17 @@ final class Rewriter implements BodyRewriter.Layout {
 
     private WasmWriter importSection() {
         WasmWriter s = new WasmWriter(m.importEntries.length + 32);
-        s.u32(m.imports.size() + 1).bytes(m.importEntries);
+        s.u32(m.imports.size() + 1 + fastCalls.length).bytes(m.importEntries);
         s.name(ResettableModule.HOOK_MODULE)
                 .name(ResettableModule.GROW_HOOK)
                 .u8(0x00)
                 .u32(typeBase + TYPE_II_V);
+        for (int f : fastCalls) {
+            s.name(ResettableModule.FAST_CALL_MODULE)
+                    .name(ResettableModule.FAST_CALL_PREFIX + f)
+                    .u8(0x00)
+                    .u32(typeBase + TYPE_V_V);
+        }
         return s;
     }
 
@@ -464,7 +522,7 @@ final class Rewriter implements BodyRewriter.Layout {
             s.u32(t);
         }
         for (int[] t : addedTypes) {
-            s.u32(typeBase + t[0]);
+            s.u32(t[0]);
         }
         return s;
     }
@@ -917,6 +975,90 @@ final class Rewriter implements BodyRewriter.Layout {
 
     // ---- name section ----
 
+    private void nameAddedImports(WasmWriter s) {
+        s.u32(hookFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.GROW_HOOK);
+        for (int i = 0; i < fastCalls.length; i++) {
+            s.u32(hookFunc + 1 + i)
+                    .name(ResettableModule.FAST_CALL_MODULE + "." + ResettableModule.FAST_CALL_PREFIX + fastCalls[i]);
+        }
+    }
+
+    /**
+     * The function standing in for fast-call import {@code func} (protocol: {@link
+     * ResettableModule#fastCallWindowBytes}): locals are the parameters, then the saved window slots (i64), then the
+     * result.
+     */
+    private byte[] fastCallBody(int func, int fastImport) {
+        dev.jshrew.api.engine.FunctionSignature sig = m.types.get(functionImportType(m, func));
+        int n = sig.params().size();
+        int slots = ResettableModule.fastCallWindowBytes(n) / 8;
+        boolean hasResult = !sig.results().isEmpty();
+        WasmWriter w = new WasmWriter();
+        if (!m.hasMemory) { // nothing to borrow: the plain call
+            w.u32(0);
+            plainCall(w, func, n);
+            w.u8(0x0B);
+            return w.toByteArray();
+        }
+        int saved = n;
+        int result = n + slots;
+        w.u32(hasResult ? 2 : 1).u32(slots).u8(ParsedModule.I64);
+        if (hasResult) {
+            w.u32(1).u8(valType(sig.results().get(0)));
+        }
+        // no memory page yet: the plain call
+        w.u8(0x23).u32(pagesGlobal).u8(0x45).u8(0x04).u8(0x40);
+        plainCall(w, func, n);
+        w.u8(0x0F).u8(0x0B);
+        for (int j = 0; j < slots; j++) { // save the window
+            w.u8(0x41).u8(0x00).u8(0x29).u32(3).u32(8 * j).u8(0x21).u32(saved + j);
+        }
+        for (int j = 0; j < n; j++) { // the arguments, from slot 1
+            w.u8(0x41).u8(0x00).u8(0x20).u32(j);
+            if (sig.params().get(j) == dev.jshrew.api.engine.ValueType.I32) {
+                w.u8(0xAD); // i64.extend_i32_u
+            }
+            w.u8(0x37).u32(3).u32(8 * (j + 1));
+        }
+        w.u8(0x41).u8(0x00).u8(0x42).u8(0x00).u8(0x37).u32(3).u32(0); // status 0
+        w.u8(0x10).u32(fastImport);
+        // status 0: put the window back and make the plain call
+        w.u8(0x41).u8(0x00).u8(0x29).u32(3).u32(0).u8(0x50).u8(0x04).u8(0x40);
+        restoreWindow(w, saved, slots);
+        plainCall(w, func, n);
+        w.u8(0x0F).u8(0x0B);
+        if (hasResult) {
+            w.u8(0x41).u8(0x00).u8(0x29).u32(3).u32(8);
+            if (sig.results().get(0) == dev.jshrew.api.engine.ValueType.I32) {
+                w.u8(0xA7); // i32.wrap_i64
+            }
+            w.u8(0x21).u32(result);
+        }
+        restoreWindow(w, saved, slots);
+        if (hasResult) {
+            w.u8(0x20).u32(result);
+        }
+        w.u8(0x0B);
+        return w.toByteArray();
+    }
+
+    private static void plainCall(WasmWriter w, int func, int params) {
+        for (int j = 0; j < params; j++) {
+            w.u8(0x20).u32(j);
+        }
+        w.u8(0x10).u32(func); // an import keeps its index
+    }
+
+    private static void restoreWindow(WasmWriter w, int saved, int slots) {
+        for (int j = 0; j < slots; j++) {
+            w.u8(0x41).u8(0x00).u8(0x20).u32(saved + j).u8(0x37).u32(3).u32(8 * j);
+        }
+    }
+
+    private static int valType(dev.jshrew.api.engine.ValueType t) {
+        return t == dev.jshrew.api.engine.ValueType.I32 ? ParsedModule.I32 : ParsedModule.I64;
+    }
+
     /** The name section with function indices renumbered and the added functions named; null to drop it. */
     private byte[] renumberNames(byte[] content) {
         try {
@@ -930,19 +1072,19 @@ final class Rewriter implements BodyRewriter.Layout {
                 switch (id) {
                     case 1 -> {
                         int n = sub.count();
-                        s.u32(n + 1 + addedNames.size());
+                        s.u32(n + 1 + fastCalls.length + addedNames.size());
                         boolean hookNamed = false;
                         for (int i = 0; i < n; i++) {
                             int idx = m.renumber(sub.count());
                             String name = sub.name();
                             if (!hookNamed && idx > hookFunc) {
-                                s.u32(hookFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.GROW_HOOK);
+                                nameAddedImports(s);
                                 hookNamed = true;
                             }
                             s.u32(idx).name(name);
                         }
                         if (!hookNamed) {
-                            s.u32(hookFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.GROW_HOOK);
+                            nameAddedImports(s);
                         }
                         for (int i = 0; i < addedNames.size(); i++) {
                             s.u32(addedBase() + i).name(addedNames.get(i));

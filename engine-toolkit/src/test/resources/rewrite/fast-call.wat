@@ -1,0 +1,22 @@
+;; The fast-call rewrite's test guest (FastCallTest): imports of each kind the rewrite can call through guest
+;; memory, exports that call them directly and through a table, and raw access to the window's bytes.
+(module
+  (type $ii_i (func (param i32 i32) (result i32)))
+  (import "env" "pair" (func $pair (type $ii_i)))
+  (import "env" "wide" (func $wide (param i64 i32) (result i64)))
+  (import "env" "touch" (func $touch (param i32) (result i32)))
+  (import "env" "none" (func $none))
+  (import "env" "many" (func $many (param i32 i32 i32 i32 i32)))
+  (memory (export "memory") 0)
+  (table 1 funcref)
+  (elem (i32.const 0) $pair)
+  (func (export "pair") (param i32 i32) (result i32) (call $pair (local.get 0) (local.get 1)))
+  (func (export "pair_indirect") (param i32 i32) (result i32)
+    (call_indirect (type $ii_i) (local.get 0) (local.get 1) (i32.const 0)))
+  (func (export "wide") (param i64 i32) (result i64) (call $wide (local.get 0) (local.get 1)))
+  (func (export "touch") (param i32) (result i32) (call $touch (local.get 0)))
+  (func (export "none") (call $none))
+  (func (export "many") (call $many (i32.const 1) (i32.const 2) (i32.const 3) (i32.const 4) (i32.const 5)))
+  (func (export "load64") (param i32) (result i64) (i64.load (local.get 0)))
+  (func (export "store64") (param i32 i64) (i64.store (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))
