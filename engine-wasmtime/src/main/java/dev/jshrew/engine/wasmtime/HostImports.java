@@ -76,7 +76,7 @@ final class HostImports {
      * passes none is about half the cost of {@code __get_len}'s or {@code __get}'s.
      */
     java.util.Set<Integer> fastCalls() {
-        return java.util.Collections.unmodifiableSet(fastCalls);
+        return java.util.Set.copyOf(fastCalls);
     }
 
     private static String key(String module, String name) {
