@@ -140,11 +140,7 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
             for (int i = 0; i < args.length; i++) {
                 args[i] = LiveInstance.fromVal(params[i]);
             }
-            long[] out = impl.call(guestMemory, args);
-            if (out.length != results.length) {
-                throw new IllegalStateException(
-                        "host function returned " + out.length + " value(s), its type has " + results.length);
-            }
+            long[] out = checkResultCount(impl.call(guestMemory, args), results.length);
             for (int i = 0; i < out.length; i++) {
                 results[i] = LiveInstance.toVal(resultTypes.get(i), out[i]);
             }
@@ -170,11 +166,8 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
                 args[i] = params.get(i) == ValueType.I32 ? (int) raw : raw;
             }
             fastCallMemory.windowBytes = windowBytes;
-            long[] out = impl.call(fastCallMemory, args);
-            if (out.length != signature.results().size()) {
-                throw new IllegalStateException("host function returned " + out.length + " value(s), its type has "
-                        + signature.results().size());
-            }
+            long[] out = checkResultCount(
+                    impl.call(fastCallMemory, args), signature.results().size());
             if (out.length == 1) {
                 window.set(SLOT, 8, out[0]);
             }
@@ -184,6 +177,14 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
         } catch (RuntimeException | Error e) { // must not cross JNI: the binding would keep only the message
             failHost(e);
         }
+    }
+
+    private static long[] checkResultCount(long[] out, int expected) {
+        if (out.length != expected) {
+            throw new IllegalStateException(
+                    "host function returned " + out.length + " value(s), its type has " + expected);
+        }
+        return out;
     }
 
     /** Records {@code e} for {@link #call} to rethrow and makes wasmtime unwind the guest. */
