@@ -11,6 +11,8 @@
 #   --reset fast and once with --reset fresh; writes views-ENGINE.json (throughput, latency, the node's CPU per
 #   view) and ends with one `views: …` line per engine (its default SOAK_WORK is the quick profile's chain).
 #   VIEW_CLIENTS=N: N clients sharing the same 10,000 measured views (and warm-up), to load the node to capacity.
+#   VIEW_WARMUP_ROUNDS=R: R rounds of the warm-up load instead of one, so the measured load finds the node's JIT
+#   done compiling the view path (a node that has served a while), as it is not after one round on 2 cores.
 #   SOAK_WORK=DIR holds the chain and databases (default: $TMPDIR or /tmp, jshrew-soak-PROFILE; the chain is reused);
 #   SOAK_COUNT=N runs a shorter trial of the profile (reorgs beyond N dropped).
 set -euo pipefail
@@ -24,6 +26,7 @@ mkdir -p "$out" "$work"
 opts=()
 [ -n "${SOAK_COUNT:-}" ] && opts+=("-Dsoak.count=$SOAK_COUNT")
 [ -n "${VIEW_CLIENTS:-}" ] && opts+=("-Dsoak.viewClients=$VIEW_CLIENTS")
+[ -n "${VIEW_WARMUP_ROUNDS:-}" ] && opts+=("-Dsoak.viewWarmupRounds=$VIEW_WARMUP_ROUNDS")
 node=()
 # views: the node as bin/jshrew runs it (HotSpot may compile a guest's huge functions: Chicory's indexing speed);
 # quick and full keep a plain `java -jar` (the Soak's default), comparable with their earlier results.

@@ -135,6 +135,12 @@ public final class Soak {
         }
     }
 
+    /**
+     * Rounds of the views run's warm-up load ({@code -Dsoak.viewWarmupRounds}, default 1): after one round (half the
+     * measured views) a 2-core machine's JIT is still compiling the view path, and the measured load competes with it.
+     */
+    private static final int VIEW_WARMUP_ROUNDS = Integer.getInteger("soak.viewWarmupRounds", 1);
+
     private final Config config;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -351,9 +357,14 @@ public final class Soak {
                 });
                 // Warm-up, not counted: the same load, so the JIT has compiled the view path (HTTP, JSON, the
                 // engine's reset) before the measured load starts, as in a node that has been serving a while.
-                ViewLoad warmup = new ViewLoad(rpc, tip, config.viewRequestsPerClient() / 2);
-                warmup.start();
-                warmup.await();
+                // VIEW_WARMUP_ROUNDS rounds of it: on 2 cores the JIT is still compiling the view path after one.
+                int warmupViews = 0;
+                for (int round = 0; round < VIEW_WARMUP_ROUNDS; round++) {
+                    ViewLoad warmup = new ViewLoad(rpc, tip, config.viewRequestsPerClient() / 2);
+                    warmup.start();
+                    warmup.await();
+                    warmupViews += warmup.latencies.size();
+                }
                 long startHeight = height(rpc);
                 ViewLoad load = new ViewLoad(rpc, tip, config.viewRequestsPerClient());
                 System.err.printf(
@@ -361,7 +372,7 @@ public final class Soak {
                         "views %s --reset %s: warm-up done (%d views), measuring %d (node pid %d)%n",
                         engine,
                         reset,
-                        warmup.latencies.size(),
+                        warmupViews,
                         config.viewClients() * config.viewRequestsPerClient(),
                         node.process().pid());
                 Duration nodeCpu0 = node.cpu();
@@ -381,6 +392,7 @@ public final class Soak {
                 json.put("reset", reset);
                 json.put("clients", config.viewClients());
                 json.put("views", sorted.size());
+                json.put("warmup_views", warmupViews);
                 json.put("failed", load.failed.get());
                 json.put("wall_s", wallS);
                 json.put("throughput_per_s", sorted.size() / wallS);

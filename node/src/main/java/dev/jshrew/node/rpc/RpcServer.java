@@ -225,23 +225,26 @@ public final class RpcServer implements AutoCloseable {
             long declared = request.getLength();
             tooLarge = declared > limits.maxBodyBytes();
             body = tooLarge ? null : new ByteArrayOutputStream(Math.clamp(declared, 256, 1 << 20));
-            deadline = scheduler.schedule(
-                    this::timedOut, limits.requestReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
             run();
         }
 
-        /** Reads what is there; asks Jetty to call again when more arrives. */
+        /**
+         * Reads what is there; asks Jetty to call again when more arrives. The read deadline starts the first time
+         * the body is not all there: a small request arrives whole with its headers, and is answered without a timer
+         * to schedule and cancel.
+         */
         @Override
         public void run() {
             while (!answered.get()) {
                 Content.Chunk chunk = request.read();
                 if (chunk == null) {
+                    armDeadline();
                     request.demand(this);
                     return;
                 }
                 if (Content.Chunk.isFailure(chunk)) {
                     if (answered.compareAndSet(false, true)) {
-                        deadline.cancel();
+                        cancelDeadline();
                         callback.failed(chunk.getFailure());
                     }
                     return;
@@ -270,11 +273,25 @@ public final class RpcServer implements AutoCloseable {
             }
         }
 
+        /** Schedules {@link #timedOut} once, when the body first has to be waited for. */
+        private synchronized void armDeadline() {
+            if (deadline == null && !answered.get()) {
+                deadline = scheduler.schedule(
+                        this::timedOut, limits.requestReadTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        private synchronized void cancelDeadline() {
+            if (deadline != null) {
+                deadline.cancel();
+            }
+        }
+
         private void finish(boolean drained) {
             if (!answered.compareAndSet(false, true)) {
                 return;
             }
-            deadline.cancel();
+            cancelDeadline();
             byte[] answer;
             if (tooLarge) {
                 if (!drained) {

@@ -383,23 +383,26 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
      * entry (or nowhere) when the key has no version at or below the height, and that reads as missing. Confined to
      * its thread; the store closes the readers still open when it closes (an iterator must not outlive its database).
      *
-     * <p>The iterator reads the store as of the reader's creation, the lookups as of each read. A block committed
-     * meanwhile changes no answer at a height at or below the tip the reader was made at: its versions are above
-     * that height, so their {@code latest} entries send the read to the iterator. No RocksDB snapshot is taken for
+     * <p>The iterator is made at the first read that needs it (a reader at the tip, as the indexer's and most views',
+     * never makes one: no native iterator to create and free per block or per view). It reads the store as of its
+     * creation, the lookups as of each read. A block committed meanwhile changes no answer at a height at or below
+     * the tip the reader was made at: its versions are above that height, so their {@code latest} entries send the
+     * read to the iterator, whose seek stops at the height. No RocksDB snapshot is taken for
      * it: a secondary instance has none, and releasing one makes RocksDB rewrite bottommost files to clear their
      * sequence numbers ({@code BottommostFiles} compactions), which the indexer, one reader per block, would trigger
      * all the time.
      */
     private final class IteratorReader implements HeightReader {
         private final long height;
-        private final ReadOptions options = new ReadOptions();
-        private final RocksIterator iterator;
+        /** Made by the first read that seeks; {@code null} until then. */
+        private ReadOptions options;
+
+        private RocksIterator iterator;
         /** Set under the store's lock: the reader's own close holds it shared, the store's close exclusively. */
         private boolean released;
 
         IteratorReader(long height) {
             this.height = height;
-            this.iterator = db.newIterator(opened.versions(), options);
         }
 
         @Override
@@ -413,9 +416,13 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 if (height < 0) {
                     return EMPTY;
                 }
-                byte[] answer = latest == null ? null : fromLatest(db.get(latest, options, key), height);
+                byte[] answer = latest == null ? null : fromLatest(db.get(latest, key), height);
                 if (answer != null) {
                     return answer;
+                }
+                if (iterator == null) {
+                    options = new ReadOptions();
+                    iterator = db.newIterator(opened.versions(), options);
                 }
                 byte[] value = versionAtOrBelow(iterator, StoreKeys.versionPrefix(key), height);
                 return value == null ? EMPTY : value;
@@ -436,8 +443,10 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
 
         void release() {
             released = true;
-            iterator.close();
-            options.close();
+            if (iterator != null) {
+                iterator.close();
+                options.close();
+            }
         }
     }
 

@@ -37,6 +37,29 @@ class HeightReaderTest extends OpenStoreTest {
     }
 
     @Test
+    void blocksCommittedAfterTheReaderChangeNoAnswerAtItsHeight() {
+        store.commitBlock(block(5, "a", "a5", "b", "b5"));
+        store.commitBlock(block(6, "c", "c6"));
+        try (HeightReader first = store.readerAt(6);
+                HeightReader idle = store.readerAt(5)) {
+            // At the tip: answered by point lookups, so this reader has made no iterator yet.
+            assertThat(s(first.get(b("a")))).isEqualTo("a5");
+            store.commitBlock(block(7, "a", "a7", "b", "b7", "c", "c7", "d", "d7"));
+            // Now the newest versions are above 6: the reader seeks, with an iterator made after block 7.
+            assertThat(s(first.get(b("a")))).isEqualTo("a5");
+            assertThat(s(first.get(b("b")))).isEqualTo("b5");
+            assertThat(s(first.get(b("c")))).isEqualTo("c6");
+            assertThat(s(first.get(b("d")))).isEmpty();
+            // A reader whose first read comes after the commit answers as of its own height too.
+            assertThat(s(idle.get(b("c")))).isEmpty();
+            assertThat(s(idle.get(b("b")))).isEqualTo("b5");
+        }
+        try (HeightReader tip = store.readerAt(7)) {
+            assertThat(s(tip.get(b("d")))).isEqualTo("d7");
+        }
+    }
+
+    @Test
     void aClosedReaderRefusesReadsAndClosesTwice() {
         store.commitBlock(block(1, "k", "v"));
         HeightReader reader = store.readerAt(1);
