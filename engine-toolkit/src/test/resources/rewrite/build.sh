@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 wat2wasm --enable-extended-const --debug-names features.wat -o features.wasm
 wat2wasm v8-check.wat -o v8-check.wasm
 wat2wasm fast-call.wat -o fast-call.wasm
+wat2wasm cached-read.wat -o cached-read.wasm
 for src in refuse-*.wat nan-*.wat; do
   wat2wasm --enable-all "$src" -o "${src%.wat}.wasm"
 done

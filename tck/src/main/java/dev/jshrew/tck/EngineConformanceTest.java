@@ -319,6 +319,89 @@ public abstract class EngineConformanceTest extends EngineTest {
                         u32(0)));
     }
 
+    /** A key buffer at {@code p}: its u32 length at p-4, then its bytes. */
+    private static Script keyAt(Script s, long p, String key) {
+        return s.poke(p - 4, concat(u32(key.length()), b(key)));
+    }
+
+    /** Appends the {@code n} bytes at {@code p}, one LOAD (a u32 each) per byte. */
+    private static Script loads(Script s, long p, int n) {
+        for (int i = 0; i < n; i++) {
+            s = s.load(p + i);
+        }
+        return s;
+    }
+
+    private static byte[] loaded(byte[] bytes) {
+        byte[][] parts = new byte[bytes.length][];
+        for (int i = 0; i < bytes.length; i++) {
+            parts[i] = u32(bytes[i] & 0xFF);
+        }
+        return concat(parts);
+    }
+
+    @Test
+    @DisplayName("__get answers as the store is at its own call: a flush or a changed key after __get_len counts")
+    void getAfterGetLenAnswersAtItsOwnCall() {
+        Harness h = probe();
+        long key = 0x9000, out = 0x9100;
+        // height 0 reads its own writes: a flush between __get_len and __get changes the answer
+        Script s = keyAt(Script.of(), key, "kkkk")
+                .flush(flush("kkkk", "ab"))
+                .rawGetLen(key)
+                .flush(flush("kkkk", "xyz"))
+                .poke(out, new byte[] {0x11, 0x11, 0x11, 0x11, 0x11})
+                .rawGet(key, out);
+        h.index(0, loads(s, out, 5).obsFlush("o").block());
+        assertThat(h.get("o", 0)).isEqualTo(concat(u32(2), loaded(concat(b("xyz"), new byte[] {0x11, 0x11}))));
+        // the key's bytes or its length word changed between the two calls: the changed key's value
+        h.index(
+                1,
+                Script.of()
+                        .flush(flush("key-1", "first", "key-2", "second", "key-", "third"))
+                        .block());
+        Script changed = keyAt(Script.of(), key, "key-1")
+                .rawGetLen(key)
+                .poke(key + 4, b("2"))
+                .poke(out, new byte[8])
+                .rawGet(key, out);
+        changed = loads(changed, out, 7)
+                .rawGetLen(key)
+                .poke(key - 4, u32(4))
+                .poke(out, new byte[8])
+                .rawGet(key, out);
+        h.index(2, loads(changed, out, 6).obsFlush("o").block());
+        assertThat(h.get("o", 2))
+                .isEqualTo(concat(
+                        u32(5),
+                        loaded(concat(b("second"), new byte[1])),
+                        u32(6),
+                        loaded(concat(b("third"), new byte[1]))));
+    }
+
+    @Test
+    @DisplayName("a view's __get answers at the view's height, whatever an earlier view's __get_len answered")
+    void viewsReadAtTheirOwnHeight() {
+        Harness h = probe();
+        long key = 0x9000, out = 0x9100;
+        h.index(1, Script.of().flush(flush("view-key", "one")).block());
+        h.index(2, Script.of().flush(flush("view-key", "two-2")).block());
+        assertThat(h.view(
+                        "probe",
+                        keyAt(Script.of(), key, "view-key").rawGetLen(key).ops(),
+                        1))
+                .isEqualTo(u32(3));
+        byte[] read = loads(
+                        keyAt(Script.of(), key, "view-key")
+                                .poke(out, new byte[6])
+                                .rawGet(key, out),
+                        out,
+                        6)
+                .ops();
+        assertThat(h.view("probe", read, 2)).isEqualTo(loaded(concat(b("two-2"), new byte[1])));
+        assertThat(h.view("probe", read, 1)).isEqualTo(loaded(concat(b("one"), new byte[3])));
+    }
+
     @Test
     @DisplayName("C-11 __log has no effect on state; invalid pointers and invalid UTF-8 do not trap")
     void c11() {

@@ -43,4 +43,26 @@ public record HostFunction(String module, String name, FunctionSignature signatu
      */
     @FunctionalInterface
     public interface Restartable extends Implementation {}
+
+    /**
+     * The first half of a keyed read, as metashrew's {@code __get_len} is of {@code __get}: {@code call(memory,
+     * [key])} returns the length of the value stored under the key buffer at {@code key} (its {@code u32}
+     * little-endian length at {@code key - 4}, then that many bytes), and the <em>companion</em>, the import
+     * {@link #companion()} of the same module, of type {@code (i32 key, i32 out) -> ()}, writes that value at
+     * {@code out}. An engine whose host calls are dear may then make the companion's call itself, without calling
+     * the host, from the value {@link #lastValue()} handed over.
+     */
+    public interface ValueLength extends Restartable {
+        /** The name of the companion import, in this function's module. */
+        String companion();
+
+        /**
+         * The value whose length the last completed call returned, or null when the engine must call the companion.
+         * A value (not null) is a promise that, until the export call under way returns, a call of the companion
+         * whose {@code key} holds a valid buffer equal to that call's key has exactly this effect: it writes these
+         * bytes at {@code out} (nothing when there are none) when they fit in the guest's memory, and nothing else.
+         * Read right after the call, on the instance's thread; the array is not changed afterwards.
+         */
+        byte[] lastValue();
+    }
 }

@@ -32,6 +32,8 @@ final class HostImports {
     private final List<HostFunction> byIndex = new ArrayList<>();
     /** Imports whose direct calls go through guest memory: restartable host functions of a type that allows it. */
     private final java.util.Set<Integer> fastCalls = new java.util.TreeSet<>();
+    /** Keyed lengths whose companion's calls the guest can make itself: length import to companion import. */
+    private final java.util.Map<Integer, Integer> cachedReads = new java.util.TreeMap<>();
 
     /**
      * @throws JshrewException {@link ErrorCode#LINK} for a missing or mistyped function import, or a non-function
@@ -63,6 +65,32 @@ final class HostImports {
             }
             byIndex.add(fn);
         }
+        for (int i = 0; i < byIndex.size(); i++) {
+            if (byIndex.get(i).implementation() instanceof HostFunction.ValueLength length && fastCalls.contains(i)) {
+                int companion = companionOf(byIndex.get(i), length);
+                if (companion >= 0 && !cachedReads.containsValue(companion)) {
+                    cachedReads.put(i, companion);
+                }
+            }
+        }
+    }
+
+    /** The import index of a keyed length's companion, when it is a fast call of the type the rewrite needs; or -1. */
+    private int companionOf(HostFunction fn, HostFunction.ValueLength length) {
+        FunctionSignature lengthType = FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
+        FunctionSignature companionType = FunctionSignature.of(List.of(ValueType.I32, ValueType.I32), List.of());
+        if (!fn.signature().equals(lengthType)) {
+            return -1;
+        }
+        for (int j : fastCalls) {
+            HostFunction c = byIndex.get(j);
+            if (c.module().equals(fn.module())
+                    && c.name().equals(length.companion())
+                    && c.signature().equals(companionType)) {
+                return j;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -73,6 +101,16 @@ final class HostImports {
      */
     java.util.Set<Integer> fastCalls() {
         return java.util.Set.copyOf(fastCalls);
+    }
+
+    /**
+     * The keyed lengths ({@link HostFunction.ValueLength}) among the fast calls, each to its companion: the rewrite
+     * makes the companion's call in the guest when the length's call handed the value over
+     * ({@link ResettableModule#CACHED_READ_STATUS}), which saves a crossing per key for a guest that asks the length
+     * and then the value of every key it reads (every metashrew guest does).
+     */
+    java.util.Map<Integer, Integer> cachedReads() {
+        return java.util.Map.copyOf(cachedReads);
     }
 
     /**
@@ -100,10 +138,15 @@ final class HostImports {
                     HostFunction fn = byIndex.get(func);
                     HostFunction.Implementation impl = fn.implementation();
                     FunctionSignature sig = fn.signature();
-                    int window =
-                            ResettableModule.fastCallWindowBytes(sig.params().size());
+                    HostFunction.ValueLength keeps =
+                            cachedReads.containsKey(func) ? (HostFunction.ValueLength) impl : null;
+                    int window = keeps != null
+                            ? ResettableModule.cachedReadWindowBytes()
+                            : ResettableModule.fastCallWindowBytes(sig.params().size());
                     out.add(new Func(
-                            store, FAST_CALL_TYPE, (caller, params, res) -> owner.invokeFast(impl, sig, window)));
+                            store,
+                            FAST_CALL_TYPE,
+                            (caller, params, res) -> owner.invokeFast(impl, sig, window, keeps)));
                     continue;
                 }
                 // The module's own imports come first, in the order they were checked in (patches and the rewrite

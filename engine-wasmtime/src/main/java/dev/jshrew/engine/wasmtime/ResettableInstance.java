@@ -51,6 +51,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private int openPages;
 
     private boolean armed;
+    /** The rewrite keeps keys read for the cached reads ({@link ResettableModule#CACHED_READ_STATUS}). */
+    private final boolean keepsReads;
+    /** Code has run since the rewrite last forgot its kept keys (at a reset, after the start function). */
+    private boolean readsKept;
+
     private CommitReport commit;
     /** Commits and protects wasmtime's mapping; set by {@link #start}. */
     private LinearMemoryProvider memory;
@@ -68,6 +73,9 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         this.budgetPages = budgetPages;
         this.virtualPages = initialPages;
         this.highWaterPages = initialPages;
+        this.keepsReads = prepared.facts()
+                .exportedFunction(ResettableModule.FORGET_READS_EXPORT)
+                .isPresent();
     }
 
     static ResettableInstance create(
@@ -116,6 +124,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         closeAbove(virtualPages);
         if (prepared.facts().hasStart()) {
             callRaw(WasmtimeCompiledModule.START_EXPORT, VOID, NO_ARGS);
+            readsKept = true;
         }
         // Open everything for the commit (wasmtime opens what it grows), then close what is past the size again.
         int physical = live.physicalPages();
@@ -190,6 +199,18 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         memory.protect(live.reservation().asSlice(from, length), accessible);
     }
 
+    /**
+     * A key the rewrite kept in an earlier export call (or in the start function) must not answer this one: its
+     * value was read for that call. A reset forgets them already.
+     */
+    @Override
+    void beforeCall() {
+        if (keepsReads && readsKept) {
+            callRaw(ResettableModule.FORGET_READS_EXPORT, VOID, NO_ARGS);
+        }
+        readsKept = true;
+    }
+
     @Override
     LiveInstance live() {
         return live;
@@ -213,6 +234,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         highWaterPages = initialPages;
         try {
             callRaw(ResettableModule.RESET_EXPORT, VOID, NO_ARGS);
+            readsKept = false;
             closeAbove(virtualPages);
         } catch (RuntimeException | Error e) { // whatever failed, the guest's state is unknown now
             markBroken("a failed reset");

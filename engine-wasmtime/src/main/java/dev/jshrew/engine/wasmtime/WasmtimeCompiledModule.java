@@ -42,7 +42,8 @@ final class WasmtimeCompiledModule implements CompiledModule {
     /** Resettable compilations by guest limit and fast-call imports. */
     private final Map<ResettableKey, PreparedModule> resettable = new ConcurrentHashMap<>();
 
-    private record ResettableKey(int limitPages, java.util.Set<Integer> fastCalls) {}
+    private record ResettableKey(
+            int limitPages, java.util.Set<Integer> fastCalls, java.util.Map<Integer, Integer> cachedReads) {}
 
     private volatile boolean disposed;
 
@@ -124,11 +125,14 @@ final class WasmtimeCompiledModule implements CompiledModule {
         }
     }
 
-    private PreparedModule resettable(int limitPages, java.util.Set<Integer> fastCalls) {
-        return resettable.computeIfAbsent(new ResettableKey(limitPages, fastCalls), key -> {
+    private PreparedModule resettable(int limitPages, HostImports imports) {
+        var fresh = new ResettableKey(limitPages, imports.fastCalls(), imports.cachedReads());
+        return resettable.computeIfAbsent(fresh, key -> {
             ensureNotDisposed();
             byte[] rewritten = ResettableModule.rewrite(
-                            name, wasm, new ResettableModule.Options(key.limitPages(), false, key.fastCalls()))
+                            name,
+                            wasm,
+                            new ResettableModule.Options(key.limitPages(), false, key.fastCalls(), key.cachedReads()))
                     .bytes();
             ModuleFacts rewrittenFacts =
                     ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);
@@ -182,7 +186,7 @@ final class WasmtimeCompiledModule implements CompiledModule {
         WasmtimeModuleInstance instance = options.commitBytes() > 0
                 ? ResettableInstance.create(
                         this,
-                        resettable(limit, imports.fastCalls()),
+                        resettable(limit, imports),
                         imports,
                         declared.initialPages(),
                         limit,

@@ -10,10 +10,12 @@ import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.engine.toolkit.SegmentGuestMemory;
+import dev.jshrew.engine.toolkit.wasm.ResettableModule;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.List;
 
@@ -77,6 +79,9 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
     /** Forgets any cached size: the guest may have grown its memory. */
     void sizeMayHaveChanged() {}
 
+    /** Runs before each export call by the caller. */
+    void beforeCall() {}
+
     String context() {
         return "engine wasmtime, module " + module.name();
     }
@@ -94,6 +99,7 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
                     context() + ": export '" + export + "' has type " + signature + ", called with " + args.length
                             + " argument(s)");
         }
+        beforeCall();
         return callRaw(export, signature, args, deadlineTicks);
     }
 
@@ -155,7 +161,11 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
      * the host function touches the window, the call is abandoned (status stays 0) and the guest's stand-in puts
      * the window back and makes the plain call, which runs the function again.
      */
-    final void invokeFast(HostFunction.Implementation impl, FunctionSignature signature, int windowBytes) {
+    final void invokeFast(
+            HostFunction.Implementation impl,
+            FunctionSignature signature,
+            int windowBytes,
+            HostFunction.ValueLength keeps) {
         sizeMayHaveChanged();
         try {
             MemorySegment window = reservation();
@@ -171,12 +181,31 @@ abstract sealed class WasmtimeModuleInstance implements ModuleInstance permits F
             if (out.length == 1) {
                 window.set(SLOT, 8, out[0]);
             }
-            window.set(SLOT, 0, 1L);
+            window.set(SLOT, 0, keeps != null && handOver(keeps.lastValue(), out[0], window) ? 2L : 1L);
         } catch (FastCallMemory.WindowTouched e) {
             // status 0: the plain call follows
         } catch (RuntimeException | Error e) { // must not cross JNI: the binding would keep only the message
             failHost(e);
         }
+    }
+
+    /**
+     * Writes a cached read's value into its window after the slots, in the chunks of {@link
+     * ResettableModule#CACHED_READ_STATUS}; false when there is none to hand over or it is too long.
+     */
+    private static boolean handOver(byte[] value, long length, MemorySegment window) {
+        if (value == null || value.length > ResettableModule.CACHED_READ_BYTES || value.length != length) {
+            return false;
+        }
+        long at = ResettableModule.fastCallWindowBytes(1);
+        if (value.length < 8) {
+            MemorySegment.copy(value, 0, window, ValueLayout.JAVA_BYTE, at, value.length);
+            return true;
+        }
+        for (int j = 0; 8 * j < value.length; j++) {
+            MemorySegment.copy(value, Math.min(8 * j, value.length - 8), window, ValueLayout.JAVA_BYTE, at + 8L * j, 8);
+        }
+        return true;
     }
 
     private static long[] checkResultCount(long[] out, int expected) {

@@ -82,6 +82,14 @@ public final class CallContext {
         return payload;
     }
 
+    /**
+     * Whether a key's value stays the same for the rest of the call: reads go to the store at one height, not to
+     * the call's own writes (which a flush changes; index mode at height 0 only).
+     */
+    boolean readsAreStable() {
+        return !readOwnWrites;
+    }
+
     byte[] read(byte[] key) {
         if (lastKey != null && Arrays.equals(lastKey, key)) {
             return lastValue;

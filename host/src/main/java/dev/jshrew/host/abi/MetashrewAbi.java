@@ -116,7 +116,7 @@ public final class MetashrewAbi {
         return switch (name) {
             case "__host_len" -> (m, a) -> new long[] {context.payload().length + 4L};
             case "__load_input" -> (m, a) -> loadInput(m, u32(a[0]));
-            case "__get_len" -> (m, a) -> new long[] {getLen(m, u32(a[0]))};
+            case "__get_len" -> new GetLen();
             case "__get" -> (m, a) -> get(m, u32(a[0]), u32(a[1]));
             case "__flush" -> (m, a) -> flush(m, u32(a[0]));
             case "__log" -> (m, a) -> log(m, u32(a[0]));
@@ -154,12 +154,35 @@ public final class MetashrewAbi {
         return memory.read(ptr, (int) len);
     }
 
-    private int getLen(GuestMemory memory, long keyPtr) {
-        byte[] key = readBuffer(memory, keyPtr);
-        if (key == null) {
-            return INVALID_KEY;
+    /**
+     * {@code __get_len}, which hands the value it measured to an engine that can make {@code __get}'s call itself:
+     * when the call's reads cannot change ({@link CallContext#readsAreStable()}), {@code __get} of an equal key
+     * writes exactly that value.
+     */
+    private final class GetLen implements HostFunction.ValueLength {
+        private byte[] last;
+
+        @Override
+        public long[] call(GuestMemory memory, long[] args) {
+            last = null;
+            byte[] key = readBuffer(memory, u32(args[0]));
+            if (key == null) {
+                return new long[] {INVALID_KEY};
+            }
+            byte[] value = context.read(key);
+            last = context.readsAreStable() ? value : null;
+            return new long[] {value.length};
         }
-        return context.read(key).length;
+
+        @Override
+        public String companion() {
+            return "__get";
+        }
+
+        @Override
+        public byte[] lastValue() {
+            return last;
+        }
     }
 
     private long[] get(GuestMemory memory, long keyPtr, long valuePtr) {

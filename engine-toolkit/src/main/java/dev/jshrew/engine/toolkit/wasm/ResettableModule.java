@@ -73,18 +73,62 @@ public final class ResettableModule {
      * @param fastCalls function imports (function indices of the module's own imports) whose direct calls go through
      *     guest memory instead of arguments and results (see {@link #fastCallWindowBytes}); each must be
      *     {@link #canCallFast fast-callable}
+     * @param cachedReads pairs of fast-call imports, a keyed length of type {@code (i32) -> i32} to its companion of
+     *     type {@code (i32 i32) -> ()}, whose companion calls the guest can make itself from a value the length's
+     *     call handed over (see {@link #CACHED_READ_STATUS})
      */
-    public record Options(int limitPages, boolean checkLoadsAndStores, java.util.Set<Integer> fastCalls) {
+    public record Options(
+            int limitPages,
+            boolean checkLoadsAndStores,
+            java.util.Set<Integer> fastCalls,
+            java.util.Map<Integer, Integer> cachedReads) {
         public Options {
             if (limitPages < 0 || limitPages > 65536) {
                 throw new IllegalArgumentException("limit out of range: " + limitPages);
             }
             fastCalls = java.util.Set.copyOf(fastCalls);
+            cachedReads = java.util.Map.copyOf(cachedReads);
+            for (var pair : cachedReads.entrySet()) {
+                if (!fastCalls.contains(pair.getKey()) || !fastCalls.contains(pair.getValue())) {
+                    throw new IllegalArgumentException("cached read " + pair + " of imports that are not fast calls");
+                }
+            }
+        }
+
+        public Options(int limitPages, boolean checkLoadsAndStores, java.util.Set<Integer> fastCalls) {
+            this(limitPages, checkLoadsAndStores, fastCalls, java.util.Map.of());
         }
 
         public Options(int limitPages, boolean checkLoadsAndStores) {
             this(limitPages, checkLoadsAndStores, java.util.Set.of());
         }
+    }
+
+    /** The longest key and the longest value a cached read keeps (in added globals, eight bytes to each). */
+    public static final int CACHED_READ_BYTES = 128;
+
+    /**
+     * The fast-call status with which the host of a cached read's length import ({@link Options#cachedReads()})
+     * hands its value over: the result is in slot 1 as for status 1, and the value's bytes follow in the
+     * {@link #CACHED_READ_BYTES} after the slots ({@link #cachedReadWindowBytes}), eight at a time: chunk {@code j}
+     * holds the value's bytes from {@code min(8j, length - 8)} (the whole value, in chunk 0, below eight bytes).
+     * The stand-in keeps the value and the key buffer at the call's argument (its {@code u32} length at
+     * {@code key - 4}, then that many bytes; none kept when the length is below 4 or above {@link
+     * #CACHED_READ_BYTES}). A later direct call of the companion whose key holds an equal buffer, and whose
+     * destination can take the value inside the virtual size, then writes the value there itself, with no host
+     * call; any other call of the companion is the fast call. Any other status forgets the kept key. The host
+     * must hand a value over only when the companion's call would write exactly it, for the rest of the export
+     * call: the engine forgets kept keys with {@link #FORGET_READS_EXPORT} before a new export call that follows
+     * one with no reset in between ({@link #RESET_EXPORT} forgets them, after the start function).
+     */
+    public static final long CACHED_READ_STATUS = 2;
+
+    /** Exported {@code () -> ()}, when there are cached reads: forgets every kept key. */
+    public static final String FORGET_READS_EXPORT = "__jshrew_forget_reads";
+
+    /** The window of a cached read's length import: its fast-call window, then room for the value. */
+    public static int cachedReadWindowBytes() {
+        return fastCallWindowBytes(1) + CACHED_READ_BYTES;
     }
 
     /**

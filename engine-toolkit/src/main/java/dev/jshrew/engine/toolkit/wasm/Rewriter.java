@@ -63,8 +63,33 @@ final class Rewriter implements BodyRewriter.Layout {
     private final int[] fastCalls;
     /** The added function standing in for each fast-call import, by import function index. */
     private final Map<Integer, Integer> fastWrappers = new HashMap<>();
+    /** The cached reads ({@link ResettableModule.Options#cachedReads()}), by length import and by companion. */
+    private final Map<Integer, ReadCache> cacheByLength = new HashMap<>(), cacheByCompanion = new HashMap<>();
+    /** {@link ResettableModule#FORGET_READS_EXPORT}, or -1 with no cached reads. */
+    private final int forgetFunc;
 
-    private Rewriter(ParsedModule m, int limit, boolean checkLoadsAndStores, int[] fastCalls) {
+    /**
+     * The added globals of one cached read: the kept key's length ({@code i32}, -1 for none), the value's length
+     * ({@code i32}), then {@link #CHUNKS} {@code i64} key chunks and as many value chunks.
+     */
+    private record ReadCache(int lengthImport, int companion, int keyLength) {
+        int valueLength() {
+            return keyLength + 1;
+        }
+
+        int key(int chunk) {
+            return keyLength + 2 + chunk;
+        }
+
+        int value(int chunk) {
+            return keyLength + 2 + CHUNKS + chunk;
+        }
+    }
+
+    private static final int CHUNKS = ResettableModule.CACHED_READ_BYTES / 8;
+
+    private Rewriter(
+            ParsedModule m, int limit, boolean checkLoadsAndStores, int[] fastCalls, Map<Integer, Integer> cached) {
         this.m = m;
         this.limit = limit;
         this.checkLoadsAndStores = checkLoadsAndStores;
@@ -81,6 +106,7 @@ final class Rewriter implements BodyRewriter.Layout {
         for (int f : fastCalls) {
             fastWrappers.put(f, addTyped(base, functionImportType(m, f), "__jshrew_fast_" + f));
         }
+        forgetFunc = cached.isEmpty() || !m.hasMemory ? -1 : add(base, TYPE_V_V, ResettableModule.FORGET_READS_EXPORT);
 
         int g = m.globalImports + m.globals.size();
         pagesGlobal = g++;
@@ -94,6 +120,14 @@ final class Rewriter implements BodyRewriter.Layout {
         for (int i = 0; i < m.elements.size(); i++) {
             if (m.elements.get(i).mode() == Mode.PASSIVE) {
                 elemFlag.put(i, g++);
+            }
+        }
+        if (forgetFunc >= 0) {
+            for (var pair : new java.util.TreeMap<>(cached).entrySet()) {
+                ReadCache c = new ReadCache(pair.getKey(), pair.getValue(), g);
+                g += 2 + 2 * CHUNKS;
+                cacheByLength.put(c.lengthImport(), c);
+                cacheByCompanion.put(c.companion(), c);
             }
         }
         globalCount = g;
@@ -147,6 +181,7 @@ final class Rewriter implements BodyRewriter.Layout {
             ParsedModule m = ParsedModule.parse(wasm, 1 + fastCalls.length);
             checkSupported(m);
             checkFastCalls(m, fastCalls);
+            checkCachedReads(m, options.cachedReads());
             int limit = m.hasMemory ? options.limitPages() : 0;
             if (m.memMax >= 0) {
                 limit = (int) Math.min(limit, m.memMax);
@@ -157,7 +192,7 @@ final class Rewriter implements BodyRewriter.Layout {
                         "module " + moduleName + ": its memory starts at " + m.memInitial
                                 + " pages, above the guest limit of " + limit + " pages");
             }
-            Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores(), fastCalls);
+            Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores(), fastCalls, options.cachedReads());
             byte[] out = rw.build();
             return new ResettableModule(
                     out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(), m.start >= 0, wasm.length);
@@ -191,6 +226,23 @@ final class Rewriter implements BodyRewriter.Layout {
             if (type >= m.types.size() || !ResettableModule.canCallFast(m.types.get(type))) {
                 throw new IllegalArgumentException("fast call of function import " + f + ", whose type "
                         + (type < m.types.size() ? m.types.get(type) : "#" + type) + " cannot be called fast");
+            }
+        }
+    }
+
+    private static void checkCachedReads(ParsedModule m, Map<Integer, Integer> cached) {
+        var lengthType = dev.jshrew.api.engine.FunctionSignature.of(
+                List.of(dev.jshrew.api.engine.ValueType.I32), List.of(dev.jshrew.api.engine.ValueType.I32));
+        var companionType = dev.jshrew.api.engine.FunctionSignature.of(
+                List.of(dev.jshrew.api.engine.ValueType.I32, dev.jshrew.api.engine.ValueType.I32), List.of());
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        for (var pair : cached.entrySet()) {
+            if (!m.types.get(functionImportType(m, pair.getKey())).equals(lengthType)
+                    || !m.types.get(functionImportType(m, pair.getValue())).equals(companionType)
+                    || !seen.add(pair.getKey())
+                    || !seen.add(pair.getValue())) {
+                throw new IllegalArgumentException("cached read " + pair + ": a length import (i32) -> i32 and a"
+                        + " companion (i32 i32) -> (), each in one pair only");
             }
         }
     }
@@ -438,6 +490,11 @@ final class Rewriter implements BodyRewriter.Layout {
         for (int i = 0; i < fastCalls.length; i++) {
             setBody(fastWrappers.get(fastCalls[i]), fastCallBody(fastCalls[i], hookFunc + 1 + i));
         }
+        if (forgetFunc >= 0) {
+            WasmWriter w = new WasmWriter().u32(0);
+            forgetReads(w);
+            setBody(forgetFunc, w.u8(0x0B).toByteArray());
+        }
 
         WasmWriter out = new WasmWriter(m.wasm.length + m.wasm.length / 4 + 1024);
         out.bytes(new byte[] {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00});
@@ -555,12 +612,19 @@ final class Rewriter implements BodyRewriter.Layout {
         for (int i = 0; i < dataFlag.size() + elemFlag.size(); i++) {
             s.u8(0x7F).u8(1).u8(0x41).s32(0).u8(0x0B); // dropped flags
         }
+        for (int i = 0; i < cacheByLength.size(); i++) {
+            s.u8(0x7F).u8(1).u8(0x41).s32(-1).u8(0x0B); // no key kept
+            s.u8(0x7F).u8(1).u8(0x41).s32(0).u8(0x0B);
+            for (int j = 0; j < 2 * CHUNKS; j++) {
+                s.u8(0x7E).u8(1).u8(0x42).s64(0).u8(0x0B);
+            }
+        }
         return s;
     }
 
     private WasmWriter exportSection() {
         WasmWriter s = new WasmWriter();
-        s.u32(m.exports.size() + 4);
+        s.u32(m.exports.size() + 4 + (forgetFunc >= 0 ? 1 : 0));
         for (ParsedModule.Export e : m.exports) {
             s.name(e.name()).u8(e.kind()).u32(e.kind() == 0 ? m.renumber(e.index()) : e.index());
         }
@@ -568,6 +632,9 @@ final class Rewriter implements BodyRewriter.Layout {
         s.name(ResettableModule.GROW_PHYSICAL_EXPORT).u8(0).u32(growPhysicalFunc);
         s.name(ResettableModule.PAGES_EXPORT).u8(3).u32(pagesGlobal);
         s.name(ResettableModule.HIGH_WATER_EXPORT).u8(3).u32(highWaterGlobal);
+        if (forgetFunc >= 0) {
+            s.name(ResettableModule.FORGET_READS_EXPORT).u8(0).u32(forgetFunc);
+        }
         return s;
     }
 
@@ -858,6 +925,7 @@ final class Rewriter implements BodyRewriter.Layout {
         if (m.start >= 0) {
             w.u8(0x10).u32(m.renumber(m.start));
         }
+        forgetReads(w); // after the start function: what it read was read for no export call
         w.u8(0x0B);
         return w.toByteArray();
     }
@@ -985,13 +1053,16 @@ final class Rewriter implements BodyRewriter.Layout {
 
     /**
      * The function standing in for fast-call import {@code func} (protocol: {@link
-     * ResettableModule#fastCallWindowBytes}): locals are the parameters, then the saved window slots (i64), then the
-     * result.
+     * ResettableModule#fastCallWindowBytes}, and {@link ResettableModule#CACHED_READ_STATUS} for a cached read):
+     * locals are the parameters, then the saved window slots (i64), then the result, then three i32 scratch locals.
      */
     private byte[] fastCallBody(int func, int fastImport) {
         dev.jshrew.api.engine.FunctionSignature sig = m.types.get(functionImportType(m, func));
         int n = sig.params().size();
-        int slots = ResettableModule.fastCallWindowBytes(n) / 8;
+        ReadCache keeps = cacheByLength.get(func);
+        ReadCache serves = cacheByCompanion.get(func);
+        int slots = (keeps != null ? ResettableModule.cachedReadWindowBytes() : ResettableModule.fastCallWindowBytes(n))
+                / 8;
         boolean hasResult = !sig.results().isEmpty();
         WasmWriter w = new WasmWriter();
         if (!m.hasMemory) { // nothing to borrow: the plain call
@@ -1002,9 +1073,14 @@ final class Rewriter implements BodyRewriter.Layout {
         }
         int saved = n;
         int result = n + slots;
-        w.u32(hasResult ? 2 : 1).u32(slots).u8(ParsedModule.I64);
+        int scratch = result + (hasResult ? 1 : 0);
+        w.u32(hasResult ? 3 : 2).u32(slots).u8(ParsedModule.I64);
         if (hasResult) {
             w.u32(1).u8(valType(sig.results().get(0)));
+        }
+        w.u32(3).u8(ParsedModule.I32);
+        if (serves != null) {
+            serveCachedRead(w, serves, scratch);
         }
         // no memory page yet: the plain call
         w.u8(0x23).u32(pagesGlobal).u8(0x45).u8(0x04).u8(0x40);
@@ -1034,12 +1110,151 @@ final class Rewriter implements BodyRewriter.Layout {
             }
             w.u8(0x21).u32(result);
         }
+        if (keeps != null) {
+            keepValue(w, keeps, result, scratch);
+        }
         restoreWindow(w, saved, slots);
+        if (keeps != null) {
+            keepKey(w, keeps, scratch);
+        }
         if (hasResult) {
             w.u8(0x20).u32(result);
         }
         w.u8(0x0B);
         return w.toByteArray();
+    }
+
+    /**
+     * A cached read's length stand-in, before the window is put back: with {@link
+     * ResettableModule#CACHED_READ_STATUS}, keeps the value from the window (scratch local 0 then holds 1, else 0).
+     */
+    private static void keepValue(WasmWriter w, ReadCache c, int result, int scratch) {
+        w.u8(0x41).u8(0x00).u8(0x29).u32(3).u32(0); // i64.load status
+        w.u8(0x42).s64(ResettableModule.CACHED_READ_STATUS).u8(0x51).u8(0x22).u32(scratch); // i64.eq, local.tee
+        w.u8(0x04).u8(0x40);
+        for (int j = 0; j < CHUNKS; j++) {
+            int offset = ResettableModule.fastCallWindowBytes(1) + 8 * j;
+            w.u8(0x41).u8(0x00).u8(0x29).u32(3).u32(offset).u8(0x24).u32(c.value(j));
+        }
+        w.u8(0x20).u32(result).u8(0x24).u32(c.valueLength());
+        w.u8(0x0B);
+    }
+
+    /**
+     * A cached read's length stand-in, after the window is put back: keeps the key buffer at parameter 0 when the
+     * value was kept (the host has read it as a valid buffer) and its length is in [4, {@link
+     * ResettableModule#CACHED_READ_BYTES}]; otherwise keeps none.
+     */
+    private static void keepKey(WasmWriter w, ReadCache c, int scratch) {
+        int length = scratch + 1, last = scratch + 2;
+        w.u8(0x20).u32(scratch).u8(0x04).u8(0x40);
+        w.u8(0x20)
+                .u32(0)
+                .u8(0x41)
+                .s32(4)
+                .u8(0x6B)
+                .u8(0x28)
+                .u32(2)
+                .u32(0)
+                .u8(0x21)
+                .u32(length); // i32.load key-4
+        w.u8(0x20).u32(length).u8(0x41).s32(4).u8(0x6B); // length - 4 >u CACHED_READ_BYTES - 4
+        w.u8(0x41).s32(ResettableModule.CACHED_READ_BYTES - 4).u8(0x4B).u8(0x04).u8(0x40);
+        w.u8(0x41).s32(-1).u8(0x24).u32(c.keyLength());
+        w.u8(0x05);
+        w.u8(0x20).u32(length).u8(0x41).s32(8).u8(0x6B).u8(0x21).u32(last); // last = length - 8
+        for (int j = 0; j < CHUNKS; j++) {
+            ifChunk(w, j, length, -1);
+            chunkAddress(w, 0, j, last);
+            w.u8(0x29).u32(3).u32(0).u8(0x24).u32(c.key(j));
+            endChunk(w, j);
+        }
+        w.u8(0x20).u32(length).u8(0x24).u32(c.keyLength());
+        w.u8(0x0B);
+        w.u8(0x05);
+        w.u8(0x41).s32(-1).u8(0x24).u32(c.keyLength());
+        w.u8(0x0B);
+    }
+
+    /**
+     * A cached read's companion stand-in, first: when the key buffer at parameter 0 equals the kept one and the value
+     * fits at parameter 1 inside the virtual size, writes the kept value there and returns; otherwise falls through
+     * to the fast call.
+     */
+    private void serveCachedRead(WasmWriter w, ReadCache c, int scratch) {
+        int last = scratch;
+        w.u8(0x02).u8(0x40); // block $miss
+        w.u8(0x23).u32(c.keyLength()).u8(0x41).s32(4).u8(0x48).u8(0x0D).u32(0); // none kept
+        w.u8(0x20).u32(0).u8(0x41).s32(4).u8(0x49).u8(0x0D).u32(0); // key < 4
+        // key + kept length >u virtual size
+        w.u8(0x20).u32(0).u8(0xAD).u8(0x23).u32(c.keyLength()).u8(0xAD).u8(0x7C);
+        w.u8(0x23).u32(bytesGlobal).u8(0x56).u8(0x0D).u32(0);
+        // its length word differs
+        w.u8(0x20).u32(0).u8(0x41).s32(4).u8(0x6B).u8(0x28).u32(2).u32(0);
+        w.u8(0x23).u32(c.keyLength()).u8(0x47).u8(0x0D).u32(0);
+        w.u8(0x23).u32(c.keyLength()).u8(0x41).s32(8).u8(0x6B).u8(0x21).u32(last);
+        for (int j = 0; j < CHUNKS; j++) { // a chunk differs
+            ifChunk(w, j, -1, c.keyLength());
+            chunkAddress(w, 0, j, last);
+            w.u8(0x29).u32(3).u32(0).u8(0x23).u32(c.key(j)).u8(0x52).u8(0x0D).u32(j == 0 ? 0 : 1);
+            endChunk(w, j);
+        }
+        // out + value length >u virtual size: the host's call traps
+        w.u8(0x20).u32(1).u8(0xAD).u8(0x23).u32(c.valueLength()).u8(0xAD).u8(0x7C);
+        w.u8(0x23).u32(bytesGlobal).u8(0x56).u8(0x0D).u32(0);
+        w.u8(0x23).u32(c.valueLength()).u8(0x41).s32(8).u8(0x4F).u8(0x04).u8(0x40); // value length >= 8: chunks
+        w.u8(0x23).u32(c.valueLength()).u8(0x41).s32(8).u8(0x6B).u8(0x21).u32(last);
+        for (int j = 0; j < CHUNKS; j++) {
+            ifChunk(w, j, -1, c.valueLength());
+            chunkAddress(w, 1, j, last);
+            w.u8(0x23).u32(c.value(j)).u8(0x37).u32(3).u32(0);
+            endChunk(w, j);
+        }
+        w.u8(0x05); // else: its bytes, from chunk 0
+        for (int i = 0; i < 7; i++) {
+            w.u8(0x23).u32(c.valueLength()).u8(0x41).s32(i).u8(0x4B).u8(0x04).u8(0x40);
+            w.u8(0x20).u32(1).u8(0x23).u32(c.value(0)).u8(0x42).s64(8L * i).u8(0x88); // i64.shr_u
+            w.u8(0x3C).u32(0).u32(i).u8(0x0B); // i64.store8 offset i
+        }
+        w.u8(0x0B);
+        w.u8(0x0F); // return
+        w.u8(0x0B); // end $miss
+    }
+
+    /**
+     * Opens the code of chunk {@code j} (past chunk 0: only when the length, in local {@code lengthLocal} or else
+     * global {@code lengthGlobal}, is above {@code 8j}).
+     */
+    private static void ifChunk(WasmWriter w, int j, int lengthLocal, int lengthGlobal) {
+        if (j > 0) {
+            if (lengthLocal >= 0) {
+                w.u8(0x20).u32(lengthLocal);
+            } else {
+                w.u8(0x23).u32(lengthGlobal);
+            }
+            w.u8(0x41).s32(8 * j).u8(0x4B).u8(0x04).u8(0x40);
+        }
+    }
+
+    private static void endChunk(WasmWriter w, int j) {
+        if (j > 0) {
+            w.u8(0x0B);
+        }
+    }
+
+    /** Pushes the address of chunk {@code j}: {@code base + min(8j, last)} (signed), {@code last} = length - 8. */
+    private static void chunkAddress(WasmWriter w, int baseLocal, int j, int lastLocal) {
+        w.u8(0x20).u32(baseLocal);
+        w.u8(0x41).s32(8 * j).u8(0x20).u32(lastLocal);
+        w.u8(0x41).s32(8 * j).u8(0x20).u32(lastLocal).u8(0x4C); // i32.le_s
+        w.u8(0x1B).u8(0x6A); // select, i32.add
+    }
+
+    /** Forgets every kept key. */
+    private void forgetReads(WasmWriter w) {
+        for (ReadCache c : cacheByLength.values()) {
+            w.u8(0x41).s32(-1).u8(0x24).u32(c.keyLength());
+        }
     }
 
     private static void plainCall(WasmWriter w, int func, int params) {

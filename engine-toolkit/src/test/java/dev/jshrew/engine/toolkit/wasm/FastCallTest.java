@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.HostFunction;
-import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
@@ -45,7 +42,6 @@ class FastCallTest {
         Run(Set<Integer> fastCalls) {
             ResettableModule rewritten = ResettableModule.rewrite(
                     "fast-call.wasm", GUEST, new ResettableModule.Options(16, false, fastCalls));
-            var module = GuestRunner.parse(rewritten.bytes());
             List<com.dylibso.chicory.runtime.ImportFunction> fns = new ArrayList<>();
             fns.add(plain("pair", List.of(ValType.I32, ValType.I32), List.of(ValType.I32), a ->
                     new long[] {pair(a[0], a[1])}));
@@ -58,28 +54,7 @@ class FastCallTest {
                     List.of(ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32),
                     List.of(),
                     a -> new long[0]));
-            fns.add(new HostFunction(
-                    ResettableModule.HOOK_MODULE,
-                    ResettableModule.GROW_HOOK,
-                    FunctionType.of(List.of(ValType.I32, ValType.I32), List.of()),
-                    (inst, args) -> null));
-            for (int f : fastCalls.stream().sorted().toList()) {
-                fns.add(new HostFunction(
-                        ResettableModule.FAST_CALL_MODULE,
-                        ResettableModule.FAST_CALL_PREFIX + f,
-                        FunctionType.of(List.of(), List.of()),
-                        (inst, args) -> {
-                            fastCall(inst.memory(), f);
-                            return null;
-                        }));
-            }
-            instance = Instance.builder(module)
-                    .withImportValues(ImportValues.builder()
-                            .withFunctions(new ArrayList<>(fns))
-                            .build())
-                    .withMachineFactory(InterpreterMachine::new)
-                    .withMemoryFactory(ByteArrayMemory::new)
-                    .build();
+            instance = ProtocolHost.instance(rewritten.bytes(), fns, List.copyOf(fastCalls), this::fastCall);
         }
 
         private HostFunction plain(

@@ -1,0 +1,157 @@
+package dev.jshrew.engine.toolkit.wasm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.dylibso.chicory.runtime.HostFunction;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.Memory;
+import com.dylibso.chicory.wasm.types.FunctionType;
+import com.dylibso.chicory.wasm.types.ValType;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cached-read rewrite ({@link ResettableModule#CACHED_READ_STATUS}) on Chicory's interpreter, with a host that
+ * follows the protocol in Java: after a length call that hands its value over, a companion call with an equal key
+ * is made in the guest; {@link ResettableModule#FORGET_READS_EXPORT} and the reset (after the start function, which
+ * reads a key of its own) forget the kept key; pairs of the wrong types are refused.
+ */
+class CachedReadTest {
+    private static final byte[] GUEST = FeatureModuleTest.resource("cached-read.wasm");
+    /** Function imports of the guest, by index. */
+    private static final int LEN = 0, GET = 1, PLAIN = 2;
+
+    private static final int KEY = 0x1004, OUT = 0x2000, START_KEY = 0x104;
+
+    /** One rewritten instance and what its host saw. */
+    private static final class Run {
+        final Instance instance;
+        final Map<String, Integer> hostCalls = new HashMap<>();
+        final Map<String, byte[]> values = new HashMap<>();
+
+        Run() {
+            ResettableModule rewritten = ResettableModule.rewrite(
+                    "cached-read.wasm",
+                    GUEST,
+                    new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(LEN, GET)));
+            List<com.dylibso.chicory.runtime.ImportFunction> fns = new ArrayList<>();
+            fns.add(refused("len", List.of(ValType.I32), List.of(ValType.I32)));
+            fns.add(refused("get", List.of(ValType.I32, ValType.I32), List.of()));
+            fns.add(refused("plain", List.of(ValType.I32), List.of(ValType.I32)));
+            values.put("start-k!", bytes("kept by the start function"));
+            instance = ProtocolHost.instance(rewritten.bytes(), fns, List.of(LEN, GET), this::fastCall);
+        }
+
+        /** Every call of these reaches the host through memory: a plain call would be a bug here. */
+        private static HostFunction refused(String name, List<ValType> params, List<ValType> results) {
+            return new HostFunction("env", name, FunctionType.of(params, results), (inst, args) -> {
+                throw new AssertionError("plain call of " + name);
+            });
+        }
+
+        private byte[] key(Memory memory, long ptr) {
+            return memory.readBytes((int) ptr, memory.readInt((int) ptr - 4));
+        }
+
+        /** The host side: len hands its value over (status 2) when it is short enough; get writes it. */
+        private void fastCall(Memory memory, int f) {
+            byte[] key = key(memory, memory.readLong(8));
+            byte[] value = values.getOrDefault(new String(key, StandardCharsets.ISO_8859_1), new byte[0]);
+            String name = f == LEN ? "len" : "get";
+            hostCalls.merge(name, 1, Integer::sum);
+            if (f == GET) {
+                memory.write((int) memory.readLong(16), value);
+                memory.writeLong(0, 1L);
+                return;
+            }
+            memory.writeLong(8, value.length);
+            if (value.length > ResettableModule.CACHED_READ_BYTES) {
+                memory.writeLong(0, 1L);
+                return;
+            }
+            int at = ResettableModule.fastCallWindowBytes(1);
+            if (value.length < 8) {
+                memory.write(at, value);
+            }
+            for (int j = 0; value.length >= 8 && 8 * j < value.length; j++) {
+                int from = Math.min(8 * j, value.length - 8);
+                memory.write(at + 8 * j, Arrays.copyOfRange(value, from, from + 8));
+            }
+            memory.writeLong(0, ResettableModule.CACHED_READ_STATUS);
+        }
+
+        long call(String export, long... args) {
+            long[] out = instance.export(export).apply(args);
+            return out == null || out.length == 0 ? 0 : out[0];
+        }
+
+        void putKey(long ptr, String key) {
+            instance.memory().writeI32((int) ptr - 4, key.length());
+            instance.memory().write((int) ptr, bytes(key));
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void theCompanionOfAKeptKeyIsMadeInTheGuest() {
+        Run r = new Run();
+        r.values.put("a key of 19 bytes..", bytes("its value, 21 bytes.."));
+        r.putKey(KEY, "a key of 19 bytes..");
+        r.hostCalls.clear();
+        assertEquals(21, r.call("len", KEY));
+        r.call("get", KEY, OUT);
+        assertEquals(Map.of("len", 1), r.hostCalls, "no host call for the companion");
+        assertArrayEquals(bytes("its value, 21 bytes.."), r.instance.memory().readBytes(OUT, 21));
+        r.call(ResettableModule.FORGET_READS_EXPORT);
+        r.call("get", KEY, OUT + 100);
+        assertEquals(Map.of("len", 1, "get", 1), r.hostCalls, "forgotten: the host's call");
+        assertArrayEquals(bytes("its value, 21 bytes.."), r.instance.memory().readBytes(OUT + 100, 21));
+    }
+
+    @Test
+    void theResetForgetsWhatTheStartFunctionKept() {
+        Run r = new Run();
+        r.hostCalls.clear();
+        r.call("get", START_KEY, OUT);
+        assertEquals(Map.of(), r.hostCalls, "kept by the start function");
+        assertArrayEquals(
+                bytes("kept by the start function"), r.instance.memory().readBytes(OUT, 26));
+        r.call(ResettableModule.RESET_EXPORT);
+        assertEquals(Map.of("len", 1), r.hostCalls, "the reset reruns the start function");
+        r.call("get", START_KEY, OUT);
+        assertEquals(Map.of("len", 1, "get", 1), r.hostCalls, "and forgets what it kept");
+    }
+
+    @Test
+    void refusesPairsOfOtherTypesOrNotFastCalled() {
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ResettableModule.rewrite(
+                        "cached-read.wasm",
+                        GUEST,
+                        new ResettableModule.Options(16, false, Set.of(LEN, PLAIN), Map.of(LEN, PLAIN))),
+                "a companion of type (i32) -> i32");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new ResettableModule.Options(16, false, Set.of(LEN), Map.of(LEN, GET)),
+                "a companion that is not a fast call");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ResettableModule.rewrite(
+                        "cached-read.wasm",
+                        GUEST,
+                        new ResettableModule.Options(16, false, Set.of(GET, LEN), Map.of(GET, LEN))),
+                "the pair the wrong way round");
+    }
+}
