@@ -403,6 +403,30 @@ public abstract class EngineConformanceTest extends EngineTest {
     }
 
     @Test
+    @DisplayName("a preview's view reads its block's writes, whatever the block's __get_len read before writing")
+    void previewReadsTheBlocksWritesAfterItsGetLen() {
+        Harness h = probe();
+        long key = 0x9000, out = 0x9100;
+        h.index(1, Script.of().flush(flush("preview-key", "old")).block());
+        byte[] block = keyAt(Script.of(), key, "preview-key")
+                .rawGetLen(key)
+                .flush(flush("preview-key", "new-value"))
+                .block();
+        byte[] view = loads(
+                        keyAt(Script.of(), key, "preview-key")
+                                .poke(out, new byte[10])
+                                .rawGet(key, out),
+                        out,
+                        10)
+                .ops();
+        try (var views =
+                new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> {})) {
+            assertThat(views.preview(block, "probe", view, 0)).isEqualTo(loaded(concat(b("new-value"), new byte[1])));
+            assertThat(views.view("probe", view, 1)).isEqualTo(loaded(concat(b("old"), new byte[7])));
+        }
+    }
+
+    @Test
     @DisplayName("C-11 __log has no effect on state; invalid pointers and invalid UTF-8 do not trap")
     void c11() {
         Harness with = harness("wat/probe.wasm", "with");
