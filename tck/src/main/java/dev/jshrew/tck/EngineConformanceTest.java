@@ -332,6 +332,12 @@ public abstract class EngineConformanceTest extends EngineTest {
         return s;
     }
 
+    /** View ops: the key buffer at {@code p}, {@code n} zero bytes at {@code out}, {@code __get(p, out)}, then those bytes. */
+    private static byte[] readInto(long p, String key, long out, int n) {
+        return loads(keyAt(Script.of(), p, key).poke(out, new byte[n]).rawGet(p, out), out, n)
+                .ops();
+    }
+
     private static byte[] loaded(byte[] bytes) {
         byte[][] parts = new byte[bytes.length][];
         for (int i = 0; i < bytes.length; i++) {
@@ -391,13 +397,7 @@ public abstract class EngineConformanceTest extends EngineTest {
                         keyAt(Script.of(), key, "view-key").rawGetLen(key).ops(),
                         1))
                 .isEqualTo(u32(3));
-        byte[] read = loads(
-                        keyAt(Script.of(), key, "view-key")
-                                .poke(out, new byte[6])
-                                .rawGet(key, out),
-                        out,
-                        6)
-                .ops();
+        byte[] read = readInto(key, "view-key", out, 6);
         assertThat(h.view("probe", read, 2)).isEqualTo(loaded(concat(b("two-2"), new byte[1])));
         assertThat(h.view("probe", read, 1)).isEqualTo(loaded(concat(b("one"), new byte[3])));
     }
@@ -412,13 +412,7 @@ public abstract class EngineConformanceTest extends EngineTest {
                 .rawGetLen(key)
                 .flush(flush("preview-key", "new-value"))
                 .block();
-        byte[] view = loads(
-                        keyAt(Script.of(), key, "preview-key")
-                                .poke(out, new byte[10])
-                                .rawGet(key, out),
-                        out,
-                        10)
-                .ops();
+        byte[] view = readInto(key, "preview-key", out, 10);
         try (var views =
                 new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(ResetMode.FAST), s -> {})) {
             assertThat(views.preview(block, "probe", view, 0)).isEqualTo(loaded(concat(b("new-value"), new byte[1])));
