@@ -332,7 +332,10 @@ public abstract class EngineConformanceTest extends EngineTest {
         return s;
     }
 
-    /** View ops: the key buffer at {@code p}, {@code n} zero bytes at {@code out}, {@code __get(p, out)}, then those bytes. */
+    /**
+     * View ops: the key buffer at {@code p}, {@code n} zero bytes at {@code out}, {@code __get(p, out)}, then those
+     * bytes.
+     */
     private static byte[] readInto(long p, String key, long out, int n) {
         return loads(keyAt(Script.of(), p, key).poke(out, new byte[n]).rawGet(p, out), out, n)
                 .ops();
