@@ -77,16 +77,14 @@ final class HostImports {
 
     /** The import index of a keyed length's companion, when it is a fast call of the type the rewrite needs; or -1. */
     private int companionOf(HostFunction fn, HostFunction.ValueLength length) {
-        FunctionSignature lengthType = FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
-        FunctionSignature companionType = FunctionSignature.of(List.of(ValueType.I32, ValueType.I32), List.of());
-        if (!fn.signature().equals(lengthType)) {
+        if (!fn.signature().equals(ResettableModule.CACHED_READ_LENGTH_TYPE)) {
             return -1;
         }
         for (int j : fastCalls) {
             HostFunction c = byIndex.get(j);
             if (c.module().equals(fn.module())
                     && c.name().equals(length.companion())
-                    && c.signature().equals(companionType)) {
+                    && c.signature().equals(ResettableModule.CACHED_READ_COMPANION_TYPE)) {
                 return j;
             }
         }

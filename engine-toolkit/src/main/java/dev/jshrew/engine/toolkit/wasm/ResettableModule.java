@@ -104,6 +104,18 @@ public final class ResettableModule {
         }
     }
 
+    /** The type of a cached read's length import: {@code (i32 key) -> i32}. */
+    public static final dev.jshrew.api.engine.FunctionSignature CACHED_READ_LENGTH_TYPE =
+            dev.jshrew.api.engine.FunctionSignature.of(
+                    java.util.List.of(dev.jshrew.api.engine.ValueType.I32),
+                    java.util.List.of(dev.jshrew.api.engine.ValueType.I32));
+
+    /** The type of a cached read's companion import: {@code (i32 key, i32 out) -> ()}. */
+    public static final dev.jshrew.api.engine.FunctionSignature CACHED_READ_COMPANION_TYPE =
+            dev.jshrew.api.engine.FunctionSignature.of(
+                    java.util.List.of(dev.jshrew.api.engine.ValueType.I32, dev.jshrew.api.engine.ValueType.I32),
+                    java.util.List.of());
+
     /** The longest key and the longest value a cached read keeps (in added globals, eight bytes to each). */
     public static final int CACHED_READ_BYTES = 128;
 

@@ -231,14 +231,12 @@ final class Rewriter implements BodyRewriter.Layout {
     }
 
     private static void checkCachedReads(ParsedModule m, Map<Integer, Integer> cached) {
-        var lengthType = dev.jshrew.api.engine.FunctionSignature.of(
-                List.of(dev.jshrew.api.engine.ValueType.I32), List.of(dev.jshrew.api.engine.ValueType.I32));
-        var companionType = dev.jshrew.api.engine.FunctionSignature.of(
-                List.of(dev.jshrew.api.engine.ValueType.I32, dev.jshrew.api.engine.ValueType.I32), List.of());
         java.util.Set<Integer> seen = new java.util.HashSet<>();
         for (var pair : cached.entrySet()) {
-            if (!m.types.get(functionImportType(m, pair.getKey())).equals(lengthType)
-                    || !m.types.get(functionImportType(m, pair.getValue())).equals(companionType)
+            if (!m.types.get(functionImportType(m, pair.getKey())).equals(ResettableModule.CACHED_READ_LENGTH_TYPE)
+                    || !m.types
+                            .get(functionImportType(m, pair.getValue()))
+                            .equals(ResettableModule.CACHED_READ_COMPANION_TYPE)
                     || !seen.add(pair.getKey())
                     || !seen.add(pair.getValue())) {
                 throw new IllegalArgumentException("cached read " + pair + ": a length import (i32) -> i32 and a"
