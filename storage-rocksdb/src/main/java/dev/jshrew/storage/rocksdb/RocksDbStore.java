@@ -24,6 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.Holder;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -311,9 +312,28 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
             if (height < 0) {
                 return EMPTY;
             }
-            byte[] answer = latest == null ? null : fromLatest(db.get(latest, key), height);
+            byte[] answer = latest == null ? null : fromLatest(latestEntry(key), height);
             return answer != null ? answer : newestAtOrBelow(key, height);
         });
+    }
+
+    /**
+     * The key's {@code latest} entry, or null when it has none.
+     *
+     * <p>RocksJava's {@code get} reports a missing key by throwing and catching a C++ exception inside the call,
+     * which costs more than the lookup itself, and most of some indexers' reads are of missing keys. {@code
+     * keyMayExist} looks in the memtables, the Bloom filters and the cached blocks only, and never throws for a
+     * missing key: false means the key has no entry. When it also hands over a value, that value was read. It
+     * hands over an empty one when it stopped at a block or table it would have had to read from disk, so an empty
+     * value is not taken (an entry is never empty: it starts with a height) and {@code get} answers.
+     */
+    private byte[] latestEntry(byte[] key) throws RocksDBException {
+        Holder<byte[]> cached = new Holder<>();
+        if (!db.keyMayExist(latest, key, cached)) {
+            return null;
+        }
+        byte[] entry = cached.getValue();
+        return entry != null && entry.length > 0 ? entry : db.get(latest, key);
     }
 
     /**
@@ -416,7 +436,7 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 if (height < 0) {
                     return EMPTY;
                 }
-                byte[] answer = latest == null ? null : fromLatest(db.get(latest, key), height);
+                byte[] answer = latest == null ? null : fromLatest(latestEntry(key), height);
                 if (answer != null) {
                     return answer;
                 }
