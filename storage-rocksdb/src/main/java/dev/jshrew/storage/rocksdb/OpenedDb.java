@@ -117,11 +117,8 @@ record OpenedDb(
             // the two seekForPrev uses in it ignore filters because there is no prefix extractor.
             ColumnFamilyOptions metaOptions = natives.own(family(cache, metaFilter, 4L << 20));
             // latest is read with point gets only (a read at or above a key's newest version, and every read of a
-            // key never written): the whole-key filter answers most misses without touching a data block, and a
-            // whole-key filter on each memtable (a tenth of its size) without searching the memtable.
-            ColumnFamilyOptions latestOptions = natives.own(family(cache, latestFilter, settings.writeBufferBytes())
-                    .setMemtablePrefixBloomSizeRatio(0.1)
-                    .setMemtableWholeKeyFiltering(true));
+            // key never written): the whole-key filter answers most misses without touching a data block.
+            ColumnFamilyOptions latestOptions = natives.own(family(cache, latestFilter, settings.writeBufferBytes()));
             DBOptions dbOptions = natives.own(new DBOptions()
                     .setCreateIfMissing(fresh)
                     .setCreateMissingColumnFamilies(!readOnly)

@@ -70,6 +70,14 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     private final RocksDB db;
     /** The filled {@code latest} family, or {@code null} (a read-only open of a layout-1 store): reads then seek. */
     private final ColumnFamilyHandle latest;
+    /**
+     * Reads at the tip that found no entry minus those that found one, recently: within
+     * {@code ±MISS_BALANCE_LIMIT}. Which way {@link #latestEntry} asks. Updated by every reader without
+     * synchronization: a lost update only delays a switch, and both ways give the same answer.
+     */
+    private int missBalance;
+
+    private static final int MISS_BALANCE_LIMIT = 64;
 
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Shared by every call, exclusive for {@link #close()}: no native handle is freed under a running call. */
@@ -321,19 +329,33 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
      * The key's {@code latest} entry, or null when it has none.
      *
      * <p>RocksJava's {@code get} reports a missing key by throwing and catching a C++ exception inside the call,
-     * which costs more than the lookup itself, and most of some indexers' reads are of missing keys. {@code
-     * keyMayExist} looks in the memtables, the Bloom filters and the cached blocks only, and never throws for a
-     * missing key: false means the key has no entry. When it also hands over a value, that value was read. It
-     * hands over an empty one when it stopped at a block or table it would have had to read from disk, so an empty
-     * value is not taken (an entry is never empty: it starts with a height) and {@code get} answers.
+     * which costs more than the lookup itself. {@code keyMayExist} never throws for a missing key: false means the
+     * key has no entry. It looks in the memtables, the Bloom filters and the cached blocks only, and hands over the
+     * value when it read it there. It hands over an empty one when it stopped at a block or table it would have had
+     * to read from disk, so an empty value is not taken (an entry is never empty: it starts with a height) and
+     * {@code get} answers, which then repeats the lookup.
+     *
+     * <p>So {@code keyMayExist} pays where most reads are of missing keys (ord: 99 % of its reads), and {@code get}
+     * where most keys are present (spendables: 95 %) and the store outgrows the block cache. The store keeps a
+     * balance of recent misses over hits ({@link #missBalance}) and asks {@code keyMayExist} first while misses
+     * lead. Either way gives the same answer.
      */
     private byte[] latestEntry(byte[] key) throws RocksDBException {
-        Holder<byte[]> cached = new Holder<>();
-        if (!db.keyMayExist(latest, key, cached)) {
-            return null;
+        byte[] entry;
+        if (missBalance > 0) {
+            Holder<byte[]> cached = new Holder<>();
+            if (db.keyMayExist(latest, key, cached)) {
+                byte[] value = cached.getValue();
+                entry = value != null && value.length > 0 ? value : db.get(latest, key);
+            } else {
+                entry = null;
+            }
+        } else {
+            entry = db.get(latest, key);
         }
-        byte[] entry = cached.getValue();
-        return entry != null && entry.length > 0 ? entry : db.get(latest, key);
+        int balance = missBalance + (entry == null ? 1 : -1);
+        missBalance = Math.max(-MISS_BALANCE_LIMIT, Math.min(MISS_BALANCE_LIMIT, balance));
+        return entry;
     }
 
     /**

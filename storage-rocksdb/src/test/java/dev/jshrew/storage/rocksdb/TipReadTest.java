@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A read at the tip answers from {@code latest} wherever the entry lies: in a memtable, in table files whose blocks
  * are cached, and in files a fresh open has not read yet (where RocksDB's cache-only lookup stops short of the
- * value). Keys never written read as empty in each of those places.
+ * value). Keys never written read as empty in each of those places. Each place is read both while missing keys lead
+ * the store's recent reads (it asks {@code keyMayExist} first) and while present keys do (it asks {@code get}).
  */
 class TipReadTest {
     private static final int BLOCKS = 40;
@@ -43,31 +44,45 @@ class TipReadTest {
                 }
                 store.commitBlock(new BlockCommit(h, writes, TestData.hashOf(h), TestData.rootOf(h)));
             }
-            assertTipReads(store);
+            assertTipReads(store, true);
+            assertTipReads(store, false);
         }
         try (KeyValueStore store = new RocksDbStorageProvider().open(dir, small, Access.READ_WRITE)) {
-            assertTipReads(store);
+            assertTipReads(store, true);
+            assertTipReads(store, false);
+        }
+        // A fresh open has no table or block cached: missing keys leading first, then present ones, then again.
+        try (KeyValueStore store = new RocksDbStorageProvider().open(dir, Map.of(), Access.READ_ONLY)) {
+            assertTipReads(store, true);
+            assertTipReads(store, false);
         }
         try (KeyValueStore store = new RocksDbStorageProvider().open(dir, Map.of(), Access.READ_ONLY)) {
-            assertTipReads(store);
-            assertTipReads(store); // now with the blocks the first pass cached
+            assertTipReads(store, false);
+            assertTipReads(store, true);
         }
     }
 
-    private static void assertTipReads(KeyValueStore store) {
+    /** Reads every key and a missing neighbour: three misses before two hits per key, or three hits and a miss. */
+    private static void assertTipReads(KeyValueStore store, boolean missesLead) {
         long tip = BLOCKS - 1;
         try (HeightReader reader = store.readerAt(tip)) {
             for (int h = 0; h < BLOCKS; h++) {
                 for (int k = 0; k < KEYS_PER_BLOCK; k++) {
                     byte[] expected =
                             h == 0 && k == 1 ? value(BLOCKS - 1, 1) : h == 0 && k == 2 ? new byte[0] : value(h, k);
-                    assertThat(store.get(key(h, k), tip)).as("key %d/%d", h, k).isEqualTo(expected);
-                    assertThat(reader.get(key(h, k))).as("key %d/%d", h, k).isEqualTo(expected);
                     byte[] missing = Arrays.copyOf(key(h, k), key(h, k).length + 1);
-                    assertThat(store.get(missing, tip))
-                            .as("missing %d/%d", h, k)
-                            .isEmpty();
-                    assertThat(reader.get(missing)).as("missing %d/%d", h, k).isEmpty();
+                    String what = "key " + h + "/" + k + (missesLead ? ", misses leading" : ", hits leading");
+                    if (missesLead) {
+                        assertThat(store.get(missing, tip)).as(what).isEmpty();
+                        assertThat(reader.get(missing)).as(what).isEmpty();
+                        assertThat(store.get(missing, tip)).as(what).isEmpty();
+                    }
+                    assertThat(store.get(key(h, k), tip)).as(what).isEqualTo(expected);
+                    assertThat(reader.get(key(h, k))).as(what).isEqualTo(expected);
+                    if (!missesLead) {
+                        assertThat(store.get(key(h, k), tip)).as(what).isEqualTo(expected);
+                        assertThat(reader.get(missing)).as(what).isEmpty();
+                    }
                 }
             }
         }
