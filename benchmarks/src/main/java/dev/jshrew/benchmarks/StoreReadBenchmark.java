@@ -33,8 +33,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * so any jshrew database can be measured and none is changed; give several ({@code -p db=A,B}) to compare stores,
  * or builds of the read path, side by side in one run. With {@code -p missing=true} it reads keys no block wrote.
  *
- * <p>{@link #readAtTip} opens an iterator per read (the store's {@code get}); {@link #readAtTipThroughReader} reuses
- * one {@link HeightReader} for all its reads, as a block's call does. Both run in one invocation, side by side.
+ * <p>{@link #readAtTip} goes through the store's {@code get}, which opens an iterator for each read that {@code latest}
+ * does not answer; {@link #readAtTipThroughReader} reuses one {@link HeightReader} for all its reads, as a block's
+ * call does. Both run in one invocation, side by side.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar StoreReadBenchmark -p db=DB1,DB2}
  */

@@ -61,6 +61,8 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
     private static final long NO_TIP = -1;
     /** Versions read per multiGet by {@link #blockWrites}. */
     private static final int VALUE_BATCH = 1024;
+    /** The bound of {@link #missBalance}: how many reads the other way it takes to switch back. */
+    private static final int MISS_BALANCE_LIMIT = 64;
 
     private final Path directory;
     private final OpenedDb opened;
@@ -76,8 +78,6 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
      * synchronization: a lost update only delays a switch, and both ways give the same answer.
      */
     private int missBalance;
-
-    private static final int MISS_BALANCE_LIMIT = 64;
 
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Shared by every call, exclusive for {@link #close()}: no native handle is freed under a running call. */
@@ -353,8 +353,11 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         } else {
             entry = db.get(latest, key);
         }
-        int balance = missBalance + (entry == null ? 1 : -1);
-        missBalance = Math.max(-MISS_BALANCE_LIMIT, Math.min(MISS_BALANCE_LIMIT, balance));
+        int balance =
+                Math.max(-MISS_BALANCE_LIMIT, Math.min(MISS_BALANCE_LIMIT, missBalance + (entry == null ? 1 : -1)));
+        if (balance != missBalance) { // at the bound, as for an indexer whose reads go one way, no shared write
+            missBalance = balance;
+        }
         return entry;
     }
 
