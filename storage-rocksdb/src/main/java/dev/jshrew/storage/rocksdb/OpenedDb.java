@@ -15,6 +15,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Filter;
+import org.rocksdb.HashSkipListMemTableConfig;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -50,6 +51,12 @@ record OpenedDb(
     static final String BLOCKS = "blocks";
     static final String META = "meta";
     static final String LATEST = "latest";
+    /** The prefix of a key that picks its bucket in latest's memtables. */
+    private static final int LATEST_PREFIX_BYTES = 64;
+    /** Buckets of latest's memtables: one per this many bytes of write buffer (about two entries each). */
+    private static final long BYTES_PER_BUCKET = 256;
+    /** The fewest buckets, for the small write buffers of tests. */
+    private static final long MIN_BUCKETS = 1024;
 
     /**
      * Opens the database in {@code directory}: read-only (an existing jshrew database; nothing in the directory is
@@ -117,14 +124,25 @@ record OpenedDb(
             // the two seekForPrev uses in it ignore filters because there is no prefix extractor.
             ColumnFamilyOptions metaOptions = natives.own(family(cache, metaFilter, 4L << 20));
             // latest is read with point gets only (a read at or above a key's newest version, and every read of a
-            // key never written): the whole-key filter answers most misses without touching a data block.
-            ColumnFamilyOptions latestOptions = natives.own(family(cache, latestFilter, settings.writeBufferBytes()));
+            // key never written): the whole-key filter answers most misses without touching a data block. Its
+            // memtables are hash tables of small skip lists, one per key prefix, instead of one skip list: a get
+            // then hashes to its bucket instead of walking a skip list of the whole memtable, whose levels a
+            // block's guest code has pushed out of the CPU caches between two reads. A hash memtable needs a
+            // prefix extractor: the first LATEST_PREFIX_BYTES bytes of a key, so that nearly every key is its own
+            // prefix and longer keys share buckets only with keys of the same first bytes. An iterator over
+            // latest must ask for total order (none in this store does; LayoutTwoTest's dump does).
+            ColumnFamilyOptions latestOptions = natives.own(family(cache, latestFilter, settings.writeBufferBytes())
+                    .useCappedPrefixExtractor(LATEST_PREFIX_BYTES)
+                    .setMemTableConfig(new HashSkipListMemTableConfig()
+                            .setBucketCount(Math.max(MIN_BUCKETS, settings.writeBufferBytes() / BYTES_PER_BUCKET))));
             DBOptions dbOptions = natives.own(new DBOptions()
                     .setCreateIfMissing(fresh)
                     .setCreateMissingColumnFamilies(!readOnly)
                     .setMaxBackgroundJobs(settings.backgroundJobs())
                     .setBytesPerSync(1L << 20)
-                    .setKeepLogFileNum(5));
+                    .setKeepLogFileNum(5)
+                    // A hash memtable (latest's) takes one writer at a time; the store has one writer anyway.
+                    .setAllowConcurrentMemtableWrite(false));
             if (secondary != null) {
                 // A secondary instance must keep every table file open: the primary may delete them after a
                 // compaction, and an open handle keeps them readable until the next catch-up.

@@ -19,6 +19,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 
@@ -233,7 +234,9 @@ class LayoutTwoTest {
     private static Map<String, String> latestEntries(Path dir) throws RocksDBException {
         OpenedDb raw = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, true);
         Map<String, String> entries = new TreeMap<>();
-        try (RocksIterator it = raw.db().newIterator(raw.latest())) {
+        // latest's memtables are hashed by prefix: a full scan must ask for total order.
+        try (ReadOptions total = new ReadOptions().setTotalOrderSeek(true);
+                RocksIterator it = raw.db().newIterator(raw.latest(), total)) {
             for (it.seekToFirst(); it.isValid(); it.next()) {
                 byte[] value = it.value();
                 entries.put(s(it.key()), StoreKeys.latestHeight(value) + ":" + s(StoreKeys.latestPayload(value)));

@@ -18,11 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
  * A read at the tip answers from {@code latest} wherever the entry lies: in a memtable, in table files whose blocks
  * are cached, and in files a fresh open has not read yet (where RocksDB's cache-only lookup stops short of the
  * value). Keys never written read as empty in each of those places. Each place is read both while missing keys lead
- * the store's recent reads (it asks {@code keyMayExist} first) and while present keys do (it asks {@code get}).
+ * the store's recent reads (it asks {@code keyMayExist} first) and while present keys do (it asks {@code get}). Half
+ * the keys, and their missing neighbours, share their first 64 bytes: one bucket of latest's hash memtables.
  */
 class TipReadTest {
     private static final int BLOCKS = 40;
     private static final int KEYS_PER_BLOCK = 60;
+    private static final String SHARED_START = "s".repeat(70);
 
     @TempDir
     Path dir;
@@ -91,8 +93,9 @@ class TipReadTest {
         assertThat(store.get(key(0, 2), 3)).isEqualTo(value(0, 2));
     }
 
+    /** Every other key starts with the same 70 bytes, past latest's 64-byte prefix: such keys share a bucket. */
     private static byte[] key(int height, int k) {
-        return ("key/" + height + "/" + k).getBytes(StandardCharsets.UTF_8);
+        return ((k % 2 == 0 ? SHARED_START : "") + "key/" + height + "/" + k).getBytes(StandardCharsets.UTF_8);
     }
 
     private static byte[] value(int height, int k) {
