@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * are cached, and in files a fresh open has not read yet (where RocksDB's cache-only lookup stops short of the
  * value). Keys never written read as empty in each of those places. Each place is read both while missing keys lead
  * the store's recent reads (it asks {@code keyMayExist} first) and while present keys do (it asks {@code get}). Half
- * the keys, and their missing neighbours, share their first 64 bytes: one bucket of latest's hash memtables.
+ * the keys, and their missing neighbours, share their first 70 bytes, past latest's 64-byte prefix: one bucket of
+ * latest's hash memtables.
  */
 class TipReadTest {
     private static final int BLOCKS = 40;
