@@ -60,6 +60,14 @@ public class BlockBenchmark {
     @Param({"false"})
     public boolean overlapCommits;
 
+    /**
+     * Whether the indexer keeps its key filter (the default, {@code --key-filter 64m}; an engine with the {@code
+     * KEY_FILTER} capability then answers reads of keys surely absent in guest code) or none ({@code --key-filter
+     * off}).
+     */
+    @Param({"true"})
+    public boolean keyFilter;
+
     private IndexerHost host;
     private Indexer indexer;
     private Path dir;
@@ -74,9 +82,18 @@ public class BlockBenchmark {
                 .engine(engine, Map.of(), new CommittedMemoryProvider())
                 .module(Path.of(wasm).getFileName().toString(), Guests.guestOrFile(wasm))
                 .store(dir)
-                .runOptions(RunOptions.defaults())
+                .runOptions(
+                        keyFilter
+                                ? RunOptions.defaults()
+                                : RunOptions.defaults().withKeyFilter(0))
                 .open();
         indexer = host.newIndexer(s -> {}, java.util.OptionalLong.empty(), overlapCommits);
+        try {
+            indexer.awaitKeyFilter(java.time.Duration.ofMinutes(1)); // an empty store: at once
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         height = 1_000_000;
     }
 

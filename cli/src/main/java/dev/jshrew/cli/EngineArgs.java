@@ -2,6 +2,7 @@ package dev.jshrew.cli;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.storage.KeyValueStore;
@@ -82,6 +83,16 @@ final class EngineArgs {
                     + "${DEFAULT-VALUE}; 65536 = 4 GiB)")
     int guestMemoryLimit;
 
+    @Option(
+            names = "--key-filter",
+            paramLabel = "SIZE|off",
+            defaultValue = "64m",
+            description = "the most memory the indexer's filter of stored keys may take (held twice: the host's copy"
+                    + " and the engine's; sized to the keys, from 8k); wasmtime answers a read of a key surely"
+                    + " absent in guest code, without a host call; off: none. Changes no result; default"
+                    + " ${DEFAULT-VALUE}")
+    String keyFilter = "64m";
+
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
     Duration viewTimeout = Duration.ZERO;
 
@@ -90,14 +101,9 @@ final class EngineArgs {
 
     /** {@code --view-memory}: {@code off} (0) or a size of whole 64 KiB pages. */
     static long parseViewMemory(String text) {
-        if (text.trim().equalsIgnoreCase("off")) {
+        long bytes = sizeOrOff("--view-memory", text);
+        if (bytes == 0 && text.trim().equalsIgnoreCase("off")) {
             return 0;
-        }
-        long bytes;
-        try {
-            bytes = MemorySize.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw new JshrewException(ErrorCode.INPUT, "--view-memory: " + e.getMessage(), e);
         }
         if (bytes < MemoryLimits.PAGE_SIZE || bytes % MemoryLimits.PAGE_SIZE != 0) {
             throw new JshrewException(
@@ -159,7 +165,39 @@ final class EngineArgs {
             case "fresh" -> ResetMode.FRESH;
             default -> throw new JshrewException(ErrorCode.INPUT, "--reset must be fast or fresh, not '" + reset + "'");
         };
-        return new RunOptions(guestMemoryLimit, Math.min(commit, limitBytes), mode, viewTimeout, viewMemory);
+        return new RunOptions(
+                guestMemoryLimit,
+                Math.min(commit, limitBytes),
+                mode,
+                viewTimeout,
+                viewMemory,
+                parseKeyFilter(keyFilter));
+    }
+
+    /** A size option's bytes ({@code 64k}, {@code 512m}, …), or 0 for {@code off}. */
+    private static long sizeOrOff(String option, String text) {
+        if (text.trim().equalsIgnoreCase("off")) {
+            return 0;
+        }
+        try {
+            return MemorySize.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new JshrewException(ErrorCode.INPUT, option + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code --key-filter}: {@code off} (0) or a size of at least 8 KiB ({@link KeyFilter}'s smallest). */
+    static long parseKeyFilter(String text) {
+        long bytes = sizeOrOff("--key-filter", text);
+        if (bytes == 0 && text.trim().equalsIgnoreCase("off")) {
+            return 0;
+        }
+        long smallest = 8L << KeyFilter.MIN_LOG2_WORDS;
+        if (bytes < smallest) {
+            throw new JshrewException(
+                    ErrorCode.INPUT, "--key-filter must be off or at least 8k (64m, 256m, 1g), not '" + text + "'");
+        }
+        return bytes;
     }
 
     /** Engine, module and a writable store wired with these options: what {@code index} and {@code serve} run on. */

@@ -38,6 +38,30 @@ class FootprintOptionsTest {
     }
 
     @Test
+    void keyFilterIsASizeOrOffAndReachesTheRunOptions() {
+        assertThat(EngineArgs.parseKeyFilter("64m")).isEqualTo(64L << 20);
+        assertThat(EngineArgs.parseKeyFilter("8k")).isEqualTo(8192);
+        assertThat(EngineArgs.parseKeyFilter("off")).isZero();
+        for (String bad : List.of("0", "4k", "1", "lots", "-1m")) {
+            assertThatThrownBy(() -> EngineArgs.parseKeyFilter(bad))
+                    .as(bad)
+                    .isInstanceOfSatisfying(JshrewException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
+                        assertThat(e.getMessage()).startsWith("--key-filter");
+                    });
+        }
+        EngineArgs args = new EngineArgs();
+        args.reset = "fast";
+        args.guestMemoryLimit = 65536;
+        assertThat(args.runOptions().keyFilterBytes()).as("the default").isEqualTo(64L << 20);
+        assertThat(args.runOptions().keyFilterLog2Words()).isEqualTo(23);
+        args.keyFilter = "off";
+        assertThat(args.runOptions().keyFilterLog2Words()).isEqualTo(-1);
+        args.keyFilter = "100k"; // 12,800 words: rounded down to 8,192 (64 KiB)
+        assertThat(args.runOptions().keyFilterLog2Words()).isEqualTo(13);
+    }
+
+    @Test
     void theRelaunchedJvmGetsABoundedHeapUnlessTheUserSetOne() {
         List<String> cmd = GraalLauncher.command(Path.of("/nonexistent"), new String[] {"engines"});
         long own = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()

@@ -3,6 +3,8 @@ package dev.jshrew.host;
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
+import dev.jshrew.api.engine.EngineCapability;
+import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.HeightReader;
@@ -54,6 +56,13 @@ public final class Indexer implements AutoCloseable {
     private final CompiledModule module;
     private final KeyValueStore store;
     private final InstanceSlot slot;
+    /** The keys the store holds, for an engine with {@link EngineCapability#KEY_FILTER}; or null. */
+    private final KeyFilter keyFilter;
+    /** Adds the stored keys to {@link #keyFilter} ({@link #fillKeyFilter}); null without a filter. */
+    private final Thread keyFilterFill;
+    /** Set by {@link #close()}: the fill stops at its next key. */
+    private volatile boolean closing;
+
     private final byte[] moduleSha256;
     private final OptionalLong upgradeAt;
     /** The committer thread with overlapped commits, else null. */
@@ -109,7 +118,16 @@ public final class Indexer implements AutoCloseable {
             throw new JshrewException(
                     ErrorCode.LINK, "engine " + module.engine().name() + ", module " + module.name() + ": " + problem);
         });
-        this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, guestLog);
+        int keyFilterLog2Words = options.keyFilterLog2Words();
+        this.keyFilter = keyFilterLog2Words >= 0
+                        && options.commitBytes() > 0
+                        && module.engine().capabilities().contains(EngineCapability.KEY_FILTER)
+                ? new KeyFilter(keyFilterLog2Words)
+                : null;
+        if (keyFilter != null) {
+            keyFilter.incomplete(); // off until the fill below has added every stored key
+        }
+        this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, 0, guestLog, keyFilter);
         try {
             checkIndexerPin(store, module.name(), this.moduleSha256, upgradeAt);
             checkMemoryLimit(store, slot.memoryLimitPages());
@@ -118,10 +136,70 @@ public final class Indexer implements AutoCloseable {
             slot.close();
             throw e;
         }
+        this.keyFilterFill = keyFilter == null
+                ? null
+                : Thread.ofPlatform().name("jshrew-key-filter").daemon().start(this::fillKeyFilter);
         this.committer = overlapCommits
                 ? Executors.newSingleThreadExecutor(
                         Thread.ofPlatform().name("jshrew-commit").daemon().factory())
                 : null;
+    }
+
+    /**
+     * Adds every key the store holds to the key filter, on its own thread while blocks run (one pass over them; the
+     * blocks' own keys are added as they run), then switches it on. Its size is fixed: past 16 bits a key its false
+     * positives grow, and it stays correct. The filter stays off when the store cannot list its keys, the pass
+     * fails, or the indexer closes first.
+     */
+    private void fillKeyFilter() {
+        long start = System.nanoTime();
+        long[] keys = {0};
+        try {
+            boolean listed = store.forEachKey(k -> {
+                if (closing) {
+                    throw new java.util.concurrent.CancellationException("the indexer is closing");
+                }
+                keyFilter.add(k);
+                keys[0]++;
+            });
+            if (!listed) {
+                LOG.log(System.Logger.Level.INFO, "key filter: none (the store cannot list its keys)");
+                return;
+            }
+            keyFilter.complete();
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "key filter: {0} MiB, {1} stored keys added in {2} ms ({3} bits a key)",
+                    Long.toString((long) keyFilter.words() >> 17),
+                    Long.toString(keys[0]),
+                    Long.toString((System.nanoTime() - start) / 1_000_000),
+                    keys[0] == 0 ? "-" : Long.toString(64L * keyFilter.words() / keys[0]));
+        } catch (java.util.concurrent.CancellationException e) {
+            // closed before the pass ended: nothing to do
+        } catch (RuntimeException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "key filter: left off, every read goes to the store (listing the stored keys failed: {0})",
+                    e.toString());
+        }
+    }
+
+    /**
+     * Waits until the key filter holds every stored key and answers (for tests and benchmarks that measure it).
+     *
+     * @return true once it answers; false when this indexer keeps none, or it is still off after {@code timeout}
+     */
+    public boolean awaitKeyFilter(java.time.Duration timeout) throws InterruptedException {
+        if (keyFilterFill == null) {
+            return false;
+        }
+        keyFilterFill.join(timeout);
+        return keyFilter.isComplete();
+    }
+
+    /** The indexer's key filter (for tests and metrics), or null when it keeps none. */
+    KeyFilter keyFilter() {
+        return keyFilter;
     }
 
     /** Rolls a store that runs another module back to {@code height - 1} if it is beyond that (one batch). */
@@ -241,6 +319,11 @@ public final class Indexer implements AutoCloseable {
         try {
             meta = metadataFor(height);
             writes = run(height, block, previous);
+            if (keyFilter != null) {
+                // before the next block runs: it holds every key a later read may find, even with this block's
+                // commit in flight
+                writes.keySet().forEach(keyFilter::add);
+            }
         } catch (RuntimeException e) {
             settle(e);
             throw e;
@@ -482,6 +565,14 @@ public final class Indexer implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
+        if (keyFilterFill != null) {
+            try {
+                keyFilterFill.join(); // it stops at its next key; the store must outlive its iterator
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         try {
             awaitCommitted();
         } finally {

@@ -8,6 +8,7 @@ import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestTrapException;
 import dev.jshrew.api.engine.HostFunction;
 import dev.jshrew.api.engine.InstanceOptions;
+import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.host.abi.CallContext;
@@ -32,6 +33,9 @@ final class InstanceSlot implements AutoCloseable {
     private final CompiledModule module;
     private final RunOptions options;
     private final CallContext context = new CallContext();
+    /** The keys {@code __get_len} may find, or null (see {@link MetashrewAbi}). */
+    private final KeyFilter keyFilter;
+
     private final List<HostFunction> imports;
     private final int memoryLimitPages;
     private final Duration callTimeout;
@@ -53,7 +57,7 @@ final class InstanceSlot implements AutoCloseable {
 
     /** @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it */
     InstanceSlot(CompiledModule module, RunOptions options, Duration callTimeout, Consumer<String> guestLog) {
-        this(module, options, callTimeout, 0, guestLog);
+        this(module, options, callTimeout, 0, guestLog, null);
     }
 
     /**
@@ -67,8 +71,10 @@ final class InstanceSlot implements AutoCloseable {
             RunOptions options,
             Duration callTimeout,
             int budgetPages,
-            Consumer<String> guestLog) {
+            Consumer<String> guestLog,
+            KeyFilter keyFilter) {
         this.engineName = module.engine().name();
+        this.keyFilter = keyFilter;
         this.callTimeout = callTimeout;
         if (!callTimeout.isZero() && !module.engine().capabilities().contains(EngineCapability.CALL_TIMEOUT)) {
             throw new JshrewException(
@@ -103,7 +109,7 @@ final class InstanceSlot implements AutoCloseable {
         this.commitBytes = this.budgetPages > 0
                 ? Math.min((long) this.budgetPages * MemoryLimits.PAGE_SIZE, options.commitBytes())
                 : options.commitBytes();
-        this.imports = new MetashrewAbi(context, guestLog).bind(module.imports(), module.name());
+        this.imports = new MetashrewAbi(context, guestLog, keyFilter).bind(module.imports(), module.name());
         // Instantiate (and commit guest memory) now, at startup: a machine that cannot hold it fails before any block.
         long start = System.nanoTime();
         this.instance = instantiate(options.reset() == ResetMode.FAST ? commitBytes : 0);
@@ -144,6 +150,9 @@ final class InstanceSlot implements AutoCloseable {
     NavigableMap<byte[], byte[]> runStart(
             long height, byte[] block, StateReader reader, boolean readOwnWrites, GuestCallException.Stage stage) {
         context.arm(CallContext.Mode.INDEX, height, block, reader, readOwnWrites);
+        if (keyFilter != null) {
+            keyFilter.setActive(!readOwnWrites); // the filter knows the store's keys, not the block's own
+        }
         long start = System.nanoTime();
         try {
             instance.call("_start");

@@ -19,10 +19,26 @@ import java.time.Duration;
  *     {@link dev.jshrew.api.engine.Trap#MEMORY_BUDGET} ("view needs more than --view-memory …"). A whole number of
  *     pages, at least one. Enforced on committed instances (not with {@code commitBytes} 0 or a fresh reset). Never
  *     part of the deterministic configuration: it fails a view, never changes its result
+ * @param keyFilterBytes the size of the indexer's key filter ({@code --key-filter}; 0: none), rounded down to a
+ *     power of two: the keys the store holds, which an engine with {@link
+ *     dev.jshrew.api.engine.EngineCapability#KEY_FILTER} uses to answer a read of a key surely absent without a host
+ *     call. It takes this much twice (the host's copy and the engine's). Never part of the deterministic
+ *     configuration: it changes no result
  */
 public record RunOptions(
-        int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
+        int guestMemoryLimitPages,
+        long commitBytes,
+        ResetMode reset,
+        Duration viewTimeout,
+        long viewMemoryBytes,
+        long keyFilterBytes) {
+    /** The default {@link #keyFilterBytes()}: 64 MiB, 16 bits a key for 32 million keys. */
+    public static final long DEFAULT_KEY_FILTER_BYTES = 64L << 20;
+
     public RunOptions {
+        if (keyFilterBytes < 0) {
+            throw new IllegalArgumentException("negative key filter size: " + keyFilterBytes);
+        }
         if (viewMemoryBytes < 0 || viewMemoryBytes % MemoryLimits.PAGE_SIZE != 0) {
             throw new IllegalArgumentException("view memory must be whole 64 KiB pages: " + viewMemoryBytes);
         }
@@ -39,6 +55,12 @@ public record RunOptions(
         java.util.Objects.requireNonNull(reset, "reset");
     }
 
+    /** The default key filter. */
+    public RunOptions(
+            int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
+        this(guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, DEFAULT_KEY_FILTER_BYTES);
+    }
+
     /** No view memory budget. */
     public RunOptions(int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout) {
         this(guestMemoryLimitPages, commitBytes, reset, viewTimeout, 0);
@@ -51,12 +73,29 @@ public record RunOptions(
 
     /** These options with another view timeout. */
     public RunOptions withViewTimeout(Duration timeout) {
-        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, timeout, viewMemoryBytes);
+        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, timeout, viewMemoryBytes, keyFilterBytes);
     }
 
     /** These options with another view memory budget (0: none). */
     public RunOptions withViewMemory(long bytes) {
-        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, viewTimeout, bytes);
+        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, viewTimeout, bytes, keyFilterBytes);
+    }
+
+    /** These options with another key filter size (0: none). */
+    public RunOptions withKeyFilter(long bytes) {
+        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, bytes);
+    }
+
+    /**
+     * The key filter's size, as {@link dev.jshrew.api.engine.KeyFilter}'s {@code log2Words}, or -1 for none (below
+     * its smallest size).
+     */
+    public int keyFilterLog2Words() {
+        long words = keyFilterBytes / 8;
+        if (words < (1L << dev.jshrew.api.engine.KeyFilter.MIN_LOG2_WORDS)) {
+            return -1;
+        }
+        return Math.min(dev.jshrew.api.engine.KeyFilter.MAX_LOG2_WORDS, 63 - Long.numberOfLeadingZeros(words));
     }
 
     /**

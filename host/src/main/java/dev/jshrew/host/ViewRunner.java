@@ -47,7 +47,7 @@ public final class ViewRunner implements AutoCloseable {
         this.heightCheck = heightCheck;
         this.module = module;
         this.store = store;
-        this.slot = new InstanceSlot(module, options, options.viewTimeout(), options.viewMemoryPages(), guestLog);
+        this.slot = new InstanceSlot(module, options, options.viewTimeout(), options.viewMemoryPages(), guestLog, null);
     }
 
     /**

@@ -59,6 +59,16 @@ public final class Harness implements AutoCloseable {
         return new RunOptions(65536, TEST_COMMIT_BYTES, reset);
     }
 
+    /** Waits (at most a minute) until the indexer's key filter holds the stored keys; false when it keeps none. */
+    public boolean awaitKeyFilter() {
+        try {
+            return indexer.awaitKeyFilter(java.time.Duration.ofMinutes(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     public BlockResult index(long height, byte[] block) {
         return indexer.indexBlock(height, block);
     }

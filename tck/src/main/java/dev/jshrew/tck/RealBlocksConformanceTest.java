@@ -2,10 +2,13 @@ package dev.jshrew.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.jshrew.api.engine.EngineCapability;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.RunOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.NavigableMap;
 import org.junit.jupiter.api.DisplayName;
@@ -87,6 +90,60 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
     @DisplayName("the AssemblyScript build writes what the Rust build writes, block for block, with equal state roots")
     void assemblyScriptEqualsRust() {
         assertThat(writesAndRoots(ASSEMBLYSCRIPT)).containsExactlyElementsOf(writesAndRoots(RUST));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {RUST, ASSEMBLYSCRIPT})
+    @DisplayName("the key filter changes no write and no root; with KEY_FILTER the store sees fewer reads")
+    void theKeyFilterChangesNoWrite(String guest) {
+        // A small filter (64 KiB, 524,288 bits for the blocks' tens of thousands of keys): false positives too.
+        RunOptions filtered = Harness.testOptions(ResetMode.FAST).withKeyFilter(64 << 10);
+        RunOptions plain = Harness.testOptions(ResetMode.FAST).withKeyFilter(0);
+        java.util.List<String> withFilter = new java.util.ArrayList<>(), without = new java.util.ArrayList<>();
+        long[] reads = new long[2];
+        java.util.List<Fixtures.RealBlock> blocks =
+                java.util.List.copyOf(Fixtures.realBlocks().values());
+        Path db = temp.resolve("filtered-" + guest.replace('/', '-'));
+        boolean honoured;
+        // the filtered run stops halfway and opens the store again: the second filter is built from its keys
+        for (java.util.List<Fixtures.RealBlock> half : java.util.List.of(
+                blocks.subList(0, blocks.size() / 2), blocks.subList(blocks.size() / 2, blocks.size()))) {
+            try (Harness h = new Harness(engineName(), engineOptions(), guest, db, filtered)) {
+                honoured = h.module().engine().capabilities().contains(EngineCapability.KEY_FILTER);
+                assertThat(h.awaitKeyFilter())
+                        .as("a filter of the stored keys, where the engine uses one")
+                        .isEqualTo(honoured);
+                reads[0] += indexAll(h, half, withFilter);
+            }
+        }
+        try (Harness h = new Harness(
+                engineName(), engineOptions(), guest, temp.resolve("plain-" + guest.replace('/', '-')), plain)) {
+            honoured = h.module().engine().capabilities().contains(EngineCapability.KEY_FILTER);
+            reads[1] += indexAll(h, blocks, without);
+        }
+        assertThat(withFilter).containsExactlyElementsOf(without);
+        if (honoured) {
+            assertThat(reads[0])
+                    .as("store reads with the filter, of %d without", reads[1])
+                    .isLessThan(reads[1]);
+        } else {
+            assertThat(reads[0])
+                    .as("an engine without KEY_FILTER reads every key")
+                    .isEqualTo(reads[1]);
+        }
+    }
+
+    /** Indexes {@code blocks}, adding a line per block to {@code out}; returns the store reads they made. */
+    private static long indexAll(Harness h, java.util.List<Fixtures.RealBlock> blocks, java.util.List<String> out) {
+        long reads = 0;
+        for (Fixtures.RealBlock block : blocks) {
+            var result = h.index(block.height(), block.bytes());
+            reads += result.storeReads();
+            out.add(block.height() + " "
+                    + EngineConformanceTest.hexDump(h.store().blockWrites(block.height())) + " root "
+                    + Hashes.hex(result.stateRoot()));
+        }
+        return reads;
     }
 
     /** Per real block: height, the block's writes as hex lines, and the state root. */

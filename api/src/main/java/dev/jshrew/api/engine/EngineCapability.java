@@ -27,5 +27,11 @@ public enum EngineCapability {
      * host refuses a non-zero timeout at startup with {@link dev.jshrew.api.ErrorCode#ENGINE_LIMIT}: the engine
      * never receives one.
      */
-    CALL_TIMEOUT
+    CALL_TIMEOUT,
+    /**
+     * Honours {@link HostFunction.ValueLength#keyFilter()} on instances that commit their memory: a key the filter
+     * surely lacks is answered in guest code (length 0, and the companion writes nothing) without calling the host.
+     * Without it, every such call reaches the host, and a host need not keep a filter.
+     */
+    KEY_FILTER
 }

@@ -64,5 +64,14 @@ public record HostFunction(String module, String name, FunctionSignature signatu
          * Read right after the call, on the instance's thread; the array is not changed afterwards.
          */
         byte[] lastValue();
+
+        /**
+         * The keys this function may find, or null. A key the filter does not hold ({@link KeyFilter#mayContain}
+         * false) has length 0 and its companion writes nothing, for the whole export call the filter was copied for
+         * ({@link KeyFilter#copyTo} before each export call); an engine may then answer it without calling the host.
+         */
+        default KeyFilter keyFilter() {
+            return null;
+        }
     }
 }

@@ -73,4 +73,9 @@ public abstract class ForwardingKeyValueStore implements KeyValueStore {
     public void close() {
         delegate.close();
     }
+
+    @Override
+    public boolean forEachKey(java.util.function.Consumer<byte[]> action) {
+        return delegate.forEachKey(action);
+    }
 }

@@ -10,6 +10,15 @@ package dev.jshrew.api.storage;
  * after it throws {@link IllegalStateException}.
  */
 public interface KeyValueStore extends VersionedReader, ChainIndex, BlockWriter, AutoCloseable {
+    /**
+     * Passes every key that has a value at the tip to {@code action}, each once, in no particular order (a key
+     * rolled back may be passed too), and returns true; or returns false at once when this store cannot list its keys.
+     * For a {@link dev.jshrew.api.engine.KeyFilter}: reading, it changes nothing.
+     */
+    default boolean forEachKey(java.util.function.Consumer<byte[]> action) {
+        return false;
+    }
+
     /** Releases the store; it does not throw checked exceptions (narrows {@link AutoCloseable#close()}). */
     @Override
     void close();

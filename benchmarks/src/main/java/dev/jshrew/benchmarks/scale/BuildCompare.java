@@ -24,8 +24,9 @@ import java.util.TreeMap;
  * while both ran; then the sums over every such height; and checks that both logged the same hash and state root
  * at every height.
  *
- * <p>{@code BuildCompare CHAIN ENGINE N on|off OUT_JSON JAR_A JAR_B}, run from the repository root ({@code on|off} is
- * {@code --commit-overlap}). Prints the windows and one line: {@code builds: engine E, overlap O, n blocks side by
+ * <p>{@code BuildCompare CHAIN ENGINE N on|off OUT_JSON JAR_A JAR_B [INDEXER.wasm]}, run from the repository root
+ * ({@code on|off} is {@code --commit-overlap}; the indexer is the chain's, {@code guests/spendables/spendables.wasm},
+ * unless given). Prints the windows and one line: {@code builds: engine E, overlap O, n blocks side by
  * side, B/A per block = R (CPU R2), store reads A → B µs each, commit A → B ms, state roots equal}; exits 1 when a
  * root differs. {@code BuildCompare --logs A.jsonl B.jsonl FROM TO [OUT_JSON]} compares two block logs
  * already written.
@@ -50,8 +51,8 @@ public final class BuildCompare {
             System.out.println("builds: " + json.get("line").asText());
             System.exit(json.get("differing_roots").isEmpty() ? 0 : 1);
         }
-        if (args.length != 7) {
-            System.err.println("usage: BuildCompare CHAIN ENGINE N on|off OUT_JSON JAR_A JAR_B");
+        if (args.length != 7 && args.length != 8) {
+            System.err.println("usage: BuildCompare CHAIN ENGINE N on|off OUT_JSON JAR_A JAR_B [INDEXER.wasm]");
             System.err.println("       BuildCompare --logs A.jsonl B.jsonl FROM TO [OUT_JSON]");
             System.exit(2);
         }
@@ -61,6 +62,7 @@ public final class BuildCompare {
         String overlap = args[3];
         Path outJson = Path.of(args[4]);
         List<Path> jars = List.of(Path.of(args[5]), Path.of(args[6]));
+        String indexer = args.length > 7 ? args[7] : "guests/spendables/spendables.wasm";
         Path work = Files.createTempDirectory("jshrew-builds");
         long first = Replay.firstHeight(chain);
         long exitAt = first + WARM + blocks;
@@ -80,6 +82,7 @@ public final class BuildCompare {
                                     chain,
                                     exitAt,
                                     engine,
+                                    indexer,
                                     overlap,
                                     work.resolve(side + ".jsonl"))));
         }

@@ -158,6 +158,19 @@ public final class Replay {
      */
     static List<String> indexArgs(
             Path db, Path chain, long exitAt, String engine, String overlap, Path blockLog, String... more) {
+        return indexArgs(db, chain, exitAt, engine, "guests/spendables/spendables.wasm", overlap, blockLog, more);
+    }
+
+    /** {@link #indexArgs(Path, Path, long, String, String, Path, String...)} with another indexer. */
+    static List<String> indexArgs(
+            Path db,
+            Path chain,
+            long exitAt,
+            String engine,
+            String indexer,
+            String overlap,
+            Path blockLog,
+            String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "index",
                 "--db",
@@ -169,7 +182,7 @@ public final class Replay {
                 "--engine",
                 engine,
                 "--indexer",
-                "guests/spendables/spendables.wasm",
+                indexer,
                 "--progress",
                 "off",
                 "--commit-overlap",

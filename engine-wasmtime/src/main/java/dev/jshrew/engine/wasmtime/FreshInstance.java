@@ -37,7 +37,7 @@ final class FreshInstance extends WasmtimeModuleInstance {
     private void instantiate() {
         try {
             live = LiveInstance.create(
-                    module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, null));
+                    module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, null, null));
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");

@@ -112,16 +112,47 @@ final class HostImports {
     }
 
     /**
+     * The key filter of the one cached read whose length has one ({@link HostFunction.ValueLength#keyFilter()}),
+     * or null: the rewrite then lets the guest answer a key the filter surely lacks.
+     */
+    dev.jshrew.api.engine.KeyFilter keyFilter() {
+        dev.jshrew.api.engine.KeyFilter found = null;
+        for (int length : cachedReads.keySet()) {
+            dev.jshrew.api.engine.KeyFilter f =
+                    ((HostFunction.ValueLength) byIndex.get(length).implementation()).keyFilter();
+            if (f != null) {
+                if (found != null) {
+                    return null; // one filter import serves one filter
+                }
+                found = f;
+            }
+        }
+        return found;
+    }
+
+    /**
      * One wasmtime function per import of {@code imports}, for {@code store}.
      *
      * @param growHook the body of {@code jshrew.grow}, or null when the module is not the rewritten one
+     * @param keyFilter the function for the rewrite's key-filter import, or null when it has none
      */
     List<Func> funcs(
-            Store<Void> store, ImportType[] imports, WasmtimeModuleInstance owner, Func.Handler<Void> growHook) {
+            Store<Void> store,
+            ImportType[] imports,
+            WasmtimeModuleInstance owner,
+            Func.Handler<Void> growHook,
+            Func keyFilter) {
         List<Func> out = new ArrayList<>(imports.length);
         try {
             for (int i = 0; i < imports.length; i++) {
                 ImportType it = imports[i];
+                if (keyFilter != null
+                        && i > byIndex.size()
+                        && it.module().equals(ResettableModule.HOOK_MODULE)
+                        && it.name().equals(ResettableModule.KEY_FILTER_IMPORT)) {
+                    out.add(keyFilter);
+                    continue;
+                }
                 if (growHook != null
                         && it.module().equals(ResettableInstance.HOOK_MODULE)
                         && it.name().equals(ResettableInstance.GROW_HOOK)) {

@@ -57,6 +57,10 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private boolean readsKept;
 
     private CommitReport commit;
+    /** The host's key filter when the rewrite asks one ({@link ResettableModule.Options#keyFilter()}), else null. */
+    private final dev.jshrew.api.engine.KeyFilter keyFilter;
+    /** Its copy in the guest's store, linked to the rewrite's key-filter import; null without one. */
+    private FilterInstance filter;
     /** Commits and protects wasmtime's mapping; set by {@link #start}. */
     private LinearMemoryProvider memory;
 
@@ -73,6 +77,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         this.budgetPages = budgetPages;
         this.virtualPages = initialPages;
         this.highWaterPages = initialPages;
+        this.keyFilter = prepared.facts().imports().stream()
+                        .anyMatch(i -> i.module().equals(ResettableModule.HOOK_MODULE)
+                                && i.name().equals(ResettableModule.KEY_FILTER_IMPORT))
+                ? imports.keyFilter()
+                : null;
         this.keepsReads = prepared.facts()
                 .exportedFunction(ResettableModule.FORGET_READS_EXPORT)
                 .isPresent();
@@ -104,8 +113,16 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     private void start(long commitBytes, LinearMemoryProvider memory) {
         this.memory = memory;
         try {
-            live = LiveInstance.create(
-                    module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, this::growHook));
+            live = LiveInstance.create(module.engine(), prepared, store -> {
+                filter = keyFilter == null ? null : FilterInstance.create(module.engine(), store);
+                try {
+                    return imports.funcs(
+                            store, prepared.imports(), this, this::growHook, filter == null ? null : filter.test());
+                } catch (RuntimeException e) {
+                    disposeFilter();
+                    throw e;
+                }
+            });
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");
@@ -205,6 +222,9 @@ final class ResettableInstance extends WasmtimeModuleInstance {
      */
     @Override
     void beforeCall() {
+        if (filter != null) {
+            filter.sync(keyFilter);
+        }
         if (keepsReads && readsKept) {
             callRaw(ResettableModule.FORGET_READS_EXPORT, VOID, NO_ARGS);
         }
@@ -233,6 +253,9 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         virtualPages = initialPages;
         highWaterPages = initialPages;
         try {
+            if (filter != null) {
+                filter.deactivate();
+            }
             callRaw(ResettableModule.RESET_EXPORT, VOID, NO_ARGS);
             readsKept = false;
             closeAbove(virtualPages);
@@ -248,8 +271,16 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         return new MemoryStats(virtualPages, highWaterPages, limitPages, commit == null ? 0 : commit.committedBytes());
     }
 
+    private void disposeFilter() {
+        if (filter != null) {
+            filter.dispose();
+            filter = null;
+        }
+    }
+
     @Override
     void release() {
+        disposeFilter();
         if (live != null) {
             live.dispose();
             live = null;

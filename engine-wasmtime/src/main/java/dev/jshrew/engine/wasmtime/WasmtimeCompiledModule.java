@@ -43,7 +43,10 @@ final class WasmtimeCompiledModule implements CompiledModule {
     private final Map<ResettableKey, PreparedModule> resettable = new ConcurrentHashMap<>();
 
     private record ResettableKey(
-            int limitPages, java.util.Set<Integer> fastCalls, java.util.Map<Integer, Integer> cachedReads) {}
+            int limitPages,
+            java.util.Set<Integer> fastCalls,
+            java.util.Map<Integer, Integer> cachedReads,
+            boolean keyFilter) {}
 
     private volatile boolean disposed;
 
@@ -126,13 +129,15 @@ final class WasmtimeCompiledModule implements CompiledModule {
     }
 
     private PreparedModule resettable(int limitPages, HostImports imports) {
-        var fresh = new ResettableKey(limitPages, imports.fastCalls(), imports.cachedReads());
+        var fresh =
+                new ResettableKey(limitPages, imports.fastCalls(), imports.cachedReads(), imports.keyFilter() != null);
         return resettable.computeIfAbsent(fresh, key -> {
             ensureNotDisposed();
             byte[] rewritten = ResettableModule.rewrite(
                             name,
                             wasm,
-                            new ResettableModule.Options(key.limitPages(), false, key.fastCalls(), key.cachedReads()))
+                            new ResettableModule.Options(
+                                    key.limitPages(), false, key.fastCalls(), key.cachedReads(), key.keyFilter()))
                     .bytes();
             ModuleFacts rewrittenFacts =
                     ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);

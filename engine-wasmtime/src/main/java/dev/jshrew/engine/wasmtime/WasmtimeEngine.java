@@ -6,6 +6,7 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.engine.toolkit.wasm.KeyFilterModule;
 import dev.jshrew.engine.toolkit.wasm.NanCanonicalizer;
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
@@ -31,6 +32,8 @@ final class WasmtimeEngine implements WasmEngine {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Advances the epoch every {@link #EPOCH_TICK} once an instance has a call timeout; null before. */
     private ScheduledExecutorService ticker;
+
+    private io.github.kawamuray.wasmtime.Module keyFilterModule;
 
     /** The epoch's period: a timed call stops between its timeout and about one tick later. */
     static final Duration EPOCH_TICK = Duration.ofMillis(10);
@@ -72,6 +75,17 @@ final class WasmtimeEngine implements WasmEngine {
 
     LinearMemoryProvider memory() {
         return memory;
+    }
+
+    /** {@link KeyFilterModule}, compiled once (at the first instance with a key filter). */
+    synchronized io.github.kawamuray.wasmtime.Module keyFilterModule() {
+        if (closed.get()) {
+            throw new IllegalStateException("engine wasmtime is closed");
+        }
+        if (keyFilterModule == null) {
+            keyFilterModule = io.github.kawamuray.wasmtime.Module.fromBinary(engine, KeyFilterModule.bytes());
+        }
+        return keyFilterModule;
     }
 
     @Override
@@ -130,6 +144,12 @@ final class WasmtimeEngine implements WasmEngine {
             }
             modules.forEach(WasmtimeCompiledModule::dispose);
             modules.clear();
+            synchronized (this) {
+                if (keyFilterModule != null) {
+                    keyFilterModule.dispose();
+                    keyFilterModule = null;
+                }
+            }
             engine.dispose();
             config.dispose();
         }

@@ -52,7 +52,8 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
                 EngineCapability.COMMITTED_MEMORY,
                 EngineCapability.MEMORY_ABOVE_2GIB,
                 EngineCapability.NAN_CANONICALIZATION,
-                EngineCapability.CALL_TIMEOUT);
+                EngineCapability.CALL_TIMEOUT,
+                EngineCapability.KEY_FILTER);
     }
 
     @Override

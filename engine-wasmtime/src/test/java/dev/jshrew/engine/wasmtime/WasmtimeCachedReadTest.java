@@ -120,7 +120,8 @@ class WasmtimeCachedReadTest {
         return b;
     }
 
-    private static void put(ModuleInstance i, long ptr, byte[] key) {
+    /** Writes the key buffer at {@code ptr}: its u32 length at {@code ptr - 4}, then its bytes. */
+    static void put(ModuleInstance i, long ptr, byte[] key) {
         byte[] buffer = ByteBuffer.allocate(key.length + 4)
                 .order(ByteOrder.LITTLE_ENDIAN)
                 .putInt(key.length)

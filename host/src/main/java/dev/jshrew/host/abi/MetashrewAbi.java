@@ -55,14 +55,25 @@ public final class MetashrewAbi {
 
     private final CallContext context;
     private final Consumer<String> log;
+    private final dev.jshrew.api.engine.KeyFilter keyFilter;
 
     /**
      * @param context the per-call state these functions read and write
      * @param log where {@code __log} text goes (the original prints it unchanged to stdout)
      */
     public MetashrewAbi(CallContext context, Consumer<String> log) {
+        this(context, log, null);
+    }
+
+    /**
+     * @param keyFilter every key that has a value at the reads' height, or more ({@code __get_len}'s {@link
+     *     HostFunction.ValueLength#keyFilter()}), or null; its owner switches it off for a call whose reads see the
+     *     call's own writes
+     */
+    public MetashrewAbi(CallContext context, Consumer<String> log, dev.jshrew.api.engine.KeyFilter keyFilter) {
         this.context = context;
         this.log = log;
+        this.keyFilter = keyFilter;
     }
 
     private static FunctionSignature sig(List<ValueType> params, List<ValueType> results) {
@@ -182,6 +193,11 @@ public final class MetashrewAbi {
         @Override
         public byte[] lastValue() {
             return last;
+        }
+
+        @Override
+        public dev.jshrew.api.engine.KeyFilter keyFilter() {
+            return keyFilter;
         }
     }
 

@@ -312,6 +312,28 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         });
     }
 
+    /**
+     * Every key of {@code latest} (layout 2: each key that has a version); false on a read-only open of a layout-1
+     * store, which has none. One pass in key order, outside the block cache; a hash memtable needs total order.
+     */
+    @Override
+    public boolean forEachKey(java.util.function.Consumer<byte[]> action) {
+        Objects.requireNonNull(action, "action");
+        return guarded("list the keys", () -> {
+            if (latest == null) {
+                return false;
+            }
+            try (ReadOptions options = new ReadOptions().setTotalOrderSeek(true).setFillCache(false);
+                    RocksIterator it = db.newIterator(latest, options)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    action.accept(it.key());
+                }
+                it.status();
+            }
+            return true;
+        });
+    }
+
     @Override
     public byte[] get(byte[] key, long height) {
         Objects.requireNonNull(key, "key");

@@ -124,11 +124,38 @@ class LayoutTwoTest {
     }
 
     @Test
+    void everyKeyWithAVersionIsListedOnceFromMemtablesAndTableFiles() throws Exception {
+        List<String> listed = new ArrayList<>();
+        try (KeyValueStore store = TestData.open(dir)) {
+            assertThat(store.forEachKey(k -> listed.add(s(k)))).isTrue();
+            assertThat(listed).as("an empty store").isEmpty();
+            store.commitBlock(block(1, "a", "a1", "b", "b1"));
+            store.commitBlock(block(2, "a", "a2", "c", "", "d", "d2"));
+            store.commitBlock(block(3, "x", "x3"));
+            store.rollbackTo(2);
+            assertThat(store.forEachKey(k -> listed.add(s(k)))).isTrue();
+            assertThat(listed).as("in key order, rolled-back x gone").containsExactly("a", "b", "c", "d");
+        }
+        listed.clear();
+        Map<String, String> before = DirectorySnapshot.of(dir);
+        try (KeyValueStore store = new RocksDbStorageProvider().open(dir, Map.of(), Access.READ_ONLY)) {
+            assertThat(store.forEachKey(k -> listed.add(s(k)))).isTrue();
+        }
+        assertThat(listed).as("reopened: from the log or table files").containsExactly("a", "b", "c", "d");
+        assertThat(DirectorySnapshot.of(dir)).as("listing writes nothing").isEqualTo(before);
+    }
+
+    @Test
     void aReadOnlyOpenReadsALayoutOneStoreWithoutChangingIt() throws Exception {
         writeLayoutOneStore(dir);
         Map<String, String> before = DirectorySnapshot.of(dir);
         try (KeyValueStore store = new RocksDbStorageProvider().open(dir, Map.of(), Access.READ_ONLY)) {
             assertReadsOfTheSampleBlocks(store);
+            assertThat(store.forEachKey(k -> {
+                        throw new AssertionError("a layout-1 store has no key list");
+                    }))
+                    .as("layout 1 cannot list its keys")
+                    .isFalse();
         }
         assertThat(DirectorySnapshot.of(dir)).isEqualTo(before);
         assertThat(layout(dir)).isEqualTo(1);

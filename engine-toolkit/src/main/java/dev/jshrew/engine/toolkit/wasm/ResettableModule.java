@@ -76,13 +76,20 @@ public final class ResettableModule {
      * @param cachedReads pairs of fast-call imports, a keyed length of type {@code (i32) -> i32} to its companion of
      *     type {@code (i32 i32) -> ()}, whose companion calls the guest can make itself from a value the length's
      *     call handed over (see {@link #CACHED_READ_STATUS})
+     * @param keyFilter the cached reads' length stand-ins first ask {@link #KEY_FILTER_IMPORT} about a valid key
+     *     buffer's hash ({@link dev.jshrew.api.engine.KeyFilter#hash}), and answer a key it surely lacks themselves:
+     *     length 0, kept as a value of no bytes for the companion; needs cached reads
      */
     public record Options(
             int limitPages,
             boolean checkLoadsAndStores,
             java.util.Set<Integer> fastCalls,
-            java.util.Map<Integer, Integer> cachedReads) {
+            java.util.Map<Integer, Integer> cachedReads,
+            boolean keyFilter) {
         public Options {
+            if (keyFilter && cachedReads.isEmpty()) {
+                throw new IllegalArgumentException("a key filter needs cached reads");
+            }
             if (limitPages < 0 || limitPages > 65536) {
                 throw new IllegalArgumentException("limit out of range: " + limitPages);
             }
@@ -93,6 +100,14 @@ public final class ResettableModule {
                     throw new IllegalArgumentException("cached read " + pair + " of imports that are not fast calls");
                 }
             }
+        }
+
+        public Options(
+                int limitPages,
+                boolean checkLoadsAndStores,
+                java.util.Set<Integer> fastCalls,
+                java.util.Map<Integer, Integer> cachedReads) {
+            this(limitPages, checkLoadsAndStores, fastCalls, cachedReads, false);
         }
 
         public Options(int limitPages, boolean checkLoadsAndStores, java.util.Set<Integer> fastCalls) {
@@ -134,6 +149,13 @@ public final class ResettableModule {
      * one with no reset in between ({@link #RESET_EXPORT} forgets them, after the start function).
      */
     public static final long CACHED_READ_STATUS = 2;
+
+    /**
+     * The name, in {@link #HOOK_MODULE}, of the import {@code (i64 hash) -> i32} that the rewrite adds with {@link
+     * Options#keyFilter()}, after the fast calls': 0 when no key of that hash is present. Link it to {@link
+     * KeyFilterModule#TEST_EXPORT}.
+     */
+    public static final String KEY_FILTER_IMPORT = "key_filter";
 
     /** Exported {@code () -> ()}, when there are cached reads: forgets every kept key. */
     public static final String FORGET_READS_EXPORT = "__jshrew_forget_reads";

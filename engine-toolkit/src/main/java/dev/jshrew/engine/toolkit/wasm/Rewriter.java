@@ -2,6 +2,7 @@ package dev.jshrew.engine.toolkit.wasm;
 
 import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.engine.toolkit.wasm.ParsedModule.Data;
 import dev.jshrew.engine.toolkit.wasm.ParsedModule.Element;
 import dev.jshrew.engine.toolkit.wasm.ParsedModule.Mode;
@@ -18,9 +19,10 @@ import java.util.Objects;
  * so only function indices move):
  * <ul>
  *   <li>types: the module's, then {@code (i32)->i32}, {@code ()->()}, {@code (i32 i32)->()}, {@code (i32 i32
- * i32)->()};</li>
+ * i32)->()}, {@code (i64)->i32};</li>
  *   <li>imports: the module's, then {@code jshrew.grow}; it takes function index {@code F} (the number of the module's
- *       function imports), so every defined function moves up by one;</li>
+ *       function imports); then one per fast call, then the key filter's (if any), so every defined function moves
+ *       up by as many;</li>
  *   <li>functions: the module's (rewritten), then {@code $vgrow}, {@code $oob}, {@code $fill}, {@code $copy},
  *       {@code $grow_physical}, {@code $reset}, then the {@code memory.init}/{@code table.init} helpers;</li>
  *   <li>globals: the module's, then pages, high water, virtual size in bytes (i64), one "dropped" flag per passive
@@ -31,7 +33,7 @@ import java.util.Objects;
  * </ul>
  */
 final class Rewriter implements BodyRewriter.Layout {
-    private static final int TYPE_I_I = 0, TYPE_V_V = 1, TYPE_II_V = 2, TYPE_III_V = 3;
+    private static final int TYPE_I_I = 0, TYPE_V_V = 1, TYPE_II_V = 2, TYPE_III_V = 3, TYPE_L_I = 4;
     private static final int GIB_PAGES = 16384, GIB = 0x4000_0000;
 
     private final ParsedModule m;
@@ -67,6 +69,8 @@ final class Rewriter implements BodyRewriter.Layout {
     private final Map<Integer, ReadCache> cacheByLength = new HashMap<>(), cacheByCompanion = new HashMap<>();
     /** {@link ResettableModule#FORGET_READS_EXPORT}, or -1 with no cached reads. */
     private final int forgetFunc;
+    /** The {@link ResettableModule#KEY_FILTER_IMPORT} import, right after the fast calls', or -1. */
+    private final int keyFilterFunc;
 
     /**
      * The added globals of one cached read: the kept key's length ({@code i32}, -1 for none), the value's length
@@ -89,14 +93,20 @@ final class Rewriter implements BodyRewriter.Layout {
     private static final int CHUNKS = ResettableModule.CACHED_READ_BYTES / 8;
 
     private Rewriter(
-            ParsedModule m, int limit, boolean checkLoadsAndStores, int[] fastCalls, Map<Integer, Integer> cached) {
+            ParsedModule m,
+            int limit,
+            boolean checkLoadsAndStores,
+            int[] fastCalls,
+            Map<Integer, Integer> cached,
+            boolean keyFilter) {
         this.m = m;
         this.limit = limit;
         this.checkLoadsAndStores = checkLoadsAndStores;
         this.fastCalls = fastCalls;
         typeBase = m.typeParamCounts.size();
         hookFunc = m.funcImports;
-        int base = m.funcImports + 1 + fastCalls.length + m.funcTypes.size();
+        keyFilterFunc = keyFilter ? hookFunc + 1 + fastCalls.length : -1;
+        int base = m.funcImports + addedImports(fastCalls, keyFilter) + m.funcTypes.size();
         vgrowFunc = add(base, TYPE_I_I, "__jshrew_vgrow");
         oobFunc = add(base, TYPE_V_V, "__jshrew_oob");
         fillFunc = add(base, TYPE_III_V, "__jshrew_fill");
@@ -161,6 +171,15 @@ final class Rewriter implements BodyRewriter.Layout {
         return index;
     }
 
+    /** The grow hook, the fast calls and the key filter. */
+    private static int addedImports(int[] fastCalls, boolean keyFilter) {
+        return 1 + fastCalls.length + (keyFilter ? 1 : 0);
+    }
+
+    private int addedImports() {
+        return addedImports(fastCalls, keyFilterFunc >= 0);
+    }
+
     private int addedBase() {
         return vgrowFunc;
     }
@@ -178,7 +197,8 @@ final class Rewriter implements BodyRewriter.Layout {
                     .mapToInt(Integer::intValue)
                     .sorted()
                     .toArray();
-            ParsedModule m = ParsedModule.parse(wasm, 1 + fastCalls.length);
+            boolean keyFilter = options.keyFilter();
+            ParsedModule m = ParsedModule.parse(wasm, addedImports(fastCalls, keyFilter));
             checkSupported(m);
             checkFastCalls(m, fastCalls);
             checkCachedReads(m, options.cachedReads());
@@ -192,7 +212,13 @@ final class Rewriter implements BodyRewriter.Layout {
                         "module " + moduleName + ": its memory starts at " + m.memInitial
                                 + " pages, above the guest limit of " + limit + " pages");
             }
-            Rewriter rw = new Rewriter(m, limit, options.checkLoadsAndStores(), fastCalls, options.cachedReads());
+            Rewriter rw = new Rewriter(
+                    m,
+                    limit,
+                    options.checkLoadsAndStores(),
+                    fastCalls,
+                    options.cachedReads(),
+                    keyFilter && m.hasMemory);
             byte[] out = rw.build();
             return new ResettableModule(
                     out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(), m.start >= 0, wasm.length);
@@ -546,17 +572,18 @@ final class Rewriter implements BodyRewriter.Layout {
 
     private WasmWriter typeSection() {
         WasmWriter s = new WasmWriter(m.typeEntries.length + 32);
-        s.u32(typeBase + 4).bytes(m.typeEntries);
+        s.u32(typeBase + 5).bytes(m.typeEntries);
         s.u8(0x60).u32(1).u8(0x7F).u32(1).u8(0x7F); // (i32) -> i32
         s.u8(0x60).u32(0).u32(0); // () -> ()
         s.u8(0x60).u32(2).u8(0x7F).u8(0x7F).u32(0); // (i32 i32) -> ()
         s.u8(0x60).u32(3).u8(0x7F).u8(0x7F).u8(0x7F).u32(0); // (i32 i32 i32) -> ()
+        s.u8(0x60).u32(1).u8(0x7E).u32(1).u8(0x7F); // (i64) -> i32
         return s;
     }
 
     private WasmWriter importSection() {
         WasmWriter s = new WasmWriter(m.importEntries.length + 32);
-        s.u32(m.imports.size() + 1 + fastCalls.length).bytes(m.importEntries);
+        s.u32(m.imports.size() + addedImports()).bytes(m.importEntries);
         s.name(ResettableModule.HOOK_MODULE)
                 .name(ResettableModule.GROW_HOOK)
                 .u8(0x00)
@@ -566,6 +593,12 @@ final class Rewriter implements BodyRewriter.Layout {
                     .name(ResettableModule.FAST_CALL_PREFIX + f)
                     .u8(0x00)
                     .u32(typeBase + TYPE_V_V);
+        }
+        if (keyFilterFunc >= 0) {
+            s.name(ResettableModule.HOOK_MODULE)
+                    .name(ResettableModule.KEY_FILTER_IMPORT)
+                    .u8(0x00)
+                    .u32(typeBase + TYPE_L_I);
         }
         return s;
     }
@@ -1047,6 +1080,9 @@ final class Rewriter implements BodyRewriter.Layout {
             s.u32(hookFunc + 1 + i)
                     .name(ResettableModule.FAST_CALL_MODULE + "." + ResettableModule.FAST_CALL_PREFIX + fastCalls[i]);
         }
+        if (keyFilterFunc >= 0) {
+            s.u32(keyFilterFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.KEY_FILTER_IMPORT);
+        }
     }
 
     /**
@@ -1072,11 +1108,15 @@ final class Rewriter implements BodyRewriter.Layout {
         int saved = n;
         int result = n + slots;
         int scratch = result + (hasResult ? 1 : 0);
-        w.u32(hasResult ? 3 : 2).u32(slots).u8(ParsedModule.I64);
+        boolean filters = keeps != null && keyFilterFunc >= 0;
+        w.u32((hasResult ? 3 : 2) + (filters ? 1 : 0)).u32(slots).u8(ParsedModule.I64);
         if (hasResult) {
             w.u32(1).u8(valType(sig.results().get(0)));
         }
         w.u32(3).u8(ParsedModule.I32);
+        if (filters) {
+            w.u32(1).u8(ParsedModule.I64); // the key's hash
+        }
         if (serves != null) {
             serveCachedRead(w, serves, scratch);
         }
@@ -1084,6 +1124,9 @@ final class Rewriter implements BodyRewriter.Layout {
         w.u8(0x23).u32(pagesGlobal).u8(0x45).u8(0x04).u8(0x40);
         plainCall(w, func, n);
         w.u8(0x0F).u8(0x0B);
+        if (filters) {
+            answerAbsentKey(w, keeps, scratch);
+        }
         for (int j = 0; j < slots; j++) { // save the window
             w.u8(0x41).u8(0x00).u8(0x29).u32(3).u32(8 * j).u8(0x21).u32(saved + j);
         }
@@ -1123,6 +1166,92 @@ final class Rewriter implements BodyRewriter.Layout {
     }
 
     /**
+     * A cached read's length stand-in with a key filter, first: for a valid key buffer at parameter 0 (at least 4,
+     * its length word and bytes inside the virtual size) whose hash ({@link KeyFilter#hash}, computed here the same
+     * way) the filter surely lacks, keeps the key with a value of no bytes and returns 0, with no host call;
+     * otherwise falls through. Uses the three i32 scratch locals and the i64 local after them.
+     */
+    private void answerAbsentKey(WasmWriter w, ReadCache c, int scratch) {
+        int rem = scratch + 1, p = scratch + 2, h = scratch + 3;
+        w.u8(0x02).u8(0x40); // block $ask
+        w.u8(0x20).u32(0).u8(0x41).s32(4).u8(0x49).u8(0x0D).u32(0); // key <u 4
+        w.u8(0x20).u32(0).u8(0xAD).u8(0x23).u32(bytesGlobal).u8(0x56).u8(0x0D).u32(0); // key >u virtual size
+        loadKeyLength(w, rem);
+        // key + length >u virtual size
+        w.u8(0x20).u32(0).u8(0xAD).u8(0x20).u32(rem).u8(0xAD).u8(0x7C);
+        w.u8(0x23).u32(bytesGlobal).u8(0x56).u8(0x0D).u32(0);
+        // h = SEED ^ length; p = key
+        w.u8(0x42)
+                .s64(KeyFilter.SEED)
+                .u8(0x20)
+                .u32(rem)
+                .u8(0xAD)
+                .u8(0x85)
+                .u8(0x21)
+                .u32(h);
+        w.u8(0x20).u32(0).u8(0x21).u32(p);
+        // whole 8-byte chunks: h = (h ^ chunk) * CHUNK; h ^= h >>> 31
+        w.u8(0x02).u8(0x40).u8(0x03).u8(0x40);
+        w.u8(0x20).u32(rem).u8(0x41).s32(8).u8(0x49).u8(0x0D).u32(1);
+        w.u8(0x20).u32(h).u8(0x20).u32(p).u8(0x29).u32(0).u32(0).u8(0x85);
+        w.u8(0x42).s64(KeyFilter.CHUNK).u8(0x7E).u8(0x21).u32(h);
+        xorShift(w, h, 31);
+        w.u8(0x20).u32(p).u8(0x41).s32(8).u8(0x6A).u8(0x21).u32(p);
+        w.u8(0x20).u32(rem).u8(0x41).s32(8).u8(0x6B).u8(0x21).u32(rem);
+        w.u8(0x0C).u32(0).u8(0x0B).u8(0x0B);
+        // the tail's bytes: h = (h ^ byte) * TAIL
+        w.u8(0x02).u8(0x40).u8(0x03).u8(0x40);
+        w.u8(0x20).u32(rem).u8(0x45).u8(0x0D).u32(1);
+        w.u8(0x20).u32(h).u8(0x20).u32(p).u8(0x31).u32(0).u32(0).u8(0x85);
+        w.u8(0x42).s64(KeyFilter.TAIL).u8(0x7E).u8(0x21).u32(h);
+        w.u8(0x20).u32(p).u8(0x41).s32(1).u8(0x6A).u8(0x21).u32(p);
+        w.u8(0x20).u32(rem).u8(0x41).s32(1).u8(0x6B).u8(0x21).u32(rem);
+        w.u8(0x0C).u32(0).u8(0x0B).u8(0x0B);
+        // finish
+        xorShift(w, h, 33);
+        w.u8(0x20).u32(h).u8(0x42).s64(KeyFilter.FINISH_1).u8(0x7E).u8(0x21).u32(h);
+        xorShift(w, h, 33);
+        w.u8(0x20).u32(h).u8(0x42).s64(KeyFilter.FINISH_2).u8(0x7E).u8(0x21).u32(h);
+        xorShift(w, h, 33);
+        // may be present: the host answers
+        w.u8(0x20).u32(h).u8(0x10).u32(keyFilterFunc).u8(0x0D).u32(0);
+        // surely absent: a value of no bytes, kept for the companion
+        w.u8(0x41).s32(0).u8(0x24).u32(c.valueLength());
+        w.u8(0x41).s32(1).u8(0x21).u32(scratch);
+        keepKey(w, c, scratch);
+        w.u8(0x41).s32(0).u8(0x0F);
+        w.u8(0x0B); // end $ask
+    }
+
+    /** Sets local {@code into} to the length word of the key buffer at parameter 0 ({@code i32.load key-4}). */
+    private static void loadKeyLength(WasmWriter w, int into) {
+        w.u8(0x20)
+                .u32(0)
+                .u8(0x41)
+                .s32(4)
+                .u8(0x6B)
+                .u8(0x28)
+                .u32(2)
+                .u32(0)
+                .u8(0x21)
+                .u32(into);
+    }
+
+    /** {@code h ^= h >>> shift} on i64 local {@code h}. */
+    private static void xorShift(WasmWriter w, int h, int shift) {
+        w.u8(0x20)
+                .u32(h)
+                .u8(0x20)
+                .u32(h)
+                .u8(0x42)
+                .s64(shift)
+                .u8(0x88)
+                .u8(0x85)
+                .u8(0x21)
+                .u32(h);
+    }
+
+    /**
      * A cached read's length stand-in, before the window is put back: with {@link
      * ResettableModule#CACHED_READ_STATUS}, keeps the value from the window (scratch local 0 then holds 1, else 0).
      */
@@ -1146,16 +1275,7 @@ final class Rewriter implements BodyRewriter.Layout {
     private static void keepKey(WasmWriter w, ReadCache c, int scratch) {
         int length = scratch + 1, last = scratch + 2;
         w.u8(0x20).u32(scratch).u8(0x04).u8(0x40);
-        w.u8(0x20)
-                .u32(0)
-                .u8(0x41)
-                .s32(4)
-                .u8(0x6B)
-                .u8(0x28)
-                .u32(2)
-                .u32(0)
-                .u8(0x21)
-                .u32(length); // i32.load key-4
+        loadKeyLength(w, length);
         w.u8(0x20).u32(length).u8(0x41).s32(4).u8(0x6B); // length - 4 >u CACHED_READ_BYTES - 4
         w.u8(0x41).s32(ResettableModule.CACHED_READ_BYTES - 4).u8(0x4B).u8(0x04).u8(0x40);
         w.u8(0x41).s32(-1).u8(0x24).u32(c.keyLength());
@@ -1285,7 +1405,7 @@ final class Rewriter implements BodyRewriter.Layout {
                 switch (id) {
                     case 1 -> {
                         int n = sub.count();
-                        s.u32(n + 1 + fastCalls.length + addedNames.size());
+                        s.u32(n + addedImports() + addedNames.size());
                         boolean hookNamed = false;
                         for (int i = 0; i < n; i++) {
                             int idx = m.renumber(sub.count());

@@ -38,16 +38,32 @@ class CachedReadTest {
         final Map<String, byte[]> values = new HashMap<>();
 
         Run() {
+            this(false, null);
+        }
+
+        /** @param keyFilter the body of the key-filter import, with {@code keyFilter} */
+        Run(boolean keyFilter, java.util.function.LongUnaryOperator filterTest) {
             ResettableModule rewritten = ResettableModule.rewrite(
                     "cached-read.wasm",
                     GUEST,
-                    new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(LEN, GET)));
+                    new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(LEN, GET), keyFilter));
             List<com.dylibso.chicory.runtime.ImportFunction> fns = new ArrayList<>();
             fns.add(refused("len", List.of(ValType.I32), List.of(ValType.I32)));
             fns.add(refused("get", List.of(ValType.I32, ValType.I32), List.of()));
             fns.add(refused("plain", List.of(ValType.I32), List.of(ValType.I32)));
             values.put("start-k!", bytes("kept by the start function"));
-            instance = ProtocolHost.instance(rewritten.bytes(), fns, List.of(LEN, GET), this::fastCall);
+            instance = ProtocolHost.instance(
+                    rewritten.bytes(),
+                    fns,
+                    List.of(LEN, GET),
+                    this::fastCall,
+                    keyFilter
+                            ? List.of(new HostFunction(
+                                    ResettableModule.HOOK_MODULE,
+                                    ResettableModule.KEY_FILTER_IMPORT,
+                                    FunctionType.of(List.of(ValType.I64), List.of(ValType.I32)),
+                                    (inst, args) -> new long[] {filterTest.applyAsLong(args[0])}))
+                            : List.of());
         }
 
         /** Every call of these reaches the host through memory: a plain call would be a bug here. */
@@ -131,6 +147,56 @@ class CachedReadTest {
         assertEquals(Map.of("len", 1), r.hostCalls, "the reset reruns the start function");
         r.call("get", START_KEY, OUT);
         assertEquals(Map.of("len", 1, "get", 1), r.hostCalls, "and forgets what it kept");
+    }
+
+    /**
+     * With {@link ResettableModule.Options#keyFilter()} on a second engine (Chicory's interpreter): the guest's
+     * {@code len} stand-in hashes the key as {@link dev.jshrew.api.engine.KeyFilter#hash} does and asks {@link
+     * KeyFilterModule}'s {@code test}, itself run here from a copy of the host's filter; a key it lacks costs no host
+     * call, and its companion none either.
+     */
+    @Test
+    void aKeyTheFilterLacksCostsNoHostCall() {
+        var filter = new dev.jshrew.api.engine.KeyFilter(dev.jshrew.api.engine.KeyFilter.MIN_LOG2_WORDS);
+        Instance filterInstance = Instance.builder(GuestRunner.parse(KeyFilterModule.bytes()))
+                .withMachineFactory(com.dylibso.chicory.runtime.InterpreterMachine::new)
+                .build();
+        Run r = new Run(true, h -> {
+            byte[] copy = new byte[(int) filter.copyBytes()];
+            filter.copyTo(java.lang.foreign.MemorySegment.ofArray(copy), -1);
+            int pages = (copy.length + 65535) / 65536;
+            if (filterInstance.memory().pages() < pages) {
+                filterInstance.memory().grow(pages - filterInstance.memory().pages());
+            }
+            filterInstance.memory().write(0, copy);
+            return filterInstance.export(KeyFilterModule.TEST_EXPORT).apply(h)[0];
+        });
+        java.util.Random random = new java.util.Random(5);
+        int present = 0;
+        for (int n = 0; n < 600; n++) {
+            byte[] key = new byte[4 + random.nextInt(100)];
+            random.nextBytes(key);
+            String k = new String(key, StandardCharsets.ISO_8859_1);
+            if (n % 3 == 0) {
+                r.values.put(k, bytes("value " + n));
+                filter.add(key);
+            }
+            r.putKey(KEY, k);
+            r.hostCalls.clear();
+            long length = r.call("len", KEY);
+            r.call("get", KEY, OUT);
+            boolean asked = filter.mayContain(key);
+            present += asked ? 1 : 0;
+            assertEquals(asked ? Map.of("len", 1) : Map.of(), r.hostCalls, "key " + n);
+            assertEquals(r.values.containsKey(k) ? ("value " + n).length() : 0, length, "key " + n);
+        }
+        org.assertj.core.api.Assertions.assertThat(present)
+                .as("keys the host answered")
+                .isBetween(200, 599);
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(), true),
+                "a key filter without cached reads");
     }
 
     @Test

@@ -23,6 +23,16 @@ final class ProtocolHost {
 
     static Instance instance(
             byte[] rewritten, List<ImportFunction> own, List<Integer> fastCalls, ObjIntConsumer<Memory> fastCall) {
+        return instance(rewritten, own, fastCalls, fastCall, List.of());
+    }
+
+    /** @param after imports the rewrite adds after the fast calls' (the key filter's) */
+    static Instance instance(
+            byte[] rewritten,
+            List<ImportFunction> own,
+            List<Integer> fastCalls,
+            ObjIntConsumer<Memory> fastCall,
+            List<ImportFunction> after) {
         List<ImportFunction> fns = new ArrayList<>(own);
         fns.add(new HostFunction(
                 ResettableModule.HOOK_MODULE,
@@ -39,6 +49,7 @@ final class ProtocolHost {
                         return null;
                     }));
         }
+        fns.addAll(after);
         return Instance.builder(GuestRunner.parse(rewritten))
                 .withImportValues(ImportValues.builder().withFunctions(fns).build())
                 .withMachineFactory(InterpreterMachine::new)
