@@ -6,12 +6,12 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
- * The keys a {@link HostFunction.ValueLength} may find, as a Bloom filter of a fixed size: a key it does not hold is surely absent,
- * so its length is 0 and its companion writes nothing. An engine whose host calls are dear may answer such a key in
- * guest code ({@link HostFunction.ValueLength#keyFilter()}); a key the filter holds, or may hold, goes to the host as
- * before. The host keeps every key that has a value added (it never removes one: a rollback leaves false positives
- * only), and switches the filter off ({@link #setActive}) for a call whose reads can see that call's own writes; it
- * is off too while it is still being filled ({@link #incomplete()}).
+ * The keys a {@link HostFunction.ValueLength} may find, as a Bloom filter of a fixed size: a key it does not hold is
+ * surely absent, so its length is 0 and its companion writes nothing. An engine whose host calls are dear may answer
+ * such a key in guest code ({@link HostFunction.ValueLength#keyFilter()}); a key the filter holds, or may hold, goes
+ * to the host as before. The host keeps every key that has a value added (it never removes one: a rollback leaves
+ * false positives only), and switches the filter off ({@link #setActive}) for a call whose reads can see that call's
+ * own writes; it is off too while it is still being filled ({@link #incomplete()}).
  *
  * <p>The layout an engine's guest-side test reproduces, in a copy made by {@link #copyTo}: a little-endian
  * {@code i64} at offset 0 that is 0 when the filter is off (every key may be present), the word mask ({@code
