@@ -169,8 +169,8 @@ public final class Indexer implements AutoCloseable {
             keyFilter.complete();
             LOG.log(
                     System.Logger.Level.INFO,
-                    "key filter: {0} MiB, {1} stored keys added in {2} ms ({3} bits a key)",
-                    Long.toString((long) keyFilter.words() >> 17),
+                    "key filter: {0} KiB, {1} stored keys added in {2} ms ({3} bits a key)",
+                    Long.toString((long) keyFilter.words() >> 7),
                     Long.toString(keys[0]),
                     Long.toString((System.nanoTime() - start) / 1_000_000),
                     keys[0] == 0 ? "-" : Long.toString(64L * keyFilter.words() / keys[0]));
@@ -195,11 +195,6 @@ public final class Indexer implements AutoCloseable {
         }
         keyFilterFill.join(timeout);
         return keyFilter.isComplete();
-    }
-
-    /** The indexer's key filter (for tests and metrics), or null when it keeps none. */
-    KeyFilter keyFilter() {
-        return keyFilter;
     }
 
     /** Rolls a store that runs another module back to {@code height - 1} if it is beyond that (one batch). */
