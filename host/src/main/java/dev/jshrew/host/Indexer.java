@@ -9,6 +9,7 @@ import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
 import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.KeyValueStore;
+import dev.jshrew.host.abi.BlockWrites;
 import dev.jshrew.host.abi.StateReader;
 import dev.jshrew.host.bitcoin.BlockHeader;
 import java.lang.management.ManagementFactory;
@@ -73,8 +74,15 @@ public final class Indexer implements AutoCloseable {
     /** Told of each block once it is durable (see {@link #onCommitted}). */
     private Consumer<BlockResult> committed = result -> {};
 
-    /** A block handed to the committer: what the next block needs of it before it is durable, and the commit task. */
-    private record Pending(BlockCommit commit, Future<RuntimeException> done) {}
+    /**
+     * A block handed to the committer: what the next block needs of it before it is durable (its writes, found by
+     * hash), and the commit task, which gives the block's state root once durable.
+     */
+    private record Pending(
+            long height, byte[] blockHash, boolean hasMeta, BlockWrites writes, Future<Committed> done) {}
+
+    /** What a commit task gives: the block's state root, and what the listener threw (the block is durable). */
+    private record Committed(byte[] stateRoot, RuntimeException listenerFailure) {}
 
     /**
      * @param moduleSha256 SHA-256 of the module bytes: recorded in the store at the first block, and checked
@@ -288,13 +296,31 @@ public final class Indexer implements AutoCloseable {
      * @throws JshrewException when the previous block's overlapped commit failed: nothing of this block is committed
      */
     public BlockResult indexBlock(long height, byte[] block) {
+        return index(height, block, true);
+    }
+
+    /**
+     * Runs one block and commits it, as {@link #indexBlock} does, but with overlapped commits the block's state root
+     * is made on the committer thread too: sorting the block's writes and hashing them in key order then overlap the
+     * next block's run. What the block did is told to the {@link #onCommitted} listener once it is durable (its
+     * {@code commitNanos}: this call's wait for the previous block's commit and the hand-over). A node that follows
+     * a chain calls this; without overlapped commits it is {@link #indexBlock}.
+     *
+     * @throws GuestCallException when the block fails; nothing of it is committed and the store is unchanged (a
+     *     commit in flight is awaited first)
+     * @throws JshrewException when the previous block's overlapped commit failed: nothing of this block is committed
+     */
+    public void submitBlock(long height, byte[] block) {
+        index(height, block, false);
+    }
+
+    /** {@link #indexBlock} ({@code rootHere}: the state root made by this thread) or {@link #submitBlock}. */
+    private BlockResult index(long height, byte[] block, boolean rootHere) {
         if (height < 0 || height > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("height out of u32 range: " + height);
         }
         Pending previous = pending;
-        if (previous != null
-                && (previous.commit().height() != height - 1
-                        || !previous.commit().meta().isEmpty())) {
+        if (previous != null && (previous.height() != height - 1 || previous.hasMeta())) {
             awaitCommitted();
             previous = null;
         }
@@ -310,56 +336,86 @@ public final class Indexer implements AutoCloseable {
         }
         long cpuStart = threadCpuNanos();
         Map<String, byte[]> meta;
-        NavigableMap<byte[], byte[]> writes;
+        BlockWrites writes;
         try {
             meta = metadataFor(height);
             writes = run(height, block, previous);
             if (keyFilter != null) {
                 // before the next block runs: it holds every key a later read may find, even with this block's
                 // commit in flight
-                writes.keySet().forEach(keyFilter::add);
+                keyFilter.addAll(writes.keys());
             }
         } catch (RuntimeException e) {
             settle(e);
             throw e;
         }
         long commitStart = System.nanoTime();
-        byte[] before = previous != null ? previous.commit().stateRoot() : StateRoot.before(store, height);
-        byte[] root = StateRoot.next(before, StateRoot.digest(writes));
         byte[] hash = BlockHeader.hash(block);
-        BlockCommit commit = new BlockCommit(height, writes, hash, root, meta);
         if (committer == null) {
-            commit(commit);
-        } else {
-            awaitCommitted();
+            NavigableMap<byte[], byte[]> sorted = writes.sorted();
+            byte[] root = StateRoot.next(StateRoot.before(store, height), StateRoot.digest(sorted));
+            commit(new BlockCommit(height, sorted, hash, root, meta));
+            BlockResult result = result(height, hash, root, writes, System.nanoTime() - commitStart, cpuStart);
+            committed.accept(result);
+            return result;
         }
-        BlockResult result = new BlockResult(
+        // The block below is durable before this one is handed over: its root is this one's start.
+        byte[] before = awaitRoot();
+        if (before == null) {
+            before = StateRoot.before(store, height);
+        }
+        byte[] rootBefore = before;
+        Consumer<BlockResult> listener = committed;
+        BlockResult result;
+        Future<Committed> done;
+        if (rootHere) {
+            NavigableMap<byte[], byte[]> sorted = writes.sorted();
+            byte[] root = StateRoot.next(rootBefore, StateRoot.digest(sorted));
+            BlockResult told = result(height, hash, root, writes, System.nanoTime() - commitStart, cpuStart);
+            result = told;
+            done = committer.submit(
+                    () -> commitAndTell(new BlockCommit(height, sorted, hash, root, meta), told, listener));
+        } else {
+            long commitNanos = System.nanoTime() - commitStart;
+            BlockResult partial = result(height, hash, StateRoot.ZERO, writes, commitNanos, cpuStart);
+            result = null;
+            done = committer.submit(() -> {
+                NavigableMap<byte[], byte[]> sorted = writes.sorted();
+                byte[] root = StateRoot.next(rootBefore, StateRoot.digest(sorted));
+                return commitAndTell(
+                        new BlockCommit(height, sorted, hash, root, meta), partial.withStateRoot(root), listener);
+            });
+        }
+        pending = new Pending(height, hash, !meta.isEmpty(), writes, done);
+        return result;
+    }
+
+    /** What a block did, from the slot's figures of its run (read before the next block runs). */
+    private BlockResult result(
+            long height, byte[] hash, byte[] root, BlockWrites writes, long commitNanos, long cpuStart) {
+        return new BlockResult(
                 height,
                 hash,
                 root,
                 writes.size(),
                 slot.lastRunNanos(),
                 slot.lastResetNanos(),
-                System.nanoTime() - commitStart,
+                commitNanos,
                 slot.current().memoryStats().highWaterPages(),
                 cpuStart < 0 ? -1 : threadCpuNanos() - cpuStart,
                 slot.context().storeReads(),
                 slot.context().storeReadNanos());
-        if (committer == null) {
-            committed.accept(result);
-        } else {
-            Consumer<BlockResult> listener = committed;
-            pending = new Pending(commit, committer.submit(() -> {
-                commit(commit);
-                try {
-                    listener.accept(result);
-                    return null;
-                } catch (RuntimeException e) {
-                    return e; // the block is durable: thrown by awaitCommitted as the listener's, not the commit's
-                }
-            }));
+    }
+
+    /** The committer's task: commits, then tells the listener (a failure of which is returned, not thrown). */
+    private Committed commitAndTell(BlockCommit commit, BlockResult result, Consumer<BlockResult> listener) {
+        commit(commit);
+        try {
+            listener.accept(result);
+            return new Committed(commit.stateRoot(), null);
+        } catch (RuntimeException e) {
+            return new Committed(commit.stateRoot(), e); // durable: thrown by awaitCommitted as the listener's
         }
-        return result;
     }
 
     /**
@@ -387,22 +443,29 @@ public final class Indexer implements AutoCloseable {
      *     the block before it; or what the {@link #onCommitted} listener threw for that block (it is durable)
      */
     public void awaitCommitted() {
+        awaitRoot();
+    }
+
+    /**
+     * {@link #awaitCommitted()}, returning the state root of the block it awaited, or null when none was in flight.
+     */
+    private byte[] awaitRoot() {
         Pending inFlight = pending;
         if (inFlight == null) {
-            return;
+            return null;
         }
         pending = null;
         boolean interrupted = false;
-        RuntimeException listenerFailure;
+        Committed outcome;
         try {
             while (true) {
                 try {
-                    listenerFailure = inFlight.done().get();
+                    outcome = inFlight.done().get();
                     break;
                 } catch (InterruptedException e) {
                     interrupted = true; // a commit is never abandoned half-way: wait for it, keep the interrupt
                 } catch (ExecutionException e) {
-                    throw commitFailure(inFlight.commit().height(), e.getCause());
+                    throw commitFailure(inFlight.height(), e.getCause());
                 }
             }
         } finally {
@@ -410,9 +473,10 @@ public final class Indexer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (listenerFailure != null) {
-            throw listenerFailure;
+        if (outcome.listenerFailure() != null) {
+            throw outcome.listenerFailure();
         }
+        return outcome.stateRoot();
     }
 
     private RuntimeException commitFailure(long height, Throwable cause) {
@@ -446,7 +510,7 @@ public final class Indexer implements AutoCloseable {
     /** Whether block {@code height}'s overlapped commit is in flight (handed over, not yet awaited). */
     public boolean committing(long height) {
         Pending inFlight = pending;
-        return inFlight != null && inFlight.commit().height() == height;
+        return inFlight != null && inFlight.height() == height;
     }
 
     /**
@@ -455,7 +519,7 @@ public final class Indexer implements AutoCloseable {
      */
     public Optional<byte[]> blockHash(long height) {
         if (committing(height)) {
-            return Optional.of(pending.commit().blockHash().clone());
+            return Optional.of(pending.blockHash().clone());
         }
         return store.blockHash(height);
     }
@@ -527,7 +591,7 @@ public final class Indexer implements AutoCloseable {
      * Runs {@code _start} and returns the block's writes, or throws. Commits nothing. With {@code previous} (the
      * block below, its commit in flight) reads see its writes first, then the store as of the block below it.
      */
-    private NavigableMap<byte[], byte[]> run(long height, byte[] block, Pending previous) {
+    private BlockWrites run(long height, byte[] block, Pending previous) {
         try {
             slot.ready();
         } catch (JshrewException e) {
@@ -543,7 +607,7 @@ public final class Indexer implements AutoCloseable {
         try (HeightReader stored = store.readerAt(readHeight)) {
             StateReader reads = stored::get;
             if (previous != null) {
-                NavigableMap<byte[], byte[]> written = previous.commit().writes();
+                BlockWrites written = previous.writes();
                 reads = key -> {
                     byte[] value = written.get(key);
                     return value != null ? value : stored.get(key);

@@ -11,13 +11,13 @@ import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.engine.MemoryLimits;
 import dev.jshrew.api.engine.ModuleInstance;
+import dev.jshrew.host.abi.BlockWrites;
 import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
 import dev.jshrew.host.abi.StateReader;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.List;
-import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -147,7 +147,7 @@ final class InstanceSlot implements AutoCloseable {
      *     failure reports
      * @throws GuestCallException when the block fails
      */
-    NavigableMap<byte[], byte[]> runStart(
+    BlockWrites runStart(
             long height, byte[] block, StateReader reader, boolean readOwnWrites, GuestCallException.Stage stage) {
         context.arm(CallContext.Mode.INDEX, height, block, reader, readOwnWrites);
         if (keyFilter != null) {

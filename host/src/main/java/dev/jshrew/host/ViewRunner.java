@@ -11,6 +11,7 @@ import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.storage.HeightReader;
 import dev.jshrew.api.storage.VersionedReader;
 import dev.jshrew.host.GuestCallException.Stage;
+import dev.jshrew.host.abi.BlockWrites;
 import dev.jshrew.host.abi.CallContext;
 import dev.jshrew.host.abi.MetashrewAbi;
 import java.util.List;
@@ -124,7 +125,7 @@ public final class ViewRunner implements AutoCloseable {
             throw slot.failure(ErrorCode.LINK, Stage.PREVIEW_START, at, problem, null);
         });
         slot.ready();
-        java.util.NavigableMap<byte[], byte[]> overlay;
+        BlockWrites overlay;
         try (HeightReader reader = store.readerAt(height)) {
             overlay = slot.runStart(at, block, reader::get, false, Stage.PREVIEW_START);
         }

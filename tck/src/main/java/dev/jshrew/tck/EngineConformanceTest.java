@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The host-ABI conformance kit: METASHREW-ABI §9 items C-01…C-39 and the bad-input rules, run end to end
@@ -1064,40 +1066,52 @@ public abstract class EngineConformanceTest extends EngineTest {
         return Script.of().get("a").obsFlush("a").get("b").obsFlush("seen-b").block(nonce);
     }
 
-    @Test
+    @ParameterizedTest(name = "submitBlock: {0}")
+    @ValueSource(booleans = {false, true})
     @DisplayName("overlapped commits: block N+1 runs while N's commit is written, reads N's writes, ends like one "
-            + "block at a time")
-    void overlappedCommitsEndLikeOneBlockAtATime() throws Exception {
+            + "block at a time (submitBlock: its state root made on the committer too)")
+    void overlappedCommitsEndLikeOneBlockAtATime(boolean submit) throws Exception {
         Harness serial = harness("wat/probe.wasm", "serial");
         Harness overlapped = harness("wat/probe.wasm", "overlapped");
         GatedStore gated = new GatedStore(overlapped.store(), 6);
         List<String> hashesSeen = new ArrayList<>();
+        List<String> expectedRoots = new ArrayList<>();
         try (Indexer indexer = overlapping(overlapped, gated)) {
             // Told right after its commit, before the next one begins: the store's tip is then exactly that block.
             List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<String> toldRoots = new java.util.concurrent.CopyOnWriteArrayList<>();
             indexer.onCommitted(r -> {
                 assertThat(gated.store().tip()).hasValue(r.height());
+                assertThat(gated.store().stateRoot(r.height()).map(Hashes::hex)).hasValue(Hashes.hex(r.stateRoot()));
                 told.add(r.height());
+                toldRoots.add(Hashes.hex(r.stateRoot()));
             });
             byte[] first = Script.of().flush(flush("a", "0", "b", "base")).block();
-            serial.index(0, first);
+            expectedRoots.add(Hashes.hex(serial.index(0, first).stateRoot()));
             indexer.indexBlock(0, first);
             for (int i = 1; i <= 6; i++) {
                 byte[] block = chained(i);
                 var expected = serial.index(i, block);
-                var actual = indexer.indexBlock(i, block);
-                assertThat(actual.stateRoot()).as("root of %d", i).isEqualTo(expected.stateRoot());
+                expectedRoots.add(Hashes.hex(expected.stateRoot()));
+                if (submit) {
+                    indexer.submitBlock(i, block);
+                } else {
+                    var actual = indexer.indexBlock(i, block);
+                    assertThat(actual.stateRoot()).as("root of %d", i).isEqualTo(expected.stateRoot());
+                    assertThat(actual.blockHash()).isEqualTo(expected.blockHash());
+                }
                 // The block just run is in flight (block 0 carried the metadata and was awaited before block 1).
                 assertThat(indexer.committing(i)).isTrue();
                 assertThat(indexer.blockHash(i))
                         .hasValueSatisfying(v -> assertThat(v).isEqualTo(expected.blockHash()));
                 assertThat(gated.store().tip().orElse(-1)).isBetween(i - 1L, (long) i);
-                hashesSeen.add(Hashes.hex(actual.blockHash()));
+                hashesSeen.add(Hashes.hex(expected.blockHash()));
                 gated.arm(i);
             }
             assertThat(told).startsWith(0L, 1L, 2L, 3L, 4L, 5L); // and 6 once its commit is done
             indexer.awaitCommitted();
             assertThat(told).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+            assertThat(toldRoots).as("the roots told").isEqualTo(expectedRoots);
             assertThat(indexer.committing(6)).isFalse();
             assertThat(overlapped.store().tip()).hasValue(6);
         }
@@ -1122,25 +1136,31 @@ public abstract class EngineConformanceTest extends EngineTest {
         assertThat(overlapped.get("seen-b", 6)).isEqualTo(getObservation(b("base")));
     }
 
-    @Test
+    @ParameterizedTest(name = "submitBlock: {0}")
+    @ValueSource(booleans = {false, true})
     @DisplayName("overlapped commits: a failed commit is thrown by the next block, which commits nothing; a failed "
             + "block awaits the commit in flight")
-    void overlappedCommitFailuresLoseNothing() {
+    void overlappedCommitFailuresLoseNothing(boolean submit) {
         Harness h = probe();
         RecordingStore store = new RecordingStore(h.store());
         List<Long> told = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (Indexer indexer = overlapping(h, store)) {
+            java.util.function.ObjLongConsumer<byte[]> index = (block, height) -> {
+                if (submit) {
+                    indexer.submitBlock(height, block);
+                } else {
+                    indexer.indexBlock(height, block);
+                }
+            };
             indexer.onCommitted(r -> told.add(r.height()));
-            indexer.indexBlock(
-                    0, Script.of().flush(flush("a", "0", "b", "base")).block());
-            indexer.indexBlock(1, chained(1));
+            index.accept(Script.of().flush(flush("a", "0", "b", "base")).block(), 0);
+            index.accept(chained(1), 1);
             store.failAt = 2;
-            indexer.indexBlock(2, chained(2)); // its commit fails on the committer thread
-            assertThatThrownBy(() -> indexer.indexBlock(3, chained(3)))
-                    .isInstanceOfSatisfying(JshrewException.class, e -> {
-                        assertThat(e.code()).isEqualTo(ErrorCode.STORAGE);
-                        assertThat(e.getMessage()).contains("injected commit failure at 2");
-                    });
+            index.accept(chained(2), 2); // its commit fails on the committer thread
+            assertThatThrownBy(() -> index.accept(chained(3), 3)).isInstanceOfSatisfying(JshrewException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.STORAGE);
+                assertThat(e.getMessage()).contains("injected commit failure at 2");
+            });
             assertThat(h.store().tip()).hasValue(1);
             assertThat(h.store().blockHash(2)).isEmpty();
             assertThat(h.store().blockHash(3)).isEmpty();
@@ -1150,12 +1170,12 @@ public abstract class EngineConformanceTest extends EngineTest {
 
             store.failAt = -1;
             // Block 2 again, then a trap at 3 while 2's commit is in flight: the failure comes once 2 is durable.
-            indexer.indexBlock(2, chained(2));
-            assertThatThrownBy(() -> indexer.indexBlock(3, Script.of().trap().block()))
+            index.accept(chained(2), 2);
+            assertThatThrownBy(() -> index.accept(Script.of().trap().block(), 3))
                     .isInstanceOf(GuestCallException.class);
             assertThat(h.store().tip()).hasValue(2);
             assertThat(indexer.committing(2)).isFalse();
-            indexer.indexBlock(3, chained(3));
+            index.accept(chained(3), 3);
         }
         // close() awaited block 3's commit.
         assertThat(told).containsExactly(0L, 1L, 2L, 3L);

@@ -105,6 +105,31 @@ class KeyFilterTest {
         }
     }
 
+    /** Adding keys together or one by one gives the same filter, the same copies and the same journal. */
+    @Test
+    void addingKeysTogetherIsAddingThemOneByOne() {
+        KeyFilter together = new KeyFilter(KeyFilter.MIN_LOG2_WORDS);
+        KeyFilter oneByOne = new KeyFilter(KeyFilter.MIN_LOG2_WORDS);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment copyTogether = whole(together, arena);
+            MemorySegment copyOneByOne = whole(oneByOne, arena);
+            long generationTogether = together.copyTo(copyTogether, -1);
+            long generationOneByOne = oneByOne.copyTo(copyOneByOne, -1);
+            for (int round = 0; round < 4; round++) {
+                List<byte[]> keys = keys(50 + round, round == 3 ? 3_000 : 150 * round, 40); // none, then more
+                together.addAll(keys);
+                keys.forEach(oneByOne::add);
+                generationTogether = together.copyTo(copyTogether, generationTogether);
+                generationOneByOne = oneByOne.copyTo(copyOneByOne, generationOneByOne);
+                assertThat(generationTogether).as("round %d", round).isEqualTo(generationOneByOne);
+                assertThat(wordsOf(copyTogether, together.words()))
+                        .isEqualTo(wordsOf(copyOneByOne, oneByOne.words()))
+                        .isEqualTo(wordsOf(whole(together, arena), together.words()));
+                assertThat(keys).allMatch(together::mayContain);
+            }
+        }
+    }
+
     private static MemorySegment whole(KeyFilter filter, Arena arena) {
         MemorySegment s = arena.allocate(filter.copyBytes());
         filter.copyTo(s, -1);

@@ -1,8 +1,6 @@
 package dev.jshrew.host.abi;
 
-import dev.jshrew.api.storage.BlockCommit;
 import java.util.Arrays;
-import java.util.NavigableMap;
 import java.util.Objects;
 
 /**
@@ -23,7 +21,7 @@ public final class CallContext {
     private byte[] payload = new byte[0];
     private StateReader reader = key -> new byte[0];
     private boolean readOwnWrites;
-    private NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
+    private BlockWrites writes = new BlockWrites();
     private boolean completed;
     private String failure;
     // The last key read and its value: a guest asks __get_len and then __get for the same key (every metashrew
@@ -51,7 +49,7 @@ public final class CallContext {
         this.payload = Objects.requireNonNull(payload);
         this.reader = Objects.requireNonNull(reader);
         this.readOwnWrites = readOwnWrites;
-        this.writes = BlockCommit.newWriteMap();
+        this.writes = new BlockWrites();
         this.completed = false;
         this.failure = null;
         this.lastKey = null;
@@ -129,8 +127,8 @@ public final class CallContext {
         }
     }
 
-    /** Final value per key of every successful flush of the call, in unsigned key order. */
-    public NavigableMap<byte[], byte[]> writes() {
+    /** Final value per key of every successful flush of the call ({@link BlockWrites#sorted()}: in key order). */
+    public BlockWrites writes() {
         return writes;
     }
 

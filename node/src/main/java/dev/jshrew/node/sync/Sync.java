@@ -198,7 +198,7 @@ public final class Sync {
                     runningSince = System.nanoTime();
                     runningHeight = height;
                     try {
-                        indexer.indexBlock(height, block.block()); // told to the listener once durable
+                        indexer.submitBlock(height, block.block()); // told to the listener once durable
                     } finally {
                         runningHeight = -1;
                     }
