@@ -352,42 +352,43 @@ public final class Indexer implements AutoCloseable {
         long commitStart = System.nanoTime();
         byte[] hash = BlockHeader.hash(block);
         if (committer == null) {
-            NavigableMap<byte[], byte[]> sorted = writes.sorted();
-            byte[] root = StateRoot.next(StateRoot.before(store, height), StateRoot.digest(sorted));
-            commit(new BlockCommit(height, sorted, hash, root, meta));
-            BlockResult result = result(height, hash, root, writes, System.nanoTime() - commitStart, cpuStart);
+            BlockCommit commit = blockCommit(height, writes, hash, StateRoot.before(store, height), meta);
+            commit(commit);
+            BlockResult result =
+                    result(height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart);
             committed.accept(result);
             return result;
         }
         // The block below is durable before this one is handed over: its root is this one's start.
-        byte[] before = awaitRoot();
-        if (before == null) {
-            before = StateRoot.before(store, height);
-        }
-        byte[] rootBefore = before;
+        byte[] awaited = awaitRoot();
+        byte[] before = awaited != null ? awaited : StateRoot.before(store, height);
         Consumer<BlockResult> listener = committed;
         BlockResult result;
         Future<Committed> done;
         if (rootHere) {
-            NavigableMap<byte[], byte[]> sorted = writes.sorted();
-            byte[] root = StateRoot.next(rootBefore, StateRoot.digest(sorted));
-            BlockResult told = result(height, hash, root, writes, System.nanoTime() - commitStart, cpuStart);
+            BlockCommit commit = blockCommit(height, writes, hash, before, meta);
+            BlockResult told =
+                    result(height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart);
             result = told;
-            done = committer.submit(
-                    () -> commitAndTell(new BlockCommit(height, sorted, hash, root, meta), told, listener));
+            done = committer.submit(() -> commitAndTell(commit, told, listener));
         } else {
             long commitNanos = System.nanoTime() - commitStart;
             BlockResult partial = result(height, hash, StateRoot.ZERO, writes, commitNanos, cpuStart);
             result = null;
             done = committer.submit(() -> {
-                NavigableMap<byte[], byte[]> sorted = writes.sorted();
-                byte[] root = StateRoot.next(rootBefore, StateRoot.digest(sorted));
-                return commitAndTell(
-                        new BlockCommit(height, sorted, hash, root, meta), partial.withStateRoot(root), listener);
+                BlockCommit commit = blockCommit(height, writes, hash, before, meta);
+                return commitAndTell(commit, partial.withStateRoot(commit.stateRoot()), listener);
             });
         }
         pending = new Pending(height, hash, !meta.isEmpty(), writes, done);
         return result;
+    }
+
+    /** A block's commit: its writes in key order, and the state root they make on top of {@code before}. */
+    private static BlockCommit blockCommit(
+            long height, BlockWrites writes, byte[] hash, byte[] before, Map<String, byte[]> meta) {
+        NavigableMap<byte[], byte[]> sorted = writes.sorted();
+        return new BlockCommit(height, sorted, hash, StateRoot.next(before, StateRoot.digest(sorted)), meta);
     }
 
     /** What a block did, from the slot's figures of its run (read before the next block runs). */
