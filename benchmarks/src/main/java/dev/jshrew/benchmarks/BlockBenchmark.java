@@ -69,6 +69,14 @@ public class BlockBenchmark {
     @Param({"true"})
     public boolean keyFilter;
 
+    /**
+     * Whether the indexer keeps its read cache (the default, {@code --read-cache 64m}: a read of a key a block read
+     * lately skips the store) or none ({@code --read-cache off}). The same block at ascending heights reads the keys
+     * its copy below wrote, so with the cache on nearly every read of a key that exists is a hit here.
+     */
+    @Param({"true"})
+    public boolean readCache;
+
     private IndexerHost host;
     private Indexer indexer;
     private Path dir;
@@ -83,10 +91,9 @@ public class BlockBenchmark {
                 .engine(engine, Map.of(), new CommittedMemoryProvider())
                 .module(Path.of(wasm).getFileName().toString(), Guests.guestOrFile(wasm))
                 .store(dir)
-                .runOptions(
-                        keyFilter
-                                ? RunOptions.defaults()
-                                : RunOptions.defaults().withKeyFilter(0))
+                .runOptions(RunOptions.defaults()
+                        .withKeyFilter(keyFilter ? RunOptions.DEFAULT_KEY_FILTER_BYTES : 0)
+                        .withReadCache(readCache ? RunOptions.DEFAULT_READ_CACHE_BYTES : 0))
                 .open();
         indexer = host.newIndexer(s -> {}, java.util.OptionalLong.empty(), overlapCommits);
         try {

@@ -93,6 +93,15 @@ final class EngineArgs {
                     + " ${DEFAULT-VALUE}")
     String keyFilter = "64m";
 
+    @Option(
+            names = "--read-cache",
+            paramLabel = "SIZE|off",
+            defaultValue = "64m",
+            description = "the most memory the indexer's cache of the values its blocks read lately may take (on the"
+                    + " JVM's heap; kept up to date with every block's writes): a read of a key in it skips the"
+                    + " store; off: none. Changes no result; default ${DEFAULT-VALUE}")
+    String readCache = "64m";
+
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
     Duration viewTimeout = Duration.ZERO;
 
@@ -171,7 +180,8 @@ final class EngineArgs {
                 mode,
                 viewTimeout,
                 viewMemory,
-                parseKeyFilter(keyFilter));
+                parseKeyFilter(keyFilter),
+                parseReadCache(readCache));
     }
 
     /** A size option's bytes ({@code 64k}, {@code 512m}, …), or 0 for {@code off}. */
@@ -196,6 +206,19 @@ final class EngineArgs {
         if (bytes < smallest) {
             throw new JshrewException(
                     ErrorCode.INPUT, "--key-filter must be off or at least 8k (64m, 256m, 1g), not '" + text + "'");
+        }
+        return bytes;
+    }
+
+    /** {@code --read-cache}: {@code off} (0) or a size of at least 1 MiB. */
+    static long parseReadCache(String text) {
+        long bytes = sizeOrOff("--read-cache", text);
+        if (bytes == 0 && text.trim().equalsIgnoreCase("off")) {
+            return 0;
+        }
+        if (bytes < 1L << 20) {
+            throw new JshrewException(
+                    ErrorCode.INPUT, "--read-cache must be off or at least 1m (64m, 256m, 1g), not '" + text + "'");
         }
         return bytes;
     }

@@ -38,6 +38,29 @@ class FootprintOptionsTest {
     }
 
     @Test
+    void readCacheIsASizeOrOffAndReachesTheRunOptions() {
+        assertThat(EngineArgs.parseReadCache("64m")).isEqualTo(64L << 20);
+        assertThat(EngineArgs.parseReadCache("1m")).isEqualTo(1L << 20);
+        assertThat(EngineArgs.parseReadCache("off")).isZero();
+        for (String bad : List.of("0", "512k", "1", "lots", "-1m")) {
+            assertThatThrownBy(() -> EngineArgs.parseReadCache(bad))
+                    .as(bad)
+                    .isInstanceOfSatisfying(JshrewException.class, e -> {
+                        assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
+                        assertThat(e.getMessage()).startsWith("--read-cache");
+                    });
+        }
+        EngineArgs args = new EngineArgs();
+        args.reset = "fast";
+        args.guestMemoryLimit = 65536;
+        assertThat(args.runOptions().readCacheBytes()).as("the default").isEqualTo(64L << 20);
+        args.readCache = "off";
+        assertThat(args.runOptions().readCacheBytes()).isZero();
+        args.readCache = "256m";
+        assertThat(args.runOptions().readCacheBytes()).isEqualTo(256L << 20);
+    }
+
+    @Test
     void keyFilterIsASizeOrOffAndReachesTheRunOptions() {
         assertThat(EngineArgs.parseKeyFilter("64m")).isEqualTo(64L << 20);
         assertThat(EngineArgs.parseKeyFilter("8k")).isEqualTo(8192);

@@ -18,9 +18,10 @@ package dev.jshrew.host;
  *     thread and not in it), or {@code -1} where the JVM cannot
  *     measure it; unlike the wall times above, it does not grow when other processes load the machine (RocksDB's
  *     background compaction and the engines' compiler threads are not in it)
- * @param storeReads the guest's reads that reached the store (the second read of a {@code __get_len}/{@code __get}
- *     pair does not)
+ * @param storeReads the guest's reads that the host answered (the second read of a {@code __get_len}/{@code __get}
+ *     pair, and a read an engine answers in guest code, are not): from the store, or from the indexer's read cache
  * @param storeReadNanos time of those reads, part of {@code runNanos}
+ * @param cacheHits of {@code storeReads}, those the indexer's read cache answered ({@link RunOptions#readCacheBytes()})
  */
 public record BlockResult(
         long height,
@@ -33,7 +34,8 @@ public record BlockResult(
         int highWaterPages,
         long cpuNanos,
         int storeReads,
-        long storeReadNanos) {
+        long storeReadNanos,
+        int cacheHits) {
     /** The same figures with another state root. */
     public BlockResult withStateRoot(byte[] root) {
         return new BlockResult(
@@ -47,6 +49,7 @@ public record BlockResult(
                 highWaterPages,
                 cpuNanos,
                 storeReads,
-                storeReadNanos);
+                storeReadNanos,
+                cacheHits);
     }
 }

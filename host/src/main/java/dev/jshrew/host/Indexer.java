@@ -61,6 +61,8 @@ public final class Indexer implements AutoCloseable {
     private final KeyFilter keyFilter;
     /** Adds the stored keys to {@link #keyFilter} ({@link #fillKeyFilter}); null without a filter. */
     private final Thread keyFilterFill;
+    /** The values of keys read or written lately ({@link RunOptions#readCacheBytes()}), or null. */
+    private final ReadCache readCache;
     /** Set by {@link #close()}: the fill stops at its next key. */
     private volatile boolean closing;
 
@@ -136,6 +138,7 @@ public final class Indexer implements AutoCloseable {
             keyFilter.incomplete(); // off until the fill below has added every stored key
         }
         this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, 0, guestLog, keyFilter);
+        this.readCache = options.readCacheBytes() > 0 ? new ReadCache(options.readCacheBytes()) : null;
         try {
             checkIndexerPin(store, module.name(), this.moduleSha256, upgradeAt);
             checkMemoryLimit(store, slot.memoryLimitPages());
@@ -337,13 +340,19 @@ public final class Indexer implements AutoCloseable {
         long cpuStart = threadCpuNanos();
         Map<String, byte[]> meta;
         BlockWrites writes;
+        int cacheHits;
         try {
             meta = metadataFor(height);
+            long hitsBefore = readCache == null ? 0 : readCache.hits();
             writes = run(height, block, previous);
+            cacheHits = readCache == null ? 0 : (int) (readCache.hits() - hitsBefore);
             if (keyFilter != null) {
                 // before the next block runs: it holds every key a later read may find, even with this block's
                 // commit in flight
                 keyFilter.addAll(writes.keys());
+            }
+            if (readCache != null) {
+                readCache.advance(height, writes);
             }
         } catch (RuntimeException e) {
             settle(e);
@@ -354,8 +363,8 @@ public final class Indexer implements AutoCloseable {
         if (committer == null) {
             BlockCommit commit = blockCommit(height, writes, hash, StateRoot.before(store, height), meta);
             commit(commit);
-            BlockResult result =
-                    result(height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart);
+            BlockResult result = result(
+                    height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart, cacheHits);
             committed.accept(result);
             return result;
         }
@@ -367,13 +376,13 @@ public final class Indexer implements AutoCloseable {
         Future<Committed> done;
         if (rootHere) {
             BlockCommit commit = blockCommit(height, writes, hash, before, meta);
-            BlockResult told =
-                    result(height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart);
+            BlockResult told = result(
+                    height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart, cacheHits);
             result = told;
             done = committer.submit(() -> commitAndTell(commit, told, listener));
         } else {
             long commitNanos = System.nanoTime() - commitStart;
-            BlockResult partial = result(height, hash, StateRoot.ZERO, writes, commitNanos, cpuStart);
+            BlockResult partial = result(height, hash, StateRoot.ZERO, writes, commitNanos, cpuStart, cacheHits);
             result = null;
             done = committer.submit(() -> {
                 BlockCommit commit = blockCommit(height, writes, hash, before, meta);
@@ -393,7 +402,7 @@ public final class Indexer implements AutoCloseable {
 
     /** What a block did, from the slot's figures of its run (read before the next block runs). */
     private BlockResult result(
-            long height, byte[] hash, byte[] root, BlockWrites writes, long commitNanos, long cpuStart) {
+            long height, byte[] hash, byte[] root, BlockWrites writes, long commitNanos, long cpuStart, int cacheHits) {
         return new BlockResult(
                 height,
                 hash,
@@ -405,7 +414,8 @@ public final class Indexer implements AutoCloseable {
                 slot.current().memoryStats().highWaterPages(),
                 cpuStart < 0 ? -1 : threadCpuNanos() - cpuStart,
                 slot.context().storeReads(),
-                slot.context().storeReadNanos());
+                slot.context().storeReadNanos(),
+                cacheHits);
     }
 
     /** The committer's task: commits, then tells the listener (a failure of which is returned, not thrown). */
@@ -432,8 +442,22 @@ public final class Indexer implements AutoCloseable {
 
     private void commit(BlockCommit commit) {
         CrashPoint.reach("commit", commit.height());
-        store.commitBlock(commit);
+        try {
+            store.commitBlock(commit);
+        } catch (RuntimeException | Error e) {
+            if (committer == null) {
+                forgetReads(); // this thread runs the blocks (with overlap, awaitRoot forgets them)
+            }
+            throw e;
+        }
         CrashPoint.reach("committed", commit.height());
+    }
+
+    /** Empties the read cache: the store is not at the height it holds (a failed commit). */
+    private void forgetReads() {
+        if (readCache != null) {
+            readCache.clear();
+        }
     }
 
     /**
@@ -466,6 +490,7 @@ public final class Indexer implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true; // a commit is never abandoned half-way: wait for it, keep the interrupt
                 } catch (ExecutionException e) {
+                    forgetReads();
                     throw commitFailure(inFlight.height(), e.getCause());
                 }
             }
@@ -613,6 +638,9 @@ public final class Indexer implements AutoCloseable {
                     byte[] value = written.get(key);
                     return value != null ? value : stored.get(key);
                 };
+            }
+            if (readCache != null) {
+                reads = readCache.readsFor(height, reads);
             }
             return slot.runStart(height, block, reads, height == 0, GuestCallException.Stage.START);
         }

@@ -24,6 +24,10 @@ import java.time.Duration;
  *     dev.jshrew.api.engine.EngineCapability#KEY_FILTER} uses to answer a read of a key surely absent without a host
  *     call. It takes this much twice (the host's copy and the engine's). Never part of the deterministic
  *     configuration: it changes no result
+ * @param readCacheBytes the most the indexer's read cache may hold ({@code --read-cache}; 0: none): the values of
+ *     the keys its blocks read lately, kept up to date with the blocks' writes, so that a block's read of one of
+ *     them skips the store (on every engine). Counted as keys and values plus {@value ReadCache#ENTRY_OVERHEAD}
+ *     bytes an entry, on the JVM's heap. Never part of the deterministic configuration: it changes no result
  */
 public record RunOptions(
         int guestMemoryLimitPages,
@@ -31,13 +35,20 @@ public record RunOptions(
         ResetMode reset,
         Duration viewTimeout,
         long viewMemoryBytes,
-        long keyFilterBytes) {
+        long keyFilterBytes,
+        long readCacheBytes) {
     /** The default {@link #keyFilterBytes()}: 64 MiB, 16 bits a key for 32 million keys. */
     public static final long DEFAULT_KEY_FILTER_BYTES = 64L << 20;
+
+    /** The default {@link #readCacheBytes()}: 64 MiB, about 450,000 keys of 40 bytes with values of 4. */
+    public static final long DEFAULT_READ_CACHE_BYTES = 64L << 20;
 
     public RunOptions {
         if (keyFilterBytes < 0) {
             throw new IllegalArgumentException("negative key filter size: " + keyFilterBytes);
+        }
+        if (readCacheBytes < 0) {
+            throw new IllegalArgumentException("negative read cache size: " + readCacheBytes);
         }
         if (viewMemoryBytes < 0 || viewMemoryBytes % MemoryLimits.PAGE_SIZE != 0) {
             throw new IllegalArgumentException("view memory must be whole 64 KiB pages: " + viewMemoryBytes);
@@ -55,7 +66,25 @@ public record RunOptions(
         java.util.Objects.requireNonNull(reset, "reset");
     }
 
-    /** The default key filter. */
+    /** The default read cache. */
+    public RunOptions(
+            int guestMemoryLimitPages,
+            long commitBytes,
+            ResetMode reset,
+            Duration viewTimeout,
+            long viewMemoryBytes,
+            long keyFilterBytes) {
+        this(
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                viewTimeout,
+                viewMemoryBytes,
+                keyFilterBytes,
+                DEFAULT_READ_CACHE_BYTES);
+    }
+
+    /** The default key filter and read cache. */
     public RunOptions(
             int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
         this(guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, DEFAULT_KEY_FILTER_BYTES);
@@ -73,17 +102,26 @@ public record RunOptions(
 
     /** These options with another view timeout. */
     public RunOptions withViewTimeout(Duration timeout) {
-        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, timeout, viewMemoryBytes, keyFilterBytes);
+        return new RunOptions(
+                guestMemoryLimitPages, commitBytes, reset, timeout, viewMemoryBytes, keyFilterBytes, readCacheBytes);
     }
 
     /** These options with another view memory budget (0: none). */
     public RunOptions withViewMemory(long bytes) {
-        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, viewTimeout, bytes, keyFilterBytes);
+        return new RunOptions(
+                guestMemoryLimitPages, commitBytes, reset, viewTimeout, bytes, keyFilterBytes, readCacheBytes);
     }
 
     /** These options with another key filter size (0: none). */
     public RunOptions withKeyFilter(long bytes) {
-        return new RunOptions(guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, bytes);
+        return new RunOptions(
+                guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, bytes, readCacheBytes);
+    }
+
+    /** These options with another read cache size (0: none). */
+    public RunOptions withReadCache(long bytes) {
+        return new RunOptions(
+                guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, keyFilterBytes, bytes);
     }
 
     /**

@@ -33,6 +33,17 @@ public final class Harness implements AutoCloseable {
     private final Path db;
 
     public Harness(String engineName, Map<String, String> engineOptions, String guest, Path db, RunOptions options) {
+        this(engineName, engineOptions, guest, db, options, false);
+    }
+
+    /** With {@code overlapCommits}, each block's commit is written while the next block runs (the node's way). */
+    public Harness(
+            String engineName,
+            Map<String, String> engineOptions,
+            String guest,
+            Path db,
+            RunOptions options,
+            boolean overlapCommits) {
         this.db = db;
         this.host = IndexerHost.builder()
                 .engine(engineName, engineOptions, new CommittedMemoryProvider())
@@ -41,7 +52,7 @@ public final class Harness implements AutoCloseable {
                 .runOptions(options)
                 .open();
         try {
-            this.indexer = host.newIndexer(logs::add);
+            this.indexer = host.newIndexer(logs::add, java.util.OptionalLong.empty(), overlapCommits);
             this.views = host.newViewRunner(logs::add);
         } catch (RuntimeException e) {
             host.close();

@@ -14,6 +14,7 @@ import java.util.NavigableMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -131,6 +132,73 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
                     .as("an engine without KEY_FILTER reads every key")
                     .isEqualTo(reads[1]);
         }
+    }
+
+    @ParameterizedTest(name = "{0}, overlapped commits: {1}")
+    @CsvSource({RUST + ",false", RUST + ",true", ASSEMBLYSCRIPT + ",true"})
+    @DisplayName("the read cache changes no write, no root and no host read, across a failed block and a reorg")
+    void theReadCacheChangesNoWrite(String guest, boolean overlap) {
+        // large enough to keep every key the blocks read: a value the reorg made stale would be found (eviction has
+        // tests of its own, in host's ReadCacheTest)
+        RunOptions cached = Harness.testOptions(ResetMode.FAST).withReadCache(16 << 20);
+        RunOptions plain = Harness.testOptions(ResetMode.FAST).withReadCache(0);
+        String name = guest.replace('/', '-') + "-" + overlap;
+        long[] withCache = readCacheScript(guest, overlap, cached, temp.resolve("cached-" + name));
+        long[] without = readCacheScript(guest, overlap, plain, temp.resolve("uncached-" + name));
+        assertThat(withCache[2])
+                .as("blocks' roots and writes, cache against none")
+                .isEqualTo(without[2]);
+        assertThat(withCache[0])
+                .as("reads the host answered, cache against none")
+                .isEqualTo(without[0]);
+        assertThat(without[1]).as("cache hits without a cache").isZero();
+        assertThat(withCache[1])
+                .as("cache hits, of %d host reads", withCache[0])
+                .isPositive();
+    }
+
+    /**
+     * Indexes two real blocks over and over at consecutive heights (the same block again reads what it wrote), with a
+     * block cut short (the guest fails after some reads) and a reorg of two blocks on the way. Returns the reads the
+     * host answered, the cache's hits, and a hash of every block's root and of the store's writes at every height.
+     */
+    private long[] readCacheScript(String guest, boolean overlap, RunOptions options, Path db) {
+        NavigableMap<Long, Fixtures.RealBlock> real = Fixtures.realBlocks();
+        byte[] a = real.get(772904L).bytes();
+        byte[] b = real.get(840243L).bytes();
+        long base = 900_000;
+        long[] out = new long[3];
+        java.security.MessageDigest digest = Hashes.sha256();
+        try (Harness h = new Harness(engineName(), engineOptions(), guest, db, options, overlap)) {
+            java.util.function.BiConsumer<Long, byte[]> index = (height, block) -> {
+                var result = h.index(height, block);
+                out[0] += result.storeReads();
+                out[1] += result.cacheHits();
+                digest.update(result.stateRoot());
+            };
+            index.accept(base, a);
+            index.accept(base + 1, a);
+            index.accept(base + 2, a);
+            index.accept(base + 3, b);
+            // cut short: the guest runs out of transactions and fails after some reads; nothing is committed
+            byte[] cut = java.util.Arrays.copyOf(a, a.length / 2);
+            EngineConformanceTest.failure(() -> h.index(base + 4, cut));
+            index.accept(base + 4, a);
+            index.accept(base + 5, a);
+            h.indexer().awaitCommitted();
+            h.store().rollbackTo(base + 3); // a reorg: heights 4 and 5 again, with other blocks
+            index.accept(base + 4, b);
+            index.accept(base + 5, a);
+            index.accept(base + 6, a);
+            h.indexer().awaitCommitted();
+            for (long height = base; height <= base + 6; height++) {
+                digest.update(String.join(
+                                "\n", EngineConformanceTest.hexDump(h.store().blockWrites(height)))
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        out[2] = ByteBuffer.wrap(digest.digest()).getLong();
+        return out;
     }
 
     /** Indexes {@code blocks}, adding a line per block to {@code out}; returns the store reads they made. */

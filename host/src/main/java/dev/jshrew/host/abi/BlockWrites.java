@@ -63,6 +63,13 @@ public final class BlockWrites {
         return entries.isEmpty();
     }
 
+    /** Calls {@code action} with every key written and its value, in no particular order. */
+    public void forEach(java.util.function.BiConsumer<byte[], byte[]> action) {
+        for (Write e : entries.keySet()) {
+            action.accept(e.key, e.value);
+        }
+    }
+
     /** The keys written, in no particular order. */
     public Iterable<byte[]> keys() {
         return () -> new Iterator<>() {

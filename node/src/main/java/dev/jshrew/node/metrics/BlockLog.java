@@ -38,7 +38,8 @@ public final class BlockLog implements SyncListener, AutoCloseable {
                 + HEX.formatHex(r.stateRoot()) + "\",\"pairs\":" + r.pairs() + ",\"run_ns\":" + r.runNanos()
                 + ",\"reset_ns\":" + r.resetNanos() + ",\"commit_ns\":" + r.commitNanos() + ",\"pages\":"
                 + r.highWaterPages() + ",\"cpu_ns\":" + r.cpuNanos()
-                + ",\"reads\":" + r.storeReads() + ",\"read_ns\":" + r.storeReadNanos() + ",\"t_ms\":"
+                + ",\"reads\":" + r.storeReads() + ",\"cache_hits\":" + r.cacheHits() + ",\"read_ns\":"
+                + r.storeReadNanos() + ",\"t_ms\":"
                 + System.currentTimeMillis() + "}");
     }
 

@@ -47,7 +47,7 @@ class SnapshotScheduleTest {
     }
 
     private static BlockResult result(long h) {
-        return new BlockResult(h, new byte[32], new byte[32], 2, 0, 0, 0, 1, 0, 0, 0);
+        return new BlockResult(h, new byte[32], new byte[32], 2, 0, 0, 0, 1, 0, 0, 0, 0);
     }
 
     @Test

@@ -1,0 +1,160 @@
+package dev.jshrew.host;
+
+import dev.jshrew.host.abi.BlockWrites;
+import dev.jshrew.host.abi.StateReader;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The values of the keys the indexer's blocks read lately, as of its last block: a block's read of one of them skips
+ * the store. A read the store answers is kept (also a key it lacks, as an empty value); a block's writes update the
+ * keys kept and add none (most written keys are never read again, and adding them cost more than the reads saved).
+ * Bounded by bytes ({@link #ENTRY_OVERHEAD} an entry besides its key and value), the least recently used out first.
+ *
+ * <p>It holds the state as of one height, {@link #height()}. The reads of block H go through it only when it holds
+ * H-1, that is when the block before ran through this indexer and nothing ran between them; otherwise it is emptied
+ * first. A rollback, a reorg, a retried block, a failed commit or another runner's blocks can therefore only cost it
+ * its entries: each of them changes the store at a height the cache does not expect. Values are shared, never
+ * copied: nothing writes into a value array once it is read or flushed. Confined to the indexing thread.
+ */
+final class ReadCache {
+    /** Bytes counted for an entry besides its key and value: the map's entry, the key object, two array headers. */
+    static final int ENTRY_OVERHEAD = 96;
+
+    private final long capacityBytes;
+    private final LinkedHashMap<Key, byte[]> entries = new LinkedHashMap<>(1 << 16, 0.75f, true);
+    private long bytes;
+    /** The height whose state the entries hold; {@link Long#MIN_VALUE} when none yet. */
+    private long height = Long.MIN_VALUE;
+
+    private long hits;
+    private long misses;
+
+    ReadCache(long capacityBytes) {
+        if (capacityBytes <= 0) {
+            throw new IllegalArgumentException("read cache capacity must be positive: " + capacityBytes);
+        }
+        this.capacityBytes = capacityBytes;
+    }
+
+    /**
+     * Reads for block {@code blockHeight}, whose reads see the state as of {@code blockHeight - 1}: through the
+     * cache, then {@code below} (which must read that state). When the cache holds another height it is emptied
+     * first, and holds {@code blockHeight - 1} from then on.
+     */
+    StateReader readsFor(long blockHeight, StateReader below) {
+        if (height != blockHeight - 1) {
+            clear();
+            height = blockHeight - 1;
+        }
+        return key -> {
+            Key k = new Key(key);
+            byte[] value = entries.get(k);
+            if (value != null) {
+                hits++;
+                return value;
+            }
+            misses++;
+            value = below.get(key);
+            put(k, value);
+            return value;
+        };
+    }
+
+    /** Block {@code blockHeight} wrote {@code writes} on top of the state the cache holds: it now holds that block. */
+    void advance(long blockHeight, BlockWrites writes) {
+        if (height != blockHeight - 1) {
+            clear();
+        } else {
+            writes.forEach((key, value) -> {
+                Key k = new Key(key);
+                byte[] old = entries.get(k);
+                if (old != null) {
+                    entries.put(k, value);
+                    bytes += value.length - old.length;
+                }
+            });
+            evict();
+        }
+        height = blockHeight;
+    }
+
+    /** Forgets every entry (the store changed under the cache, or may have). */
+    void clear() {
+        entries.clear();
+        bytes = 0;
+        height = Long.MIN_VALUE;
+    }
+
+    long height() {
+        return height;
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    /** Reads answered by the cache so far. */
+    long hits() {
+        return hits;
+    }
+
+    /** Reads that went to the store below so far. */
+    long misses() {
+        return misses;
+    }
+
+    private void put(Key key, byte[] value) {
+        long weight = weight(key.bytes, value);
+        if (weight > capacityBytes) {
+            byte[] old = entries.remove(key);
+            if (old != null) {
+                bytes -= weight(key.bytes, old);
+            }
+            return;
+        }
+        byte[] old = entries.put(key, value);
+        bytes += weight - (old == null ? 0 : weight(key.bytes, old));
+        evict();
+    }
+
+    /** Drops the least recently used entries until the cache is within its capacity. */
+    private void evict() {
+        var it = entries.entrySet().iterator();
+        while (bytes > capacityBytes) {
+            Map.Entry<Key, byte[]> eldest = it.next();
+            bytes -= weight(eldest.getKey().bytes, eldest.getValue());
+            it.remove();
+        }
+    }
+
+    private static long weight(byte[] key, byte[] value) {
+        return (long) key.length + value.length + ENTRY_OVERHEAD;
+    }
+
+    /** A key's bytes compared by content, with their hash. */
+    private static final class Key {
+        final byte[] bytes;
+        private final int hash;
+
+        Key(byte[] bytes) {
+            this.bytes = bytes;
+            this.hash = Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o || (o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes));
+        }
+    }
+}
