@@ -198,27 +198,24 @@ final class EngineArgs {
 
     /** {@code --key-filter}: {@code off} (0) or a size of at least 8 KiB ({@link KeyFilter}'s smallest). */
     static long parseKeyFilter(String text) {
-        long bytes = sizeOrOff("--key-filter", text);
-        if (bytes == 0 && text.trim().equalsIgnoreCase("off")) {
-            return 0;
-        }
-        long smallest = 8L << KeyFilter.MIN_LOG2_WORDS;
-        if (bytes < smallest) {
-            throw new JshrewException(
-                    ErrorCode.INPUT, "--key-filter must be off or at least 8k (64m, 256m, 1g), not '" + text + "'");
-        }
-        return bytes;
+        return offOrAtLeast("--key-filter", text, 8L << KeyFilter.MIN_LOG2_WORDS, "8k");
     }
 
     /** {@code --read-cache}: {@code off} (0) or a size of at least 1 MiB. */
     static long parseReadCache(String text) {
-        long bytes = sizeOrOff("--read-cache", text);
+        return offOrAtLeast("--read-cache", text, 1L << 20, "1m");
+    }
+
+    /** A size option that is {@code off} (0) or at least {@code smallest} bytes (written {@code smallestText}). */
+    private static long offOrAtLeast(String option, String text, long smallest, String smallestText) {
+        long bytes = sizeOrOff(option, text);
         if (bytes == 0 && text.trim().equalsIgnoreCase("off")) {
             return 0;
         }
-        if (bytes < 1L << 20) {
+        if (bytes < smallest) {
             throw new JshrewException(
-                    ErrorCode.INPUT, "--read-cache must be off or at least 1m (64m, 256m, 1g), not '" + text + "'");
+                    ErrorCode.INPUT,
+                    option + " must be off or at least " + smallestText + " (64m, 256m, 1g), not '" + text + "'");
         }
         return bytes;
     }

@@ -37,19 +37,28 @@ class FootprintOptionsTest {
         assertThat(args.runOptions().viewMemoryPages()).isZero();
     }
 
+    /** A size option's parser: {@code off} is 0, sizes at or above the smallest pass, anything else is refused. */
+    private static void offOrAtLeast(
+            java.util.function.Function<String, Long> parse,
+            String option,
+            String smallest,
+            long smallestBytes,
+            List<String> bad) {
+        assertThat(parse.apply("64m")).isEqualTo(64L << 20);
+        assertThat(parse.apply(smallest)).isEqualTo(smallestBytes);
+        assertThat(parse.apply("off")).isZero();
+        for (String b : bad) {
+            assertThatThrownBy(() -> parse.apply(b)).as(b).isInstanceOfSatisfying(JshrewException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
+                assertThat(e.getMessage()).startsWith(option);
+            });
+        }
+    }
+
     @Test
     void readCacheIsASizeOrOffAndReachesTheRunOptions() {
-        assertThat(EngineArgs.parseReadCache("64m")).isEqualTo(64L << 20);
-        assertThat(EngineArgs.parseReadCache("1m")).isEqualTo(1L << 20);
-        assertThat(EngineArgs.parseReadCache("off")).isZero();
-        for (String bad : List.of("0", "512k", "1", "lots", "-1m")) {
-            assertThatThrownBy(() -> EngineArgs.parseReadCache(bad))
-                    .as(bad)
-                    .isInstanceOfSatisfying(JshrewException.class, e -> {
-                        assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
-                        assertThat(e.getMessage()).startsWith("--read-cache");
-                    });
-        }
+        offOrAtLeast(
+                EngineArgs::parseReadCache, "--read-cache", "1m", 1L << 20, List.of("0", "512k", "1", "lots", "-1m"));
         EngineArgs args = new EngineArgs();
         args.reset = "fast";
         args.guestMemoryLimit = 65536;
@@ -62,17 +71,7 @@ class FootprintOptionsTest {
 
     @Test
     void keyFilterIsASizeOrOffAndReachesTheRunOptions() {
-        assertThat(EngineArgs.parseKeyFilter("64m")).isEqualTo(64L << 20);
-        assertThat(EngineArgs.parseKeyFilter("8k")).isEqualTo(8192);
-        assertThat(EngineArgs.parseKeyFilter("off")).isZero();
-        for (String bad : List.of("0", "4k", "1", "lots", "-1m")) {
-            assertThatThrownBy(() -> EngineArgs.parseKeyFilter(bad))
-                    .as(bad)
-                    .isInstanceOfSatisfying(JshrewException.class, e -> {
-                        assertThat(e.code()).isEqualTo(ErrorCode.INPUT);
-                        assertThat(e.getMessage()).startsWith("--key-filter");
-                    });
-        }
+        offOrAtLeast(EngineArgs::parseKeyFilter, "--key-filter", "8k", 8192, List.of("0", "4k", "1", "lots", "-1m"));
         EngineArgs args = new EngineArgs();
         args.reset = "fast";
         args.guestMemoryLimit = 65536;

@@ -1,8 +1,8 @@
 package dev.jshrew.host;
 
 import dev.jshrew.host.abi.BlockWrites;
+import dev.jshrew.host.abi.ByteKey;
 import dev.jshrew.host.abi.StateReader;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -23,7 +23,7 @@ final class ReadCache {
     static final int ENTRY_OVERHEAD = 96;
 
     private final long capacityBytes;
-    private final LinkedHashMap<Key, byte[]> entries = new LinkedHashMap<>(1 << 16, 0.75f, true);
+    private final LinkedHashMap<ByteKey, byte[]> entries = new LinkedHashMap<>(1 << 16, 0.75f, true);
     private long bytes;
     /** The height whose state the entries hold; {@link Long#MIN_VALUE} when none yet. */
     private long height = Long.MIN_VALUE;
@@ -49,7 +49,7 @@ final class ReadCache {
             height = blockHeight - 1;
         }
         return key -> {
-            Key k = new Key(key);
+            ByteKey k = new ByteKey(key);
             byte[] value = entries.get(k);
             if (value != null) {
                 hits++;
@@ -68,7 +68,7 @@ final class ReadCache {
             clear();
         } else {
             writes.forEach((key, value) -> {
-                Key k = new Key(key);
+                ByteKey k = new ByteKey(key);
                 byte[] old = entries.get(k);
                 if (old != null) {
                     entries.put(k, value);
@@ -109,17 +109,17 @@ final class ReadCache {
         return misses;
     }
 
-    private void put(Key key, byte[] value) {
-        long weight = weight(key.bytes, value);
+    private void put(ByteKey key, byte[] value) {
+        long weight = weight(key.bytes(), value);
         if (weight > capacityBytes) {
             byte[] old = entries.remove(key);
             if (old != null) {
-                bytes -= weight(key.bytes, old);
+                bytes -= weight(key.bytes(), old);
             }
             return;
         }
         byte[] old = entries.put(key, value);
-        bytes += weight - (old == null ? 0 : weight(key.bytes, old));
+        bytes += weight - (old == null ? 0 : weight(key.bytes(), old));
         evict();
     }
 
@@ -127,34 +127,13 @@ final class ReadCache {
     private void evict() {
         var it = entries.entrySet().iterator();
         while (bytes > capacityBytes) {
-            Map.Entry<Key, byte[]> eldest = it.next();
-            bytes -= weight(eldest.getKey().bytes, eldest.getValue());
+            Map.Entry<ByteKey, byte[]> eldest = it.next();
+            bytes -= weight(eldest.getKey().bytes(), eldest.getValue());
             it.remove();
         }
     }
 
     private static long weight(byte[] key, byte[] value) {
         return (long) key.length + value.length + ENTRY_OVERHEAD;
-    }
-
-    /** A key's bytes compared by content, with their hash. */
-    private static final class Key {
-        final byte[] bytes;
-        private final int hash;
-
-        Key(byte[] bytes) {
-            this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return this == o || (o instanceof Key k && k.hash == hash && Arrays.equals(k.bytes, bytes));
-        }
     }
 }

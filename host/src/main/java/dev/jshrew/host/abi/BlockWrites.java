@@ -35,7 +35,7 @@ public final class BlockWrites {
     private static final Comparator<Write> KEY_ORDER = (a, b) -> Arrays.compareUnsigned(a.key, b.key);
 
     /** Every entry, mapped to itself: a lookup by a key's bytes finds the entry that holds its value. */
-    private final HashMap<Write, Write> entries = new HashMap<>();
+    private final HashMap<ByteKey, Write> entries = new HashMap<>();
 
     private NavigableMap<byte[], byte[]> sorted;
 
@@ -51,7 +51,7 @@ public final class BlockWrites {
 
     /** The value written for a key, or null when the block wrote none. */
     public byte[] get(byte[] key) {
-        Write e = entries.get(new Write(key, null));
+        Write e = entries.get(new ByteKey(key));
         return e == null ? null : e.value;
     }
 
@@ -65,7 +65,7 @@ public final class BlockWrites {
 
     /** Calls {@code action} with every key written and its value, in no particular order. */
     public void forEach(java.util.function.BiConsumer<byte[], byte[]> action) {
-        for (Write e : entries.keySet()) {
+        for (Write e : entries.values()) {
             action.accept(e.key, e.value);
         }
     }
@@ -73,7 +73,7 @@ public final class BlockWrites {
     /** The keys written, in no particular order. */
     public Iterable<byte[]> keys() {
         return () -> new Iterator<>() {
-            private final Iterator<Write> keys = entries.keySet().iterator();
+            private final Iterator<Write> keys = entries.values().iterator();
 
             @Override
             public boolean hasNext() {
@@ -93,7 +93,7 @@ public final class BlockWrites {
      */
     public NavigableMap<byte[], byte[]> sorted() {
         if (sorted == null) {
-            Write[] all = entries.keySet().toArray(new Write[0]);
+            Write[] all = entries.values().toArray(new Write[0]);
             sortRange(all, 0, all.length, 0);
             // TreeMap's constructor builds from a SortedMap in linear time (no comparisons, no rebalancing)
             sorted = new TreeMap<>(new SortedEntries(all));
@@ -170,26 +170,13 @@ public final class BlockWrites {
         return d;
     }
 
-    /** A key's bytes with their hash, compared by content, and its latest value. */
-    static final class Write {
-        final byte[] key;
-        private final int hash;
+    /** A key and its latest value. */
+    static final class Write extends ByteKey {
         byte[] value;
 
         Write(byte[] key, byte[] value) {
-            this.key = java.util.Objects.requireNonNull(key, "key");
-            this.hash = Arrays.hashCode(key);
+            super(key);
             this.value = value;
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return this == o || (o instanceof Write e && e.hash == hash && Arrays.equals(e.key, key));
         }
     }
 
