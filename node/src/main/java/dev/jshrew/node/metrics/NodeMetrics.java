@@ -75,6 +75,8 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
     private final Counter blocks;
     private final Counter reorgs;
     private final Counter failures;
+    private final Counter reads;
+    private final Counter cacheHits;
     private final Counter rpc;
     private final Histogram rpcSeconds;
     private volatile long tipHeight;
@@ -141,6 +143,14 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
         failures = Counter.builder()
                 .name("jshrew_block_failures")
                 .help("failed block runs (retried)")
+                .register(registry);
+        reads = Counter.builder()
+                .name("jshrew_block_reads")
+                .help("the indexed blocks' reads that the host answered (from the read cache or the store)")
+                .register(registry);
+        cacheHits = Counter.builder()
+                .name("jshrew_read_cache_hits")
+                .help("of jshrew_block_reads, those the indexer's read cache answered (--read-cache)")
                 .register(registry);
         rpc = Counter.builder()
                 .name("jshrew_rpc_requests")
@@ -340,6 +350,8 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
         lastBlock.set((result.runNanos() + result.resetNanos() + result.commitNanos()) / 1e9);
         pages.set(result.highWaterPages());
         blocks.inc();
+        reads.inc(result.storeReads());
+        cacheHits.inc(result.cacheHits());
     }
 
     /**

@@ -160,6 +160,20 @@ class OperatorMetricsTest {
         return names;
     }
 
+    @Test
+    void theBlocksReadsAndTheReadCachesHitsAreCounted() throws Exception {
+        try (NodeMetrics metrics = new NodeMetrics(() -> 0, -1)) {
+            metrics.serve("127.0.0.1", 0);
+            for (long h = 0; h < 3; h++) {
+                metrics.indexed(
+                        new dev.jshrew.host.BlockResult(h, new byte[32], new byte[32], 1, 0, 0, 0, 1, 0, 40, 0, 30), 0);
+            }
+            String scrape = get(metrics.port(), "/metrics").body();
+            assertThat(scrape).containsPattern("(?m)^jshrew_block_reads_total 120(\\.0)?$");
+            assertThat(scrape).containsPattern("(?m)^jshrew_read_cache_hits_total 90(\\.0)?$");
+        }
+    }
+
     private static HttpResponse<String> get(int port, String path) throws Exception {
         return HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
