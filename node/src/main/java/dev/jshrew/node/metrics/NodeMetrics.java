@@ -132,26 +132,15 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
                 .help("guest memory committed physically by the indexer and view instances")
                 .callback(cb -> cb.call(committedBytes.getAsLong()))
                 .register(registry);
-        blocks = Counter.builder()
-                .name("jshrew_blocks_indexed")
-                .help("blocks indexed by this process")
-                .register(registry);
-        reorgs = Counter.builder()
-                .name("jshrew_reorgs")
-                .help("reorgs handled (rollbacks)")
-                .register(registry);
-        failures = Counter.builder()
-                .name("jshrew_block_failures")
-                .help("failed block runs (retried)")
-                .register(registry);
-        reads = Counter.builder()
-                .name("jshrew_block_reads")
-                .help("the indexed blocks' reads that the host answered (from the read cache or the store)")
-                .register(registry);
-        cacheHits = Counter.builder()
-                .name("jshrew_read_cache_hits")
-                .help("of jshrew_block_reads, those the indexer's read cache answered (--read-cache)")
-                .register(registry);
+        blocks = counter("jshrew_blocks_indexed", "blocks indexed by this process");
+        reorgs = counter("jshrew_reorgs", "reorgs handled (rollbacks)");
+        failures = counter("jshrew_block_failures", "failed block runs (retried)");
+        reads = counter(
+                "jshrew_block_reads",
+                "the indexed blocks' reads that the host answered (from the read cache or the store)");
+        cacheHits = counter(
+                "jshrew_read_cache_hits",
+                "of jshrew_block_reads, those the indexer's read cache answered (--read-cache)");
         rpc = Counter.builder()
                 .name("jshrew_rpc_requests")
                 .help("JSON-RPC calls")
@@ -233,6 +222,11 @@ public final class NodeMetrics implements SyncListener, AutoCloseable {
                 .callback(cb -> cb.call(seconds.getAsDouble()))
                 .register(registry);
         return this;
+    }
+
+    /** A counter without labels, registered with this node's registry. */
+    private Counter counter(String name, String help) {
+        return Counter.builder().name(name).help(help).register(registry);
     }
 
     /** Serves {@code /metrics} on {@code host:port} (0: any free port). */
