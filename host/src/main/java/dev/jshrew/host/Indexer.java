@@ -362,7 +362,12 @@ public final class Indexer implements AutoCloseable {
         byte[] hash = BlockHeader.hash(block);
         if (committer == null) {
             BlockCommit commit = blockCommit(height, writes, hash, StateRoot.before(store, height), meta);
-            commit(commit);
+            try {
+                commit(commit);
+            } catch (RuntimeException | Error e) {
+                forgetReads(); // with overlapped commits, awaitRoot forgets them
+                throw e;
+            }
             BlockResult result = result(
                     height, hash, commit.stateRoot(), writes, System.nanoTime() - commitStart, cpuStart, cacheHits);
             committed.accept(result);
@@ -442,14 +447,7 @@ public final class Indexer implements AutoCloseable {
 
     private void commit(BlockCommit commit) {
         CrashPoint.reach("commit", commit.height());
-        try {
-            store.commitBlock(commit);
-        } catch (RuntimeException | Error e) {
-            if (committer == null) {
-                forgetReads(); // this thread runs the blocks (with overlap, awaitRoot forgets them)
-            }
-            throw e;
-        }
+        store.commitBlock(commit);
         CrashPoint.reach("committed", commit.height());
     }
 

@@ -68,10 +68,8 @@ final class ReadCache {
             clear();
         } else {
             writes.forEach((key, value) -> {
-                ByteKey k = new ByteKey(key);
-                byte[] old = entries.get(k);
+                byte[] old = entries.replace(key, value); // only a key kept: replace adds none
                 if (old != null) {
-                    entries.put(k, value);
                     bytes += value.length - old.length;
                 }
             });

@@ -66,28 +66,17 @@ public record RunOptions(
         java.util.Objects.requireNonNull(reset, "reset");
     }
 
-    /** The default read cache. */
+    /** The default key filter and read cache. */
     public RunOptions(
-            int guestMemoryLimitPages,
-            long commitBytes,
-            ResetMode reset,
-            Duration viewTimeout,
-            long viewMemoryBytes,
-            long keyFilterBytes) {
+            int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
         this(
                 guestMemoryLimitPages,
                 commitBytes,
                 reset,
                 viewTimeout,
                 viewMemoryBytes,
-                keyFilterBytes,
+                DEFAULT_KEY_FILTER_BYTES,
                 DEFAULT_READ_CACHE_BYTES);
-    }
-
-    /** The default key filter and read cache. */
-    public RunOptions(
-            int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
-        this(guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, DEFAULT_KEY_FILTER_BYTES);
     }
 
     /** No view memory budget. */

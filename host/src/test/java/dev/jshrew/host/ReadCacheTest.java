@@ -159,7 +159,7 @@ class ReadCacheTest {
                 random.nextBytes(v);
                 writes.put(b(k), v);
             }
-            writes.forEach((k, v) -> state.put(new String(k, StandardCharsets.UTF_8), v));
+            writes.forEach((k, v) -> state.put(new String(k.bytes(), StandardCharsets.UTF_8), v));
             cache.advance(height, writes);
             assertThat(cache.bytes()).isLessThanOrEqualTo(40L * (ReadCache.ENTRY_OVERHEAD + 8));
             hitsSeen = cache.hits();

@@ -63,10 +63,13 @@ public final class BlockWrites {
         return entries.isEmpty();
     }
 
-    /** Calls {@code action} with every key written and its value, in no particular order. */
-    public void forEach(java.util.function.BiConsumer<byte[], byte[]> action) {
+    /**
+     * Calls {@code action} with every key written (with its hash, made once when it was written) and its value, in
+     * no particular order.
+     */
+    public void forEach(java.util.function.BiConsumer<ByteKey, byte[]> action) {
         for (Write e : entries.values()) {
-            action.accept(e.key, e.value);
+            action.accept(e, e.value);
         }
     }
 
