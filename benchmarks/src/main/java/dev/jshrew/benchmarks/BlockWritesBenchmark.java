@@ -1,13 +1,8 @@
 package dev.jshrew.benchmarks;
 
 import dev.jshrew.api.storage.BlockCommit;
-import dev.jshrew.host.IndexerHost;
-import dev.jshrew.host.RunOptions;
 import dev.jshrew.host.abi.BlockWrites;
-import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -59,24 +54,11 @@ public class BlockWritesBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws IOException {
-        Path dir = Files.createTempDirectory("jshrew-writes-bench");
-        try (IndexerHost host = IndexerHost.builder()
-                .engine("wasmtime", Map.of(), new CommittedMemoryProvider())
-                .module(Path.of(wasm).getFileName().toString(), Guests.guestOrFile(wasm))
-                .store(dir)
-                .runOptions(new RunOptions(65536, 64L << 20, dev.jshrew.host.ResetMode.FAST))
-                .open()) {
-            try (var indexer = host.newIndexer(s -> {})) {
-                indexer.indexBlock(1, Guests.realBlock(blockHeight));
-            }
-            List<Map.Entry<byte[], byte[]>> writes =
-                    new ArrayList<>(host.store().blockWrites(1).entrySet());
-            Collections.shuffle(writes, new Random(1));
-            keys = writes.stream().map(Map.Entry::getKey).toArray(byte[][]::new);
-            values = writes.stream().map(Map.Entry::getValue).toArray(byte[][]::new);
-        } finally {
-            Guests.deleteTree(dir);
-        }
+        List<Map.Entry<byte[], byte[]>> writes =
+                new ArrayList<>(Guests.realBlockWrites(wasm, blockHeight).entrySet());
+        Collections.shuffle(writes, new Random(1));
+        keys = writes.stream().map(Map.Entry::getKey).toArray(byte[][]::new);
+        values = writes.stream().map(Map.Entry::getValue).toArray(byte[][]::new);
     }
 
     @Benchmark

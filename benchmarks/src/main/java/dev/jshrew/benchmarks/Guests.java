@@ -2,6 +2,9 @@ package dev.jshrew.benchmarks;
 
 import dev.jshrew.api.engine.WasmEngine;
 import dev.jshrew.host.EngineRegistry;
+import dev.jshrew.host.IndexerHost;
+import dev.jshrew.host.ResetMode;
+import dev.jshrew.host.RunOptions;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.NavigableMap;
 
 /** What the benchmarks share: engines from the same registry as the CLI, the bundled guests, real blocks, RSS. */
 final class Guests {
@@ -63,6 +67,27 @@ final class Guests {
         }
         throw new IllegalStateException(
                 "block " + name + " not found: run from the repository root or set -Djshrew.blocks.dir");
+    }
+
+    /**
+     * The writes a real block makes through an indexer ({@link #guestOrFile} of {@code wasm}), indexed at height 1 on
+     * wasmtime in a store of its own that is deleted again: what the host commits for that block.
+     */
+    static NavigableMap<byte[], byte[]> realBlockWrites(String wasm, long blockHeight) throws IOException {
+        Path dir = Files.createTempDirectory("jshrew-bench-writes");
+        try (IndexerHost host = IndexerHost.builder()
+                .engine("wasmtime", Map.of(), new CommittedMemoryProvider())
+                .module(Path.of(wasm).getFileName().toString(), guestOrFile(wasm))
+                .store(dir)
+                .runOptions(new RunOptions(65536, 64L << 20, ResetMode.FAST))
+                .open()) {
+            try (var indexer = host.newIndexer(s -> {})) {
+                indexer.indexBlock(1, realBlock(blockHeight));
+            }
+            return host.store().blockWrites(1);
+        } finally {
+            deleteTree(dir);
+        }
     }
 
     /** Deletes a benchmark's temporary directory and everything in it. */

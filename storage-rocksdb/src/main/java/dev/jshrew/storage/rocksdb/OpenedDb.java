@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.Cache;
@@ -15,7 +16,7 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.Filter;
-import org.rocksdb.HashSkipListMemTableConfig;
+import org.rocksdb.HashLinkedListMemTableConfig;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -27,10 +28,12 @@ import org.rocksdb.WriteOptions;
  *
  * @param db the database
  * @param versions column family {@code versions}: height-versioned guest values
- * @param blocks column family {@code blocks}: per-block write index
+ * @param blocks column family {@code blocks}: per-block write index of layouts 1 and 2, one entry per write
  * @param meta column family {@code meta}: tip, hashes, roots, metadata
  * @param latest column family {@code latest}: each key's newest version (layout 2), or {@code null} when a read-only
  *     open found a layout-1 store without it
+ * @param blockKeys column family {@code block-keys}: per-block write index of layout 3, one entry per block, or
+ *     {@code null} when a read-only open found a store of an earlier layout without it
  * @param syncWrite write options with {@code sync=true}: every write reaches the disk before it returns
  * @param natives everything above, in creation order
  * @param readOnly opened read-only: nothing in the directory is written
@@ -42,6 +45,7 @@ record OpenedDb(
         ColumnFamilyHandle blocks,
         ColumnFamilyHandle meta,
         ColumnFamilyHandle latest,
+        ColumnFamilyHandle blockKeys,
         WriteOptions syncWrite,
         NativeResources natives,
         boolean readOnly,
@@ -51,6 +55,7 @@ record OpenedDb(
     static final String BLOCKS = "blocks";
     static final String META = "meta";
     static final String LATEST = "latest";
+    static final String BLOCK_KEYS = "block-keys";
     /** The prefix of a key that picks its bucket in latest's memtables. */
     private static final int LATEST_PREFIX_BYTES = 64;
     /** Buckets of latest's memtables: one per this many bytes of write buffer (about two entries each). */
@@ -94,15 +99,19 @@ record OpenedDb(
 
     private static OpenedDb open(Path directory, RocksDbSettings settings, boolean readOnly, Path secondary) {
         boolean fresh;
-        // A writing open adds the latest family to a layout-1 store (the store fills it, see RocksDbStore);
-        // a read-only one opens it only where it exists.
+        // A writing open adds the latest family to a layout-1 store (the store fills it, see RocksDbStore) and the
+        // block-keys family to a layout-1 or 2 one; a read-only one opens them only where they exist.
         boolean withLatest;
+        boolean withBlockKeys;
         if (readOnly) {
-            withLatest = StoreDirectory.checkExisting(directory);
+            Set<String> families = StoreDirectory.checkExisting(directory);
+            withLatest = families.contains(LATEST);
+            withBlockKeys = families.contains(BLOCK_KEYS);
             fresh = false;
         } else {
             fresh = StoreDirectory.prepareForWriting(directory);
             withLatest = true;
+            withBlockKeys = true;
         }
         // Not every RocksJava class loads the native library in its static initializer (LRUCache does not).
         NativeLibrary.load(directory);
@@ -120,21 +129,29 @@ record OpenedDb(
             ColumnFamilyOptions defaultOptions = natives.own(family(cache, null, 4L << 20));
             ColumnFamilyOptions versionsOptions = natives.own(family(cache, null, settings.writeBufferBytes()));
             ColumnFamilyOptions blocksOptions = natives.own(family(cache, null, settings.writeBufferBytes()));
+            // block-keys holds one entry per block, its value all the keys the block wrote (about 1 MB for a block
+            // of 20,000 writes), read by a point get (a dump, blockWrites) or a range scan (a rollback). It gets
+            // the memtable of the large families; a filter would save little on one lookup per block.
+            ColumnFamilyOptions blockKeysOptions = natives.own(family(cache, null, settings.writeBufferBytes()));
             // meta is read with point gets (tip, hash, root, metadata): a whole-key filter helps there, and
             // the two seekForPrev uses in it ignore filters because there is no prefix extractor.
             ColumnFamilyOptions metaOptions = natives.own(family(cache, metaFilter, 4L << 20));
             // latest is read with point gets only (a read at or above a key's newest version, and every read of a
             // key never written): the whole-key filter answers most misses without touching a data block. Its
-            // memtables are hash tables of small skip lists, one per key prefix, instead of one skip list: a get
+            // memtables are hash tables of short sorted lists, one per key prefix, instead of one skip list: a get
             // then hashes to its bucket instead of walking a skip list of the whole memtable, whose levels a
-            // block's guest code has pushed out of the CPU caches between two reads. A hash memtable needs a
+            // block's guest code has pushed out of the CPU caches between two reads. A bucket is a linked list
+            // (about two entries), not a skip list of its own: a commit's puts then cost less (a list that grows
+            // past 256 entries becomes a skip list). A hash memtable needs a
             // prefix extractor: the first LATEST_PREFIX_BYTES bytes of a key, so that nearly every key is its own
             // prefix and longer keys share buckets only with keys of the same first bytes. An iterator over
             // latest must ask for total order (none in this store does; LayoutTwoTest's dump does).
             ColumnFamilyOptions latestOptions = natives.own(family(cache, latestFilter, settings.writeBufferBytes())
                     .useCappedPrefixExtractor(LATEST_PREFIX_BYTES)
-                    .setMemTableConfig(new HashSkipListMemTableConfig()
-                            .setBucketCount(Math.max(MIN_BUCKETS, settings.writeBufferBytes() / BYTES_PER_BUCKET))));
+                    .setMemTableConfig(new HashLinkedListMemTableConfig()
+                            .setBucketCount(Math.max(MIN_BUCKETS, settings.writeBufferBytes() / BYTES_PER_BUCKET))
+                            // No histogram of the buckets in the info LOG at every flush.
+                            .setIfLogBucketDistWhenFlush(false)));
             DBOptions dbOptions = natives.own(new DBOptions()
                     .setCreateIfMissing(fresh)
                     .setCreateMissingColumnFamilies(!readOnly)
@@ -158,6 +175,9 @@ record OpenedDb(
             if (withLatest) {
                 descriptors.add(new ColumnFamilyDescriptor(bytes(LATEST), latestOptions));
             }
+            if (withBlockKeys) {
+                descriptors.add(new ColumnFamilyDescriptor(bytes(BLOCK_KEYS), blockKeysOptions));
+            }
             List<ColumnFamilyHandle> handles = new ArrayList<>(descriptors.size());
             // Read-only: no LOCK, no info LOG, no WAL replay written back, no obsolete-file deletion; the WAL is
             // replayed in memory, so a reader sees every block a running writer has committed up to this open.
@@ -176,6 +196,7 @@ record OpenedDb(
                     handles.get(2),
                     handles.get(3),
                     withLatest ? handles.get(4) : null,
+                    withBlockKeys ? handles.get(descriptors.size() - 1) : null,
                     syncWrite,
                     natives,
                     readOnly,

@@ -48,16 +48,30 @@ import org.rocksdb.WriteOptions;
  */
 final class RocksDbStore implements KeyValueStore, Checkpointable {
     private static final System.Logger LOG = System.getLogger(RocksDbStore.class.getName());
-    /** Layout 2 adds the {@code latest} family to layout 1 ({@link StoreKeys}); a writing open upgrades a 1. */
-    private static final int LAYOUT_VERSION = 2;
+    /**
+     * Layout 2 adds the {@code latest} family to layout 1, and layout 3 the {@code block-keys} family, one entry per
+     * block instead of one per write in {@code blocks} ({@link StoreKeys}); a writing open upgrades a 1 or a 2.
+     */
+    private static final int LAYOUT_VERSION = 3;
 
     private static final int LAYOUT_WITHOUT_LATEST = 1;
+    /** Layout 2: {@code latest}, and the per-write block index that layout 3's blocks no longer add to. */
+    private static final int LAYOUT_PER_WRITE_INDEX = 2;
     /** Bytes of {@code latest} entries per batch while a writing open fills the family of a layout-1 store. */
     private static final long FILL_BATCH_BYTES = 8L << 20;
     /** How often a long layout upgrade logs its progress. */
     private static final long FILL_REPORT_NANOS = 30_000_000_000L;
 
     private static final byte[] EMPTY = new byte[0];
+    /**
+     * The encoded batch's first capacity for a block's commit: about what a write of a 40-byte key and a 40-byte
+     * value takes in its records (versions, latest) and its key in the block's {@code block-keys} entry, plus room
+     * for the block's metadata. Only a guess: the encoder grows as needed.
+     */
+    private static final long ENCODED_BYTES_PER_WRITE = 224;
+
+    private static final long ENCODED_BYTES_PER_BLOCK = 4096;
+    private static final long MAX_FIRST_CAPACITY = 1L << 28;
     private static final long NO_TIP = -1;
     /** Versions read per multiGet by {@link #blockWrites}. */
     private static final int VALUE_BATCH = 1024;
@@ -120,7 +134,7 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
         try {
             long tip = storedTip(directory, opened);
             int layout = checkLayout(directory, opened, tip);
-            RocksDbStore store = new RocksDbStore(directory, opened, tip, layout == LAYOUT_VERSION);
+            RocksDbStore store = new RocksDbStore(directory, opened, tip, layout != LAYOUT_WITHOUT_LATEST);
             if (!readOnly) {
                 store.checkTipRecord();
             }
@@ -180,8 +194,9 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
 
     /**
      * Checks the layout version (writing it on a store this open created, or on one whose first open wrote nothing
-     * durable; a writing open upgrades layout 1 to 2 by filling {@code latest}), and returns the layout the store is
-     * read with.
+     * durable; a writing open upgrades layout 1 to 3 by filling {@code latest}, and layout 2 to 3 by writing the
+     * version: its family {@code block-keys} was created empty by the open, and the blocks already committed keep
+     * their entries in {@code blocks}), and returns the layout the store is read with.
      */
     private static int checkLayout(Path directory, OpenedDb opened, long tip) {
         try {
@@ -202,15 +217,34 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 fillLatest(directory, opened);
                 return LAYOUT_VERSION;
             }
-            if (version == LAYOUT_WITHOUT_LATEST || (version == LAYOUT_VERSION && opened.latest() != null)) {
+            if (version == LAYOUT_PER_WRITE_INDEX && !opened.readOnly() && opened.latest() != null) {
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "rocksdb store {0}: upgrading layout {1} to {2} (nothing to rewrite: blocks from now on"
+                                + " list their keys in one entry)",
+                        directory,
+                        LAYOUT_PER_WRITE_INDEX,
+                        LAYOUT_VERSION);
+                opened.db().put(opened.meta(), opened.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(LAYOUT_VERSION));
+                return LAYOUT_VERSION;
+            }
+            boolean familiesThere = switch (version) {
+                case LAYOUT_WITHOUT_LATEST -> true;
+                case LAYOUT_PER_WRITE_INDEX -> opened.latest() != null;
+                case LAYOUT_VERSION -> opened.latest() != null && opened.blockKeys() != null;
+                default -> false;
+            };
+            if (familiesThere) {
                 return version;
             }
             throw new JshrewException(
                     ErrorCode.STORAGE,
                     "rocksdb store " + directory
                             + ": unsupported layout version " + Arrays.toString(layout)
-                            + (version == LAYOUT_VERSION ? " without its latest column family" : "")
-                            + ", this build reads " + LAYOUT_WITHOUT_LATEST + " and " + LAYOUT_VERSION);
+                            + (version == LAYOUT_PER_WRITE_INDEX || version == LAYOUT_VERSION
+                                    ? " without its column families"
+                                    : "")
+                            + ", this build reads " + LAYOUT_WITHOUT_LATEST + " to " + LAYOUT_VERSION);
         } catch (RocksDBException e) {
             throw StorageFailure.of(directory, "read the layout version", e);
         }
@@ -528,25 +562,32 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                         + directory + ": roll back first");
             }
             // Nothing reaches the database before db.write: an exception while the batch is built writes nothing.
-            try (WriteBatch batch = new WriteBatch()) {
-                for (Map.Entry<byte[], byte[]> write : commit.writes().entrySet()) {
-                    byte[] key = write.getKey();
-                    byte[] value = write.getValue();
-                    if (key == null || value == null) {
-                        throw new NullPointerException("null key or value in the writes of block " + height);
-                    }
-                    batch.put(opened.versions(), StoreKeys.version(key, height), value);
-                    // Layout 2 keeps the key only: blockWrites reads the value from versions.
-                    batch.put(opened.blocks(), StoreKeys.blockEntry(height, key), EMPTY);
-                    batch.put(opened.latest(), key, StoreKeys.latestValue(height, value));
+            // The batch is encoded in Java and crosses into RocksDB once (BatchEncoder), not once per put.
+            NavigableMap<byte[], byte[]> writes = commit.writes();
+            BatchEncoder batch = new BatchEncoder((int)
+                    Math.min(MAX_FIRST_CAPACITY, writes.size() * ENCODED_BYTES_PER_WRITE + ENCODED_BYTES_PER_BLOCK));
+            for (Map.Entry<byte[], byte[]> write : writes.entrySet()) {
+                byte[] key = write.getKey();
+                byte[] value = write.getValue();
+                if (key == null || value == null) {
+                    throw new NullPointerException("null key or value in the writes of block " + height);
                 }
-                for (Map.Entry<String, byte[]> meta : commit.meta().entrySet()) {
-                    batch.put(opened.meta(), StoreKeys.meta(meta.getKey()), meta.getValue());
-                }
-                batch.put(opened.meta(), StoreKeys.hash(height), commit.blockHash());
-                batch.put(opened.meta(), StoreKeys.root(height), commit.stateRoot());
-                batch.put(opened.meta(), StoreKeys.TIP, StoreKeys.u64(height));
-                db.write(opened.syncWrite(), batch);
+                batch.put(opened.versions(), StoreKeys.version(key, height), value);
+                batch.put(opened.latest(), key, StoreKeys.latestValue(height, value));
+            }
+            // Layout 3 lists the block's keys in one entry (blockWrites reads their values from versions): one put
+            // where layout 2 made one a write.
+            if (!writes.isEmpty()) {
+                batch.put(opened.blockKeys(), StoreKeys.u64(height), StoreKeys.blockKeys(writes.keySet()));
+            }
+            for (Map.Entry<String, byte[]> meta : commit.meta().entrySet()) {
+                batch.put(opened.meta(), StoreKeys.meta(meta.getKey()), meta.getValue());
+            }
+            batch.put(opened.meta(), StoreKeys.hash(height), commit.blockHash());
+            batch.put(opened.meta(), StoreKeys.root(height), commit.stateRoot());
+            batch.put(opened.meta(), StoreKeys.TIP, StoreKeys.u64(height));
+            try (WriteBatch encoded = new WriteBatch(batch.toBytes())) {
+                db.write(opened.syncWrite(), encoded);
             }
             tip = height;
             recordTip(height);
@@ -596,6 +637,12 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
             NavigableMap<byte[], byte[]> writes = BlockCommit.newWriteMap();
             if (height >= 0) {
                 List<byte[]> keys = new ArrayList<>();
+                // A block committed by layout 3 has a block-keys entry; one committed before the upgrade has its
+                // entries in blocks. A height has one or the other: a rollback removes both kinds.
+                byte[] listed = opened.blockKeys() == null ? null : db.get(opened.blockKeys(), StoreKeys.u64(height));
+                if (listed != null) {
+                    keys.addAll(StoreKeys.blockKeysOf(listed));
+                }
                 // height + 1 may wrap to Long.MIN_VALUE; as an unsigned u64 that is still the next height.
                 RangeScan.forEach(
                         db,

@@ -14,8 +14,8 @@ import org.rocksdb.WriteBatch;
  * One rollback: removes every block above a height in a single synced {@link WriteBatch}.
  *
  * <p>The work is proportional to what the removed blocks wrote, not to the size of the store: the per-block
- * index ({@code blocks}) lists exactly the versions to delete, so nothing else is scanned, and there is no
- * key-count limit. The batch holds two deletes per removed write, so its memory grows with the size of the
+ * index ({@code block-keys}, or {@code blocks} for blocks committed before layout 3) lists exactly the versions to
+ * delete, so nothing else is scanned, and there is no key-count limit. The batch holds two deletes per removed write, so its memory grows with the size of the
  * removed blocks (about 2 × (key length + 20) bytes per write), plus one {@code latest} entry per distinct key they
  * wrote: that key's newest version at or below the height (one seek each), or a delete when none is left.
  *
@@ -43,12 +43,24 @@ final class Rollback {
         long firstRemoved = height < 0 ? 0 : height + 1;
         try (WriteBatch batch = new WriteBatch()) {
             Set<byte[]> touched = new TreeSet<>(BlockCommit.KEY_ORDER);
+            // Blocks committed before a store's upgrade to layout 3 have one blocks entry a write.
             RangeScan.forEach(db, opened.blocks(), StoreKeys.u64(firstRemoved), null, entry -> {
                 byte[] indexKey = entry.key();
                 batch.delete(opened.versions(), StoreKeys.versionOfBlockEntry(indexKey));
                 batch.delete(opened.blocks(), indexKey);
                 touched.add(StoreKeys.blockEntryKey(indexKey));
             });
+            // Blocks committed by layout 3 have one block-keys entry each.
+            if (opened.blockKeys() != null) {
+                RangeScan.forEach(db, opened.blockKeys(), StoreKeys.u64(firstRemoved), null, entry -> {
+                    long removed = StoreKeys.blockKeysHeight(entry.key());
+                    for (byte[] key : StoreKeys.blockKeysOf(entry.value())) {
+                        batch.delete(opened.versions(), StoreKeys.version(key, removed));
+                        touched.add(key);
+                    }
+                    batch.delete(opened.blockKeys(), entry.key());
+                });
+            }
             restoreLatest(batch, touched, height);
             RangeScan.forEach(
                     db,

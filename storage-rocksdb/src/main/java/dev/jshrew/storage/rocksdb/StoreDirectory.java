@@ -17,9 +17,9 @@ import org.rocksdb.RocksDBException;
 /**
  * What a directory holds before the store opens it, checked without writing anything: nothing, a jshrew store, or
  * something else. A jshrew store is a RocksDB database (a {@code CURRENT} file naming a readable {@code MANIFEST})
- * whose column families are exactly {@link #FAMILIES}, or those and {@link OpenedDb#LATEST} (added by layout 2); every
- * jshrew version since layout 1 created its families at the first open, so databases made by earlier versions are
- * recognised. Stateless.
+ * whose column families are exactly {@link #FAMILIES}, those and {@link OpenedDb#LATEST} (added by layout 2), or those
+ * two and {@link OpenedDb#BLOCK_KEYS} (added by layout 3); every jshrew version since layout 1 created its families
+ * at the first open, so databases made by earlier versions are recognised. Stateless.
  */
 final class StoreDirectory {
     /** The column families of layout 1, {@code default} included. */
@@ -30,10 +30,10 @@ final class StoreDirectory {
     /**
      * Checks {@code directory} for a read-only open: it must hold a jshrew store. Creates nothing.
      *
-     * @return whether the store has the {@link OpenedDb#LATEST} family
+     * @return the store's column families
      * @throws JshrewException {@link ErrorCode#STORAGE} naming what is wrong
      */
-    static boolean checkExisting(Path directory) {
+    static Set<String> checkExisting(Path directory) {
         if (!Files.exists(directory)) {
             throw failure(directory, "no database: the directory does not exist");
         }
@@ -73,8 +73,8 @@ final class StoreDirectory {
         return false;
     }
 
-    /** Whether the jshrew store in {@code directory} has the {@link OpenedDb#LATEST} family; checks it as above. */
-    private static boolean checkJshrewDatabase(Path directory) {
+    /** The column families of the jshrew store in {@code directory}; checks it as above. */
+    private static Set<String> checkJshrewDatabase(Path directory) {
         if (!Files.isRegularFile(directory.resolve("CURRENT"))) {
             throw failure(
                     directory,
@@ -105,14 +105,16 @@ final class StoreDirectory {
         }
         Set<String> layout2 = new TreeSet<>(FAMILIES);
         layout2.add(OpenedDb.LATEST);
-        if (!found.equals(FAMILIES) && !found.equals(layout2)) {
+        Set<String> layout3 = new TreeSet<>(layout2);
+        layout3.add(OpenedDb.BLOCK_KEYS);
+        if (!found.equals(FAMILIES) && !found.equals(layout2) && !found.equals(layout3)) {
             throw failure(
                     directory,
                     "not a jshrew database (or a damaged one): the column families read from CURRENT/MANIFEST are "
-                            + found + ", not " + new TreeSet<>(FAMILIES) + " (layout 1) or " + layout2
-                            + " (layout 2); nothing was changed");
+                            + found + ", not " + new TreeSet<>(FAMILIES) + " (layout 1), " + layout2
+                            + " (layout 2) or " + layout3 + " (layout 3); nothing was changed");
         }
-        return found.contains(OpenedDb.LATEST);
+        return found;
     }
 
     private static boolean isEmpty(Path directory) {

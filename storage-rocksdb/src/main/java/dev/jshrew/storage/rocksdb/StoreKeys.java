@@ -1,7 +1,9 @@
 package dev.jshrew.storage.rocksdb;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The on-disk key encoding of every column family. Stateless; thread-safe.
@@ -9,7 +11,10 @@ import java.util.Arrays;
  * <pre>
  * versions:  u32be(len(key)) ‖ key ‖ u64be(height)  → value
  * blocks:    u64be(height) ‖ key                    → empty (layout 1: the value, which layout 2 reads from versions)
+ *                                                      (layouts 1 and 2; layout 3 writes block-keys instead)
  * latest:    key                                    → u64be(height) ‖ value   (layout 2: the newest version)
+ * block-keys: u64be(height)                         → (u32be(len(key)) ‖ key)* in unsigned key order (layout 3:
+ *                                                      the keys the block wrote, one entry per block)
  * meta:      0x01                                   → u32be(layout version)
  *            0x02                                   → u64be(tip height)
  *            0x10 ‖ u64be(height)                   → block hash
@@ -97,6 +102,53 @@ final class StoreKeys {
     /** The height of a key of the versions family. */
     static long versionHeight(byte[] version) {
         return getLong(version, version.length - HEIGHT_BYTES);
+    }
+
+    /** The {@code block-keys} value of a block that wrote {@code keys}: each key with its length, in their order. */
+    static byte[] blockKeys(Iterable<byte[]> keys) {
+        long size = 0;
+        for (byte[] key : keys) {
+            size += LENGTH_BYTES + key.length;
+        }
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("the keys of one block take more than 2 GiB");
+        }
+        byte[] out = new byte[(int) size];
+        int at = 0;
+        for (byte[] key : keys) {
+            putInt(out, at, key.length);
+            System.arraycopy(key, 0, out, at + LENGTH_BYTES, key.length);
+            at += LENGTH_BYTES + key.length;
+        }
+        return out;
+    }
+
+    /**
+     * The keys of a {@link #blockKeys} value, in their order.
+     *
+     * @throws IllegalStateException when the value is not one (a damaged store)
+     */
+    static List<byte[]> blockKeysOf(byte[] value) {
+        List<byte[]> keys = new ArrayList<>();
+        int at = 0;
+        while (at < value.length) {
+            int length = value.length - at < LENGTH_BYTES ? -1 : getInt(value, at);
+            if (length < 0 || length > value.length - at - LENGTH_BYTES) {
+                throw new IllegalStateException(
+                        "corrupt block-keys entry of " + value.length + " bytes (at byte " + at + ")");
+            }
+            keys.add(Arrays.copyOfRange(value, at + LENGTH_BYTES, at + LENGTH_BYTES + length));
+            at += LENGTH_BYTES + length;
+        }
+        return keys;
+    }
+
+    /** The height of a {@code block-keys} entry's key. */
+    static long blockKeysHeight(byte[] entryKey) {
+        if (entryKey.length != HEIGHT_BYTES) {
+            throw new IllegalStateException("corrupt block-keys key of " + entryKey.length + " bytes");
+        }
+        return getLong(entryKey, 0);
     }
 
     /** The entry of {@code key} in the index of the block at {@code height}. */

@@ -46,7 +46,9 @@ class LayoutTwoTest {
                         "a", "1:a1",
                         "b", "1:b1",
                         "e", "2:e2"));
-        assertThat(blockIndexValues(dir)).as("the block index keeps keys only").containsOnly("");
+        assertThat(blockIndexValues(dir))
+                .as("layout 3 writes no per-write block index")
+                .isEmpty();
         try (KeyValueStore store = TestData.open(dir)) {
             assertThat(store.blockWrites(1)).hasSize(2);
             assertThat(s(store.blockWrites(1).get(b("a")))).isEqualTo("a1");
@@ -76,12 +78,14 @@ class LayoutTwoTest {
     @Test
     void aWritingOpenUpgradesALayoutOneStoreAndReadsStayTheSame() throws Exception {
         writeLayoutOneStore(dir);
-        assertThat(layout(dir)).isEqualTo(1);
+        assertThat(OlderLayouts.layoutVersion(dir)).isEqualTo(1);
 
         try (KeyValueStore store = TestData.open(dir)) {
-            assertThat(layout(dir)).isEqualTo(2);
+            assertThat(OlderLayouts.layoutVersion(dir))
+                    .as("layout 1 is upgraded to the current layout")
+                    .isEqualTo(3);
             assertReadsOfTheSampleBlocks(store);
-            // The upgraded store goes on as a layout-2 one: a rollback restores the older versions.
+            // The upgraded store goes on as a layout-3 one: a rollback restores the older versions.
             store.rollbackTo(2);
             assertThat(read(store, "k", 2)).isEqualTo("v2");
             assertThat(read(store, "only3", 2)).isEmpty();
@@ -108,9 +112,9 @@ class LayoutTwoTest {
                 store.commitBlock(block(height, writes));
             }
         }
-        dropLatestFamily(dir);
+        OlderLayouts.toLayoutOne(dir);
         try (KeyValueStore store = TestData.open(dir)) {
-            assertThat(layout(dir)).isEqualTo(2);
+            assertThat(OlderLayouts.layoutVersion(dir)).isEqualTo(3);
             for (int id : new int[] {0, perBlock - 1, perBlock, 2 * perBlock - 1}) {
                 byte[] read = store.get(b("key/" + id), 3);
                 assertThat(read).hasSize(64);
@@ -158,7 +162,7 @@ class LayoutTwoTest {
                     .isFalse();
         }
         assertThat(DirectorySnapshot.of(dir)).isEqualTo(before);
-        assertThat(layout(dir)).isEqualTo(1);
+        assertThat(OlderLayouts.layoutVersion(dir)).isEqualTo(1);
     }
 
     @Test
@@ -188,7 +192,7 @@ class LayoutTwoTest {
             store.commitBlock(block(2, "k", "v2", "gone", ""));
             store.commitBlock(block(3, "k", "v3", "only3", "y"));
         }
-        dropLatestFamily(dir);
+        OlderLayouts.toLayoutOne(dir);
         // A read-only open finds the layout-1 families.
         OpenedDb check = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, true);
         try {
@@ -197,17 +201,6 @@ class LayoutTwoTest {
                     .isNull();
         } finally {
             check.natives().releaseAll();
-        }
-    }
-
-    /** Makes a layout-2 store a layout-1 one: without the latest family, and layout 1. */
-    private static void dropLatestFamily(Path dir) throws RocksDBException {
-        OpenedDb raw = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, false);
-        try {
-            raw.db().dropColumnFamily(raw.latest());
-            raw.db().put(raw.meta(), raw.syncWrite(), StoreKeys.LAYOUT, StoreKeys.u32(1));
-        } finally {
-            raw.natives().releaseAll();
         }
     }
 
@@ -231,15 +224,6 @@ class LayoutTwoTest {
             assertThat(s(reader.get(b("k")))).isEqualTo("v2");
             assertThat(s(reader.get(b("only3")))).isEmpty();
             assertThat(s(reader.get(b("only1")))).isEqualTo("x");
-        }
-    }
-
-    private static int layout(Path dir) throws RocksDBException {
-        OpenedDb raw = OpenedDb.open(dir, RocksDbSettings.DEFAULTS, true);
-        try {
-            return StoreKeys.getInt(raw.db().get(raw.meta(), StoreKeys.LAYOUT), 0);
-        } finally {
-            raw.natives().releaseAll();
         }
     }
 
