@@ -639,6 +639,9 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
                 List<byte[]> keys = new ArrayList<>();
                 // A block committed by layout 3 has a block-keys entry; one committed before the upgrade has its
                 // entries in blocks. A height has one or the other: a rollback removes both kinds.
+                if (opened.blockKeys() == null) {
+                    refuseIfUpgradedSinceOpen(height);
+                }
                 byte[] listed = opened.blockKeys() == null ? null : db.get(opened.blockKeys(), StoreKeys.u64(height));
                 if (listed != null) {
                     keys.addAll(StoreKeys.blockKeysOf(listed));
@@ -672,6 +675,22 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
             }
             return writes;
         });
+    }
+
+    /**
+     * A store opened without {@code block-keys} (a read-only open or a follower of a layout-1 or 2 store) cannot see
+     * the index of blocks a writer commits after upgrading the store to layout 3 (a follower catches up with them):
+     * it refuses rather than report such a block as one that wrote nothing.
+     */
+    private void refuseIfUpgradedSinceOpen(long height) throws RocksDBException {
+        byte[] layout = db.get(opened.meta(), StoreKeys.LAYOUT);
+        if (layout != null && layout.length == Integer.BYTES && StoreKeys.getInt(layout, 0) >= LAYOUT_VERSION) {
+            throw new JshrewException(
+                    ErrorCode.STORAGE,
+                    "rocksdb store " + directory + ": the writer upgraded it to layout " + LAYOUT_VERSION
+                            + " after this open, so the writes of block " + height
+                            + " cannot be read here: open it again");
+        }
     }
 
     @Override

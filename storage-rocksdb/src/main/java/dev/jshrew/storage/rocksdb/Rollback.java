@@ -15,9 +15,11 @@ import org.rocksdb.WriteBatch;
  *
  * <p>The work is proportional to what the removed blocks wrote, not to the size of the store: the per-block
  * index ({@code block-keys}, or {@code blocks} for blocks committed before layout 3) lists exactly the versions to
- * delete, so nothing else is scanned, and there is no key-count limit. The batch holds two deletes per removed write, so its memory grows with the size of the
- * removed blocks (about 2 × (key length + 20) bytes per write), plus one {@code latest} entry per distinct key they
- * wrote: that key's newest version at or below the height (one seek each), or a delete when none is left.
+ * delete, so nothing else is scanned, and there is no key-count limit. The batch holds one or two deletes per
+ * removed write (one for a block of layout 3, whose index entry is one delete for the block), so its memory grows
+ * with the size of the removed blocks (at most about 2 × (key length + 20) bytes per write), plus one {@code latest}
+ * entry per distinct key they wrote: that key's newest version at or below the height (one seek each), or a
+ * delete when none is left.
  *
  * <p>Not thread-safe: the store runs it under its writer lock.
  */

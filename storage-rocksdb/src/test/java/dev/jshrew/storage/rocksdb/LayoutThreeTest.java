@@ -7,6 +7,9 @@ import static dev.jshrew.storage.rocksdb.TestData.s;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.jshrew.api.ErrorCode;
+import dev.jshrew.api.JshrewException;
+import dev.jshrew.api.storage.FollowingStore;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider.Access;
 import java.nio.file.Path;
@@ -23,7 +26,7 @@ import org.rocksdb.RocksIterator;
 /**
  * Layout 3: a block's keys in one {@code block-keys} entry instead of one {@code blocks} entry a write; a layout-2
  * store read as it is by a read-only open and upgraded by a writing one, its older blocks keeping their entries,
- * and rollbacks that cross both kinds.
+ * rollbacks that cross both kinds, and a follower that opened before the upgrade.
  */
 class LayoutThreeTest {
     @TempDir
@@ -115,6 +118,35 @@ class LayoutThreeTest {
             assertThat(store.tip()).hasValue(2);
             assertThat(read(store, "a", 2)).isEqualTo("a2");
             assertThat(read(store, "a", 1)).isEqualTo("a1");
+        }
+    }
+
+    @Test
+    void aFollowerOfALayoutTwoStoreFollowsTheWriterThatUpgradesItAndRefusesWhatItCannotSee() throws Exception {
+        Path db = dir.resolve("db");
+        try (KeyValueStore store = TestData.open(db)) {
+            store.commitBlock(block(1, "a", "a1"));
+        }
+        OlderLayouts.toLayoutTwo(db);
+        RocksDbStorageProvider provider = new RocksDbStorageProvider();
+        try (FollowingStore follower = provider.openFollower(db, dir.resolve("follower"), Map.of())) {
+            assertThat(dump(follower, 1)).isEqualTo(Map.of("a", "a1"));
+            try (KeyValueStore writer = TestData.open(db)) {
+                writer.commitBlock(block(2, "a", "a2", "b", "b2"));
+            }
+            assertThat(follower.catchUp()).hasValue(2);
+            assertThat(read(follower, "a", 2)).isEqualTo("a2");
+            assertThat(read(follower, "b", 2)).isEqualTo("b2");
+            assertThat(read(follower, "a", 1)).isEqualTo("a1");
+            assertThatThrownBy(() -> follower.blockWrites(2))
+                    .isInstanceOfSatisfying(
+                            JshrewException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.STORAGE))
+                    .hasMessageContaining("upgraded it to layout 3 after this open")
+                    .hasMessageContaining("block 2");
+        }
+        try (FollowingStore reopened = provider.openFollower(db, dir.resolve("follower"), Map.of())) {
+            assertThat(dump(reopened, 2)).isEqualTo(Map.of("a", "a2", "b", "b2"));
+            assertThat(dump(reopened, 1)).isEqualTo(Map.of("a", "a1"));
         }
     }
 
