@@ -68,6 +68,9 @@ public class StoreCommitBenchmark {
         for (String pair : storeOptions.split(";")) {
             if (!pair.isBlank()) {
                 String[] kv = pair.split("=", 2);
+                if (kv.length != 2) {
+                    throw new IllegalArgumentException("storeOptions: '" + pair + "' is not key=value");
+                }
                 options.put(kv[0].strip(), kv[1].strip());
             }
         }

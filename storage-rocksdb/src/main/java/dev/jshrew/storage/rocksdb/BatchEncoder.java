@@ -38,15 +38,17 @@ final class BatchEncoder {
         bytes = new byte[Math.max(HEADER_BYTES, capacity)];
     }
 
-    /** Adds a put of {@code value} under {@code key} in {@code family}. */
-    void put(ColumnFamilyHandle family, byte[] key, byte[] value) {
-        int id = family.getID();
+    /**
+     * Adds a put of {@code value} under {@code key} in the column family {@code familyId}
+     * ({@link ColumnFamilyHandle#getID()}, itself a JNI call: take it once per batch, not once per put).
+     */
+    void put(int familyId, byte[] key, byte[] value) {
         ensure(1 + MAX_VARINT32_BYTES * 3 + key.length + value.length);
-        if (id == 0) {
+        if (familyId == 0) {
             bytes[size++] = TYPE_VALUE;
         } else {
             bytes[size++] = TYPE_COLUMN_FAMILY_VALUE;
-            varint32(id);
+            varint32(familyId);
         }
         lengthPrefixed(key);
         lengthPrefixed(value);

@@ -566,26 +566,29 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
             NavigableMap<byte[], byte[]> writes = commit.writes();
             BatchEncoder batch = new BatchEncoder((int)
                     Math.min(MAX_FIRST_CAPACITY, writes.size() * ENCODED_BYTES_PER_WRITE + ENCODED_BYTES_PER_BLOCK));
+            int versions = opened.versions().getID();
+            int latestId = opened.latest().getID();
+            int meta = opened.meta().getID();
             for (Map.Entry<byte[], byte[]> write : writes.entrySet()) {
                 byte[] key = write.getKey();
                 byte[] value = write.getValue();
                 if (key == null || value == null) {
                     throw new NullPointerException("null key or value in the writes of block " + height);
                 }
-                batch.put(opened.versions(), StoreKeys.version(key, height), value);
-                batch.put(opened.latest(), key, StoreKeys.latestValue(height, value));
+                batch.put(versions, StoreKeys.version(key, height), value);
+                batch.put(latestId, key, StoreKeys.latestValue(height, value));
             }
             // Layout 3 lists the block's keys in one entry (blockWrites reads their values from versions): one put
             // where layout 2 made one a write.
             if (!writes.isEmpty()) {
-                batch.put(opened.blockKeys(), StoreKeys.u64(height), StoreKeys.blockKeys(writes.keySet()));
+                batch.put(opened.blockKeys().getID(), StoreKeys.u64(height), StoreKeys.blockKeys(writes.keySet()));
             }
-            for (Map.Entry<String, byte[]> meta : commit.meta().entrySet()) {
-                batch.put(opened.meta(), StoreKeys.meta(meta.getKey()), meta.getValue());
+            for (Map.Entry<String, byte[]> entry : commit.meta().entrySet()) {
+                batch.put(meta, StoreKeys.meta(entry.getKey()), entry.getValue());
             }
-            batch.put(opened.meta(), StoreKeys.hash(height), commit.blockHash());
-            batch.put(opened.meta(), StoreKeys.root(height), commit.stateRoot());
-            batch.put(opened.meta(), StoreKeys.TIP, StoreKeys.u64(height));
+            batch.put(meta, StoreKeys.hash(height), commit.blockHash());
+            batch.put(meta, StoreKeys.root(height), commit.stateRoot());
+            batch.put(meta, StoreKeys.TIP, StoreKeys.u64(height));
             try (WriteBatch encoded = new WriteBatch(batch.toBytes())) {
                 db.write(opened.syncWrite(), encoded);
             }
@@ -638,21 +641,25 @@ final class RocksDbStore implements KeyValueStore, Checkpointable {
             if (height >= 0) {
                 List<byte[]> keys = new ArrayList<>();
                 // A block committed by layout 3 has a block-keys entry; one committed before the upgrade has its
-                // entries in blocks. A height has one or the other: a rollback removes both kinds.
+                // entries in blocks. A height has one or the other (a rollback removes both kinds), so blocks is
+                // scanned only for a height without a block-keys entry.
+                byte[] listed = null;
                 if (opened.blockKeys() == null) {
                     refuseIfUpgradedSinceOpen(height);
+                } else {
+                    listed = db.get(opened.blockKeys(), StoreKeys.u64(height));
                 }
-                byte[] listed = opened.blockKeys() == null ? null : db.get(opened.blockKeys(), StoreKeys.u64(height));
                 if (listed != null) {
                     keys.addAll(StoreKeys.blockKeysOf(listed));
+                } else {
+                    // height + 1 may wrap to Long.MIN_VALUE; as an unsigned u64 that is still the next height.
+                    RangeScan.forEach(
+                            db,
+                            opened.blocks(),
+                            StoreKeys.u64(height),
+                            StoreKeys.u64(height + 1),
+                            it -> keys.add(StoreKeys.blockEntryKey(it.key())));
                 }
-                // height + 1 may wrap to Long.MIN_VALUE; as an unsigned u64 that is still the next height.
-                RangeScan.forEach(
-                        db,
-                        opened.blocks(),
-                        StoreKeys.u64(height),
-                        StoreKeys.u64(height + 1),
-                        it -> keys.add(StoreKeys.blockEntryKey(it.key())));
                 // The values are the block's versions (a layout-1 entry also holds its value; the version is read
                 // all the same, so both layouts take one path).
                 for (int from = 0; from < keys.size(); from += VALUE_BATCH) {

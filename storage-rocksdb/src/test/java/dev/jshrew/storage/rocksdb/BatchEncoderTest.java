@@ -64,7 +64,7 @@ class BatchEncoderTest {
                 ColumnFamilyHandle family = families.get(random.nextInt(FAMILIES));
                 byte[] key = bytes(random, i < 81 ? lengths[i / 9] : random.nextInt(64));
                 byte[] value = bytes(random, i < 81 ? lengths[i % 9] : random.nextInt(200));
-                encoder.put(family, key, value);
+                encoder.put(family.getID(), key, value);
                 reference.put(family, key, value);
             }
             assertThat(encoder.count()).isEqualTo(reference.count()).isEqualTo(400);
@@ -83,7 +83,7 @@ class BatchEncoderTest {
             byte[] key = ("key-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
             byte[] value = bytes(random, random.nextInt(300));
             ColumnFamilyHandle family = families.get(i % FAMILIES);
-            encoder.put(family, key, value);
+            encoder.put(family.getID(), key, value);
             keys.add(key);
             values.add(value);
             where.add(family);
