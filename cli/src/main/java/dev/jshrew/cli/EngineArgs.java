@@ -102,6 +102,16 @@ final class EngineArgs {
                     + " store; off: none. Changes no result; default ${DEFAULT-VALUE}")
     String readCache = "64m";
 
+    @Option(
+            names = "--value-table",
+            paramLabel = "on|off",
+            defaultValue = "on",
+            description = "with the read cache and the key filter, on an engine that can (wasmtime): also keep the"
+                    + " cached values of up to 128 bytes (keys of 4 to 128) where guest code reads them, so such a"
+                    + " read costs no host call; one 280-byte slot for each 1 KiB of --read-cache, twice (the"
+                    + " host's and the engine's copy). Changes no result; default ${DEFAULT-VALUE}")
+    String valueTable = "on";
+
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
     Duration viewTimeout = Duration.ZERO;
 
@@ -181,7 +191,17 @@ final class EngineArgs {
                 viewTimeout,
                 viewMemory,
                 parseKeyFilter(keyFilter),
-                parseReadCache(readCache));
+                parseReadCache(readCache),
+                parseOnOff("--value-table", valueTable));
+    }
+
+    /** An {@code on|off} option. */
+    static boolean parseOnOff(String option, String text) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new JshrewException(ErrorCode.INPUT, option + " must be on or off, not '" + text + "'");
+        };
     }
 
     /** A size option's bytes ({@code 64k}, {@code 512m}, …), or 0 for {@code off}. */

@@ -70,6 +70,32 @@ class FootprintOptionsTest {
     }
 
     @Test
+    void valueTableIsOnOrOffAndReachesTheRunOptions() {
+        EngineArgs args = new EngineArgs();
+        args.reset = "fast";
+        args.guestMemoryLimit = 65536;
+        assertThat(args.runOptions().valueTable()).as("the default").isTrue();
+        assertThat(args.runOptions().valueTableLog2Slots())
+                .as("a slot a KiB of the 64 MiB read cache")
+                .isEqualTo(16);
+        args.valueTable = "off";
+        assertThat(args.runOptions().valueTableLog2Slots()).isEqualTo(-1);
+        args.valueTable = "ON";
+        args.readCache = "off";
+        assertThat(args.runOptions().valueTableLog2Slots())
+                .as("no read cache, no table")
+                .isEqualTo(-1);
+        args.readCache = "1m";
+        assertThat(args.runOptions().valueTableLog2Slots())
+                .as("the smallest table")
+                .isEqualTo(10);
+        args.valueTable = "maybe";
+        assertThatThrownBy(args::runOptions)
+                .isInstanceOf(JshrewException.class)
+                .hasMessage("--value-table must be on or off, not 'maybe'");
+    }
+
+    @Test
     void keyFilterIsASizeOrOffAndReachesTheRunOptions() {
         offOrAtLeast(EngineArgs::parseKeyFilter, "--key-filter", "8k", 8192, List.of("0", "4k", "1", "lots", "-1m"));
         EngineArgs args = new EngineArgs();

@@ -137,8 +137,14 @@ public final class Indexer implements AutoCloseable {
         if (keyFilter != null) {
             keyFilter.incomplete(); // off until the fill below has added every stored key
         }
-        this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, 0, guestLog, keyFilter);
-        this.readCache = options.readCacheBytes() > 0 ? new ReadCache(options.readCacheBytes()) : null;
+        int valueTableLog2Slots = options.valueTableLog2Slots();
+        dev.jshrew.api.engine.ValueTable valueTable = keyFilter != null
+                        && valueTableLog2Slots >= 0
+                        && module.engine().capabilities().contains(EngineCapability.VALUE_TABLE)
+                ? new dev.jshrew.api.engine.ValueTable(valueTableLog2Slots)
+                : null;
+        this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, 0, guestLog, keyFilter, valueTable);
+        this.readCache = options.readCacheBytes() > 0 ? new ReadCache(options.readCacheBytes(), valueTable) : null;
         try {
             checkIndexerPin(store, module.name(), this.moduleSha256, upgradeAt);
             checkMemoryLimit(store, slot.memoryLimitPages());

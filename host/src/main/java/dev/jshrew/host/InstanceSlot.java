@@ -36,6 +36,8 @@ final class InstanceSlot implements AutoCloseable {
     /** The keys {@code __get_len} may find, or null (see {@link MetashrewAbi}). */
     private final KeyFilter keyFilter;
 
+    private final dev.jshrew.api.engine.ValueTable valueTable;
+
     private final List<HostFunction> imports;
     private final int memoryLimitPages;
     private final Duration callTimeout;
@@ -73,8 +75,24 @@ final class InstanceSlot implements AutoCloseable {
             int budgetPages,
             Consumer<String> guestLog,
             KeyFilter keyFilter) {
+        this(module, options, callTimeout, budgetPages, guestLog, keyFilter, null);
+    }
+
+    /**
+     * @param valueTable values the blocks' reads would find (the indexer's read cache keeps it), or null; on only for
+     *     {@link #runStart} calls whose reads do not see the block's own writes
+     */
+    InstanceSlot(
+            CompiledModule module,
+            RunOptions options,
+            Duration callTimeout,
+            int budgetPages,
+            Consumer<String> guestLog,
+            KeyFilter keyFilter,
+            dev.jshrew.api.engine.ValueTable valueTable) {
         this.engineName = module.engine().name();
         this.keyFilter = keyFilter;
+        this.valueTable = valueTable;
         this.callTimeout = callTimeout;
         if (!callTimeout.isZero() && !module.engine().capabilities().contains(EngineCapability.CALL_TIMEOUT)) {
             throw new JshrewException(
@@ -109,7 +127,7 @@ final class InstanceSlot implements AutoCloseable {
         this.commitBytes = this.budgetPages > 0
                 ? Math.min((long) this.budgetPages * MemoryLimits.PAGE_SIZE, options.commitBytes())
                 : options.commitBytes();
-        this.imports = new MetashrewAbi(context, guestLog, keyFilter).bind(module.imports(), module.name());
+        this.imports = new MetashrewAbi(context, guestLog, keyFilter, valueTable).bind(module.imports(), module.name());
         // Instantiate (and commit guest memory) now, at startup: a machine that cannot hold it fails before any block.
         long start = System.nanoTime();
         this.instance = instantiate(options.reset() == ResetMode.FAST ? commitBytes : 0);
@@ -152,6 +170,9 @@ final class InstanceSlot implements AutoCloseable {
         context.arm(CallContext.Mode.INDEX, height, block, reader, readOwnWrites);
         if (keyFilter != null) {
             keyFilter.setActive(!readOwnWrites); // the filter knows the store's keys, not the block's own
+        }
+        if (valueTable != null) {
+            valueTable.setActive(!readOwnWrites); // nor does the table know the block's own values
         }
         long start = System.nanoTime();
         try {

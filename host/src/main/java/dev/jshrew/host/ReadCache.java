@@ -1,5 +1,6 @@
 package dev.jshrew.host;
 
+import dev.jshrew.api.engine.ValueTable;
 import dev.jshrew.host.abi.BlockWrites;
 import dev.jshrew.host.abi.ByteKey;
 import dev.jshrew.host.abi.StateReader;
@@ -17,6 +18,10 @@ import java.util.Map;
  * first. A rollback, a reorg, a retried block, a failed commit or another runner's blocks can therefore only cost it
  * its entries: each of them changes the store at a height the cache does not expect. Values are shared, never
  * copied: nothing writes into a value array once it is read or flushed. Confined to the indexing thread.
+ *
+ * <p>With a {@link ValueTable}, the table holds some of the entries (those that fit, the ones last read of each of its
+ * slots) and never a key the cache does not: a key read, from the cache or the store, is put into it; a write updates
+ * it; an eviction drops it; emptying the cache empties it.
  */
 final class ReadCache {
     /** Bytes counted for an entry besides its key and value: the map's entry, the key object, two array headers. */
@@ -24,6 +29,9 @@ final class ReadCache {
 
     private final long capacityBytes;
     private final LinkedHashMap<ByteKey, byte[]> entries = new LinkedHashMap<>(1 << 16, 0.75f, true);
+    /** Values guest code may read, a subset of the entries; null without one. */
+    private final ValueTable table;
+
     private long bytes;
     /** The height whose state the entries hold; {@link Long#MIN_VALUE} when none yet. */
     private long height = Long.MIN_VALUE;
@@ -32,10 +40,16 @@ final class ReadCache {
     private long misses;
 
     ReadCache(long capacityBytes) {
+        this(capacityBytes, null);
+    }
+
+    /** @param table kept a subset of the entries (see the class comment), or null */
+    ReadCache(long capacityBytes, ValueTable table) {
         if (capacityBytes <= 0) {
             throw new IllegalArgumentException("read cache capacity must be positive: " + capacityBytes);
         }
         this.capacityBytes = capacityBytes;
+        this.table = table;
     }
 
     /**
@@ -53,6 +67,9 @@ final class ReadCache {
             byte[] value = entries.get(k);
             if (value != null) {
                 hits++;
+                if (table != null) {
+                    table.put(key, value); // the last read of its slot
+                }
                 return value;
             }
             misses++;
@@ -71,6 +88,9 @@ final class ReadCache {
                 byte[] old = entries.replace(key, value); // only a key kept: replace adds none
                 if (old != null) {
                     bytes += value.length - old.length;
+                    if (table != null) {
+                        table.update(key.bytes(), value);
+                    }
                 }
             });
             evict();
@@ -80,6 +100,9 @@ final class ReadCache {
 
     /** Forgets every entry (the store changed under the cache, or may have). */
     void clear() {
+        if (table != null) {
+            table.clear();
+        }
         entries.clear();
         bytes = 0;
         height = Long.MIN_VALUE;
@@ -114,7 +137,13 @@ final class ReadCache {
             if (old != null) {
                 bytes -= weight(key.bytes(), old);
             }
+            if (table != null) {
+                table.remove(key.bytes());
+            }
             return;
+        }
+        if (table != null) {
+            table.put(key.bytes(), value);
         }
         byte[] old = entries.put(key, value);
         bytes += weight - (old == null ? 0 : weight(key.bytes(), old));
@@ -127,6 +156,9 @@ final class ReadCache {
         while (bytes > capacityBytes) {
             Map.Entry<ByteKey, byte[]> eldest = it.next();
             bytes -= weight(eldest.getKey().bytes(), eldest.getValue());
+            if (table != null) {
+                table.remove(eldest.getKey().bytes());
+            }
             it.remove();
         }
     }

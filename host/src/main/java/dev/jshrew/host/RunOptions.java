@@ -28,6 +28,12 @@ import java.time.Duration;
  *     the keys its blocks read lately, kept up to date with the blocks' writes, so that a block's read of one of
  *     them skips the store (on every engine). Counted as keys and values plus {@value ReadCache#ENTRY_OVERHEAD}
  *     bytes an entry, on the JVM's heap. Never part of the deterministic configuration: it changes no result
+ * @param valueTable whether the read cache also keeps a {@link dev.jshrew.api.engine.ValueTable} (with a key filter,
+ *     on an engine with {@link dev.jshrew.api.engine.EngineCapability#VALUE_TABLE}): the values of up to 128 bytes
+ *     of the keys of up to 128 bytes it holds, copied where guest code can read them, so that such a read costs no
+ *     host call. One slot ({@value dev.jshrew.api.engine.ValueTable#SLOT_BYTES} bytes, twice: the host's and the
+ *     engine's copy) for each 1 KiB of {@code readCacheBytes}. Never part of the deterministic configuration: it
+ *     changes no result
  */
 public record RunOptions(
         int guestMemoryLimitPages,
@@ -36,7 +42,8 @@ public record RunOptions(
         Duration viewTimeout,
         long viewMemoryBytes,
         long keyFilterBytes,
-        long readCacheBytes) {
+        long readCacheBytes,
+        boolean valueTable) {
     /** The default {@link #keyFilterBytes()}: 64 MiB, 16 bits a key for 32 million keys. */
     public static final long DEFAULT_KEY_FILTER_BYTES = 64L << 20;
 
@@ -66,6 +73,26 @@ public record RunOptions(
         java.util.Objects.requireNonNull(reset, "reset");
     }
 
+    /** With the value table, when there is a read cache (the default). */
+    public RunOptions(
+            int guestMemoryLimitPages,
+            long commitBytes,
+            ResetMode reset,
+            Duration viewTimeout,
+            long viewMemoryBytes,
+            long keyFilterBytes,
+            long readCacheBytes) {
+        this(
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                viewTimeout,
+                viewMemoryBytes,
+                keyFilterBytes,
+                readCacheBytes,
+                true);
+    }
+
     /** The default key filter and read cache. */
     public RunOptions(
             int guestMemoryLimitPages, long commitBytes, ResetMode reset, Duration viewTimeout, long viewMemoryBytes) {
@@ -92,25 +119,80 @@ public record RunOptions(
     /** These options with another view timeout. */
     public RunOptions withViewTimeout(Duration timeout) {
         return new RunOptions(
-                guestMemoryLimitPages, commitBytes, reset, timeout, viewMemoryBytes, keyFilterBytes, readCacheBytes);
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                timeout,
+                viewMemoryBytes,
+                keyFilterBytes,
+                readCacheBytes,
+                valueTable);
     }
 
     /** These options with another view memory budget (0: none). */
     public RunOptions withViewMemory(long bytes) {
         return new RunOptions(
-                guestMemoryLimitPages, commitBytes, reset, viewTimeout, bytes, keyFilterBytes, readCacheBytes);
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                viewTimeout,
+                bytes,
+                keyFilterBytes,
+                readCacheBytes,
+                valueTable);
     }
 
     /** These options with another key filter size (0: none). */
     public RunOptions withKeyFilter(long bytes) {
         return new RunOptions(
-                guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, bytes, readCacheBytes);
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                viewTimeout,
+                viewMemoryBytes,
+                bytes,
+                readCacheBytes,
+                valueTable);
     }
 
     /** These options with another read cache size (0: none). */
     public RunOptions withReadCache(long bytes) {
         return new RunOptions(
-                guestMemoryLimitPages, commitBytes, reset, viewTimeout, viewMemoryBytes, keyFilterBytes, bytes);
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                viewTimeout,
+                viewMemoryBytes,
+                keyFilterBytes,
+                bytes,
+                valueTable);
+    }
+
+    /** These options with or without the value table. */
+    public RunOptions withValueTable(boolean on) {
+        return new RunOptions(
+                guestMemoryLimitPages,
+                commitBytes,
+                reset,
+                viewTimeout,
+                viewMemoryBytes,
+                keyFilterBytes,
+                readCacheBytes,
+                on);
+    }
+
+    /**
+     * The value table's size, as {@link dev.jshrew.api.engine.ValueTable}'s {@code log2Slots}: one slot for each
+     * 1 KiB of the read cache, within the table's bounds; -1 for none (no read cache, or the table switched off).
+     */
+    public int valueTableLog2Slots() {
+        if (!valueTable || readCacheBytes == 0) {
+            return -1;
+        }
+        long slots = readCacheBytes >> 10;
+        int log2 = slots == 0 ? 0 : 63 - Long.numberOfLeadingZeros(slots);
+        return Math.clamp(
+                log2, dev.jshrew.api.engine.ValueTable.MIN_LOG2_SLOTS, dev.jshrew.api.engine.ValueTable.MAX_LOG2_SLOTS);
     }
 
     /**

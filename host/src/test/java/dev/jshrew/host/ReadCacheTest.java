@@ -167,4 +167,61 @@ class ReadCacheTest {
         assertThat(hitsSeen).isGreaterThan(1000);
         assertThat(cache.misses()).isGreaterThan(1000);
     }
+    /**
+     * With a value table: whatever the table holds for a key is the key's value at the cache's height, after every
+     * read, every block, an eviction, a skipped height and an emptied cache; and it holds keys read lately.
+     */
+    @Test
+    void theValueTableHoldsOnlyCurrentValues() {
+        Random random = new Random(8);
+        var table = new dev.jshrew.api.engine.ValueTable(dev.jshrew.api.engine.ValueTable.MIN_LOG2_SLOTS);
+        ReadCache cache = new ReadCache(60L * (ReadCache.ENTRY_OVERHEAD + 40), table);
+        Map<String, byte[]> state = new HashMap<>();
+        List<String> universe = new ArrayList<>();
+        for (int n = 0; n < 150; n++) {
+            universe.add("key-" + n);
+        }
+        java.util.function.Consumer<String> check = when -> {
+            for (String k : universe) {
+                byte[] held = table.get(b(k));
+                if (held != null) {
+                    assertThat(held).as("%s %s", k, when).isEqualTo(state.getOrDefault(k, new byte[0]));
+                }
+            }
+        };
+        int heldAfterReads = 0;
+        long height = 0;
+        for (int round = 0; round < 300; round++, height++) {
+            if (round % 97 == 96) {
+                height += 2; // another height: the cache and the table are emptied
+            }
+            if (round % 71 == 70) {
+                cache.clear(); // a failed commit
+                check.accept("after a clear");
+            }
+            Below below = new Below();
+            below.values.putAll(state);
+            StateReader reads = cache.readsFor(height, below);
+            check.accept("before the reads of " + height);
+            for (int i = 0; i < 40; i++) {
+                String k = universe.get(random.nextInt(universe.size()));
+                assertThat(reads.get(b(k))).isEqualTo(state.getOrDefault(k, new byte[0]));
+                if (table.get(b(k)) != null) {
+                    heldAfterReads++;
+                }
+            }
+            check.accept("after the reads of " + height);
+            BlockWrites writes = new BlockWrites();
+            for (int i = 0; i < 15; i++) {
+                String k = universe.get(random.nextInt(universe.size()));
+                byte[] v = new byte[random.nextInt(10) == 0 ? 129 + random.nextInt(50) : random.nextInt(40)];
+                random.nextBytes(v);
+                writes.put(b(k), v);
+            }
+            writes.forEach((k, v) -> state.put(new String(k.bytes(), StandardCharsets.UTF_8), v));
+            cache.advance(height, writes);
+            check.accept("after block " + height);
+        }
+        assertThat(heldAfterReads).as("reads whose key the table then held").isGreaterThan(3000);
+    }
 }

@@ -3,6 +3,7 @@ package dev.jshrew.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.jshrew.api.engine.EngineCapability;
+import dev.jshrew.host.EngineRegistry;
 import dev.jshrew.host.Hashes;
 import dev.jshrew.host.ResetMode;
 import dev.jshrew.host.RunOptions;
@@ -136,17 +137,21 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
 
     @ParameterizedTest(name = "{0}, overlapped commits: {1}")
     @CsvSource({RUST + ",false", RUST + ",true", ASSEMBLYSCRIPT + ",true"})
-    @DisplayName("the read cache changes no write, no root and no host read, across a failed block and a reorg")
+    @DisplayName("the read cache and its value table change no write and no root, across a failed block and a reorg")
     void theReadCacheChangesNoWrite(String guest, boolean overlap) {
         // large enough to keep every key the blocks read: a value the reorg made stale would be found (eviction has
         // tests of its own, in host's ReadCacheTest)
         RunOptions cached = Harness.testOptions(ResetMode.FAST).withReadCache(16 << 20);
-        RunOptions plain = Harness.testOptions(ResetMode.FAST).withReadCache(0);
         String name = guest.replace('/', '-') + "-" + overlap;
-        long[] withCache = readCacheScript(guest, overlap, cached, temp.resolve("cached-" + name));
-        long[] without = readCacheScript(guest, overlap, plain, temp.resolve("uncached-" + name));
+        long[] withTable = readCacheScript(guest, overlap, cached, temp.resolve("table-" + name));
+        long[] withCache =
+                readCacheScript(guest, overlap, cached.withValueTable(false), temp.resolve("cached-" + name));
+        long[] without = readCacheScript(guest, overlap, cached.withReadCache(0), temp.resolve("uncached-" + name));
         assertThat(withCache[2])
                 .as("blocks' roots and writes, cache against none")
+                .isEqualTo(without[2]);
+        assertThat(withTable[2])
+                .as("blocks' roots and writes, cache and value table against none")
                 .isEqualTo(without[2]);
         assertThat(withCache[0])
                 .as("reads the host answered, cache against none")
@@ -155,6 +160,17 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
         assertThat(withCache[1])
                 .as("cache hits, of %d host reads", withCache[0])
                 .isPositive();
+        boolean honoured =
+                EngineRegistry.load().resolve(engineName()).capabilities().contains(EngineCapability.VALUE_TABLE);
+        if (honoured) {
+            assertThat(withTable[0])
+                    .as("reads the host answered with the value table, of %d without", withCache[0])
+                    .isLessThan(withCache[0]);
+        } else {
+            assertThat(withTable[0])
+                    .as("an engine without VALUE_TABLE answers no read in the guest")
+                    .isEqualTo(withCache[0]);
+        }
     }
 
     /**

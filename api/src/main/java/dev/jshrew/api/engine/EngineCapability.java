@@ -33,5 +33,12 @@ public enum EngineCapability {
      * surely lacks is answered in guest code (length 0, and the companion writes nothing) without calling the host.
      * Without it, every such call reaches the host, and a host need not keep a filter.
      */
-    KEY_FILTER
+    KEY_FILTER,
+    /**
+     * Honours {@link HostFunction.ValueLength#valueTable()} on instances that commit their memory and honour the key
+     * filter: a key with a current entry is answered in guest code (its value's length, and the companion writes
+     * the value) without calling the host. Without it, every such call reaches the host, and a host need not keep a
+     * table.
+     */
+    VALUE_TABLE
 }

@@ -73,5 +73,16 @@ public record HostFunction(String module, String name, FunctionSignature signatu
         default KeyFilter keyFilter() {
             return null;
         }
+
+        /**
+         * Values this function would return, or null. A key with a current entry in the table ({@link
+         * ValueTable#get} not null) has that value's length, and its companion writes that value, for the whole
+         * export call the table was copied for ({@link ValueTable#copyTo} before each export call, while {@link
+         * ValueTable#isActive}); an engine may then answer both without calling the host. Only with a {@link
+         * #keyFilter()}.
+         */
+        default ValueTable valueTable() {
+            return null;
+        }
     }
 }

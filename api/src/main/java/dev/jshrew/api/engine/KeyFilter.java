@@ -23,7 +23,7 @@ import java.util.Arrays;
  *
  * <p>Thread-safe: the indexing thread adds, instances copy.
  */
-public final class KeyFilter {
+public final class KeyFilter implements GuestCopySource {
     /** Bytes before the words in a copy: the active flag and the word mask. */
     public static final int HEADER_BYTES = 16;
     /** The smallest filter: 1,024 words (8 KiB). */
@@ -101,6 +101,7 @@ public final class KeyFilter {
     }
 
     /** Bytes of a copy: {@link #HEADER_BYTES} and the words. */
+    @Override
     public long copyBytes() {
         return HEADER_BYTES + 8L * words.length;
     }
@@ -187,6 +188,7 @@ public final class KeyFilter {
      *
      * @param target at least {@link #copyBytes()} bytes, laid out as the class comment says
      */
+    @Override
     public synchronized long copyTo(MemorySegment target, long since) {
         target.set(LE, 0, active && complete ? 1 : 0);
         target.set(LE, 8, words.length - 1L);

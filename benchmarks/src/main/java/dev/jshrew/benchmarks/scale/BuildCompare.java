@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,10 +27,11 @@ import java.util.TreeMap;
  *
  * <p>{@code BuildCompare CHAIN ENGINE N on|off OUT_JSON JAR_A JAR_B [INDEXER.wasm]}, run from the repository root
  * ({@code on|off} is {@code --commit-overlap}; the indexer is the chain's, {@code guests/spendables/spendables.wasm},
- * unless given). Prints the windows and one line: {@code builds: engine E, overlap O, n blocks side by
- * side, B/A per block = R (CPU R2), store reads A → B µs each, commit A → B ms, state roots equal}; exits 1 when a
- * root differs. {@code BuildCompare --logs A.jsonl B.jsonl FROM TO [OUT_JSON]} compares two block logs
- * already written.
+ * unless given). A jar may carry options of its own for its {@code index} after commas, e.g. {@code
+ * jshrew.jar,--value-table=off}: one build against itself with an option changed. Prints the windows and one line:
+ * {@code builds: engine E, overlap O, n blocks side by side, B/A per block = R (CPU R2), store reads A → B µs each,
+ * commit A → B ms, state roots equal}; exits 1 when a root differs. {@code BuildCompare --logs A.jsonl B.jsonl FROM
+ * TO [OUT_JSON]} compares two block logs already written.
  */
 public final class BuildCompare {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,7 +63,7 @@ public final class BuildCompare {
         int blocks = Integer.parseInt(args[2]);
         String overlap = args[3];
         Path outJson = Path.of(args[4]);
-        List<Path> jars = List.of(Path.of(args[5]), Path.of(args[6]));
+        List<String[]> jars = List.of(args[5].split(","), args[6].split(","));
         String indexer = args.length > 7 ? args[7] : "guests/spendables/spendables.wasm";
         Path work = Files.createTempDirectory("jshrew-builds");
         long first = Replay.firstHeight(chain);
@@ -70,10 +72,10 @@ public final class BuildCompare {
         Map<String, Process> sides = new LinkedHashMap<>();
         for (int i = 0; i < 2; i++) {
             String side = i == 0 ? "a" : "b";
-            List<String> command = List.of(
-                    java, "-XX:-DontCompileHugeMethods", "-jar", jars.get(i).toString());
+            List<String> command = List.of(java, "-XX:-DontCompileHugeMethods", "-jar", jars.get(i)[0]);
+            String[] options = Arrays.copyOfRange(jars.get(i), 1, jars.get(i).length);
             sides.put(
-                    jars.get(i).toString(),
+                    String.join(",", jars.get(i)),
                     Replay.start(
                             command,
                             work.resolve(side + ".log"),
@@ -84,14 +86,15 @@ public final class BuildCompare {
                                     engine,
                                     indexer,
                                     overlap,
-                                    work.resolve(side + ".jsonl"))));
+                                    work.resolve(side + ".jsonl"),
+                                    options)));
         }
         Replay.awaitAll(sides, work);
         ObjectNode json = compare(work.resolve("a.jsonl"), work.resolve("b.jsonl"), first + WARM, exitAt - 1);
         json.put("engine", engine);
         json.put("overlap", overlap);
-        json.put("a", jars.get(0).toString());
-        json.put("b", jars.get(1).toString());
+        json.put("a", String.join(",", jars.get(0)));
+        json.put("b", String.join(",", jars.get(1)));
         json.put("work", work.toString());
         json.put("loadavg", Soak.loadAverage());
         String line = String.format(

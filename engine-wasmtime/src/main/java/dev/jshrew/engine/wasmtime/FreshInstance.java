@@ -37,7 +37,9 @@ final class FreshInstance extends WasmtimeModuleInstance {
     private void instantiate() {
         try {
             live = LiveInstance.create(
-                    module.engine(), prepared, store -> imports.funcs(store, prepared.imports(), this, null, null));
+                    module.engine(),
+                    prepared,
+                    store -> imports.funcs(store, prepared.imports(), this, null, null, null));
         } catch (WasmFunctionError | WasmtimeException e) {
             rethrowHostFailure();
             throw Traps.translate(e, context() + ": instantiation failed");

@@ -131,17 +131,38 @@ final class HostImports {
     }
 
     /**
+     * The value table of the cached read whose length has the key filter ({@link
+     * HostFunction.ValueLength#valueTable()}), or null: the rewrite then lets the guest answer a key it holds.
+     */
+    dev.jshrew.api.engine.ValueTable valueTable() {
+        dev.jshrew.api.engine.ValueTable found = null;
+        for (int length : cachedReads.keySet()) {
+            HostFunction.ValueLength f =
+                    (HostFunction.ValueLength) byIndex.get(length).implementation();
+            if (f.keyFilter() != null && f.valueTable() != null) {
+                if (found != null) {
+                    return null; // one table import serves one table
+                }
+                found = f.valueTable();
+            }
+        }
+        return found;
+    }
+
+    /**
      * One wasmtime function per import of {@code imports}, for {@code store}.
      *
      * @param growHook the body of {@code jshrew.grow}, or null when the module is not the rewritten one
      * @param keyFilter the function for the rewrite's key-filter import, or null when it has none
+     * @param valueTable the functions for the rewrite's value-table imports (find, chunk), or null when it has none
      */
     List<Func> funcs(
             Store<Void> store,
             ImportType[] imports,
             WasmtimeModuleInstance owner,
             Func.Handler<Void> growHook,
-            Func keyFilter) {
+            Func keyFilter,
+            Func[] valueTable) {
         List<Func> out = new ArrayList<>(imports.length);
         try {
             for (int i = 0; i < imports.length; i++) {
@@ -152,6 +173,16 @@ final class HostImports {
                         && it.name().equals(ResettableModule.KEY_FILTER_IMPORT)) {
                     out.add(keyFilter);
                     continue;
+                }
+                if (valueTable != null && i > byIndex.size() && it.module().equals(ResettableModule.HOOK_MODULE)) {
+                    if (it.name().equals(ResettableModule.VALUE_FIND_IMPORT)) {
+                        out.add(valueTable[0]);
+                        continue;
+                    }
+                    if (it.name().equals(ResettableModule.VALUE_CHUNK_IMPORT)) {
+                        out.add(valueTable[1]);
+                        continue;
+                    }
                 }
                 if (growHook != null
                         && it.module().equals(ResettableInstance.HOOK_MODULE)

@@ -10,7 +10,9 @@ import dev.jshrew.api.engine.Trap;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.memory.CommitReport;
 import dev.jshrew.api.memory.LinearMemoryProvider;
+import dev.jshrew.engine.toolkit.wasm.KeyFilterModule;
 import dev.jshrew.engine.toolkit.wasm.ResettableModule;
+import dev.jshrew.engine.toolkit.wasm.ValueTableModule;
 import io.github.kawamuray.wasmtime.Caller;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
@@ -60,7 +62,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
     /** The host's key filter when the rewrite asks one ({@link ResettableModule.Options#keyFilter()}), else null. */
     private final dev.jshrew.api.engine.KeyFilter keyFilter;
     /** Its copy in the guest's store, linked to the rewrite's key-filter import; null without one. */
-    private FilterInstance filter;
+    private CopyInstance filter;
+    /** The host's value table when the rewrite asks one ({@link ResettableModule.Options#valueTable()}), else null. */
+    private final dev.jshrew.api.engine.ValueTable valueTable;
+    /** Its copy in the guest's store, linked to the rewrite's value-table imports; null without one. */
+    private CopyInstance table;
     /** Commits and protects wasmtime's mapping; set by {@link #start}. */
     private LinearMemoryProvider memory;
 
@@ -81,6 +87,11 @@ final class ResettableInstance extends WasmtimeModuleInstance {
                         .anyMatch(i -> i.module().equals(ResettableModule.HOOK_MODULE)
                                 && i.name().equals(ResettableModule.KEY_FILTER_IMPORT))
                 ? imports.keyFilter()
+                : null;
+        this.valueTable = prepared.facts().imports().stream()
+                        .anyMatch(i -> i.module().equals(ResettableModule.HOOK_MODULE)
+                                && i.name().equals(ResettableModule.VALUE_FIND_IMPORT))
+                ? imports.valueTable()
                 : null;
         this.keepsReads = prepared.facts()
                 .exportedFunction(ResettableModule.FORGET_READS_EXPORT)
@@ -114,12 +125,33 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         this.memory = memory;
         try {
             live = LiveInstance.create(module.engine(), prepared, store -> {
-                filter = keyFilter == null ? null : FilterInstance.create(module.engine(), store);
                 try {
+                    filter = keyFilter == null
+                            ? null
+                            : CopyInstance.create(
+                                    store,
+                                    "the key filter",
+                                    module.engine().keyFilterModule(),
+                                    KeyFilterModule.MEMORY_EXPORT,
+                                    KeyFilterModule.TEST_EXPORT);
+                    table = valueTable == null
+                            ? null
+                            : CopyInstance.create(
+                                    store,
+                                    "the value table",
+                                    module.engine().valueTableModule(),
+                                    ValueTableModule.MEMORY_EXPORT,
+                                    ValueTableModule.FIND_EXPORT,
+                                    ValueTableModule.CHUNK_EXPORT);
                     return imports.funcs(
-                            store, prepared.imports(), this, this::growHook, filter == null ? null : filter.test());
+                            store,
+                            prepared.imports(),
+                            this,
+                            this::growHook,
+                            filter == null ? null : filter.funcs()[0],
+                            table == null ? null : table.funcs());
                 } catch (RuntimeException e) {
-                    disposeFilter();
+                    disposeCopies();
                     throw e;
                 }
             });
@@ -225,6 +257,9 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         if (filter != null) {
             filter.sync(keyFilter);
         }
+        if (table != null) {
+            table.sync(valueTable);
+        }
         if (keepsReads && readsKept) {
             callRaw(ResettableModule.FORGET_READS_EXPORT, VOID, NO_ARGS);
         }
@@ -256,6 +291,9 @@ final class ResettableInstance extends WasmtimeModuleInstance {
             if (filter != null) {
                 filter.deactivate();
             }
+            if (table != null) {
+                table.deactivate();
+            }
             callRaw(ResettableModule.RESET_EXPORT, VOID, NO_ARGS);
             readsKept = false;
             closeAbove(virtualPages);
@@ -271,16 +309,20 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         return new MemoryStats(virtualPages, highWaterPages, limitPages, commit == null ? 0 : commit.committedBytes());
     }
 
-    private void disposeFilter() {
+    private void disposeCopies() {
         if (filter != null) {
             filter.dispose();
             filter = null;
+        }
+        if (table != null) {
+            table.dispose();
+            table = null;
         }
     }
 
     @Override
     void release() {
-        disposeFilter();
+        disposeCopies();
         if (live != null) {
             live.dispose();
             live = null;

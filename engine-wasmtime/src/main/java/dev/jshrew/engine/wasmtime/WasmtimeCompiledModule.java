@@ -46,7 +46,8 @@ final class WasmtimeCompiledModule implements CompiledModule {
             int limitPages,
             java.util.Set<Integer> fastCalls,
             java.util.Map<Integer, Integer> cachedReads,
-            boolean keyFilter) {}
+            boolean keyFilter,
+            boolean valueTable) {}
 
     private volatile boolean disposed;
 
@@ -129,15 +130,24 @@ final class WasmtimeCompiledModule implements CompiledModule {
     }
 
     private PreparedModule resettable(int limitPages, HostImports imports) {
-        var fresh =
-                new ResettableKey(limitPages, imports.fastCalls(), imports.cachedReads(), imports.keyFilter() != null);
+        var fresh = new ResettableKey(
+                limitPages,
+                imports.fastCalls(),
+                imports.cachedReads(),
+                imports.keyFilter() != null,
+                imports.keyFilter() != null && imports.valueTable() != null);
         return resettable.computeIfAbsent(fresh, key -> {
             ensureNotDisposed();
             byte[] rewritten = ResettableModule.rewrite(
                             name,
                             wasm,
                             new ResettableModule.Options(
-                                    key.limitPages(), false, key.fastCalls(), key.cachedReads(), key.keyFilter()))
+                                    key.limitPages(),
+                                    false,
+                                    key.fastCalls(),
+                                    key.cachedReads(),
+                                    key.keyFilter(),
+                                    key.valueTable()))
                     .bytes();
             ModuleFacts rewrittenFacts =
                     ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);

@@ -34,6 +34,7 @@ final class WasmtimeEngine implements WasmEngine {
     private ScheduledExecutorService ticker;
 
     private io.github.kawamuray.wasmtime.Module keyFilterModule;
+    private io.github.kawamuray.wasmtime.Module valueTableModule;
 
     /** The epoch's period: a timed call stops between its timeout and about one tick later. */
     static final Duration EPOCH_TICK = Duration.ofMillis(10);
@@ -86,6 +87,18 @@ final class WasmtimeEngine implements WasmEngine {
             keyFilterModule = io.github.kawamuray.wasmtime.Module.fromBinary(engine, KeyFilterModule.bytes());
         }
         return keyFilterModule;
+    }
+
+    /** {@link dev.jshrew.engine.toolkit.wasm.ValueTableModule}, compiled once (at the first instance with a table). */
+    synchronized io.github.kawamuray.wasmtime.Module valueTableModule() {
+        if (closed.get()) {
+            throw new IllegalStateException("engine wasmtime is closed");
+        }
+        if (valueTableModule == null) {
+            valueTableModule = io.github.kawamuray.wasmtime.Module.fromBinary(
+                    engine, dev.jshrew.engine.toolkit.wasm.ValueTableModule.bytes());
+        }
+        return valueTableModule;
     }
 
     @Override
@@ -148,6 +161,10 @@ final class WasmtimeEngine implements WasmEngine {
                 if (keyFilterModule != null) {
                     keyFilterModule.dispose();
                     keyFilterModule = null;
+                }
+                if (valueTableModule != null) {
+                    valueTableModule.dispose();
+                    valueTableModule = null;
                 }
             }
             engine.dispose();

@@ -53,7 +53,8 @@ public final class WasmtimeEngineProvider implements WasmEngineProvider {
                 EngineCapability.MEMORY_ABOVE_2GIB,
                 EngineCapability.NAN_CANONICALIZATION,
                 EngineCapability.CALL_TIMEOUT,
-                EngineCapability.KEY_FILTER);
+                EngineCapability.KEY_FILTER,
+                EngineCapability.VALUE_TABLE);
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class MetashrewAbi {
     private final CallContext context;
     private final Consumer<String> log;
     private final dev.jshrew.api.engine.KeyFilter keyFilter;
+    private final dev.jshrew.api.engine.ValueTable valueTable;
 
     /**
      * @param context the per-call state these functions read and write
@@ -71,9 +72,23 @@ public final class MetashrewAbi {
      *     call's own writes
      */
     public MetashrewAbi(CallContext context, Consumer<String> log, dev.jshrew.api.engine.KeyFilter keyFilter) {
+        this(context, log, keyFilter, null);
+    }
+
+    /**
+     * @param valueTable values of keys at the reads' height ({@code __get_len}'s {@link
+     *     HostFunction.ValueLength#valueTable()}), or null; its owner keeps it true of the reads and switches it off
+     *     for a call whose reads it does not describe
+     */
+    public MetashrewAbi(
+            CallContext context,
+            Consumer<String> log,
+            dev.jshrew.api.engine.KeyFilter keyFilter,
+            dev.jshrew.api.engine.ValueTable valueTable) {
         this.context = context;
         this.log = log;
         this.keyFilter = keyFilter;
+        this.valueTable = valueTable;
     }
 
     private static FunctionSignature sig(List<ValueType> params, List<ValueType> results) {
@@ -198,6 +213,11 @@ public final class MetashrewAbi {
         @Override
         public dev.jshrew.api.engine.KeyFilter keyFilter() {
             return keyFilter;
+        }
+
+        @Override
+        public dev.jshrew.api.engine.ValueTable valueTable() {
+            return valueTable;
         }
     }
 

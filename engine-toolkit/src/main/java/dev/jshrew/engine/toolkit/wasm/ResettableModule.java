@@ -79,16 +79,23 @@ public final class ResettableModule {
      * @param keyFilter the cached reads' length stand-ins first ask {@link #KEY_FILTER_IMPORT} about a valid key
      *     buffer's hash ({@link dev.jshrew.api.engine.KeyFilter#hash}), and answer a key it surely lacks themselves:
      *     length 0, kept as a value of no bytes for the companion; needs cached reads
+     * @param valueTable the length stand-ins then look a key the filter may hold up in the value table ({@link
+     *     #VALUE_FIND_IMPORT}, {@link #VALUE_CHUNK_IMPORT}) and answer a key it holds themselves: its value's length,
+     *     the value kept for the companion; needs a key filter
      */
     public record Options(
             int limitPages,
             boolean checkLoadsAndStores,
             java.util.Set<Integer> fastCalls,
             java.util.Map<Integer, Integer> cachedReads,
-            boolean keyFilter) {
+            boolean keyFilter,
+            boolean valueTable) {
         public Options {
             if (keyFilter && cachedReads.isEmpty()) {
                 throw new IllegalArgumentException("a key filter needs cached reads");
+            }
+            if (valueTable && !keyFilter) {
+                throw new IllegalArgumentException("a value table needs a key filter");
             }
             if (limitPages < 0 || limitPages > 65536) {
                 throw new IllegalArgumentException("limit out of range: " + limitPages);
@@ -100,6 +107,15 @@ public final class ResettableModule {
                     throw new IllegalArgumentException("cached read " + pair + " of imports that are not fast calls");
                 }
             }
+        }
+
+        public Options(
+                int limitPages,
+                boolean checkLoadsAndStores,
+                java.util.Set<Integer> fastCalls,
+                java.util.Map<Integer, Integer> cachedReads,
+                boolean keyFilter) {
+            this(limitPages, checkLoadsAndStores, fastCalls, cachedReads, keyFilter, false);
         }
 
         public Options(
@@ -156,6 +172,21 @@ public final class ResettableModule {
      * KeyFilterModule#TEST_EXPORT}.
      */
     public static final String KEY_FILTER_IMPORT = "key_filter";
+
+    /**
+     * The name, in {@link #HOOK_MODULE}, of the import {@code (i64 hash, i32 keyLength) -> i32} that the rewrite adds
+     * with {@link Options#valueTable()}, after the key filter's: the value's length when the table's slot for that
+     * hash holds a current key of that hash and length, else -1 (see {@link dev.jshrew.api.engine.ValueTable}). Link
+     * it to {@link ValueTableModule#FIND_EXPORT}.
+     */
+    public static final String VALUE_FIND_IMPORT = "value_find";
+
+    /**
+     * The name, in {@link #HOOK_MODULE}, of the import {@code (i32 chunk) -> i64} after {@link #VALUE_FIND_IMPORT}:
+     * chunk {@code j} of the slot the last successful find found, key chunks from 0, value chunks from {@value
+     * dev.jshrew.api.engine.ValueTable#CHUNKS}. Link it to {@link ValueTableModule#CHUNK_EXPORT}.
+     */
+    public static final String VALUE_CHUNK_IMPORT = "value_chunk";
 
     /** Exported {@code () -> ()}, when there are cached reads: forgets every kept key. */
     public static final String FORGET_READS_EXPORT = "__jshrew_forget_reads";

@@ -19,10 +19,10 @@ import java.util.Objects;
  * so only function indices move):
  * <ul>
  *   <li>types: the module's, then {@code (i32)->i32}, {@code ()->()}, {@code (i32 i32)->()}, {@code (i32 i32
- * i32)->()}, {@code (i64)->i32};</li>
+ * i32)->()}, {@code (i64)->i32}, {@code (i64 i32)->i32}, {@code (i32)->i64};</li>
  *   <li>imports: the module's, then {@code jshrew.grow}; it takes function index {@code F} (the number of the module's
- *       function imports); then one per fast call, then the key filter's (if any), so every defined function moves
- *       up by as many;</li>
+ *       function imports); then one per fast call, then the key filter's (if any), then the value table's two (if
+ *       any), so every defined function moves up by as many;</li>
  *   <li>functions: the module's (rewritten), then {@code $vgrow}, {@code $oob}, {@code $fill}, {@code $copy},
  *       {@code $grow_physical}, {@code $reset}, then the {@code memory.init}/{@code table.init} helpers;</li>
  *   <li>globals: the module's, then pages, high water, virtual size in bytes (i64), one "dropped" flag per passive
@@ -33,7 +33,13 @@ import java.util.Objects;
  * </ul>
  */
 final class Rewriter implements BodyRewriter.Layout {
-    private static final int TYPE_I_I = 0, TYPE_V_V = 1, TYPE_II_V = 2, TYPE_III_V = 3, TYPE_L_I = 4;
+    private static final int TYPE_I_I = 0,
+            TYPE_V_V = 1,
+            TYPE_II_V = 2,
+            TYPE_III_V = 3,
+            TYPE_L_I = 4,
+            TYPE_LI_I = 5,
+            TYPE_I_L = 6;
     private static final int GIB_PAGES = 16384, GIB = 0x4000_0000;
 
     private final ParsedModule m;
@@ -71,6 +77,8 @@ final class Rewriter implements BodyRewriter.Layout {
     private final int forgetFunc;
     /** The {@link ResettableModule#KEY_FILTER_IMPORT} import, right after the fast calls', or -1. */
     private final int keyFilterFunc;
+    /** The {@link ResettableModule#VALUE_FIND_IMPORT} import, right after the key filter's, or -1; the chunks' next. */
+    private final int valueFindFunc;
 
     /**
      * The added globals of one cached read: the kept key's length ({@code i32}, -1 for none), the value's length
@@ -98,7 +106,8 @@ final class Rewriter implements BodyRewriter.Layout {
             boolean checkLoadsAndStores,
             int[] fastCalls,
             Map<Integer, Integer> cached,
-            boolean keyFilter) {
+            boolean keyFilter,
+            boolean valueTable) {
         this.m = m;
         this.limit = limit;
         this.checkLoadsAndStores = checkLoadsAndStores;
@@ -106,7 +115,8 @@ final class Rewriter implements BodyRewriter.Layout {
         typeBase = m.typeParamCounts.size();
         hookFunc = m.funcImports;
         keyFilterFunc = keyFilter ? hookFunc + 1 + fastCalls.length : -1;
-        int base = m.funcImports + addedImports(fastCalls, keyFilter) + m.funcTypes.size();
+        valueFindFunc = keyFilter && valueTable ? keyFilterFunc + 1 : -1;
+        int base = m.funcImports + addedImports(fastCalls, keyFilter, valueFindFunc >= 0) + m.funcTypes.size();
         vgrowFunc = add(base, TYPE_I_I, "__jshrew_vgrow");
         oobFunc = add(base, TYPE_V_V, "__jshrew_oob");
         fillFunc = add(base, TYPE_III_V, "__jshrew_fill");
@@ -171,13 +181,13 @@ final class Rewriter implements BodyRewriter.Layout {
         return index;
     }
 
-    /** The grow hook, the fast calls and the key filter. */
-    private static int addedImports(int[] fastCalls, boolean keyFilter) {
-        return 1 + fastCalls.length + (keyFilter ? 1 : 0);
+    /** The grow hook, the fast calls, the key filter and the value table's two. */
+    private static int addedImports(int[] fastCalls, boolean keyFilter, boolean valueTable) {
+        return 1 + fastCalls.length + (keyFilter ? 1 : 0) + (keyFilter && valueTable ? 2 : 0);
     }
 
     private int addedImports() {
-        return addedImports(fastCalls, keyFilterFunc >= 0);
+        return addedImports(fastCalls, keyFilterFunc >= 0, valueFindFunc >= 0);
     }
 
     private int addedBase() {
@@ -198,7 +208,8 @@ final class Rewriter implements BodyRewriter.Layout {
                     .sorted()
                     .toArray();
             boolean keyFilter = options.keyFilter();
-            ParsedModule m = ParsedModule.parse(wasm, addedImports(fastCalls, keyFilter));
+            boolean valueTable = options.valueTable();
+            ParsedModule m = ParsedModule.parse(wasm, addedImports(fastCalls, keyFilter, valueTable));
             checkSupported(m);
             checkFastCalls(m, fastCalls);
             checkCachedReads(m, options.cachedReads());
@@ -218,7 +229,8 @@ final class Rewriter implements BodyRewriter.Layout {
                     options.checkLoadsAndStores(),
                     fastCalls,
                     options.cachedReads(),
-                    keyFilter && m.hasMemory);
+                    keyFilter && m.hasMemory,
+                    valueTable);
             byte[] out = rw.build();
             return new ResettableModule(
                     out, m.memInitial, limit, (int) m.memMax, options.checkLoadsAndStores(), m.start >= 0, wasm.length);
@@ -572,12 +584,14 @@ final class Rewriter implements BodyRewriter.Layout {
 
     private WasmWriter typeSection() {
         WasmWriter s = new WasmWriter(m.typeEntries.length + 32);
-        s.u32(typeBase + 5).bytes(m.typeEntries);
+        s.u32(typeBase + 7).bytes(m.typeEntries);
         s.u8(0x60).u32(1).u8(0x7F).u32(1).u8(0x7F); // (i32) -> i32
         s.u8(0x60).u32(0).u32(0); // () -> ()
         s.u8(0x60).u32(2).u8(0x7F).u8(0x7F).u32(0); // (i32 i32) -> ()
         s.u8(0x60).u32(3).u8(0x7F).u8(0x7F).u8(0x7F).u32(0); // (i32 i32 i32) -> ()
         s.u8(0x60).u32(1).u8(0x7E).u32(1).u8(0x7F); // (i64) -> i32
+        s.u8(0x60).u32(2).u8(0x7E).u8(0x7F).u32(1).u8(0x7F); // (i64 i32) -> i32
+        s.u8(0x60).u32(1).u8(0x7F).u32(1).u8(0x7E); // (i32) -> i64
         return s;
     }
 
@@ -599,6 +613,16 @@ final class Rewriter implements BodyRewriter.Layout {
                     .name(ResettableModule.KEY_FILTER_IMPORT)
                     .u8(0x00)
                     .u32(typeBase + TYPE_L_I);
+        }
+        if (valueFindFunc >= 0) {
+            s.name(ResettableModule.HOOK_MODULE)
+                    .name(ResettableModule.VALUE_FIND_IMPORT)
+                    .u8(0x00)
+                    .u32(typeBase + TYPE_LI_I);
+            s.name(ResettableModule.HOOK_MODULE)
+                    .name(ResettableModule.VALUE_CHUNK_IMPORT)
+                    .u8(0x00)
+                    .u32(typeBase + TYPE_I_L);
         }
         return s;
     }
@@ -1083,6 +1107,10 @@ final class Rewriter implements BodyRewriter.Layout {
         if (keyFilterFunc >= 0) {
             s.u32(keyFilterFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.KEY_FILTER_IMPORT);
         }
+        if (valueFindFunc >= 0) {
+            s.u32(valueFindFunc).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.VALUE_FIND_IMPORT);
+            s.u32(valueFindFunc + 1).name(ResettableModule.HOOK_MODULE + "." + ResettableModule.VALUE_CHUNK_IMPORT);
+        }
     }
 
     /**
@@ -1213,14 +1241,55 @@ final class Rewriter implements BodyRewriter.Layout {
         xorShift(w, h, 33);
         w.u8(0x20).u32(h).u8(0x42).s64(KeyFilter.FINISH_2).u8(0x7E).u8(0x21).u32(h);
         xorShift(w, h, 33);
-        // may be present: the host answers
-        w.u8(0x20).u32(h).u8(0x10).u32(keyFilterFunc).u8(0x0D).u32(0);
         // surely absent: a value of no bytes, kept for the companion
+        w.u8(0x20).u32(h).u8(0x10).u32(keyFilterFunc).u8(0x45).u8(0x04).u8(0x40);
         w.u8(0x41).s32(0).u8(0x24).u32(c.valueLength());
         w.u8(0x41).s32(1).u8(0x21).u32(scratch);
         keepKey(w, c, scratch);
         w.u8(0x41).s32(0).u8(0x0F);
-        w.u8(0x0B); // end $ask
+        w.u8(0x0B);
+        if (valueFindFunc >= 0) {
+            answerTableKey(w, c, scratch);
+        }
+        w.u8(0x0B); // end $ask: the host answers
+    }
+
+    /**
+     * Inside {@link #answerAbsentKey}'s block, once the hash is in its i64 local: when the value table's slot holds a
+     * current entry of the key's hash and length whose key chunks equal the guest's, keeps the key with the slot's
+     * value and returns its length, with no host call; otherwise falls through.
+     */
+    private void answerTableKey(WasmWriter w, ReadCache c, int scratch) {
+        int length = scratch + 1, found = scratch + 2, h = scratch + 3;
+        w.u8(0x02).u8(0x40); // block $host
+        loadKeyLength(w, length);
+        w.u8(0x20)
+                .u32(h)
+                .u8(0x20)
+                .u32(length)
+                .u8(0x10)
+                .u32(valueFindFunc)
+                .u8(0x22)
+                .u32(found);
+        w.u8(0x41).s32(0).u8(0x48).u8(0x0D).u32(0); // found <s 0
+        w.u8(0x20).u32(length).u8(0x41).s32(8).u8(0x6B).u8(0x21).u32(scratch); // last = length - 8
+        for (int j = 0; j < CHUNKS; j++) { // a chunk differs
+            ifChunk(w, j, length, -1);
+            chunkAddress(w, 0, j, scratch);
+            w.u8(0x29).u32(3).u32(0).u8(0x41).s32(j).u8(0x10).u32(valueFindFunc + 1);
+            w.u8(0x52).u8(0x0D).u32(j == 0 ? 0 : 1);
+            endChunk(w, j);
+        }
+        for (int j = 0; j < CHUNKS; j++) { // the value's chunks
+            ifChunk(w, j, found, -1);
+            w.u8(0x41).s32(CHUNKS + j).u8(0x10).u32(valueFindFunc + 1).u8(0x24).u32(c.value(j));
+            endChunk(w, j);
+        }
+        w.u8(0x20).u32(found).u8(0x24).u32(c.valueLength());
+        w.u8(0x41).s32(1).u8(0x21).u32(scratch);
+        keepKey(w, c, scratch);
+        w.u8(0x23).u32(c.valueLength()).u8(0x0F);
+        w.u8(0x0B); // end $host
     }
 
     /** Sets local {@code into} to the length word of the key buffer at parameter 0 ({@code i32.load key-4}). */

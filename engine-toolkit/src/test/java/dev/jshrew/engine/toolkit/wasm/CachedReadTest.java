@@ -43,27 +43,44 @@ class CachedReadTest {
 
         /** @param keyFilter the body of the key-filter import, with {@code keyFilter} */
         Run(boolean keyFilter, java.util.function.LongUnaryOperator filterTest) {
+            this(keyFilter, filterTest, null);
+        }
+
+        /** @param valueTable the instance of {@link ValueTableModule} the value-table imports call, or null for none */
+        Run(boolean keyFilter, java.util.function.LongUnaryOperator filterTest, Instance valueTable) {
             ResettableModule rewritten = ResettableModule.rewrite(
                     "cached-read.wasm",
                     GUEST,
-                    new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(LEN, GET), keyFilter));
+                    new ResettableModule.Options(
+                            16, false, Set.of(LEN, GET), Map.of(LEN, GET), keyFilter, valueTable != null));
+            List<com.dylibso.chicory.runtime.ImportFunction> added = new ArrayList<>();
+            if (keyFilter) {
+                added.add(new HostFunction(
+                        ResettableModule.HOOK_MODULE,
+                        ResettableModule.KEY_FILTER_IMPORT,
+                        FunctionType.of(List.of(ValType.I64), List.of(ValType.I32)),
+                        (inst, args) -> new long[] {filterTest.applyAsLong(args[0])}));
+            }
+            if (valueTable != null) {
+                added.add(new HostFunction(
+                        ResettableModule.HOOK_MODULE,
+                        ResettableModule.VALUE_FIND_IMPORT,
+                        FunctionType.of(List.of(ValType.I64, ValType.I32), List.of(ValType.I32)),
+                        (inst, args) ->
+                                valueTable.export(ValueTableModule.FIND_EXPORT).apply(args)));
+                added.add(new HostFunction(
+                        ResettableModule.HOOK_MODULE,
+                        ResettableModule.VALUE_CHUNK_IMPORT,
+                        FunctionType.of(List.of(ValType.I32), List.of(ValType.I64)),
+                        (inst, args) ->
+                                valueTable.export(ValueTableModule.CHUNK_EXPORT).apply(args)));
+            }
             List<com.dylibso.chicory.runtime.ImportFunction> fns = new ArrayList<>();
             fns.add(refused("len", List.of(ValType.I32), List.of(ValType.I32)));
             fns.add(refused("get", List.of(ValType.I32, ValType.I32), List.of()));
             fns.add(refused("plain", List.of(ValType.I32), List.of(ValType.I32)));
             values.put("start-k!", bytes("kept by the start function"));
-            instance = ProtocolHost.instance(
-                    rewritten.bytes(),
-                    fns,
-                    List.of(LEN, GET),
-                    this::fastCall,
-                    keyFilter
-                            ? List.of(new HostFunction(
-                                    ResettableModule.HOOK_MODULE,
-                                    ResettableModule.KEY_FILTER_IMPORT,
-                                    FunctionType.of(List.of(ValType.I64), List.of(ValType.I32)),
-                                    (inst, args) -> new long[] {filterTest.applyAsLong(args[0])}))
-                            : List.of());
+            instance = ProtocolHost.instance(rewritten.bytes(), fns, List.of(LEN, GET), this::fastCall, added);
         }
 
         /** Every call of these reaches the host through memory: a plain call would be a bug here. */
@@ -197,6 +214,69 @@ class CachedReadTest {
                 IllegalArgumentException.class,
                 () -> new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(), true),
                 "a key filter without cached reads");
+    }
+
+    /**
+     * With {@link ResettableModule.Options#valueTable()} on Chicory's interpreter: the guest's {@code len} stand-in
+     * asks {@link ValueTableModule}, itself run here from a copy of a host's {@link dev.jshrew.api.engine.ValueTable},
+     * and answers a key whose slot holds it (its length, and the companion writes the value), with no host call; a
+     * slot whose hash, length and epoch match but whose key differs in one chunk (a hash collision, made here by
+     * changing the copy) leaves the key to the host, as does another epoch.
+     */
+    @Test
+    void aKeyTheValueTableHoldsCostsNoHostCallAndACollisionGoesToTheHost() {
+        var table = new dev.jshrew.api.engine.ValueTable(dev.jshrew.api.engine.ValueTable.MIN_LOG2_SLOTS);
+        Instance tableInstance = Instance.builder(GuestRunner.parse(ValueTableModule.bytes()))
+                .withMachineFactory(com.dylibso.chicory.runtime.InterpreterMachine::new)
+                .build();
+        Memory copy = tableInstance.memory();
+        copy.grow((int) ((table.copyBytes() + 65535) / 65536) - copy.pages());
+        Run r = new Run(true, h -> 1, tableInstance); // the filter may hold every key
+        String key = "a key of twenty-nine bytes..!";
+        byte[] keyBytes = bytes(key);
+        r.values.put(key, bytes("the host's value"));
+        table.setActive(true);
+        table.put(keyBytes, bytes("the table's value, 24 b."));
+        byte[] whole = new byte[(int) table.copyBytes()];
+        table.copyTo(java.lang.foreign.MemorySegment.ofArray(whole), -1);
+        copy.write(0, whole);
+        r.putKey(KEY, key);
+        r.hostCalls.clear();
+        assertEquals(24, r.call("len", KEY));
+        r.call("get", KEY, OUT);
+        assertEquals(Map.of(), r.hostCalls, "answered from the table");
+        assertArrayEquals(bytes("the table's value, 24 b."), r.instance.memory().readBytes(OUT, 24));
+
+        int slot = (int) dev.jshrew.api.engine.KeyFilter.hash(keyBytes) & (table.slots() - 1);
+        int chunk2 = dev.jshrew.api.engine.ValueTable.HEADER_BYTES
+                + slot * dev.jshrew.api.engine.ValueTable.SLOT_BYTES
+                + dev.jshrew.api.engine.ValueTable.CHUNKS_OFFSET
+                + 16;
+        long original = copy.readLong(chunk2);
+        for (long changed : new long[] {original ^ 1, original ^ (1L << 63)}) {
+            copy.writeLong(chunk2, changed);
+            r.call(ResettableModule.FORGET_READS_EXPORT);
+            r.hostCalls.clear();
+            assertEquals(16, r.call("len", KEY), "a key that differs from the slot's in one chunk");
+            r.call("get", KEY, OUT);
+            assertEquals(Map.of("len", 1), r.hostCalls);
+            assertArrayEquals(bytes("the host's value"), r.instance.memory().readBytes(OUT, 16));
+        }
+        copy.writeLong(chunk2, original);
+        copy.writeLong(0, copy.readLong(0) + 1); // another epoch: the slot is stale
+        r.call(ResettableModule.FORGET_READS_EXPORT);
+        r.hostCalls.clear();
+        assertEquals(16, r.call("len", KEY));
+        assertEquals(Map.of("len", 1), r.hostCalls, "a stale slot");
+        copy.writeLong(0, copy.readLong(0) - 1);
+        r.call(ResettableModule.FORGET_READS_EXPORT);
+        r.hostCalls.clear();
+        assertEquals(24, r.call("len", KEY));
+        assertEquals(Map.of(), r.hostCalls, "current again");
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new ResettableModule.Options(16, false, Set.of(LEN, GET), Map.of(LEN, GET), false, true),
+                "a value table without a key filter");
     }
 
     @Test
