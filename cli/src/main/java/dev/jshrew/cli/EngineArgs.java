@@ -4,6 +4,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.engine.MemoryLimits;
+import dev.jshrew.api.engine.ValueTable;
 import dev.jshrew.api.memory.MemorySize;
 import dev.jshrew.api.storage.KeyValueStore;
 import dev.jshrew.api.storage.StorageProvider;
@@ -104,13 +105,14 @@ final class EngineArgs {
 
     @Option(
             names = "--value-table",
-            paramLabel = "on|off",
-            defaultValue = "on",
-            description = "with the read cache and the key filter, on an engine that can (wasmtime): also keep the"
-                    + " cached values of up to 128 bytes (keys of 4 to 128) where guest code reads them, so such a"
-                    + " read costs no host call; one 280-byte slot for each 1 KiB of --read-cache, twice (the"
-                    + " host's and the engine's copy). Changes no result; default ${DEFAULT-VALUE}")
-    String valueTable = "on";
+            paramLabel = "SIZE|off",
+            defaultValue = "80m",
+            description = "with the read cache and the key filter, on an engine that can (wasmtime): the most memory"
+                    + " the table of cached values of up to 128 bytes (keys of 4 to 128) that guest code reads may"
+                    + " take, so such a read costs no host call (280-byte slots, rounded down to a power of two of"
+                    + " them; held twice: the host's and the engine's copy; at least 280k); off: none. Changes no"
+                    + " result; default ${DEFAULT-VALUE}")
+    String valueTable = "80m";
 
     /** Set by the commands that run views ({@code serve}, {@code view}) from their {@code --view-timeout}. */
     Duration viewTimeout = Duration.ZERO;
@@ -192,16 +194,7 @@ final class EngineArgs {
                 viewMemory,
                 parseKeyFilter(keyFilter),
                 parseReadCache(readCache),
-                parseOnOff("--value-table", valueTable));
-    }
-
-    /** An {@code on|off} option. */
-    static boolean parseOnOff(String option, String text) {
-        return switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> throw new JshrewException(ErrorCode.INPUT, option + " must be on or off, not '" + text + "'");
-        };
+                parseValueTable(valueTable));
     }
 
     /** A size option's bytes ({@code 64k}, {@code 512m}, …), or 0 for {@code off}. */
@@ -219,6 +212,11 @@ final class EngineArgs {
     /** {@code --key-filter}: {@code off} (0) or a size of at least 8 KiB ({@link KeyFilter}'s smallest). */
     static long parseKeyFilter(String text) {
         return offOrAtLeast("--key-filter", text, 8L << KeyFilter.MIN_LOG2_WORDS, "8k");
+    }
+
+    /** {@code --value-table}: {@code off} (0) or a size of at least its smallest table (1,024 slots). */
+    static long parseValueTable(String text) {
+        return offOrAtLeast("--value-table", text, (long) ValueTable.SLOT_BYTES << ValueTable.MIN_LOG2_SLOTS, "280k");
     }
 
     /** {@code --read-cache}: {@code off} (0) or a size of at least 1 MiB. */

@@ -70,29 +70,26 @@ class FootprintOptionsTest {
     }
 
     @Test
-    void valueTableIsOnOrOffAndReachesTheRunOptions() {
+    void valueTableIsASizeOrOffAndReachesTheRunOptions() {
+        offOrAtLeast(
+                EngineArgs::parseValueTable, "--value-table", "280k", 280L << 10, List.of("0", "279k", "1", "-1m"));
         EngineArgs args = new EngineArgs();
         args.reset = "fast";
         args.guestMemoryLimit = 65536;
-        assertThat(args.runOptions().valueTable()).as("the default").isTrue();
+        assertThat(args.runOptions().valueTableBytes()).as("the default").isEqualTo(80L << 20);
         assertThat(args.runOptions().valueTableLog2Slots())
-                .as("a slot a KiB of the 64 MiB read cache")
-                .isEqualTo(16);
+                .as("80 MiB of 280-byte slots")
+                .isEqualTo(18);
         args.valueTable = "off";
         assertThat(args.runOptions().valueTableLog2Slots()).isEqualTo(-1);
-        args.valueTable = "ON";
+        args.valueTable = "280k";
+        assertThat(args.runOptions().valueTableLog2Slots())
+                .as("the smallest table")
+                .isEqualTo(10);
         args.readCache = "off";
         assertThat(args.runOptions().valueTableLog2Slots())
                 .as("no read cache, no table")
                 .isEqualTo(-1);
-        args.readCache = "1m";
-        assertThat(args.runOptions().valueTableLog2Slots())
-                .as("the smallest table")
-                .isEqualTo(10);
-        args.valueTable = "maybe";
-        assertThatThrownBy(args::runOptions)
-                .isInstanceOf(JshrewException.class)
-                .hasMessage("--value-table must be on or off, not 'maybe'");
     }
 
     @Test

@@ -28,12 +28,12 @@ import java.time.Duration;
  *     the keys its blocks read lately, kept up to date with the blocks' writes, so that a block's read of one of
  *     them skips the store (on every engine). Counted as keys and values plus {@value ReadCache#ENTRY_OVERHEAD}
  *     bytes an entry, on the JVM's heap. Never part of the deterministic configuration: it changes no result
- * @param valueTable whether the read cache also keeps a {@link dev.jshrew.api.engine.ValueTable} (with a key filter,
- *     on an engine with {@link dev.jshrew.api.engine.EngineCapability#VALUE_TABLE}): the values of up to 128 bytes
- *     of the keys of up to 128 bytes it holds, copied where guest code can read them, so that such a read costs no
- *     host call. One slot ({@value dev.jshrew.api.engine.ValueTable#SLOT_BYTES} bytes, twice: the host's and the
- *     engine's copy) for each 1 KiB of {@code readCacheBytes}. Never part of the deterministic configuration: it
- *     changes no result
+ * @param valueTableBytes the most the indexer's value table may take ({@code --value-table}; 0: none): with the read
+ *     cache and a key filter, on an engine with {@link dev.jshrew.api.engine.EngineCapability#VALUE_TABLE}, the
+ *     values of up to 128 bytes of keys of up to 128 bytes the read cache holds, copied where guest code reads them,
+ *     so that such a read costs no host call. Slots of {@value dev.jshrew.api.engine.ValueTable#SLOT_BYTES} bytes, a
+ *     power of two of them; held twice (the host's copy and the engine's). Never part of the deterministic
+ *     configuration: it changes no result
  */
 public record RunOptions(
         int guestMemoryLimitPages,
@@ -43,7 +43,7 @@ public record RunOptions(
         long viewMemoryBytes,
         long keyFilterBytes,
         long readCacheBytes,
-        boolean valueTable) {
+        long valueTableBytes) {
     /** The default {@link #keyFilterBytes()}: 64 MiB, 16 bits a key for 32 million keys. */
     public static final long DEFAULT_KEY_FILTER_BYTES = 64L << 20;
 
@@ -56,6 +56,9 @@ public record RunOptions(
         }
         if (readCacheBytes < 0) {
             throw new IllegalArgumentException("negative read cache size: " + readCacheBytes);
+        }
+        if (valueTableBytes < 0) {
+            throw new IllegalArgumentException("negative value table size: " + valueTableBytes);
         }
         if (viewMemoryBytes < 0 || viewMemoryBytes % MemoryLimits.PAGE_SIZE != 0) {
             throw new IllegalArgumentException("view memory must be whole 64 KiB pages: " + viewMemoryBytes);
@@ -73,7 +76,13 @@ public record RunOptions(
         java.util.Objects.requireNonNull(reset, "reset");
     }
 
-    /** With the value table, when there is a read cache (the default). */
+    /**
+     * The default {@link #valueTableBytes()}: 80 MiB, 2^18 slots (70 MiB) once rounded down, enough for about a
+     * quarter of what the default read cache holds.
+     */
+    public static final long DEFAULT_VALUE_TABLE_BYTES = 80L << 20;
+
+    /** The default value table. */
     public RunOptions(
             int guestMemoryLimitPages,
             long commitBytes,
@@ -90,7 +99,7 @@ public record RunOptions(
                 viewMemoryBytes,
                 keyFilterBytes,
                 readCacheBytes,
-                true);
+                DEFAULT_VALUE_TABLE_BYTES);
     }
 
     /** The default key filter and read cache. */
@@ -126,7 +135,7 @@ public record RunOptions(
                 viewMemoryBytes,
                 keyFilterBytes,
                 readCacheBytes,
-                valueTable);
+                valueTableBytes);
     }
 
     /** These options with another view memory budget (0: none). */
@@ -139,7 +148,7 @@ public record RunOptions(
                 bytes,
                 keyFilterBytes,
                 readCacheBytes,
-                valueTable);
+                valueTableBytes);
     }
 
     /** These options with another key filter size (0: none). */
@@ -152,7 +161,7 @@ public record RunOptions(
                 viewMemoryBytes,
                 bytes,
                 readCacheBytes,
-                valueTable);
+                valueTableBytes);
     }
 
     /** These options with another read cache size (0: none). */
@@ -165,11 +174,11 @@ public record RunOptions(
                 viewMemoryBytes,
                 keyFilterBytes,
                 bytes,
-                valueTable);
+                valueTableBytes);
     }
 
-    /** These options with or without the value table. */
-    public RunOptions withValueTable(boolean on) {
+    /** These options with another value table size (0: none). */
+    public RunOptions withValueTable(long bytes) {
         return new RunOptions(
                 guestMemoryLimitPages,
                 commitBytes,
@@ -178,21 +187,20 @@ public record RunOptions(
                 viewMemoryBytes,
                 keyFilterBytes,
                 readCacheBytes,
-                on);
+                bytes);
     }
 
     /**
-     * The value table's size, as {@link dev.jshrew.api.engine.ValueTable}'s {@code log2Slots}: one slot for each
-     * 1 KiB of the read cache, within the table's bounds; -1 for none (no read cache, or the table switched off).
+     * The value table's size, as {@link dev.jshrew.api.engine.ValueTable}'s {@code log2Slots}: as many slots as fit
+     * in {@link #valueTableBytes()}, rounded down to a power of two, at most the table's largest; -1 for none (no
+     * read cache, or below the table's smallest size).
      */
     public int valueTableLog2Slots() {
-        if (!valueTable || readCacheBytes == 0) {
+        long slots = readCacheBytes == 0 ? 0 : valueTableBytes / dev.jshrew.api.engine.ValueTable.SLOT_BYTES;
+        if (slots < (1L << dev.jshrew.api.engine.ValueTable.MIN_LOG2_SLOTS)) {
             return -1;
         }
-        long slots = readCacheBytes >> 10;
-        int log2 = slots == 0 ? 0 : 63 - Long.numberOfLeadingZeros(slots);
-        return Math.clamp(
-                log2, dev.jshrew.api.engine.ValueTable.MIN_LOG2_SLOTS, dev.jshrew.api.engine.ValueTable.MAX_LOG2_SLOTS);
+        return Math.min(dev.jshrew.api.engine.ValueTable.MAX_LOG2_SLOTS, 63 - Long.numberOfLeadingZeros(slots));
     }
 
     /**

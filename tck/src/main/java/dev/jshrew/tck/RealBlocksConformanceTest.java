@@ -144,8 +144,7 @@ public abstract class RealBlocksConformanceTest extends EngineTest {
         RunOptions cached = Harness.testOptions(ResetMode.FAST).withReadCache(16 << 20);
         String name = guest.replace('/', '-') + "-" + overlap;
         long[] withTable = readCacheScript(guest, overlap, cached, temp.resolve("table-" + name));
-        long[] withCache =
-                readCacheScript(guest, overlap, cached.withValueTable(false), temp.resolve("cached-" + name));
+        long[] withCache = readCacheScript(guest, overlap, cached.withValueTable(0), temp.resolve("cached-" + name));
         long[] without = readCacheScript(guest, overlap, cached.withReadCache(0), temp.resolve("uncached-" + name));
         assertThat(withCache[2])
                 .as("blocks' roots and writes, cache against none")
