@@ -41,8 +41,10 @@ final class LiveInstance {
     private final Map<String, Func> exports = new HashMap<>();
     private MemorySegment reservation;
     private boolean disposed;
+    private final boolean timedCalls;
 
-    private LiveInstance(Store<Void> store, List<Func> imports, Instance instance, Memory memory) {
+    private LiveInstance(Store<Void> store, List<Func> imports, Instance instance, Memory memory, boolean timedCalls) {
+        this.timedCalls = timedCalls;
         this.store = store;
         this.imports = imports;
         this.instance = instance;
@@ -57,9 +59,11 @@ final class LiveInstance {
      * @throws RuntimeException the binding's exception when instantiation fails (the caller translates it)
      */
     static LiveInstance create(WasmtimeEngine engine, PreparedModule module, Function<Store<Void>, List<Func>> funcs) {
-        Store<Void> store = new Store<>(null, engine.engine());
-        // epoch interruption is on for the engine and a new store's deadline is 0: lift it before any code runs
-        store.setEpochDeadline(NO_DEADLINE);
+        Store<Void> store = new Store<>(null, engine.engine(module.timedCalls()));
+        if (module.timedCalls()) {
+            // epoch interruption is on for that engine and a new store's deadline is 0: lift it before any code runs
+            store.setEpochDeadline(NO_DEADLINE);
+        }
         List<Func> imports = new ArrayList<>();
         Instance instance = null;
         boolean created = false;
@@ -72,7 +76,7 @@ final class LiveInstance {
             instance = new Instance(store, module.module(), externs);
             Memory memory = instance.getMemory(store, WasmtimeCompiledModule.MEMORY_EXPORT)
                     .orElseThrow(() -> new JshrewException(ErrorCode.LINK, "the module defines no memory"));
-            LiveInstance live = new LiveInstance(store, imports, instance, memory);
+            LiveInstance live = new LiveInstance(store, imports, instance, memory, module.timedCalls());
             live.findBase();
             created = true;
             return live;
@@ -89,6 +93,11 @@ final class LiveInstance {
     private static void disposeAll(List<Func> imports, Store<Void> store) {
         imports.forEach(Func::dispose);
         store.dispose();
+    }
+
+    /** Whether its code checks the epoch (compiled for calls with a timeout). */
+    boolean timedCalls() {
+        return timedCalls;
     }
 
     /** Pages wasmtime has made accessible ({@code memory.size} as wasmtime sees it). */

@@ -10,5 +10,7 @@ import io.github.kawamuray.wasmtime.Module;
  * @param module the compiled module; the owning {@link WasmtimeCompiledModule} disposes it
  * @param imports its imports in declaration order, the order an instance's externs must follow
  * @param facts what the bytes declare before the patch (the start function included)
+ * @param timedCalls whether it was compiled on the engine whose code checks the epoch ({@link
+ *     WasmtimeEngine#engine(boolean)}): its instances' stores must be of the same engine
  */
-record PreparedModule(Module module, ImportType[] imports, ModuleFacts facts) {}
+record PreparedModule(Module module, ImportType[] imports, ModuleFacts facts, boolean timedCalls) {}

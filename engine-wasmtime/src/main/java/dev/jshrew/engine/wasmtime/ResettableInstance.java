@@ -131,7 +131,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
                             : CopyInstance.create(
                                     store,
                                     "the key filter",
-                                    module.engine().keyFilterModule(),
+                                    module.engine().keyFilterModule(prepared.timedCalls()),
                                     KeyFilterModule.MEMORY_EXPORT,
                                     KeyFilterModule.TEST_EXPORT);
                     table = valueTable == null
@@ -139,7 +139,7 @@ final class ResettableInstance extends WasmtimeModuleInstance {
                             : CopyInstance.create(
                                     store,
                                     "the value table",
-                                    module.engine().valueTableModule(),
+                                    module.engine().valueTableModule(prepared.timedCalls()),
                                     ValueTableModule.MEMORY_EXPORT,
                                     ValueTableModule.FIND_EXPORT,
                                     ValueTableModule.CHUNK_EXPORT);

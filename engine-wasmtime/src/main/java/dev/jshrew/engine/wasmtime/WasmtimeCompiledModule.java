@@ -38,11 +38,15 @@ final class WasmtimeCompiledModule implements CompiledModule {
     private final String name;
     private final byte[] wasm;
     private final ModuleFacts facts;
-    private final Map<Integer, PreparedModule> reference = new ConcurrentHashMap<>();
+    private final Map<ReferenceKey, PreparedModule> reference = new ConcurrentHashMap<>();
     /** Resettable compilations by guest limit and fast-call imports. */
     private final Map<ResettableKey, PreparedModule> resettable = new ConcurrentHashMap<>();
 
+    /** A plain compilation: by guest limit, and on the engine with or without epoch checks. */
+    private record ReferenceKey(int limitPages, boolean timedCalls) {}
+
     private record ResettableKey(
+            boolean timedCalls,
             int limitPages,
             java.util.Set<Integer> fastCalls,
             java.util.Map<Integer, Integer> cachedReads,
@@ -64,12 +68,12 @@ final class WasmtimeCompiledModule implements CompiledModule {
             facts = ModuleFacts.read("engine wasmtime, module " + name, wasm);
         } catch (JshrewException e) {
             // Not readable as a module: let wasmtime say what is wrong, in its words, if it finds anything.
-            Module m = prepareModule(engine, name, wasm);
+            Module m = prepareModule(engine, false, name, wasm);
             m.dispose();
             throw e;
         }
         WasmtimeCompiledModule module = new WasmtimeCompiledModule(engine, name, wasm.clone(), facts);
-        module.reference(module.ownLimit());
+        module.reference(module.ownLimit(), false);
         return module;
     }
 
@@ -77,9 +81,9 @@ final class WasmtimeCompiledModule implements CompiledModule {
         return facts.memory().map(MemoryLimits::effectiveMaximumPages).orElse(MemoryLimits.MAX_PAGES);
     }
 
-    private static Module prepareModule(WasmtimeEngine engine, String name, byte[] bytes) {
+    private static Module prepareModule(WasmtimeEngine engine, boolean timedCalls, String name, byte[] bytes) {
         try {
-            return Module.fromBinary(engine.engine(), bytes);
+            return Module.fromBinary(engine.engine(timedCalls), bytes);
         } catch (WasmtimeException e) {
             throw new JshrewException(
                     ErrorCode.MODULE_INVALID,
@@ -88,15 +92,15 @@ final class WasmtimeCompiledModule implements CompiledModule {
         }
     }
 
-    private PreparedModule prepare(byte[] bytes, ModuleFacts preparedFacts) {
-        Module m = prepareModule(engine, name, bytes);
-        return new PreparedModule(m, m.imports(), preparedFacts);
+    private PreparedModule prepare(boolean timedCalls, byte[] bytes, ModuleFacts preparedFacts) {
+        Module m = prepareModule(engine, timedCalls, name, bytes);
+        return new PreparedModule(m, m.imports(), preparedFacts, timedCalls);
     }
 
-    private PreparedModule reference(int limitPages) {
-        return reference.computeIfAbsent(limitPages, limit -> {
+    private PreparedModule reference(int limitPages, boolean timedCalls) {
+        return reference.computeIfAbsent(new ReferenceKey(limitPages, timedCalls), key -> {
             ensureNotDisposed();
-            return prepare(patch(facts, OptionalInt.of(limit)), facts);
+            return prepare(key.timedCalls(), patch(facts, OptionalInt.of(key.limitPages())), facts);
         });
     }
 
@@ -129,8 +133,9 @@ final class WasmtimeCompiledModule implements CompiledModule {
         }
     }
 
-    private PreparedModule resettable(int limitPages, HostImports imports) {
+    private PreparedModule resettable(int limitPages, HostImports imports, boolean timedCalls) {
         var fresh = new ResettableKey(
+                timedCalls,
                 limitPages,
                 imports.fastCalls(),
                 imports.cachedReads(),
@@ -151,7 +156,7 @@ final class WasmtimeCompiledModule implements CompiledModule {
                     .bytes();
             ModuleFacts rewrittenFacts =
                     ModuleFacts.read("engine wasmtime, module " + name + " (rewritten for in-place reset)", rewritten);
-            return prepare(patch(rewrittenFacts, OptionalInt.empty()), rewrittenFacts);
+            return prepare(key.timedCalls(), patch(rewrittenFacts, OptionalInt.empty()), rewrittenFacts);
         });
     }
 
@@ -201,14 +206,14 @@ final class WasmtimeCompiledModule implements CompiledModule {
         WasmtimeModuleInstance instance = options.commitBytes() > 0
                 ? ResettableInstance.create(
                         this,
-                        resettable(limit, imports),
+                        resettable(limit, imports, options.hasCallTimeout()),
                         imports,
                         declared.initialPages(),
                         limit,
                         options.commitBytes(),
                         options.memoryBudgetPages(),
                         engine.memory())
-                : FreshInstance.create(this, reference(limit), imports, limit);
+                : FreshInstance.create(this, reference(limit, options.hasCallTimeout()), imports, limit);
         if (options.hasCallTimeout()) {
             instance.limitCalls(options.callTimeout(), engine.deadlineTicks(options.callTimeout()));
         }

@@ -19,22 +19,60 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A started wasmtime engine: one wasmtime {@code Engine} with NaN canonicalisation on (METASHREW-ABI §7.6: every
+ * A started wasmtime engine: two wasmtime {@code Engine}s with NaN canonicalisation on (METASHREW-ABI §7.6: every
  * NaN result canonical, for indexing and views alike), wasmtime's defaults otherwise (4 GiB static memories with
- * guard pages, 512 KiB of wasm stack, no threads). Thread-safe. Closing it disposes every module it compiled
- * and the engine; instances must be closed first.
+ * guard pages, 512 KiB of wasm stack, no threads). One compiles code that checks the engine's epoch at function
+ * entries and loop headers, for instances with a call timeout (views); the other, for every other instance (the
+ * indexer: indexing never times out), compiles code without those checks, which cost about 6 % of a block of our
+ * Rust indexer (BuildCompare over the quick chain, commits one at a time and overlapped). A module is compiled on
+ * the one its instances need, at their first instantiation. Thread-safe. Closing it disposes every module it
+ * compiled and both engines; instances must be closed first.
  */
 final class WasmtimeEngine implements WasmEngine {
-    private final Config config;
-    private final Engine engine;
+    /** One wasmtime engine and the small modules compiled on it. */
+    private static final class Flavour {
+        final Config config;
+        final Engine engine;
+        io.github.kawamuray.wasmtime.Module keyFilterModule;
+        io.github.kawamuray.wasmtime.Module valueTableModule;
+
+        Flavour(boolean timed) {
+            Config c = new Config();
+            try {
+                c.craneliftNanCanonicalization(true);
+                // Call timeouts (views): compiled code checks the engine's epoch at function entries and loop
+                // headers; a timed call's store gets a deadline in ticks of EPOCH_TICK, every other call none.
+                c.epochInterruption(timed);
+                this.engine = new Engine(c);
+            } catch (RuntimeException e) { // the binding reports native failures as plain RuntimeExceptions
+                c.dispose();
+                throw new JshrewException(
+                        ErrorCode.ENGINE_UNAVAILABLE, "engine wasmtime cannot start: " + e.getMessage(), e);
+            }
+            this.config = c;
+        }
+
+        void dispose() {
+            if (keyFilterModule != null) {
+                keyFilterModule.dispose();
+                keyFilterModule = null;
+            }
+            if (valueTableModule != null) {
+                valueTableModule.dispose();
+                valueTableModule = null;
+            }
+            engine.dispose();
+            config.dispose();
+        }
+    }
+
+    private final Flavour timed;
+    private final Flavour untimed;
     private final LinearMemoryProvider memory;
     private final Set<WasmtimeCompiledModule> modules = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Advances the epoch every {@link #EPOCH_TICK} once an instance has a call timeout; null before. */
+    /** Advances the timed engine's epoch every {@link #EPOCH_TICK} once an instance has a call timeout; null before. */
     private ScheduledExecutorService ticker;
-
-    private io.github.kawamuray.wasmtime.Module keyFilterModule;
-    private io.github.kawamuray.wasmtime.Module valueTableModule;
 
     /** The epoch's period: a timed call stops between its timeout and about one tick later. */
     static final Duration EPOCH_TICK = Duration.ofMillis(10);
@@ -45,19 +83,13 @@ final class WasmtimeEngine implements WasmEngine {
         // wasmtime's own mapping (with its configured strategy).
         this.memory = context.memoryProvider();
         NativeLibrary.load();
-        Config c = new Config();
+        this.timed = new Flavour(true);
         try {
-            c.craneliftNanCanonicalization(true);
-            // Call timeouts (views): compiled code checks the engine's epoch at function entries and loop headers;
-            // a timed call's store gets a deadline in ticks of EPOCH_TICK, every other call effectively none.
-            c.epochInterruption(true);
-            this.engine = new Engine(c);
-        } catch (RuntimeException e) { // the binding reports native failures as plain RuntimeExceptions
-            c.dispose();
-            throw new JshrewException(
-                    ErrorCode.ENGINE_UNAVAILABLE, "engine wasmtime cannot start: " + e.getMessage(), e);
+            this.untimed = new Flavour(false);
+        } catch (RuntimeException e) {
+            timed.dispose();
+            throw e;
         }
-        this.config = c;
     }
 
     @Override
@@ -70,35 +102,42 @@ final class WasmtimeEngine implements WasmEngine {
         return new WasmtimeEngineProvider().capabilities();
     }
 
-    Engine engine() {
-        return engine;
+    /** The engine whose code checks the epoch (for instances with a call timeout), or the one whose code does not. */
+    Engine engine(boolean timedCalls) {
+        return (timedCalls ? timed : untimed).engine;
     }
 
     LinearMemoryProvider memory() {
         return memory;
     }
 
-    /** {@link KeyFilterModule}, compiled once (at the first instance with a key filter). */
-    synchronized io.github.kawamuray.wasmtime.Module keyFilterModule() {
-        if (closed.get()) {
-            throw new IllegalStateException("engine wasmtime is closed");
+    /** {@link KeyFilterModule} on {@link #engine(boolean)}, compiled once (at the first instance with a filter). */
+    synchronized io.github.kawamuray.wasmtime.Module keyFilterModule(boolean timedCalls) {
+        Flavour f = open(timedCalls);
+        if (f.keyFilterModule == null) {
+            f.keyFilterModule = io.github.kawamuray.wasmtime.Module.fromBinary(f.engine, KeyFilterModule.bytes());
         }
-        if (keyFilterModule == null) {
-            keyFilterModule = io.github.kawamuray.wasmtime.Module.fromBinary(engine, KeyFilterModule.bytes());
-        }
-        return keyFilterModule;
+        return f.keyFilterModule;
     }
 
-    /** {@link dev.jshrew.engine.toolkit.wasm.ValueTableModule}, compiled once (at the first instance with a table). */
-    synchronized io.github.kawamuray.wasmtime.Module valueTableModule() {
+    /**
+     * {@link dev.jshrew.engine.toolkit.wasm.ValueTableModule} on {@link #engine(boolean)}, compiled once (at the first
+     * instance with a table).
+     */
+    synchronized io.github.kawamuray.wasmtime.Module valueTableModule(boolean timedCalls) {
+        Flavour f = open(timedCalls);
+        if (f.valueTableModule == null) {
+            f.valueTableModule = io.github.kawamuray.wasmtime.Module.fromBinary(
+                    f.engine, dev.jshrew.engine.toolkit.wasm.ValueTableModule.bytes());
+        }
+        return f.valueTableModule;
+    }
+
+    private Flavour open(boolean timedCalls) {
         if (closed.get()) {
             throw new IllegalStateException("engine wasmtime is closed");
         }
-        if (valueTableModule == null) {
-            valueTableModule = io.github.kawamuray.wasmtime.Module.fromBinary(
-                    engine, dev.jshrew.engine.toolkit.wasm.ValueTableModule.bytes());
-        }
-        return valueTableModule;
+        return timedCalls ? timed : untimed;
     }
 
     @Override
@@ -136,7 +175,7 @@ final class WasmtimeEngine implements WasmEngine {
             ticker = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("jshrew-wasmtime-epoch").daemon().factory());
             long period = EPOCH_TICK.toNanos();
-            ticker.scheduleWithFixedDelay(engine::incrementEpoch, period, period, TimeUnit.NANOSECONDS);
+            ticker.scheduleWithFixedDelay(timed.engine::incrementEpoch, period, period, TimeUnit.NANOSECONDS);
         }
         long tick = EPOCH_TICK.toNanos();
         return (timeout.toNanos() + tick - 1) / tick + 1;
@@ -158,17 +197,9 @@ final class WasmtimeEngine implements WasmEngine {
             modules.forEach(WasmtimeCompiledModule::dispose);
             modules.clear();
             synchronized (this) {
-                if (keyFilterModule != null) {
-                    keyFilterModule.dispose();
-                    keyFilterModule = null;
-                }
-                if (valueTableModule != null) {
-                    valueTableModule.dispose();
-                    valueTableModule = null;
-                }
+                timed.dispose();
+                untimed.dispose();
             }
-            engine.dispose();
-            config.dispose();
         }
     }
 }

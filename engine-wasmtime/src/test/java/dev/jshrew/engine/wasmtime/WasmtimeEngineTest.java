@@ -23,6 +23,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -189,6 +190,23 @@ class WasmtimeEngineTest {
             assertThatThrownBy(() -> i.call("callhost", 2)).isSameAs(HOST_BUG);
             assertThat(i.call("callhost", 3)).containsExactly(0x7268_736A + 3);
             assertThat(trap(() -> i.call("unreachable"))).isEqualTo(Trap.UNREACHABLE);
+        }
+    }
+
+    @ParameterizedTest(name = "committed={0}")
+    @ValueSource(booleans = {false, true})
+    @DisplayName("only an instance with a call timeout runs code that checks the epoch; both flavours run alike")
+    void onlyTimedInstancesCheckTheEpoch(boolean committed) {
+        CompiledModule module = engine.compile("engine.wasm", wasm("engine.wasm"));
+        InstanceOptions plain = new InstanceOptions(65536, committed ? COMMIT : 0);
+        try (ModuleInstance untimed = module.instantiate(host(), plain);
+                ModuleInstance timed = module.instantiate(host(), plain.withCallTimeout(Duration.ofSeconds(30)))) {
+            assertThat(((WasmtimeModuleInstance) untimed).live().timedCalls()).isFalse();
+            assertThat(((WasmtimeModuleInstance) timed).live().timedCalls()).isTrue();
+            for (ModuleInstance i : List.of(untimed, timed)) {
+                assertThat(i.call("callhost", 3)).containsExactly(0x7268_736A + 3);
+                assertThat(trap(() -> i.call("unreachable"))).isEqualTo(Trap.UNREACHABLE);
+            }
         }
     }
 
