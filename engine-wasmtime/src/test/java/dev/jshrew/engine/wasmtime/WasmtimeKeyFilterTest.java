@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
-import dev.jshrew.api.engine.FunctionSignature;
-import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.HostFunction;
 import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.engine.ModuleInstance;
-import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,19 +29,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * read as missing.
  */
 class WasmtimeKeyFilterTest {
-    private static final FunctionSignature I_I = FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
-    private static final FunctionSignature II_V =
-            FunctionSignature.of(List.of(ValueType.I32, ValueType.I32), List.of());
-    private static final int KEY = 0x1000, OUT = 0x4000;
-    private static final long FILL = 0xEEEE_EEEE_EEEE_EEEEL;
-    private static final int INVALID = 0x7FFF_FFFF;
+    private static final int KEY = ReadHost.KEY, OUT = ReadHost.OUT;
+    private static final long FILL = ReadHost.FILL;
+    private static final int INVALID = ReadHost.INVALID;
 
     private static dev.jshrew.api.engine.WasmEngine engine;
     private static CompiledModule module;
 
-    private final List<String> calls = new ArrayList<>();
-    private final Map<String, byte[]> values = new HashMap<>();
     private final KeyFilter filter = new KeyFilter(KeyFilter.MIN_LOG2_WORDS);
+    private final ReadHost host = new ReadHost(filter, null);
+    private final List<String> calls = host.calls;
+    private final Map<String, byte[]> values = host.values;
 
     @BeforeAll
     static void start() {
@@ -58,81 +52,18 @@ class WasmtimeKeyFilterTest {
         engine.close();
     }
 
-    /** The key buffer at ptr, or null when it is not inside memory (as the metashrew ABI judges it). */
-    private static byte[] key(GuestMemory memory, long ptr) {
-        long size = memory.byteSize();
-        if (ptr < 4 || ptr > size) {
-            return null;
-        }
-        long len = memory.readInt(ptr - 4) & 0xFFFF_FFFFL;
-        return ptr + len > size ? null : memory.read(ptr, (int) len);
-    }
-
-    private byte[] value(byte[] key) {
-        return values.getOrDefault(Arrays.toString(key), new byte[0]);
-    }
-
-    private final class Length implements HostFunction.ValueLength {
-        private byte[] last;
-
-        @Override
-        public long[] call(GuestMemory memory, long[] args) {
-            last = null;
-            byte[] key = key(memory, args[0]);
-            if (key == null) {
-                calls.add("len invalid");
-                return new long[] {INVALID};
-            }
-            calls.add("len " + key.length);
-            last = value(key);
-            return new long[] {last.length};
-        }
-
-        @Override
-        public String companion() {
-            return "get";
-        }
-
-        @Override
-        public byte[] lastValue() {
-            return last;
-        }
-
-        @Override
-        public KeyFilter keyFilter() {
-            return filter;
-        }
-    }
-
     private ModuleInstance instance() {
-        HostFunction.Restartable get = (memory, args) -> {
-            byte[] key = key(memory, args[0]);
-            calls.add("get " + (key == null ? "invalid" : key.length));
-            byte[] value = key == null ? new byte[0] : value(key);
-            if (value.length > 0) {
-                memory.write(args[1], value);
-            }
-            return new long[0];
-        };
-        return module.instantiate(
-                List.of(new HostFunction("env", "len", I_I, new Length()), new HostFunction("env", "get", II_V, get)),
-                new InstanceOptions(16, 1L << 20));
+        return host.instance(module);
+    }
+
+    private long lenGet(ModuleInstance i, byte[] key) {
+        return host.lenGet(i, key);
     }
 
     private static byte[] randomKey(Random random, int maxLength) {
         byte[] key = new byte[random.nextInt(maxLength + 1)];
         random.nextBytes(key);
         return key;
-    }
-
-    /** {@code len(KEY)} then {@code get(KEY, OUT)} in one export call, OUT filled and the calls cleared first. */
-    private long lenGet(ModuleInstance i, byte[] key) {
-        WasmtimeCachedReadTest.put(i, KEY, key);
-        for (int k = -2; k < 80; k++) {
-            i.call("store64", OUT + 8L * k, FILL);
-        }
-        calls.clear();
-        return i.call("len_get", KEY, OUT, 0, 0, KEY)[0];
     }
 
     @Test
@@ -235,7 +166,9 @@ class WasmtimeKeyFilterTest {
                 engine.compile("key-filter-start.wasm", WasmtimeEngineTest.wasm("key-filter-start.wasm"));
         HostFunction.Restartable get = (memory, args) -> new long[0];
         try (ModuleInstance i = starting.instantiate(
-                List.of(new HostFunction("env", "len", I_I, new Length()), new HostFunction("env", "get", II_V, get)),
+                List.of(
+                        new HostFunction("env", "len", ReadHost.I_I, host.length()),
+                        new HostFunction("env", "get", ReadHost.II_V, get)),
                 new InstanceOptions(16, 1L << 20))) {
             assertEquals(3, i.call("seen")[0], "instantiation: no copy of the filter yet, the host answers");
             calls.clear();

@@ -6,18 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineContext;
-import dev.jshrew.api.engine.FunctionSignature;
-import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.HostFunction;
-import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueTable;
-import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.memory.CommittedMemoryProvider;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,19 +27,16 @@ import org.junit.jupiter.api.Test;
  * answered.
  */
 class WasmtimeValueTableTest {
-    private static final FunctionSignature I_I = FunctionSignature.of(List.of(ValueType.I32), List.of(ValueType.I32));
-    private static final FunctionSignature II_V =
-            FunctionSignature.of(List.of(ValueType.I32, ValueType.I32), List.of());
-    private static final int KEY = 0x1000, OUT = 0x4000;
-    private static final long FILL = 0xEEEE_EEEE_EEEE_EEEEL;
+    private static final int OUT = ReadHost.OUT;
 
     private static dev.jshrew.api.engine.WasmEngine engine;
     private static CompiledModule module;
 
-    private final List<String> calls = new ArrayList<>();
-    private final Map<String, byte[]> values = new HashMap<>();
     private final KeyFilter filter = new KeyFilter(KeyFilter.MIN_LOG2_WORDS);
     private final ValueTable table = new ValueTable(ValueTable.MIN_LOG2_SLOTS);
+    private final ReadHost host = new ReadHost(filter, table);
+    private final List<String> calls = host.calls;
+    private final Map<String, byte[]> values = host.values;
 
     @BeforeAll
     static void start() {
@@ -57,75 +49,12 @@ class WasmtimeValueTableTest {
         engine.close();
     }
 
-    private static byte[] key(GuestMemory memory, long ptr) {
-        long size = memory.byteSize();
-        if (ptr < 4 || ptr > size) {
-            return null;
-        }
-        long len = memory.readInt(ptr - 4) & 0xFFFF_FFFFL;
-        return ptr + len > size ? null : memory.read(ptr, (int) len);
-    }
-
-    private byte[] hostValue(byte[] key) {
-        return values.getOrDefault(Arrays.toString(key), new byte[0]);
-    }
-
-    private final class Length implements HostFunction.ValueLength {
-        private byte[] last;
-
-        @Override
-        public long[] call(GuestMemory memory, long[] args) {
-            last = null;
-            byte[] key = key(memory, args[0]);
-            calls.add("len " + (key == null ? "invalid" : key.length));
-            last = key == null ? null : hostValue(key);
-            return new long[] {last == null ? 0x7FFF_FFFF : last.length};
-        }
-
-        @Override
-        public String companion() {
-            return "get";
-        }
-
-        @Override
-        public byte[] lastValue() {
-            return last;
-        }
-
-        @Override
-        public KeyFilter keyFilter() {
-            return filter;
-        }
-
-        @Override
-        public ValueTable valueTable() {
-            return table;
-        }
-    }
-
     private ModuleInstance instance() {
-        HostFunction.Restartable get = (memory, args) -> {
-            byte[] key = key(memory, args[0]);
-            calls.add("get " + (key == null ? "invalid" : key.length));
-            byte[] value = key == null ? new byte[0] : hostValue(key);
-            if (value.length > 0) {
-                memory.write(args[1], value);
-            }
-            return new long[0];
-        };
-        return module.instantiate(
-                List.of(new HostFunction("env", "len", I_I, new Length()), new HostFunction("env", "get", II_V, get)),
-                new InstanceOptions(16, 1L << 20));
+        return host.instance(module);
     }
 
-    /** {@code len(KEY)} then {@code get(KEY, OUT)} in one export call, OUT filled and the calls cleared first. */
     private long lenGet(ModuleInstance i, byte[] key) {
-        WasmtimeCachedReadTest.put(i, KEY, key);
-        for (int k = -2; k < 20; k++) {
-            i.call("store64", OUT + 8L * k, FILL);
-        }
-        calls.clear();
-        return i.call("len_get", KEY, OUT, 0, 0, KEY)[0];
+        return host.lenGet(i, key);
     }
 
     private static byte[] bytes(int length, int seed) {
