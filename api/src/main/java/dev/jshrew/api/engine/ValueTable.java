@@ -60,7 +60,6 @@ public final class ValueTable implements GuestCopySource {
 
     private int journalSize;
     private long journalBase;
-    private final byte[] scratch = new byte[8];
 
     /** An empty table of {@code 2^log2Slots} slots, off. */
     public ValueTable(int log2Slots) {
@@ -94,10 +93,13 @@ public final class ValueTable implements GuestCopySource {
             return;
         }
         long h = KeyFilter.hash(key);
-        int slot = (int) h & mask;
+        write((int) h & mask, h, key, value);
+    }
+
+    private void write(int slot, long h, byte[] key, byte[] value) {
         int base = slot * WORDS;
         words[base] = h;
-        words[base + 1] = (epoch & 0xFFFF_FFFFL) | ((long) key.length << 32);
+        words[base + 1] = tag(key.length);
         words[base + 2] = value.length;
         for (int j = 0; j < CHUNKS; j++) {
             words[base + 3 + j] = 8 * j < key.length ? keyChunk(key, j) : 0;
@@ -111,31 +113,33 @@ public final class ValueTable implements GuestCopySource {
      * fits); a key without one is not added.
      */
     public void update(byte[] key, byte[] value) {
-        if (key.length < MIN_KEY_BYTES || key.length > MAX_BYTES) {
-            return;
-        }
-        long h = KeyFilter.hash(key);
-        int slot = (int) h & mask;
-        if (!holds(slot, h, key)) {
+        int slot = currentSlot(key);
+        if (slot < 0) {
             return;
         }
         if (value.length > MAX_BYTES) {
             drop(slot);
         } else {
-            put(key, value);
+            write(slot, words[slot * WORDS], key, value); // the slot's hash is the key's
         }
     }
 
     /** Drops the key's entry, if it has a current one. */
     public void remove(byte[] key) {
+        int slot = currentSlot(key);
+        if (slot >= 0) {
+            drop(slot);
+        }
+    }
+
+    /** The slot holding a current entry of the key, or -1. */
+    private int currentSlot(byte[] key) {
         if (key.length < MIN_KEY_BYTES || key.length > MAX_BYTES) {
-            return;
+            return -1;
         }
         long h = KeyFilter.hash(key);
         int slot = (int) h & mask;
-        if (holds(slot, h, key)) {
-            drop(slot);
-        }
+        return holds(slot, h, key) ? slot : -1;
     }
 
     private void drop(int slot) {
@@ -145,12 +149,8 @@ public final class ValueTable implements GuestCopySource {
 
     /** The key's current value, or null when the table has none (for tests and checks). */
     public byte[] get(byte[] key) {
-        if (key.length < MIN_KEY_BYTES || key.length > MAX_BYTES) {
-            return null;
-        }
-        long h = KeyFilter.hash(key);
-        int slot = (int) h & mask;
-        if (!holds(slot, h, key)) {
+        int slot = currentSlot(key);
+        if (slot < 0) {
             return null;
         }
         int base = slot * WORDS;
@@ -174,7 +174,7 @@ public final class ValueTable implements GuestCopySource {
 
     private boolean holds(int slot, long h, byte[] key) {
         int base = slot * WORDS;
-        if (words[base] != h || words[base + 1] != ((epoch & 0xFFFF_FFFFL) | ((long) key.length << 32))) {
+        if (words[base] != h || words[base + 1] != tag(key.length)) {
             return false;
         }
         for (int j = 0; 8 * j < key.length; j++) {
@@ -183,6 +183,11 @@ public final class ValueTable implements GuestCopySource {
             }
         }
         return true;
+    }
+
+    /** A slot's second word: the current epoch, and the key's length above it. */
+    private long tag(int keyLength) {
+        return (epoch & 0xFFFF_FFFFL) | ((long) keyLength << 32);
     }
 
     /** Chunk {@code j} of the key's buffer: its 8 bytes from {@code min(8j, length - 8)}, length word before it. */
@@ -197,16 +202,13 @@ public final class ValueTable implements GuestCopySource {
         return chunk;
     }
 
-    private long valueChunk(byte[] value, int j) {
-        if (value.length < 8) {
-            Arrays.fill(scratch, (byte) 0);
-            System.arraycopy(value, 0, scratch, 0, value.length);
-        } else {
-            System.arraycopy(value, Math.min(8 * j, value.length - 8), scratch, 0, 8);
-        }
+    /** Value chunk {@code j}: its 8 bytes from {@code min(8j, length - 8)}; below 8 bytes, the whole value. */
+    private static long valueChunk(byte[] value, int j) {
+        int from = value.length < 8 ? 0 : Math.min(8 * j, value.length - 8);
+        int n = Math.min(8, value.length - from);
         long chunk = 0;
-        for (int i = 0; i < 8; i++) {
-            chunk |= (long) (scratch[i] & 0xFF) << (8 * i);
+        for (int i = 0; i < n; i++) {
+            chunk |= (long) (value[from + i] & 0xFF) << (8 * i);
         }
         return chunk;
     }

@@ -116,34 +116,30 @@ final class HostImports {
      * or null: the rewrite then lets the guest answer a key the filter surely lacks.
      */
     dev.jshrew.api.engine.KeyFilter keyFilter() {
-        dev.jshrew.api.engine.KeyFilter found = null;
-        for (int length : cachedReads.keySet()) {
-            dev.jshrew.api.engine.KeyFilter f =
-                    ((HostFunction.ValueLength) byIndex.get(length).implementation()).keyFilter();
-            if (f != null) {
-                if (found != null) {
-                    return null; // one filter import serves one filter
-                }
-                found = f;
-            }
-        }
-        return found;
+        HostFunction.ValueLength filtered = filteredLength();
+        return filtered == null ? null : filtered.keyFilter();
     }
 
     /**
-     * The value table of the cached read whose length has the key filter ({@link
-     * HostFunction.ValueLength#valueTable()}), or null: the rewrite then lets the guest answer a key it holds.
+     * The value table of that same cached read ({@link HostFunction.ValueLength#valueTable()}), or null: the rewrite
+     * then lets the guest answer a key it holds.
      */
     dev.jshrew.api.engine.ValueTable valueTable() {
-        dev.jshrew.api.engine.ValueTable found = null;
+        HostFunction.ValueLength filtered = filteredLength();
+        return filtered == null ? null : filtered.valueTable();
+    }
+
+    /** The one cached read's length with a key filter, or null (none, or several: one filter import serves one). */
+    private HostFunction.ValueLength filteredLength() {
+        HostFunction.ValueLength found = null;
         for (int length : cachedReads.keySet()) {
             HostFunction.ValueLength f =
                     (HostFunction.ValueLength) byIndex.get(length).implementation();
-            if (f.keyFilter() != null && f.valueTable() != null) {
+            if (f.keyFilter() != null) {
                 if (found != null) {
-                    return null; // one table import serves one table
+                    return null;
                 }
-                found = f.valueTable();
+                found = f;
             }
         }
         return found;

@@ -83,19 +83,18 @@ final class ResettableInstance extends WasmtimeModuleInstance {
         this.budgetPages = budgetPages;
         this.virtualPages = initialPages;
         this.highWaterPages = initialPages;
-        this.keyFilter = prepared.facts().imports().stream()
-                        .anyMatch(i -> i.module().equals(ResettableModule.HOOK_MODULE)
-                                && i.name().equals(ResettableModule.KEY_FILTER_IMPORT))
-                ? imports.keyFilter()
-                : null;
-        this.valueTable = prepared.facts().imports().stream()
-                        .anyMatch(i -> i.module().equals(ResettableModule.HOOK_MODULE)
-                                && i.name().equals(ResettableModule.VALUE_FIND_IMPORT))
-                ? imports.valueTable()
-                : null;
+        this.keyFilter = importsHook(prepared, ResettableModule.KEY_FILTER_IMPORT) ? imports.keyFilter() : null;
+        this.valueTable = importsHook(prepared, ResettableModule.VALUE_FIND_IMPORT) ? imports.valueTable() : null;
         this.keepsReads = prepared.facts()
                 .exportedFunction(ResettableModule.FORGET_READS_EXPORT)
                 .isPresent();
+    }
+
+    /** Whether the rewritten module imports {@link ResettableModule#HOOK_MODULE}{@code .name}. */
+    private static boolean importsHook(PreparedModule prepared, String name) {
+        return prepared.facts().imports().stream()
+                .anyMatch(i -> i.module().equals(ResettableModule.HOOK_MODULE)
+                        && i.name().equals(name));
     }
 
     static ResettableInstance create(
