@@ -4,6 +4,7 @@ import dev.jshrew.api.ErrorCode;
 import dev.jshrew.api.JshrewException;
 import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.EngineCapability;
+import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.KeyFilter;
 import dev.jshrew.api.storage.BlockCommit;
 import dev.jshrew.api.storage.ChainIndex;
@@ -143,7 +144,15 @@ public final class Indexer implements AutoCloseable {
                         && module.engine().capabilities().contains(EngineCapability.VALUE_TABLE)
                 ? new dev.jshrew.api.engine.ValueTable(valueTableLog2Slots)
                 : null;
-        this.slot = new InstanceSlot(module, options, java.time.Duration.ZERO, 0, guestLog, keyFilter, valueTable);
+        this.slot = new InstanceSlot(
+                module,
+                options,
+                InstanceOptions.Workload.BLOCKS,
+                java.time.Duration.ZERO,
+                0,
+                guestLog,
+                keyFilter,
+                valueTable);
         this.readCache = options.readCacheBytes() > 0 ? new ReadCache(options.readCacheBytes(), valueTable) : null;
         try {
             checkIndexerPin(store, module.name(), this.moduleSha256, upgradeAt);

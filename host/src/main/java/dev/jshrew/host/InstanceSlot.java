@@ -43,6 +43,8 @@ final class InstanceSlot implements AutoCloseable {
     private final Duration callTimeout;
     /** 0, or this slot's memory budget in pages (a view's {@code --view-memory}). */
     private final int budgetPages;
+
+    private final InstanceOptions.Workload workload;
     /**
      * What a fast-reset instance commits: {@code --memory-commit}, capped by the budget when there is one. An
      * uncommitted instance ({@code --memory-commit off}) has no budget: the original's lazily backed behaviour.
@@ -57,39 +59,26 @@ final class InstanceSlot implements AutoCloseable {
     /** The type of an indexer's entry point. */
     private static final FunctionSignature START = FunctionSignature.of(List.of(), List.of());
 
-    /** @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it */
-    InstanceSlot(CompiledModule module, RunOptions options, Duration callTimeout, Consumer<String> guestLog) {
-        this(module, options, callTimeout, 0, guestLog, null);
-    }
-
     /**
+     * @param workload {@link InstanceOptions.Workload#BLOCKS} for the indexer's slot, {@code VIEWS} for a view's
      * @param callTimeout the limit on each call ({@link Duration#ZERO}: none); the engine must support it
      * @param budgetPages 0, or the most pages the guest may use here, below its limit: the instance commits at most
      *     that much and, when it commits anything ({@link ResetMode#FAST}, {@code --memory-commit} not off), a call
      *     that grows past it fails ({@link #describe}); a view's budget
-     */
-    InstanceSlot(
-            CompiledModule module,
-            RunOptions options,
-            Duration callTimeout,
-            int budgetPages,
-            Consumer<String> guestLog,
-            KeyFilter keyFilter) {
-        this(module, options, callTimeout, budgetPages, guestLog, keyFilter, null);
-    }
-
-    /**
+     * @param keyFilter the keys the store holds (the indexer's), or null
      * @param valueTable values the blocks' reads would find (the indexer's read cache keeps it), or null; on only for
      *     {@link #runStart} calls whose reads do not see the block's own writes
      */
     InstanceSlot(
             CompiledModule module,
             RunOptions options,
+            InstanceOptions.Workload workload,
             Duration callTimeout,
             int budgetPages,
             Consumer<String> guestLog,
             KeyFilter keyFilter,
             dev.jshrew.api.engine.ValueTable valueTable) {
+        this.workload = workload;
         this.engineName = module.engine().name();
         this.keyFilter = keyFilter;
         this.valueTable = valueTable;
@@ -304,7 +293,8 @@ final class InstanceSlot implements AutoCloseable {
     private ModuleInstance instantiate(long commitBytes) {
         return module.instantiate(
                 imports,
-                new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, commitBytes > 0 ? budgetPages : 0));
+                new InstanceOptions(
+                        memoryLimitPages, commitBytes, callTimeout, commitBytes > 0 ? budgetPages : 0, workload));
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.jshrew.api.engine.CompiledModule;
 import dev.jshrew.api.engine.FunctionSignature;
 import dev.jshrew.api.engine.GuestMemory;
 import dev.jshrew.api.engine.GuestTrapException;
+import dev.jshrew.api.engine.InstanceOptions;
 import dev.jshrew.api.engine.ModuleInstance;
 import dev.jshrew.api.engine.ValueType;
 import dev.jshrew.api.storage.HeightReader;
@@ -48,7 +49,15 @@ public final class ViewRunner implements AutoCloseable {
         this.heightCheck = heightCheck;
         this.module = module;
         this.store = store;
-        this.slot = new InstanceSlot(module, options, options.viewTimeout(), options.viewMemoryPages(), guestLog, null);
+        this.slot = new InstanceSlot(
+                module,
+                options,
+                InstanceOptions.Workload.VIEWS,
+                options.viewTimeout(),
+                options.viewMemoryPages(),
+                guestLog,
+                null,
+                null);
     }
 
     /**

@@ -19,9 +19,25 @@ import java.time.Duration;
  *     {@link Trap#MEMORY_BUDGET} (never returns -1, which the guest could handle and so answer differently from an
  *     instance with the full limit). Operational, like the call timeout: it never changes a result, only fails a
  *     call. Engines enforce it on instances that commit memory ({@code commitBytes > 0}, the in-place reset kind)
+ * @param workload what the instance's calls are; a hint an engine may tune the instance to, never a change of result
  */
-public record InstanceOptions(int memoryLimitPages, long commitBytes, Duration callTimeout, int memoryBudgetPages) {
+public record InstanceOptions(
+        int memoryLimitPages, long commitBytes, Duration callTimeout, int memoryBudgetPages, Workload workload) {
+
+    /** What an instance's calls are, for an engine that tunes an instance to them (results never depend on it). */
+    public enum Workload {
+        /** An indexer's blocks: each call may write much of the memory it reaches. */
+        BLOCKS,
+        /**
+         * Views and previews: short calls between resets that write little of the memory they reach (a Rust
+         * guest's view writes a few pages of its 1 MiB stack). An engine may spend a little on every write to make
+         * the reset cost what was written rather than the high-water mark (Chicory does).
+         */
+        VIEWS
+    }
+
     public InstanceOptions {
+        java.util.Objects.requireNonNull(workload, "workload");
         if (memoryBudgetPages < 0 || memoryBudgetPages > MemoryLimits.MAX_PAGES) {
             throw new IllegalArgumentException("memory budget out of range: " + memoryBudgetPages + " pages");
         }
@@ -37,6 +53,11 @@ public record InstanceOptions(int memoryLimitPages, long commitBytes, Duration c
         }
     }
 
+    /** An indexer's instance ({@link Workload#BLOCKS}). */
+    public InstanceOptions(int memoryLimitPages, long commitBytes, Duration callTimeout, int memoryBudgetPages) {
+        this(memoryLimitPages, commitBytes, callTimeout, memoryBudgetPages, Workload.BLOCKS);
+    }
+
     /** No memory budget. */
     public InstanceOptions(int memoryLimitPages, long commitBytes, Duration callTimeout) {
         this(memoryLimitPages, commitBytes, callTimeout, 0);
@@ -49,12 +70,17 @@ public record InstanceOptions(int memoryLimitPages, long commitBytes, Duration c
 
     /** These options with another call timeout. */
     public InstanceOptions withCallTimeout(Duration timeout) {
-        return new InstanceOptions(memoryLimitPages, commitBytes, timeout, memoryBudgetPages);
+        return new InstanceOptions(memoryLimitPages, commitBytes, timeout, memoryBudgetPages, workload);
     }
 
     /** These options with another memory budget (0: none). */
     public InstanceOptions withMemoryBudget(int pages) {
-        return new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, pages);
+        return new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, pages, workload);
+    }
+
+    /** These options with another workload. */
+    public InstanceOptions withWorkload(Workload calls) {
+        return new InstanceOptions(memoryLimitPages, commitBytes, callTimeout, memoryBudgetPages, calls);
     }
 
     /** Whether {@code pages} would take the guest past its budget (always false without one). */

@@ -35,6 +35,8 @@ final class ChicoryCompiledModule implements CompiledModule {
     private final List<ImportSpec> imports;
     private final Optional<MemoryLimits> memory;
     private final InPlaceReset inPlaceReset;
+    /** The code views' instances run, compiled at the first of them (compiler mode); see {@link #machines}. */
+    private volatile Function<Instance, Machine> viewMachines;
 
     ChicoryCompiledModule(
             ChicoryEngine engine,
@@ -229,8 +231,27 @@ final class ChicoryCompiledModule implements CompiledModule {
         return module;
     }
 
-    Function<Instance, Machine> machines() {
-        return machines;
+    /**
+     * The code instances of {@code workload} run. In compiler mode, {@link InstanceOptions.Workload#VIEWS} get a
+     * compilation of their own, made at the first of them: their memory is a {@link TrackedSegmentMemory}, and code
+     * that only ever sees one class of memory keeps each access's call site monomorphic, so the indexer's stores cost
+     * what they did before any view ran. (The interpreter's code is shared whatever it runs.)
+     */
+    Function<Instance, Machine> machines(InstanceOptions.Workload workload) {
+        if (workload == InstanceOptions.Workload.BLOCKS || engine.mode() != ChicoryEngine.Mode.COMPILER) {
+            return machines;
+        }
+        Function<Instance, Machine> views = viewMachines;
+        if (views == null) {
+            synchronized (this) {
+                views = viewMachines;
+                if (views == null) {
+                    views = engine.machines(name, module);
+                    viewMachines = views;
+                }
+            }
+        }
+        return views;
     }
 
     @Override

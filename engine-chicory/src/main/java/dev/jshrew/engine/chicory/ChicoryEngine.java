@@ -85,19 +85,23 @@ final class ChicoryEngine implements WasmEngine {
                     "engine chicory, module " + moduleName + ": not a valid WebAssembly module: " + e.getMessage(),
                     e);
         }
-        Function<Instance, Machine> machines;
+        Function<Instance, Machine> machines = machines(moduleName, module);
+        if (mode == Mode.COMPILER) {
+            warnIfHugeFunctionsStayInterpreted(moduleName, module);
+        }
+        return new ChicoryCompiledModule(this, moduleName, module, machines, memoryProvider);
+    }
+
+    /** The module's code: compiled to JVM classes of their own (compiler mode), or the interpreter. */
+    Function<Instance, Machine> machines(String moduleName, WasmModule module) {
         try {
-            machines = mode == Mode.COMPILER ? MachineFactoryCompiler.compile(module) : InterpreterMachine::new;
+            return mode == Mode.COMPILER ? MachineFactoryCompiler.compile(module) : InterpreterMachine::new;
         } catch (ChicoryException e) {
             throw new JshrewException(
                     ErrorCode.MODULE_INVALID,
                     "engine chicory, module " + moduleName + ": cannot compile: " + e.getMessage(),
                     e);
         }
-        if (mode == Mode.COMPILER) {
-            warnIfHugeFunctionsStayInterpreted(moduleName, module);
-        }
-        return new ChicoryCompiledModule(this, moduleName, module, machines, memoryProvider);
     }
 
     /**

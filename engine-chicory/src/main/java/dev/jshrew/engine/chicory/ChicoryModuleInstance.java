@@ -43,12 +43,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li><b>in place</b>, keeping the Chicory {@link Instance} (when {@link ChicoryCompiledModule.InPlaceReset} says
  *       the module qualifies, as real guests do, and the last call returned normally): mutable globals from their
  *       initialisers, table slots and dropped element segments from a snapshot taken right after instantiation,
- *       memory zeroed up to the high-water mark and shrunk, the instance's data segments undropped and the active
- *       ones applied again, then the start function run again. Costs the high-water mark plus a few field writes;</li>
+ *       memory zeroed up to the high-water mark (a view's instance: only the pages written, {@link
+ *       TrackedSegmentMemory}) and shrunk, the instance's data segments undropped and the active ones applied again,
+ *       then the start function run again. Costs the high-water mark (or the pages written) plus a few field
+ *       writes;</li>
  *   <li><b>afresh</b> otherwise (a module that grows tables, or after a call that trapped, timed out or failed in a
  *       host function, which can leave the interpreter's stacks unbalanced): a new Chicory instantiation of the
  *       already compiled module over the same committed memory, so every piece of instance state is a fresh one's
- *       by construction, at the cost of the high-water mark plus the instantiation (tens of microseconds).</li>
+ *       by construction, at the cost of the high-water mark (or the pages written) plus the instantiation (tens of
+ *       microseconds).</li>
  * </ul>
  * Confined to one thread.
  */
@@ -61,6 +64,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
     private final GuestMemory guestMemory;
     private final Map<String, ExportFunction> exports = new ConcurrentHashMap<>();
     private final Duration callTimeout;
+    private final InstanceOptions.Workload workload;
     private Instance instance;
     /** What a reset in place restores, or null when the next reset instantiates afresh. */
     private Snapshot snapshot;
@@ -77,14 +81,15 @@ final class ChicoryModuleInstance implements ModuleInstance {
             LinearMemory linear,
             SegmentMemory memory,
             int limitPages,
-            Duration callTimeout) {
+            InstanceOptions options) {
         this.module = module;
-        this.callTimeout = callTimeout;
+        this.callTimeout = options.callTimeout();
+        this.workload = options.workload();
         this.imports = imports;
         this.linear = linear;
         this.memory = memory;
         this.limitPages = limitPages;
-        this.guestMemory = new SegmentGuestMemory(memory::byteSize, memory::segment);
+        this.guestMemory = new SegmentGuestMemory(memory::byteSize, memory::segment, memory::written);
     }
 
     static ChicoryModuleInstance create(
@@ -106,13 +111,13 @@ final class ChicoryModuleInstance implements ModuleInstance {
             throw e.within("engine chicory, module " + module.name());
         }
         try {
-            SegmentMemory memory = new SegmentMemory(
-                    linear.segment(),
-                    declared.initialPages(),
-                    limit,
-                    options.commitBytes() > 0 ? options.memoryBudgetPages() : 0);
+            int budget = options.commitBytes() > 0 ? options.memoryBudgetPages() : 0;
+            // Views' instances that are reset in place track the pages they write (a fresh instance is never reset)
+            SegmentMemory memory = options.workload() == InstanceOptions.Workload.VIEWS && options.commitBytes() > 0
+                    ? new TrackedSegmentMemory(linear.segment(), declared.initialPages(), limit, budget)
+                    : new SegmentMemory(linear.segment(), declared.initialPages(), limit, budget);
             ImportValues imports = importValues(module, hostFunctions, memory);
-            created = new ChicoryModuleInstance(module, imports, linear, memory, limit, options.callTimeout());
+            created = new ChicoryModuleInstance(module, imports, linear, memory, limit, options);
             created.instantiate();
             return created;
         } finally {
@@ -124,7 +129,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
 
     private static ImportValues importValues(
             ChicoryCompiledModule module, List<HostFunction> hostFunctions, SegmentMemory memory) {
-        GuestMemory view = new SegmentGuestMemory(memory::byteSize, memory::segment);
+        GuestMemory view = new SegmentGuestMemory(memory::byteSize, memory::segment, memory::written);
         ImportValues.Builder builder = ImportValues.builder();
         for (var spec : module.imports()) {
             HostFunction fn = hostFunctions.stream()
@@ -177,7 +182,7 @@ final class ChicoryModuleInstance implements ModuleInstance {
             instance = Instance.builder(module.module())
                     .withImportValues(imports)
                     .withMemoryFactory(limits -> memory)
-                    .withMachineFactory(module.machines())
+                    .withMachineFactory(module.machines(workload))
                     .withStart(false)
                     .build();
             instantiations++;
@@ -332,6 +337,10 @@ final class ChicoryModuleInstance implements ModuleInstance {
 
     int instantiations() {
         return instantiations;
+    }
+
+    SegmentMemory segmentMemory() {
+        return memory;
     }
 
     /** Chicory's instantiation order: globals, tables and elements, memory and data, then the start function. */

@@ -22,11 +22,12 @@ import java.nio.ByteOrder;
  * A Chicory {@link Memory} over a reserved (and usually committed) native segment. It keeps the guest-visible
  * size itself: {@code memory.grow} only moves that size (the pages are already committed), every access is
  * checked against it (so an access beyond the guest's size traps exactly as on a fresh instance), and it
- * remembers the high-water mark so a reset zeroes only what the guest could have touched.
+ * remembers the high-water mark so a reset zeroes only what the guest could have touched ({@link
+ * TrackedSegmentMemory}, for views, zeroes only what it wrote).
  *
  * <p>Not thread-safe (no shared memories: jshrew guests are single-threaded).
  */
-final class SegmentMemory implements Memory {
+class SegmentMemory implements Memory {
     /** Pages Chicory can address: its addresses are Java {@code int}s. */
     static final int ENGINE_MAX_PAGES = Memory.RUNTIME_MAX_PAGES;
 
@@ -47,6 +48,9 @@ final class SegmentMemory implements Memory {
     private int pages;
     private long sizeBytes;
     private int highWaterPages;
+    /** Bytes the last {@link #zero()} cleared. */
+    private long zeroedBytes;
+
     private boolean zeroPending;
     private DataSegment[] dataSegments = new DataSegment[0];
     /** The instance's data segments as Chicory handed them over, before any was applied or dropped. */
@@ -89,6 +93,22 @@ final class SegmentMemory implements Memory {
     long byteSize() {
         return sizeBytes;
     }
+
+    /** Bytes the last {@link #zero()} cleared. */
+    long zeroedBytes() {
+        return zeroedBytes;
+    }
+
+    /** Pages the segment backs: the most the guest can reach here. */
+    int backedPages() {
+        return backedPages;
+    }
+
+    /**
+     * Told that {@code [address, address + length)} was written, in bounds, by a bulk instruction, a data segment or
+     * the host (the instance's host view calls it). Nothing to do here: {@link #zero()} clears the high-water mark.
+     */
+    void written(long address, long length) {}
 
     /**
      * Back to the state a fresh instance starts from, before data segments: shrink to the initial size, and leave
@@ -199,6 +219,7 @@ final class SegmentMemory implements Memory {
                     throw new UninstantiableException("out of bounds memory access: data segment at " + offset);
                 }
                 MemorySegment.copy(data, 0, segment, ValueLayout.JAVA_BYTE, offset, data.length);
+                written(offset, data.length);
                 // The spec drops an active segment once applied: a later memory.init of it (size > 0) traps, as it
                 // does on wasmtime and GraalWasm. Chicory's own memories keep it; jshrew's engines must agree.
                 dataSegments[i] = PassiveDataSegment.EMPTY;
@@ -238,6 +259,7 @@ final class SegmentMemory implements Memory {
         }
         long a = check(addr, size);
         MemorySegment.copy(data, offset, segment, ValueLayout.JAVA_BYTE, a, size);
+        written(a, size);
     }
 
     @Override
@@ -249,11 +271,17 @@ final class SegmentMemory implements Memory {
     }
 
     @Override
-    public void zero() {
+    public final void zero() {
         // Chicory calls this at every instantiation. Beyond the high-water mark the memory is already zero.
-        segment.asSlice(0, (long) highWaterPages * PAGE_SIZE).fill((byte) 0);
+        zeroedBytes = clear((long) highWaterPages * PAGE_SIZE);
         highWaterPages = pages;
         zeroPending = false;
+    }
+
+    /** Zeroes whatever may be non-zero below {@code highWater}, and returns the bytes it cleared: here, all of them. */
+    long clear(long highWater) {
+        segment.asSlice(0, highWater).fill((byte) 0);
+        return highWater;
     }
 
     @Override
@@ -261,6 +289,7 @@ final class SegmentMemory implements Memory {
         long length = Integer.toUnsignedLong(toIndex) - Integer.toUnsignedLong(fromIndex);
         long a = check(fromIndex, length);
         segment.asSlice(a, length).fill(value);
+        written(a, length);
     }
 
     @Override
@@ -269,6 +298,7 @@ final class SegmentMemory implements Memory {
         long d = check(dest, length);
         long s = check(src, length);
         MemorySegment.copy(segment, s, segment, d, length);
+        written(d, length);
     }
 
     // ---- scalars

@@ -19,16 +19,29 @@ import java.util.function.Supplier;
 public final class SegmentGuestMemory implements GuestMemory {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** Told of every range the host writes, after it is written: for an engine that tracks what a reset must undo. */
+    @FunctionalInterface
+    public interface Writes {
+        void written(long address, long length);
+    }
+
     private final LongSupplier byteSize;
     private final Supplier<MemorySegment> segment;
+    private final Writes writes;
 
     /**
      * @param byteSize the guest-visible size in bytes ({@code memory.size} × 64 KiB), asked on every access
      * @param segment the memory, addressed from the guest's address 0
      */
     public SegmentGuestMemory(LongSupplier byteSize, Supplier<MemorySegment> segment) {
+        this(byteSize, segment, (address, length) -> {});
+    }
+
+    /** As {@link #SegmentGuestMemory(LongSupplier, Supplier)}, telling {@code writes} of every non-empty write. */
+    public SegmentGuestMemory(LongSupplier byteSize, Supplier<MemorySegment> segment, Writes writes) {
         this.byteSize = Objects.requireNonNull(byteSize, "byteSize");
         this.segment = Objects.requireNonNull(segment, "segment");
+        this.writes = Objects.requireNonNull(writes, "writes");
     }
 
     /**
@@ -69,6 +82,7 @@ public final class SegmentGuestMemory implements GuestMemory {
         MemorySegment s = checked(address, data.length);
         if (data.length > 0) {
             MemorySegment.copy(data, 0, s, ValueLayout.JAVA_BYTE, address, data.length);
+            writes.written(address, data.length);
         }
     }
 
@@ -80,5 +94,6 @@ public final class SegmentGuestMemory implements GuestMemory {
     @Override
     public void writeInt(long address, int value) {
         checked(address, 4).set(INT, address, value);
+        writes.written(address, 4);
     }
 }

@@ -53,4 +53,18 @@ class SegmentGuestMemoryTest {
         assertThat(segment.asSlice(SIZE - 2, 4096).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))
                 .containsOnly(0);
     }
+
+    @Test
+    void theWritesObserverHearsOfEveryWriteThatHappened() {
+        java.util.List<String> heard = new java.util.ArrayList<>();
+        var observed = new SegmentGuestMemory(() -> SIZE, () -> segment, (a, n) -> heard.add(a + "+" + n));
+        observed.write(4093, new byte[] {1, 2, 3, 4, 5});
+        observed.writeInt(SIZE - 4, 7);
+        observed.write(100, new byte[0]);
+        observed.read(0, 16);
+        observed.readInt(8);
+        assertTraps(() -> observed.write(SIZE - 2, new byte[] {9, 9, 9}));
+        assertTraps(() -> observed.writeInt(SIZE - 3, -1));
+        assertThat(heard).containsExactly("4093+5", (SIZE - 4) + "+4");
+    }
 }
