@@ -9,6 +9,7 @@ import dev.jshrew.host.Hashes;
 import dev.jshrew.host.ResetMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -145,6 +146,63 @@ public abstract class ResetConformanceTest extends EngineTest {
         block[76] = (byte) nonce;
         System.arraycopy(ops, 0, block, 80, ops.length);
         return block;
+    }
+
+    /**
+     * A view's instance is reset between views, and engines may reset it differently from an indexer's (Chicory zeroes
+     * only the pages a view wrote): each view first observes every address the previous one wrote, including bytes
+     * past the initial memory and writes across 4 KiB and 64 KiB boundaries, then writes them all in every way the
+     * probe can (stores, fills, a copy of bytes, a host write of a value read from the store).
+     */
+    @Test
+    @DisplayName("views reset ≡ fresh: each view sees none of the previous view's writes, grown pages included")
+    void viewsResetEqualsFresh() {
+        long[] low = {0x2000, 0x3FFF, 0x4000, 0x4003, 0x8FFF};
+        long[] grown = {0x20000, 0x2FFFF, 0x30000, 0x30007, 0x4FFFF};
+        Script script = Script.of().state();
+        for (long a : low) {
+            script.load(a);
+        }
+        script.grow(3);
+        for (long a : grown) {
+            script.load(a);
+        }
+        for (long a : low) {
+            script.store(a);
+        }
+        for (long a : grown) {
+            script.store(a);
+        }
+        script.fill(0x3FFA, 12).fill(0x2FFF0, 0x20).poke(0x4FFF0, EngineConformanceTest.b("sixteen bytes!!!"));
+        script.poke(0x8FFC, EngineConformanceTest.b("across")).get("key").size();
+        byte[] ops = script.ops();
+        Map<ResetMode, List<String>> seen = new java.util.EnumMap<>(ResetMode.class);
+        try (Harness h = new Harness(
+                engineName(),
+                engineOptions(),
+                "wat/probe.wasm",
+                temp.resolve("views"),
+                Harness.testOptions(ResetMode.FAST))) {
+            h.index(
+                    0,
+                    Script.of()
+                            .flush(EngineConformanceTest.flush("key", "a value the host writes"))
+                            .block());
+            for (ResetMode mode : ResetMode.values()) {
+                try (var views =
+                        new dev.jshrew.host.ViewRunner(h.module(), h.store(), Harness.testOptions(mode), line -> {})) {
+                    List<String> results = new ArrayList<>();
+                    for (int i = 0; i < 12; i++) {
+                        results.add(Hashes.hex(views.view("probe", ops, 0)));
+                    }
+                    seen.put(mode, results);
+                }
+            }
+        }
+        assertThat(seen.get(ResetMode.FAST)).containsExactlyElementsOf(seen.get(ResetMode.FRESH));
+        assertThat(seen.get(ResetMode.FAST).stream().distinct())
+                .as("every view saw a pristine instance")
+                .hasSize(1);
     }
 
     @Test
