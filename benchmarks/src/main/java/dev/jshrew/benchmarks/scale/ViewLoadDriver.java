@@ -80,14 +80,21 @@ public final class ViewLoadDriver {
         }
     }
 
-    /** The node's CPU time so far (user and system, from {@code /proc}), or 0 without a pid. */
+    /**
+     * The node's CPU time so far (user and system), its child processes' included (the CLI runs GraalWasm in a JVM it
+     * starts with the Graal compiler's flags), or 0 without a pid.
+     */
     private static long cpuNanos(long pid) {
         if (pid < 0) {
             return 0;
         }
         return ProcessHandle.of(pid)
-                .flatMap(p -> p.info().totalCpuDuration())
-                .map(java.time.Duration::toNanos)
+                .map(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants())
+                        .mapToLong(h -> h.info()
+                                .totalCpuDuration()
+                                .map(java.time.Duration::toNanos)
+                                .orElse(0L))
+                        .sum())
                 .orElse(0L);
     }
 }
