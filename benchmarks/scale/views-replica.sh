@@ -42,10 +42,10 @@ run() {
   kill "$node"; wait "$node" 2>/dev/null || true; node=""
 }
 
-# the mean views/s of the last two rounds in FILE
+# the mean views/s of the last two rounds in FILE (of the one, with a single round)
 last_two() {
   awk '{ for (i = 2; i <= NF; i++) if ($i == "views/s" || $i == "views/s,") v[n++] = $(i-1) }
-       END { printf "%.1f", (v[n-1] + v[n-2]) / 2 }' "$1"
+       END { printf "%.1f", (n > 1 ? (v[n-1] + v[n-2]) / 2 : v[0]) }' "$1"
 }
 
 run fast "$rounds" "$per"

@@ -753,17 +753,9 @@ public final class Soak {
             for (int i = 0; i < requestsPerClient && !stop; i++) {
                 long t = tip.get();
                 if (t >= config.startHeight()) {
-                    long h = config.startHeight() + random.nextLong(t - config.startHeight() + 1);
-                    byte[] le = new byte[4];
-                    for (int k = 0; k < 4; k++) {
-                        le[k] = (byte) (h >>> (8 * k));
-                    }
-                    String fn = random.nextBoolean() ? "stats" : "blockhash";
+                    ArrayNode view = smallView(random, config.startHeight(), t);
                     long begin = System.nanoTime();
-                    JsonNode r = call(
-                            http,
-                            "metashrew_view",
-                            JSON.createArrayNode().add(fn).add(HEX.formatHex(le)));
+                    JsonNode r = call(http, "metashrew_view", view);
                     long end = System.nanoTime();
                     if (r != null && r.isTextual()) {
                         double ms = (end - begin) / 1e6;
@@ -812,8 +804,20 @@ public final class Soak {
         }
     }
 
+    /**
+     * The view loads' small view, as {@code metashrew_view}'s params: the spendables indexer's {@code stats} or
+     * {@code blockhash} of a random height in {@code [from, to]} (its input, u32 little-endian), at the tip. A small
+     * view answered is a hex string ({@link JsonNode#isTextual()}).
+     */
+    static ArrayNode smallView(SplittableRandom random, long from, long to) {
+        long h = from + random.nextLong(to - from + 1);
+        byte[] le = {(byte) h, (byte) (h >>> 8), (byte) (h >>> 16), (byte) (h >>> 24)};
+        String fn = random.nextBoolean() ? "stats" : "blockhash";
+        return JSON.createArrayNode().add(fn).add(HEX.formatHex(le));
+    }
+
     /** A metashrew JSON-RPC call on a keep-alive connection: the result, or null on any failure. */
-    private static JsonNode call(KeepAliveClient http, String method, ArrayNode params) {
+    static JsonNode call(KeepAliveClient http, String method, ArrayNode params) {
         try {
             return resultOf(JSON.readTree(http.post(JSON.writeValueAsBytes(request(method, params)))));
         } catch (IOException e) {

@@ -1,9 +1,7 @@
 package dev.jshrew.benchmarks.scale;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -11,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Loads a running node's JSON-RPC with small views, as fast as it answers: {@code clients} threads, each on one
- * keep-alive connection ({@link KeepAliveClient}), send {@code perClient} views per round ({@code metashrew_view} of
- * the spendables indexer's {@code blockhash} or {@code stats}, the input a random height in {@code [from, to]}, at the
- * tip), for {@code rounds} rounds, and print each round's throughput and the node's CPU over it. The first rounds are
+ * keep-alive connection ({@link KeepAliveClient}), send {@code perClient} views per round (the soak's {@link
+ * Soak#smallView}: the spendables indexer's {@code blockhash} or {@code stats} of a random height in {@code [from,
+ * to]}), for {@code rounds} rounds, and print each round's throughput and the node's CPU over it. The first rounds are
  * the node's JIT warm-up; read the last ones. Unlike the soak's views profile, nothing else runs: pointed at a read
  * replica of an indexed database ({@code serve --replica-of}), it measures what views alone cost a node.
  *
@@ -46,18 +44,9 @@ public final class ViewLoadDriver {
                 threads.add(Thread.ofPlatform().start(() -> {
                     try (KeepAliveClient http = new KeepAliveClient(port, 30_000)) {
                         for (int i = 0; i < perClient; i++) {
-                            long h = from + random.nextLong(to - from + 1);
-                            byte[] le = {(byte) h, (byte) (h >>> 8), (byte) (h >>> 16), (byte) (h >>> 24)};
-                            String json = "{\"jsonrpc\":\"2.0\",\"id\":" + i
-                                    + ",\"method\":\"metashrew_view\",\"params\":[\""
-                                    + (random.nextBoolean() ? "stats" : "blockhash") + "\",\""
-                                    + HexFormat.of().formatHex(le) + "\"]}";
-                            String answer = new String(
-                                    http.post(json.getBytes(StandardCharsets.US_ASCII)), StandardCharsets.UTF_8);
-                            (answer.contains("\"result\"") ? answered : failed).incrementAndGet();
+                            JsonNode r = Soak.call(http, "metashrew_view", Soak.smallView(random, from, to));
+                            (r != null && r.isTextual() ? answered : failed).incrementAndGet();
                         }
-                    } catch (IOException e) {
-                        failed.incrementAndGet();
                     }
                 }));
             }

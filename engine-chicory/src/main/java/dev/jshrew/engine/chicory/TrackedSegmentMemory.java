@@ -1,6 +1,7 @@
 package dev.jshrew.engine.chicory;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * A {@link SegmentMemory} that remembers which 4 KiB pages were written since the last {@link #zero()}, so that a
@@ -40,10 +41,9 @@ final class TrackedSegmentMemory extends SegmentMemory {
     @Override
     void written(long address, long length) {
         if (length > 0) {
-            int last = (int) ((address + length - 1) >>> PAGE_SHIFT);
-            for (int p = (int) (address >>> PAGE_SHIFT); p <= last; p++) {
-                written[p] = 1;
-            }
+            Arrays.fill(
+                    written, (int) (address >>> PAGE_SHIFT), (int) ((address + length - 1) >>> PAGE_SHIFT) + 1, (byte)
+                            1);
         }
     }
 
